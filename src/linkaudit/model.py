@@ -1,0 +1,242 @@
+"""The data that flows through the pipeline: source -> Document -> Citation ->
+CheckResult -> ArchiveCopy -> Finding -> Report.
+
+Every stage is a plain function over these frozen dataclasses, so each stage can
+be used (and tested) on its own.  The verdict words are a public contract: JSON
+consumers and CI rules depend on them, so they never change spelling.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Verdict(enum.StrEnum):
+    """What a reader who clicks the citation gets (see DESIGN.md, Verdicts)."""
+
+    OK = "ok"
+    MOVED = "moved"
+    BROKEN = "broken"
+    STALE = "stale"
+    BLOCKED = "blocked"
+    UNREACHABLE = "unreachable"
+    INSECURE = "insecure"
+    FRAGMENT_MISSING = "fragment_missing"
+    INVALID = "invalid"
+    SKIPPED = "skipped"
+    LOST = "lost"
+
+    @property
+    def severity(self) -> int:
+        """Higher is worse; used to sort findings and to apply ``--fail-on``."""
+        return _SEVERITY[self]
+
+
+_SEVERITY: dict[Verdict, int] = {
+    Verdict.LOST: 90,
+    Verdict.BROKEN: 80,
+    Verdict.STALE: 70,
+    Verdict.INVALID: 60,
+    Verdict.INSECURE: 50,
+    Verdict.FRAGMENT_MISSING: 40,
+    Verdict.MOVED: 30,
+    Verdict.BLOCKED: 20,
+    Verdict.UNREACHABLE: 15,
+    Verdict.SKIPPED: 5,
+    Verdict.OK: 0,
+}
+
+
+class DocumentKind(enum.StrEnum):
+    HTML = "html"
+    MARKDOWN = "markdown"
+    WORDPRESS = "wordpress"
+
+
+class Scope(enum.StrEnum):
+    """Which part of a full web page holds the citations."""
+
+    ARTICLE = "article"
+    PAGE = "page"
+
+
+class CitationKind(enum.StrEnum):
+    """Where in the markup a reference came from."""
+
+    LINK = "link"  # a[href], area[href], Markdown inline/reference/autolink
+    IMAGE = "image"  # img[src|srcset], source[src|srcset], Markdown image
+    EMBED = "embed"  # iframe/video/audio/embed[src], object[data]
+    QUOTE = "quote"  # blockquote/q/del/ins[cite]
+    TEXT_URL = "text_url"  # a bare URL in running text
+    DOI = "doi"  # doi:10.x/... in running text
+    LOST = "lost"  # anchor text whose link was stripped or never set
+
+
+class Relation(enum.StrEnum):
+    """Whether a URL points off the article's site."""
+
+    OUTBOUND = "outbound"
+    INTERNAL = "internal"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a citation is, so a person can find it.
+
+    ``line`` and ``column`` are 1-based positions in the document's text (for a
+    WordPress post, in ``content.rendered``; for Markdown, in the Markdown source).
+    ``paragraph`` counts block-level paragraphs from 1 when known.
+    """
+
+    line: int
+    column: int
+    paragraph: int | None = None
+    offset: int | None = None  # character offset in Document.text, when exact
+
+
+@dataclass(frozen=True)
+class Document:
+    """An article, decoded and with the metadata citations need.
+
+    ``text`` is the markup to extract from (HTML, or Markdown source).  ``origin``
+    is a path, URL or ``"<stdin>"``.  ``base_url`` resolves relative links and
+    ``site`` (an origin such as ``https://example.org``) decides which links are
+    internal.  ``cited_at`` is when the article's sources were cited; archive
+    lookups aim for captures near it.  ``warnings`` says what was wrong with the
+    input and what may be missing, so partial input is audited as far as it goes.
+    """
+
+    text: str
+    kind: DocumentKind
+    origin: str
+    base_url: str | None = None
+    site: str | None = None
+    title: str | None = None
+    cited_at: datetime | None = None
+    cited_at_source: str | None = None  # e.g. "date_gmt", "json-ld", "option"
+    encoding: str | None = None
+    warnings: tuple[str, ...] = ()
+    canonical_url: str | None = None  # the article's own URL, when known
+    whole_page: bool = True  # False when text is already just the article body
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One outbound reference as it appears in a document.
+
+    ``url_as_written`` is exactly what the author wrote (for the report and for
+    repairs); ``url`` is resolved against the base; ``key`` is the normalised
+    form that de-duplicates checks.  Lost citations have no URL at all.  A
+    citation that needs no network check carries its verdict in ``verdict``
+    (``skipped``, ``invalid`` or ``lost``) with ``reason``.
+    """
+
+    document: str
+    kind: CitationKind
+    url_as_written: str | None
+    url: str | None
+    key: str | None
+    text: str
+    context: str
+    location: Location
+    element: str = ""  # tag name, e.g. "a", "img", or "markdown"
+    attribute: str = ""  # e.g. "href", "srcset", "cite"
+    rel: tuple[str, ...] = ()
+    relation: Relation = Relation.OUTBOUND
+    verdict: Verdict | None = None
+    reason: str = ""
+
+    @property
+    def needs_check(self) -> bool:
+        return self.verdict is None and self.key is not None
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One request/response in a redirect chain."""
+
+    url: str
+    status: int | None
+    method: str = "GET"
+    location: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict for one normalised URL, with the evidence an editor can trust.
+
+    ``reason`` is a stable machine code (e.g. ``http_404``, ``soft_404``,
+    ``bot_challenge``); ``detail`` is one human sentence.
+    """
+
+    key: str
+    url: str
+    verdict: Verdict
+    reason: str
+    detail: str
+    chain: tuple[Hop, ...] = ()
+    final_url: str | None = None
+    status: int | None = None
+    attempts: int = 0
+    elapsed: float = 0.0
+    checked_at: datetime | None = None
+    retry_after: datetime | None = None
+    notes: tuple[str, ...] = ()
+    from_cache: bool = False
+
+
+@dataclass(frozen=True)
+class ArchiveCopy:
+    """An archived capture of a URL, chosen for nearness to the citation date."""
+
+    archive: str  # e.g. "wayback", "archive.today"
+    url: str  # the archive URL a reader can open
+    original_url: str
+    captured_at: datetime
+    distance_days: float  # absolute distance from the target date
+    before: bool  # captured on or before the target date
+    status: int | None = None  # HTTP status recorded at capture
+
+
+@dataclass(frozen=True)
+class Restoration:
+    """A lost link's original href, recovered from an archived copy of the article."""
+
+    url: str
+    evidence_url: str  # the archive capture of the article it came from
+    captured_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A citation with everything learned about it: the unit of a report."""
+
+    citation: Citation
+    verdict: Verdict
+    reason: str
+    detail: str
+    result: CheckResult | None = None
+    archive: ArchiveCopy | None = None
+    restoration: Restoration | None = None
+    archive_note: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of auditing one or more documents in one run."""
+
+    documents: tuple[Document, ...]
+    findings: tuple[Finding, ...]
+    started_at: datetime
+    finished_at: datetime
+    settings: dict[str, object] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {v.value: 0 for v in Verdict}
+        for finding in self.findings:
+            out[finding.verdict.value] += 1
+        return out
