@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from linkaudit.model import Hop
+from linkaudit.model import Hop, Verdict
 
 
 class FetchError(enum.StrEnum):
@@ -82,4 +82,34 @@ class Evidence:
     root_url: str | None = None  # the site's root, to recognise homepage redirects
     tls_verification_skipped: bool = False  # --insecure: checked despite a bad cert
     tls_error: FetchError | None = None  # the TLS problem seen when verification was skipped
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The classifier's answer: a verdict, a stable reason code and one human sentence.
+
+    Reason codes are a public contract (JSON, CI rules).  The vocabulary:
+
+    - ok: ``ok``, ``ok_temporary_redirect``, ``ok_canonical_redirect`` (http->https,
+      trailing slash, ``www.`` of the same path), ``ok_head`` (decided by HEAD)
+    - moved: ``moved_permanently``
+    - broken: ``http_404``, ``http_410``, ``http_4xx``, ``http_5xx``, ``dns_not_found``,
+      ``connect_refused``, ``redirect_loop``, ``too_many_redirects``, ``bad_redirect``
+    - stale: ``soft_404``, ``redirect_to_homepage``, ``parked_domain``,
+      ``meta_refresh_error``
+    - blocked: ``bot_challenge``, ``status_999``, ``auth_required`` (401/407),
+      ``payment_required`` (402), ``forbidden`` (403 without challenge markers),
+      ``legal_block`` (451), ``rate_limited`` (429 past retries or beyond the wait cap)
+    - unreachable: ``timeout``, ``reset``, ``dns_temporary``, ``connect_failed``,
+      ``protocol_error``
+    - insecure: ``tls_expired``, ``tls_self_signed``, ``tls_hostname``, ``tls_other``
+    - fragment_missing: ``fragment_missing``
+    - invalid / skipped (decided before any request, in ``linkaudit.urls``):
+      ``invalid_url``, ``scheme_mailto`` (``scheme_<name>``), ``excluded``, ``internal``
+    """
+
+    verdict: Verdict
+    reason: str
+    detail: str
     notes: tuple[str, ...] = ()
