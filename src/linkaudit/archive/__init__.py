@@ -1,0 +1,49 @@
+"""Archived copies: the capture the author saw, Save Page Now, lost links restored.
+
+See DESIGN.md (Archive copies) and issue 4.  Every function here turns whatever an
+archive answers into data (a copy, or a one-line note); none raises for it.
+"""
+
+from linkaudit.archive.base import (
+    ARCHIVE_TODAY,
+    DEFAULT_TIMEGATES,
+    WAYBACK,
+    ArchiveCache,
+    ArchiveLookup,
+    ArchiveOptions,
+    Capture,
+    select_capture,
+    to_copy,
+)
+from linkaudit.archive.lookup import (
+    MemoryArchiveCache,
+    find_copies,
+    find_copy,
+    make_client,
+    make_limiters,
+)
+from linkaudit.archive.ratelimit import RateLimiter
+from linkaudit.archive.restore import restore_lost
+from linkaudit.archive.save import SaveOutcome, SaveStatus, save_live
+
+__all__ = [
+    "ARCHIVE_TODAY",
+    "DEFAULT_TIMEGATES",
+    "WAYBACK",
+    "ArchiveCache",
+    "ArchiveLookup",
+    "ArchiveOptions",
+    "Capture",
+    "MemoryArchiveCache",
+    "RateLimiter",
+    "SaveOutcome",
+    "SaveStatus",
+    "find_copies",
+    "find_copy",
+    "make_client",
+    "make_limiters",
+    "restore_lost",
+    "save_live",
+    "select_capture",
+    "to_copy",
+]

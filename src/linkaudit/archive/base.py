@@ -1,0 +1,216 @@
+"""The archive interface: options, lookup results, the cache protocol, and the one
+rule that picks a capture.
+
+Every archive (CDX, Availability, any Memento TimeGate) reduces its answer to a
+list of :class:`Capture` candidates, and :func:`select_capture` alone decides which
+one a reader should get.  Keeping the rule in one place is what makes "the copy the
+author saw" mean the same thing whichever archive answered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from linkaudit.model import ArchiveCopy
+
+WAYBACK = "wayback"
+ARCHIVE_TODAY = "archive.today"
+
+DEFAULT_TIMEGATES: tuple[tuple[str, str], ...] = (
+    ("timetravel", "http://timetravel.mementoweb.org/timegate/"),
+    (ARCHIVE_TODAY, "https://archive.ph/timegate/"),
+)
+
+USER_AGENT = "linkaudit/0.1 (citation auditor; +https://github.com/linkaudit/linkaudit)"
+
+
+@dataclass(frozen=True)
+class ArchiveOptions:
+    """Where the archives are and how politely to ask them.
+
+    Every endpoint is configurable so the same code talks to the real services in
+    production and to :class:`linkaudit.testing.archive.ArchiveStandIn` in tests.
+    The CDX server bans clients that exceed roughly 60 requests a minute or ignore
+    429s, hence a budget of half that and an honoured ``Retry-After``.
+    """
+
+    wayback_url: str = "https://web.archive.org"
+    cdx_endpoint: str | None = None  # default: <wayback_url>/cdx/search/cdx
+    availability_endpoint: str | None = None  # default: <wayback_url>/wayback/available
+    save_endpoint: str | None = None  # default: <wayback_url>/save/
+    timegates: tuple[tuple[str, str], ...] = DEFAULT_TIMEGATES
+    use_all_archives: bool = False  # --archives: ask every archive, keep the best
+    # Rate budget for Wayback lookups (CDX + Availability share one server).
+    requests_per_minute: float = 30.0
+    burst: int = 5
+    timegate_requests_per_minute: float = 30.0
+    retries_on_429: int = 2
+    default_retry_after: float = 60.0  # when a 429 carries no usable Retry-After
+    max_retry_after: float = 300.0  # a longer demand ends the lookup instead
+    cdx_limit: int = 40  # enough rows around the target to see both sides of it
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    concurrency: int = 4
+    # Save Page Now (--save)
+    save_if_older_than: timedelta = timedelta(days=365)
+    saves_per_minute: float = 4.0
+    save_deadline: float = 120.0  # seconds for one save, after which it is abandoned
+    save_workers: int = 2
+    # Lost-link restoration: how many captures of the article to open at most.
+    restore_max_captures: int = 3
+    user_agent: str = USER_AGENT
+
+    @property
+    def cdx_url(self) -> str:
+        return self.cdx_endpoint or self.wayback_url.rstrip("/") + "/cdx/search/cdx"
+
+    @property
+    def availability_url(self) -> str:
+        return self.availability_endpoint or self.wayback_url.rstrip("/") + "/wayback/available"
+
+    @property
+    def save_url(self) -> str:
+        return self.save_endpoint or self.wayback_url.rstrip("/") + "/save/"
+
+    def wayback_copy_url(self, timestamp: str, original: str, *, raw: bool = False) -> str:
+        """The archive URL a reader opens; ``raw`` asks for the original bytes (``id_``),
+        without the Wayback toolbar and link rewriting, which is what a parser wants."""
+        flag = "id_" if raw else ""
+        return f"{self.wayback_url.rstrip('/')}/web/{timestamp}{flag}/{original}"
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One candidate capture as an archive reported it, before selection."""
+
+    archive: str
+    url: str  # archive URL a reader can open
+    original_url: str
+    captured_at: datetime  # aware, UTC
+    status: int | None = None  # None: the archive does not say (Memento)
+    mimetype: str | None = None
+    timestamp: str | None = None  # 14-digit Wayback timestamp when known
+
+
+@dataclass(frozen=True)
+class ArchiveLookup:
+    """The outcome of looking one URL up near one date.
+
+    ``note`` says in one line why there is no copy (or how the copy was found);
+    ``tried`` lists the archive endpoints asked, in order.  ``transient`` marks an
+    outcome caused by errors (429, 503, timeouts, malformed answers) rather than a
+    clean "no capture", so persistent caches should not keep it.
+    """
+
+    copy: ArchiveCopy | None
+    note: str = ""
+    tried: tuple[str, ...] = ()
+    transient: bool = False
+    candidates: tuple[Capture, ...] = field(default=(), compare=False, repr=False)
+
+
+class ArchiveCache(Protocol):
+    """A persistent store of lookups (SQLite, added by the store module).
+
+    Keyed by URL and the target *day*: two citations of the same URL dated the same
+    day want the same capture, and a finer key would defeat the cache.
+    """
+
+    def get(self, url: str, target_day: date) -> ArchiveLookup | None: ...
+
+    def put(self, url: str, target_day: date, lookup: ArchiveLookup) -> None: ...
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Naive datetimes are UTC here: WordPress ``date_gmt`` and CDX timestamps are."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+_TS_RE = re.compile(r"^\d{4,14}$")
+
+
+def parse_wayback_timestamp(value: str) -> datetime | None:
+    """``YYYYMMDDhhmmss`` (possibly shortened) to an aware UTC datetime, else None."""
+    value = value.strip()
+    if not _TS_RE.match(value):
+        return None
+    padded = value + "0101000000"[len(value) - 4 :] if len(value) < 14 else value
+    try:
+        return datetime.strptime(padded, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def wayback_timestamp(moment: datetime) -> str:
+    return as_utc(moment).strftime("%Y%m%d%H%M%S")
+
+
+def select_capture(candidates: Iterable[Capture], target: datetime) -> Capture | None:
+    """The capture nearest to ``target`` taken on or before it, else the nearest after.
+
+    A capture on or before the citation date is what the author saw; one after it
+    may already show a changed or dead page, so it is only the fallback.  Captures
+    with a known non-2xx status are never offered: an archived 404 is no copy.
+    """
+    target = as_utc(target)
+    before: Capture | None = None
+    after: Capture | None = None
+    for cap in candidates:
+        if cap.status is not None and not 200 <= cap.status < 300:
+            continue
+        when = as_utc(cap.captured_at)
+        if when <= target:
+            if before is None or when > as_utc(before.captured_at):
+                before = cap
+        elif after is None or when < as_utc(after.captured_at):
+            after = cap
+    return before if before is not None else after
+
+
+def to_copy(capture: Capture, target: datetime) -> ArchiveCopy:
+    target = as_utc(target)
+    when = as_utc(capture.captured_at)
+    return ArchiveCopy(
+        archive=capture.archive,
+        url=capture.url,
+        original_url=capture.original_url,
+        captured_at=when,
+        distance_days=abs((when - target).total_seconds()) / 86400.0,
+        before=when <= target,
+        status=capture.status,
+    )
+
+
+_KNOWN_HOSTS: tuple[tuple[str, str], ...] = (
+    ("web.archive.org", WAYBACK),
+    ("wayback.archive.org", WAYBACK),
+    ("archive.ph", ARCHIVE_TODAY),
+    ("archive.today", ARCHIVE_TODAY),
+    ("archive.is", ARCHIVE_TODAY),
+    ("archive.li", ARCHIVE_TODAY),
+    ("archive.vn", ARCHIVE_TODAY),
+    ("archive.fo", ARCHIVE_TODAY),
+    ("archive.md", ARCHIVE_TODAY),
+)
+
+
+def archive_name(memento_url: str, gate_name: str, gate_url: str) -> str:
+    """Name the archive that holds a memento.
+
+    An aggregator's TimeGate answers with mementos from many archives, and a report
+    should name the archive a reader will land on, not the aggregator.
+    """
+    host = (urlsplit(memento_url).hostname or "").lower()
+    for known, name in _KNOWN_HOSTS:
+        if host == known or host.endswith("." + known):
+            return name
+    if host == (urlsplit(gate_url).hostname or "").lower() or not host:
+        return gate_name
+    return host.removeprefix("www.")

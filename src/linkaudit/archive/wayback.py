@@ -1,0 +1,276 @@
+"""Wayback Machine lookups over httpx: the CDX API first, the Availability API as
+fallback.
+
+waybackpy is not used here on purpose: its Availability client sleeps five seconds
+before its first call and none of its requests has a timeout (DESIGN.md), which a
+run with hundreds of rotten links cannot afford.  Every answer is parsed
+defensively; whatever the server sends, the caller gets captures or a one-line
+note, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from linkaudit.archive.base import (
+    WAYBACK,
+    ArchiveOptions,
+    Capture,
+    parse_wayback_timestamp,
+    wayback_timestamp,
+)
+from linkaudit.archive.ratelimit import RateLimiter, retry_after_seconds
+
+CDX_FIELDS: tuple[str, ...] = ("timestamp", "original", "statuscode", "mimetype", "digest")
+
+
+@dataclass(frozen=True)
+class EndpointResult:
+    """What one archive endpoint said: captures, or why it said nothing useful.
+
+    ``failed`` separates errors (worth a fallback, not worth caching) from a clean
+    "the archive has no capture".
+    """
+
+    captures: tuple[Capture, ...]
+    note: str = ""
+    failed: bool = False
+    rate_limited: bool = False  # the server said 429 past our retries: ask it nothing more
+
+
+class MalformedAnswer(ValueError):
+    """The archive answered, but not in its documented format."""
+
+
+def _describe(body: str) -> str:
+    head = body.lstrip()[:60].replace("\n", " ")
+    return f"{head!r}" if head else "an empty body"
+
+
+def parse_cdx(body: str, fields: Sequence[str] = CDX_FIELDS) -> list[dict[str, str]]:
+    """CDX rows as dicts, from either output format.
+
+    JSON output is a list of lists whose first row names the fields (``[]`` when
+    there are no captures); text output is one space-separated row per line in
+    ``fl`` order.  Anything else (an HTML error page, a truncated array) raises
+    :class:`MalformedAnswer` with a short description.
+    """
+    stripped = body.strip()
+    if not stripped:
+        return []
+    if stripped.startswith("<"):
+        raise MalformedAnswer(f"archive answered HTML instead of CDX rows: {_describe(body)}")
+    if stripped.startswith(("[", "{")):
+        try:
+            data: Any = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise MalformedAnswer(f"archive answered malformed JSON: {exc}") from None
+        if not isinstance(data, list) or not all(
+            isinstance(row, list) and all(isinstance(v, str) for v in row) for row in data
+        ):
+            raise MalformedAnswer("archive answered JSON of an unexpected shape")
+        if not data:
+            return []
+        header = [str(name) for name in data[0]]
+        if "timestamp" not in header or "original" not in header:
+            raise MalformedAnswer("archive answered JSON without a timestamp/original header")
+        return [dict(zip(header, row, strict=False)) for row in data[1:]]
+    rows: list[dict[str, str]] = []
+    for line in stripped.splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) < 2 or parse_wayback_timestamp(parts[0]) is None:
+            raise MalformedAnswer(f"archive answered unreadable CDX text: {_describe(line)}")
+        rows.append(dict(zip(fields, parts, strict=False)))
+    return rows
+
+
+def captures_from_cdx(rows: Sequence[dict[str, str]], options: ArchiveOptions) -> list[Capture]:
+    """Rows to captures; rows without a numeric status (revisits, ``-``) are dropped,
+    because a capture whose status is unknown cannot be promised as a 2xx copy."""
+    out: list[Capture] = []
+    for row in rows:
+        when = parse_wayback_timestamp(row.get("timestamp", ""))
+        original = row.get("original", "")
+        code = row.get("statuscode", "")
+        if when is None or not original or not code.isdigit():
+            continue
+        ts = row["timestamp"]
+        out.append(
+            Capture(
+                archive=WAYBACK,
+                url=options.wayback_copy_url(ts, original),
+                original_url=original,
+                captured_at=when,
+                status=int(code),
+                mimetype=row.get("mimetype") or None,
+                timestamp=ts,
+            )
+        )
+    return out
+
+
+def parse_availability(body: str, options: ArchiveOptions) -> list[Capture]:
+    """The Availability API's ``archived_snapshots.closest``, or nothing.
+
+    ``{"archived_snapshots": {}}`` is the documented "no capture" answer.
+    """
+    try:
+        data: Any = json.loads(body)
+    except json.JSONDecodeError as exc:
+        if body.lstrip().startswith("<"):
+            raise MalformedAnswer(
+                f"archive answered HTML instead of JSON: {_describe(body)}"
+            ) from None
+        raise MalformedAnswer(f"archive answered malformed JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("archived_snapshots"), dict):
+        raise MalformedAnswer("archive answered JSON without archived_snapshots")
+    closest = data["archived_snapshots"].get("closest")
+    if closest is None:
+        return []
+    if not isinstance(closest, dict):
+        raise MalformedAnswer("archive answered a closest snapshot of an unexpected shape")
+    ts = str(closest.get("timestamp", ""))
+    when = parse_wayback_timestamp(ts)
+    status_text = str(closest.get("status", ""))
+    if when is None or closest.get("available") is False:
+        return []
+    original = _original_from_archive_url(str(closest.get("url", ""))) or str(data.get("url", ""))
+    if not original:
+        return []
+    return [
+        Capture(
+            archive=WAYBACK,
+            url=options.wayback_copy_url(ts, original),
+            original_url=original,
+            captured_at=when,
+            status=int(status_text) if status_text.isdigit() else None,
+            timestamp=ts,
+        )
+    ]
+
+
+def _original_from_archive_url(url: str) -> str | None:
+    marker = "/web/"
+    at = url.find(marker)
+    if at < 0:
+        return None
+    rest = url[at + len(marker) :]
+    _, slash, original = rest.partition("/")
+    return original if slash and original else None
+
+
+async def _get(
+    client: httpx.AsyncClient,
+    url: str,
+    params: dict[str, str],
+    options: ArchiveOptions,
+    limiter: RateLimiter | None,
+    what: str,
+) -> httpx.Response | EndpointResult:
+    """One polite GET: waits on the limiter, honours 429 ``Retry-After`` by pausing
+    the shared limiter and retrying, and turns transport errors into a note."""
+    timeout = httpx.Timeout(options.read_timeout, connect=options.connect_timeout)
+    attempts = 0
+    while True:
+        if limiter is not None:
+            await limiter.acquire()
+        attempts += 1
+        try:
+            response = await client.get(url, params=params, timeout=timeout)
+        except httpx.TimeoutException:
+            return EndpointResult((), f"{what} did not answer within the timeout", failed=True)
+        except httpx.HTTPError as exc:
+            return EndpointResult((), f"{what} unreachable: {type(exc).__name__}", failed=True)
+        if response.status_code != 429:
+            return response
+        wait = retry_after_seconds(response.headers.get("retry-after"))
+        if wait is None:
+            wait = options.default_retry_after
+        if attempts > options.retries_on_429 or wait > options.max_retry_after:
+            if limiter is not None:
+                limiter.pause(min(wait, options.max_retry_after))
+            return EndpointResult(
+                (), f"rate limited by the {what} (429)", failed=True, rate_limited=True
+            )
+        if limiter is not None:
+            limiter.pause(wait)
+        else:  # no shared limiter: still never retry a 429 without waiting
+            await asyncio.sleep(wait)
+
+
+def _status_note(response: httpx.Response, what: str) -> EndpointResult:
+    reason = response.reason_phrase or ""
+    return EndpointResult(
+        (), f"{what} answered HTTP {response.status_code} {reason}".rstrip(), failed=True
+    )
+
+
+async def cdx_lookup(
+    url: str,
+    target: datetime,
+    client: httpx.AsyncClient,
+    options: ArchiveOptions,
+    *,
+    limiter: RateLimiter | None = None,
+) -> EndpointResult:
+    """Captures of ``url`` around ``target`` from the CDX server.
+
+    ``sort=closest`` orders by absolute distance, so the nearest capture may be after
+    the target while a slightly farther one before it is what the author saw: enough
+    rows are fetched (``cdx_limit``) for :func:`select_capture` to see both sides.
+    """
+    params = {
+        "url": url,
+        "closest": wayback_timestamp(target),
+        "sort": "closest",
+        "filter": "statuscode:2..",
+        "limit": str(options.cdx_limit),
+        "output": "json",
+        "fl": ",".join(CDX_FIELDS),
+    }
+    answer = await _get(client, options.cdx_url, params, options, limiter, "CDX server")
+    if isinstance(answer, EndpointResult):
+        return answer
+    if answer.status_code == 404:
+        return EndpointResult((), "no capture")
+    if answer.status_code != 200:
+        return _status_note(answer, "CDX server")
+    try:
+        rows = parse_cdx(answer.text)
+    except MalformedAnswer as exc:
+        return EndpointResult((), str(exc), failed=True)
+    captures = captures_from_cdx(rows, options)
+    return EndpointResult(tuple(captures), "" if captures else "no capture")
+
+
+async def availability_lookup(
+    url: str,
+    target: datetime,
+    client: httpx.AsyncClient,
+    options: ArchiveOptions,
+    *,
+    limiter: RateLimiter | None = None,
+) -> EndpointResult:
+    """The single closest capture the Availability API knows (either side of target)."""
+    params = {"url": url, "timestamp": wayback_timestamp(target)}
+    answer = await _get(
+        client, options.availability_url, params, options, limiter, "Availability API"
+    )
+    if isinstance(answer, EndpointResult):
+        return answer
+    if answer.status_code != 200:
+        return _status_note(answer, "Availability API")
+    try:
+        captures = parse_availability(answer.text, options)
+    except MalformedAnswer as exc:
+        return EndpointResult((), str(exc), failed=True)
+    return EndpointResult(tuple(captures), "" if captures else "no capture")
