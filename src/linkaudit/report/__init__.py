@@ -1,0 +1,145 @@
+"""Report formats: one interface (``Formatter``), one module per format, one registry.
+
+``write_reports`` is the only code here that touches the filesystem: it names files
+``<source>-<UTC timestamp>.<ext>`` so runs never collide, and refuses to overwrite
+an existing file unless forced, checking every target before writing any, so a
+refused run leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+from linkaudit.errors import InputError
+from linkaudit.model import Report, Verdict
+from linkaudit.report.base import (
+    DEFAULT_FAIL_ON,
+    Formatter,
+    ReportExistsError,
+    problems,
+    verdicts_at_or_above,
+)
+from linkaudit.report.csv_format import CsvFormatter
+from linkaudit.report.html import HtmlFormatter
+from linkaudit.report.json_format import JsonFormatter
+from linkaudit.report.junit import JunitFormatter
+from linkaudit.report.markdown import MarkdownFormatter
+from linkaudit.report.sarif import SarifFormatter
+from linkaudit.report.terminal import TerminalFormatter
+
+#: Every format by name, with default options (the order ``--format all`` writes them).
+FORMATS: dict[str, Formatter] = {
+    f.name: f
+    for f in (
+        TerminalFormatter(),
+        JsonFormatter(),
+        MarkdownFormatter(),
+        HtmlFormatter(),
+        CsvFormatter(),
+        JunitFormatter(),
+        SarifFormatter(),
+    )
+}
+
+
+def get_formatter(name: str, *, fail_on: Collection[Verdict] | None = None) -> Formatter:
+    """A formatter by name; ``fail_on`` configures the one format that depends on it (junit)."""
+    key = name.strip().lower()
+    if key not in FORMATS:
+        raise InputError(f"unknown report format {name!r} (choose from {', '.join(FORMATS)})")
+    if key == "junit" and fail_on is not None:
+        return JunitFormatter(fail_on=fail_on)
+    return FORMATS[key]
+
+
+def source_name(report: Report) -> str:
+    """The file-name stem for a run: the document's own stem, or "audit" for several."""
+    if len(report.documents) != 1:
+        return "audit"
+    origin = report.documents[0].origin
+    if "://" in origin:
+        path = urlsplit(origin).path.rstrip("/")
+        stem = PurePosixPath(path).stem if path else urlsplit(origin).hostname or ""
+    elif origin == "<stdin>":
+        stem = "stdin"
+    else:
+        stem = PurePosixPath(origin.replace("\\", "/").rstrip("/")).stem
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-")
+    return safe[:80] or "audit"
+
+
+def report_filename(report: Report, formatter: Formatter, now: datetime) -> str:
+    stamp = (now.astimezone(UTC) if now.tzinfo else now).strftime("%Y%m%dT%H%M%SZ")
+    return f"{source_name(report)}-{stamp}.{formatter.extension}"
+
+
+def write_reports(
+    report: Report,
+    formats: Sequence[str | Formatter],
+    output_dir: Path | str,
+    *,
+    force: bool = False,
+    now: datetime | None = None,
+    fail_on: Collection[Verdict] | None = None,
+) -> list[Path]:
+    """Render each format into ``output_dir`` (created if missing); return the paths.
+
+    Raises ``ReportExistsError`` naming the file if any target exists and ``force``
+    is false; nothing is written in that case.
+    """
+    moment = now or datetime.now(UTC)
+    chosen = [get_formatter(f, fail_on=fail_on) if isinstance(f, str) else f for f in formats]
+    directory = Path(output_dir)
+    targets: list[tuple[Path, Formatter]] = []
+    for formatter in chosen:
+        path = directory / report_filename(report, formatter, moment)
+        if any(path == p for p, _ in targets):
+            continue  # the same format asked for twice
+        if path.exists() and not force:
+            raise ReportExistsError(
+                f"report file already exists: {path} (use --force to replace it)"
+            )
+        targets.append((path, formatter))
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create report directory {directory}: {exc.strerror}") from exc
+    written: list[Path] = []
+    for path, formatter in targets:
+        text = formatter.render(report, color=False)
+        try:
+            with path.open("w" if force else "x", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except FileExistsError as exc:  # appeared since the check above
+            raise ReportExistsError(
+                f"report file already exists: {path} (use --force to replace it)"
+            ) from exc
+        except OSError as exc:
+            raise InputError(f"cannot write report {path}: {exc.strerror}") from exc
+        written.append(path)
+    return written
+
+
+__all__ = [
+    "DEFAULT_FAIL_ON",
+    "FORMATS",
+    "CsvFormatter",
+    "Formatter",
+    "HtmlFormatter",
+    "JsonFormatter",
+    "JunitFormatter",
+    "MarkdownFormatter",
+    "ReportExistsError",
+    "SarifFormatter",
+    "TerminalFormatter",
+    "get_formatter",
+    "problems",
+    "report_filename",
+    "source_name",
+    "verdicts_at_or_above",
+    "write_reports",
+]

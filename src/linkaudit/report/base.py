@@ -1,0 +1,227 @@
+"""The one interface every report format implements, and the facts they share.
+
+Formats differ only in presentation; which findings are problems, their order, the
+wording of a suggested fix and which URLs may be made clickable are decided here
+once, so the terminal, the HTML page and the CI formats never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterable
+from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
+
+from linkaudit.errors import LinkauditError
+from linkaudit.model import Finding, Report, Verdict
+
+#: Verdicts that need no action; everything else is a problem an editor should see.
+PASSING: frozenset[Verdict] = frozenset({Verdict.OK, Verdict.SKIPPED})
+
+#: ``--fail-on`` default (DESIGN.md, Exit codes): what fails a CI run.
+DEFAULT_FAIL_ON: frozenset[Verdict] = frozenset({Verdict.BROKEN, Verdict.LOST})
+
+#: Problem verdicts from worst to mildest, then the passing ones: the order of headings.
+VERDICT_ORDER: tuple[Verdict, ...] = tuple(sorted(Verdict, key=lambda v: -v.severity))
+
+
+class ReportExistsError(LinkauditError):
+    """A report file is already there and ``--force`` was not given: never clobber."""
+
+    exit_code = 2
+
+
+@runtime_checkable
+class Formatter(Protocol):
+    """A report format: a pure function from a Report to text.
+
+    Rendering returns a string (and never touches the filesystem) so formats are
+    testable byte-for-byte and ``write_reports`` alone decides names and overwrites.
+    """
+
+    name: str
+    extension: str
+
+    def render(self, report: Report, *, color: bool = False) -> str: ...
+
+
+def verdicts_at_or_above(level: Verdict) -> frozenset[Verdict]:
+    """The verdicts a ``--fail-on LEVEL`` threshold catches (severity order)."""
+    return frozenset(v for v in Verdict if v.severity >= level.severity)
+
+
+def is_problem(verdict: Verdict) -> bool:
+    return verdict not in PASSING
+
+
+def document_order(report: Report) -> dict[str, int]:
+    """Position of each document by origin, so findings sort in the order given."""
+    return {doc.origin: i for i, doc in enumerate(report.documents)}
+
+
+def _location_key(order: dict[str, int], finding: Finding) -> tuple[int, str, int, int]:
+    cit = finding.citation
+    return (
+        order.get(cit.document, len(order)),
+        cit.document,
+        cit.location.line,
+        cit.location.column,
+    )
+
+
+def location_sort_key(report: Report) -> Callable[[Finding], tuple[int, str, int, int]]:
+    order = document_order(report)
+    return lambda f: _location_key(order, f)
+
+
+def severity_sort_key(report: Report) -> Callable[[Finding], tuple[int, int, str, int, int]]:
+    """Worst first, then document, then position: the order an editor fixes things."""
+    order = document_order(report)
+    return lambda f: (-f.verdict.severity, *_location_key(order, f))
+
+
+def in_document_order(report: Report) -> list[Finding]:
+    """Every finding, as it appears in the documents (the listing formats' order)."""
+    return sorted(report.findings, key=location_sort_key(report))
+
+
+def problems(report: Report) -> list[Finding]:
+    """Findings that need an editor, worst first."""
+    return sorted(
+        (f for f in report.findings if is_problem(f.verdict)), key=severity_sort_key(report)
+    )
+
+
+def counts(report: Report) -> dict[Verdict, int]:
+    out = dict.fromkeys(VERDICT_ORDER, 0)
+    for finding in report.findings:
+        out[finding.verdict] += 1
+    return out
+
+
+def location_text(finding: Finding) -> str:
+    """``file:line:col``, the form editors and terminals turn into a jump."""
+    loc = finding.citation.location
+    return f"{finding.citation.document}:{loc.line}:{loc.column}"
+
+
+def target_url(finding: Finding) -> str | None:
+    """The URL a reader clicks: as resolved, else as written (None for lost links)."""
+    cit = finding.citation
+    return cit.url or cit.url_as_written
+
+
+def moved_to(finding: Finding) -> str | None:
+    """Where a ``moved`` link now lives, when the check learned it."""
+    if finding.verdict is not Verdict.MOVED or finding.result is None:
+        return None
+    final = finding.result.final_url
+    return final if final and final != finding.citation.url else None
+
+
+def _days(n: float) -> str:
+    whole = round(n)
+    return "1 day" if whole == 1 else f"{whole} days"
+
+
+def capture_note(finding: Finding) -> str:
+    """'captured 2023-04-01, 17 days before citation': how close the copy is to what was cited."""
+    copy = finding.archive
+    if copy is None:
+        return ""
+    when = copy.captured_at.astimezone(UTC) if copy.captured_at.tzinfo else copy.captured_at
+    date = when.strftime("%Y-%m-%d")
+    if round(copy.distance_days) == 0:
+        return f"captured {date}, the day of citation"
+    side = "before" if copy.before else "after"
+    return f"captured {date}, {_days(copy.distance_days)} {side} citation"
+
+
+def fix_text(finding: Finding) -> str:
+    """The suggested repair in one plain line (empty when there is none).
+
+    ``archive_note`` is not a repair (it says why there is none), so callers show it
+    separately.
+    """
+    new = moved_to(finding)
+    if new:
+        return f"update the link to {new}"
+    if finding.restoration is not None:
+        return f"restore the link to {finding.restoration.url}"
+    if finding.archive is not None:
+        return f"link the archived copy {finding.archive.url} ({capture_note(finding)})"
+    return ""
+
+
+_SAFE_HREF = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f\"'<>\\`]+", re.IGNORECASE)
+
+
+def is_safe_href(url: str | None) -> bool:
+    """Whether a URL may become a clickable link: plain http(s) only.
+
+    Browsers strip tabs and newlines inside a URL and ignore leading controls, so
+    ``java\\tscript:`` is still a script URL; any whitespace or control character
+    disqualifies rather than being trusted to parse the same way everywhere.
+    """
+    return bool(url) and _SAFE_HREF.fullmatch(url or "") is not None
+
+
+def one_line(text: str) -> str:
+    """Collapse untrusted text onto one line without control characters."""
+    cleaned = "".join(
+        " " if ch in "\t\n\r\x0b\x0c\u2028\u2029" else ch
+        for ch in text
+        if ch in "\t\n\r\x0b\x0c" or unicodedata.category(ch) != "Cc"
+    )
+    return " ".join(cleaned.split())
+
+
+def anchor_label(finding: Finding) -> str:
+    """What the reader sees of the citation: its anchor text, else its URL."""
+    cit = finding.citation
+    return one_line(cit.text) or one_line(target_url(finding) or "") or "(no text)"
+
+
+def summary_line(report: Report) -> str:
+    """'12 citations in 1 document: 2 broken, 1 lost; 8 ok, 1 skipped'."""
+    tally = counts(report)
+    total = len(report.findings)
+    ndocs = len(report.documents)
+    head = (
+        f"{total} citation{'s' if total != 1 else ''} in "
+        f"{ndocs} document{'s' if ndocs != 1 else ''}"
+    )
+    bad = [f"{tally[v]} {v.value}" for v in VERDICT_ORDER if is_problem(v) and tally[v]]
+    good = [f"{tally[v]} {v.value}" for v in VERDICT_ORDER if not is_problem(v) and tally[v]]
+    parts = ", ".join(bad) if bad else "no problems"
+    return f"{head}: {parts}" + (f"; {', '.join(good)}" if good else "")
+
+
+def utc_stamp(value: datetime | None) -> str:
+    """A datetime as the reports print it: UTC, to the second, with a Z."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_date(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d")
+
+
+def warnings_of(report: Report) -> Iterable[str]:
+    """Run warnings then per-document input warnings, each saying where it came from."""
+    yield from report.warnings
+    for doc in report.documents:
+        for warning in doc.warnings:
+            yield f"{doc.origin}: {warning}"
+
+
+def fail_set(fail_on: Collection[Verdict] | None) -> frozenset[Verdict]:
+    return DEFAULT_FAIL_ON if fail_on is None else frozenset(fail_on)

@@ -1,0 +1,481 @@
+"""The HTML report: one self-contained page an editor can open, filter, search and print.
+
+Everything the page needs is inline (no external CSS, JS, fonts or images), so it can
+be mailed or attached to a ticket and still work offline.
+
+Security model: anchor texts, URLs, titles, status notes -- everything that came
+from the article or the web -- is hostile until proven otherwise.
+
+- Rows are rendered here, server-side, with ``html.escape`` on every interpolation
+  (attributes included); the script only filters, sorts and expands existing rows
+  and never turns data into markup.
+- Only ``http:``/``https:`` URLs become ``<a href>``; ``javascript:``, ``data:`` and
+  anything else is shown as text.
+- A Content-Security-Policy meta allows nothing but this page's own style and script,
+  pinned by their SHA-256 hashes: even if an injection slipped through, no injected
+  script, style, image, frame or form could run or load.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from html import escape
+
+from linkaudit import __version__
+from linkaudit.model import Finding, Hop, Report
+from linkaudit.report.base import (
+    VERDICT_ORDER,
+    anchor_label,
+    capture_note,
+    counts,
+    is_problem,
+    is_safe_href,
+    location_text,
+    moved_to,
+    one_line,
+    severity_sort_key,
+    summary_line,
+    target_url,
+    utc_date,
+    utc_stamp,
+    warnings_of,
+)
+
+_STYLE = """
+:root { --fg: #1d2330; --muted: #5d6677; --line: #d9dde5; --bg: #fff; --soft: #f4f6f9;
+  --red: #b42318; --amber: #9a5b00; --blue: #175cd3; --green: #067647; --grey: #667085; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  color: var(--fg); background: var(--bg); margin: 0 auto; padding: 1.5rem; max-width: 90rem; }
+h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
+header .doc { margin: .35rem 0; }
+header .doc .title { font-weight: 600; }
+.muted, header .meta { color: var(--muted); font-size: .9rem; }
+.summary { font-weight: 600; margin: 1rem 0 .5rem; }
+.warnings { background: #fffaeb; border: 1px solid #fedf89; padding: .5rem 1rem; }
+.controls { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; margin: .75rem 0; }
+.chip, .preset, .toggle, th button { font: inherit; cursor: pointer; }
+.chip { border: 1px solid var(--line); border-radius: 999px; padding: .2rem .7rem;
+  background: var(--soft); color: var(--muted); }
+.chip[aria-pressed="true"] { background: var(--fg); border-color: var(--fg); color: #fff; }
+.chip .n { font-weight: 700; margin-left: .25rem; }
+.preset { border: 0; background: none; color: var(--blue); text-decoration: underline; }
+#search { font: inherit; padding: .3rem .6rem; min-width: 18rem; border: 1px solid var(--line);
+  border-radius: 6px; margin-left: auto; }
+table { width: 100%; border-collapse: collapse; }
+th { text-align: left; border-bottom: 2px solid var(--line); white-space: nowrap; }
+th button { border: 0; background: none; padding: .4rem .2rem; font-weight: 600; color: var(--fg); }
+th[aria-sort="ascending"] button::after { content: " \\25B2"; }
+th[aria-sort="descending"] button::after { content: " \\25BC"; }
+td { vertical-align: top; padding: .45rem .3rem; border-bottom: 1px solid var(--line); }
+tbody.finding tr.more td { background: var(--soft); border-bottom: 1px solid var(--line); }
+td.c-url, td.c-archive, td.c-text { overflow-wrap: anywhere; }
+td.c-url { max-width: 28rem; }
+td.c-verdict, td.c-loc code { white-space: nowrap; }
+.toggle { border: 1px solid var(--line); background: var(--bg); border-radius: 4px;
+  width: 1.6rem; padding: 0; }
+.toggle[aria-expanded="true"] { background: var(--soft); }
+.verdict { display: inline-block; font-weight: 700; font-size: .8rem; text-transform: uppercase;
+  letter-spacing: .02em; padding: .05rem .4rem; border-radius: 4px; color: #fff;
+  background: var(--c, var(--grey)); }
+.v-lost, .v-broken, .v-stale, .v-invalid { --c: var(--red); }
+.v-insecure, .v-fragment_missing, .v-moved { --c: var(--amber); }
+.v-blocked, .v-unreachable { --c: var(--blue); }
+.v-ok { --c: var(--green); }
+.v-skipped { --c: var(--grey); }
+.chip[aria-pressed="true"] { background: var(--c, var(--fg)); border-color: var(--c, var(--fg)); }
+code, .url-plain { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  font-size: .85em; overflow-wrap: anywhere; }
+.url-plain { color: var(--red); }
+.detail, .when { color: var(--muted); font-size: .88rem; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
+dt { font-weight: 600; color: var(--muted); }
+dd { margin: 0; overflow-wrap: anywhere; }
+ol.chain { margin: 0; padding-left: 1.2rem; }
+.status { font-weight: 700; }
+.empty { color: var(--muted); padding: 1rem 0; }
+footer { margin-top: 1.5rem; color: var(--muted); font-size: .85rem; }
+@media print {
+  body { padding: 0; max-width: none; font-size: 11pt; }
+  .controls, .toggle, .preset { display: none !important; }
+  tbody.finding tr.more[hidden] { display: table-row; }
+  tbody.finding[hidden] { display: none; }
+  a { color: inherit; text-decoration: none; }
+  .verdict { color: #000; background: none !important; border: 1px solid #000; }
+  tr { break-inside: avoid; }
+}
+"""
+
+_SCRIPT = """
+(function () {
+  "use strict";
+  var table = document.getElementById("findings");
+  if (!table) { return; }
+  var rows = Array.prototype.slice.call(table.tBodies);
+  var chips = Array.prototype.slice.call(document.querySelectorAll("button.chip"));
+  var search = document.getElementById("search");
+  var shown = document.getElementById("shown");
+  var empty = document.getElementById("no-match");
+
+  function pressed(button) { return button.getAttribute("aria-pressed") === "true"; }
+
+  function apply() {
+    var on = {};
+    chips.forEach(function (chip) { if (pressed(chip)) { on[chip.dataset.verdict] = true; } });
+    var query = search.value.trim().toLowerCase();
+    var count = 0;
+    rows.forEach(function (row) {
+      var visible = on[row.dataset.verdict] === true &&
+        (query === "" || row.dataset.search.indexOf(query) !== -1);
+      row.hidden = !visible;
+      if (visible) { count += 1; }
+    });
+    shown.textContent = String(count);
+    empty.hidden = count !== 0;
+  }
+
+  chips.forEach(function (chip) {
+    chip.addEventListener("click", function () {
+      chip.setAttribute("aria-pressed", pressed(chip) ? "false" : "true");
+      apply();
+    });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("button[data-preset]"), function (button) {
+    button.addEventListener("click", function () {
+      var preset = button.dataset.preset;
+      chips.forEach(function (chip) {
+        var on = preset === "all" || (preset === "problems" && chip.dataset.problem === "true");
+        chip.setAttribute("aria-pressed", on ? "true" : "false");
+      });
+      apply();
+    });
+  });
+  search.addEventListener("input", apply);
+
+  var heads = Array.prototype.slice.call(table.querySelectorAll("th[data-sort]"));
+  heads.forEach(function (th) {
+    th.querySelector("button").addEventListener("click", function () {
+      var key = "k" + th.dataset.sort;
+      var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+      heads.forEach(function (other) { other.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+      rows.sort(function (a, b) {
+        var x = a.dataset[key], y = b.dataset[key];
+        var c = x < y ? -1 : (x > y ? 1 : 0);
+        return c !== 0 ? c * dir : Number(a.dataset.order) - Number(b.dataset.order);
+      });
+      rows.forEach(function (row) { table.appendChild(row); });
+    });
+  });
+
+  function setOpen(button, open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    var more = document.getElementById(button.getAttribute("aria-controls"));
+    if (more) { more.hidden = !open; }
+  }
+  table.addEventListener("click", function (event) {
+    var button = event.target.closest("button.toggle");
+    if (button) { setOpen(button, button.getAttribute("aria-expanded") !== "true"); }
+  });
+  var expand = document.getElementById("expand-all");
+  expand.addEventListener("click", function () {
+    var open = expand.getAttribute("aria-pressed") !== "true";
+    expand.setAttribute("aria-pressed", open ? "true" : "false");
+    expand.textContent = open ? "collapse all" : "expand all";
+    Array.prototype.forEach.call(table.querySelectorAll("button.toggle"), function (button) {
+      setOpen(button, open);
+    });
+  });
+
+  apply();
+})();
+"""
+
+
+def _sha256(source: str) -> str:
+    return base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii")
+
+
+#: The page's policy: nothing but its own (hash-pinned) style and script.
+CSP = (
+    "default-src 'none'; "
+    f"style-src 'sha256-{_sha256(_STYLE)}'; "
+    f"script-src 'sha256-{_sha256(_SCRIPT)}'; "
+    "img-src 'none'; base-uri 'none'; form-action 'none'"
+)
+
+_SEP = " \u00b7 "
+
+_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("verdict", "Verdict"),
+    ("location", "Location"),
+    ("text", "Anchor text"),
+    ("url", "URL"),
+    ("reason", "Reason"),
+    ("archive", "Fix / archive"),
+)
+
+
+def e(value: object) -> str:
+    """Escape for element content and quoted attributes alike."""
+    return escape(str(value), quote=True)
+
+
+def link(url: str | None, label: str | None = None) -> str:
+    """A clickable link for http(s) only; any other scheme is inert text."""
+    if not url:
+        return ""
+    text = e(label if label is not None else url)
+    if is_safe_href(url):
+        return f'<a href="{e(url)}" rel="noopener noreferrer nofollow" target="_blank">{text}</a>'
+    shown = text if label is None else f"{text} ({e(url)})"
+    return f'<span class="url-plain" title="not a web link; not clickable">{shown}</span>'
+
+
+def _hop(hop: Hop) -> str:
+    status = e(hop.status) if hop.status is not None else "no answer"
+    note = f' <span class="detail">{e(hop.note)}</span>' if hop.note else ""
+    target = f" \u2192 {link(hop.location)}" if hop.location else ""
+    return (
+        f'<li><span class="status">{status}</span> {e(hop.method)} {link(hop.url)}'
+        f"{target}{note}</li>"
+    )
+
+
+def _archive_cell(f: Finding) -> str:
+    """The repair at a glance: new URL, restored href, or archived copy."""
+    new = moved_to(f)
+    if new:
+        return f"moved to {link(new)}"
+    if f.archive is not None:
+        return f'{link(f.archive.url, "archived copy")}<div class="when">{e(capture_note(f))}</div>'
+    if f.restoration is not None:
+        return (
+            f"restored: {link(f.restoration.url)}"
+            f'<div class="when">from {link(f.restoration.evidence_url, "archived article")}</div>'
+        )
+    if f.archive_note:
+        return f'<span class="detail">{e(f.archive_note)}</span>'
+    return ""
+
+
+def _details(f: Finding) -> str:
+    cit = f.citation
+    items: list[tuple[str, str]] = []
+    if cit.context:
+        items.append(("Context", f"\u201c{e(one_line(cit.context))}\u201d"))
+    if f.detail:
+        items.append(("Evidence", e(f.detail)))
+    if cit.url_as_written is not None:
+        items.append(("As written", f"<code>{e(cit.url_as_written)}</code>"))
+    if cit.url and cit.url != cit.url_as_written:
+        items.append(("Resolved", link(cit.url)))
+    result = f.result
+    if result is not None and result.chain:
+        hops = "".join(_hop(h) for h in result.chain)
+        items.append(("Status chain", f'<ol class="chain">{hops}</ol>'))
+    if result is not None and result.final_url:
+        items.append(("Final URL", link(result.final_url)))
+    new = moved_to(f)
+    if new:
+        items.append(("Fix", f"update the link to {link(new)}"))
+    if f.restoration is not None:
+        rest = f.restoration
+        when = f" (captured {e(utc_date(rest.captured_at))})" if rest.captured_at else ""
+        items.append(
+            (
+                "Restored href",
+                f"{link(rest.url)}<div class='when'>found in {link(rest.evidence_url)}{when}</div>",
+            )
+        )
+    if f.archive is not None:
+        copy = f.archive
+        items.append(
+            (
+                "Archived copy",
+                f"{link(copy.url)}<div class='when'>{e(capture_note(f))}, {e(copy.archive)}"
+                + (f", status {e(copy.status)}" if copy.status is not None else "")
+                + "</div>",
+            )
+        )
+    elif f.archive_note:
+        items.append(("Archive", e(f.archive_note)))
+    markup = f"{cit.element}[{cit.attribute}]" if cit.element and cit.attribute else cit.element
+    kind = e(cit.kind.value) + (f" \u00b7 <code>{e(markup)}</code>" if markup else "")
+    if cit.rel:
+        kind += f" \u00b7 rel={e(' '.join(cit.rel))}"
+    kind += f" \u00b7 {e(cit.relation.value)}"
+    items.append(("Citation", kind))
+    if result is not None:
+        checked = [f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}"]
+        if result.checked_at:
+            checked.insert(0, utc_stamp(result.checked_at))
+        if result.from_cache:
+            checked.append("from cache")
+        items.append(("Checked", e(", ".join(checked))))
+        if result.notes:
+            items.append(("Notes", "<br>".join(e(n) for n in result.notes)))
+    return "<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
+
+
+def _row(index: int, f: Finding, doc_index: int) -> str:
+    cit = f.citation
+    url = target_url(f)
+    label = anchor_label(f)
+    loc = cit.location
+    archive_key = utc_stamp(f.archive.captured_at) if f.archive else ""
+    search = " ".join(
+        one_line(part)
+        for part in (
+            f.verdict.value,
+            f.reason,
+            f.detail,
+            cit.text,
+            url or "",
+            cit.document,
+            cit.context,
+            (f.result.final_url or "") if f.result else "",
+            f.archive.url if f.archive else "",
+            f.restoration.url if f.restoration else "",
+        )
+        if part
+    ).lower()
+    attrs = {
+        "class": "finding",
+        "data-verdict": f.verdict.value,
+        "data-problem": "true" if is_problem(f.verdict) else "false",
+        "data-order": str(index),
+        "data-kverdict": f"{100 - f.verdict.severity:03d}",
+        "data-klocation": f"{doc_index:04d}:{loc.line:08d}:{loc.column:06d}",
+        "data-ktext": one_line(cit.text).lower(),
+        "data-kurl": (url or "").lower(),
+        "data-kreason": f.reason,
+        "data-karchive": archive_key,
+        "data-search": search,
+    }
+    attr_text = " ".join(f'{k}="{e(v)}"' for k, v in attrs.items())
+    more_id = f"more-{index}"
+    url_cell = link(url) if url else '<span class="detail">(no link)</span>'
+    detail = f'<div class="detail">{e(f.detail)}</div>' if f.detail else ""
+    return (
+        f"<tbody {attr_text}>\n"
+        f'<tr class="row"><td class="c-verdict"><button type="button" class="toggle" '
+        f'aria-expanded="false" aria-controls="{more_id}" title="evidence">\u25b8</button> '
+        f'<span class="verdict v-{e(f.verdict.value)}">{e(f.verdict.value)}</span></td>'
+        f'<td class="c-loc"><code>{e(location_text(f))}</code></td>'
+        f'<td class="c-text">{e(label)}</td>'
+        f'<td class="c-url">{url_cell}</td>'
+        f'<td class="c-reason"><code>{e(f.reason)}</code>{detail}</td>'
+        f'<td class="c-archive">{_archive_cell(f)}</td></tr>\n'
+        f'<tr class="more" id="{more_id}" hidden><td colspan="{len(_COLUMNS)}">'
+        f"{_details(f)}</td></tr>\n</tbody>"
+    )
+
+
+class HtmlFormatter:
+    """A single self-contained HTML5 page (inline style and script, strict CSP)."""
+
+    name = "html"
+    extension = "html"
+
+    def render(self, report: Report, *, color: bool = False) -> str:
+        docs = report.documents
+        if len(docs) == 1:
+            page_title = one_line(docs[0].title or docs[0].origin)
+        else:
+            page_title = f"{len(docs)} documents"
+        doc_index = {doc.origin: i for i, doc in enumerate(docs)}
+        tally = counts(report)
+        any_problem = any(is_problem(v) and n for v, n in tally.items())
+        findings = sorted(report.findings, key=severity_sort_key(report))
+
+        head = [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{e(CSP)}">',
+            '<meta name="referrer" content="no-referrer">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f'<meta name="generator" content="linkaudit {e(__version__)}">',
+            f"<title>Link audit: {e(page_title)}</title>",
+            f"<style>{_STYLE}</style>",
+            "</head>",
+            "<body>",
+            "<header>",
+            f"<h1>Link audit: {e(page_title)}</h1>",
+        ]
+        body: list[str] = []
+        for doc in docs:
+            meta = [f"<code>{e(doc.origin)}</code>"]
+            if doc.canonical_url:
+                meta.append(link(doc.canonical_url))
+            if doc.cited_at:
+                source = f" ({e(doc.cited_at_source)})" if doc.cited_at_source else ""
+                meta.append(f"cited {e(utc_date(doc.cited_at))}{source}")
+            title = f'<span class="title">{e(one_line(doc.title))}</span> ' if doc.title else ""
+            body.append(
+                f'<div class="doc">{title}<span class="meta">{_SEP.join(meta)}</span></div>'
+            )
+        body.append(
+            f'<p class="meta">Checked {e(utc_stamp(report.started_at))} to '
+            f"{e(utc_stamp(report.finished_at))} by linkaudit {e(__version__)}</p>"
+        )
+        body.append("</header>")
+        warnings = list(warnings_of(report))
+        if warnings:
+            items = "".join(f"<li>{e(one_line(w))}</li>" for w in warnings)
+            body.append(
+                f'<section class="warnings"><strong>Warnings</strong><ul>{items}</ul></section>'
+            )
+        body.append(f'<p class="summary">{e(summary_line(report))}</p>')
+
+        chips = []
+        for verdict in VERDICT_ORDER:
+            if not tally[verdict]:
+                continue
+            on = is_problem(verdict) or not any_problem
+            chips.append(
+                f'<button type="button" class="chip v-{verdict.value}" '
+                f'data-verdict="{verdict.value}" '
+                f'data-problem="{"true" if is_problem(verdict) else "false"}" '
+                f'aria-pressed="{"true" if on else "false"}">{verdict.value}'
+                f'<span class="n">{tally[verdict]}</span></button>'
+            )
+        body.append('<nav class="controls" aria-label="Filters">')
+        body.extend(chips)
+        body.append('<button type="button" class="preset" data-preset="problems">problems</button>')
+        body.append('<button type="button" class="preset" data-preset="all">all</button>')
+        body.append(
+            '<button type="button" class="preset" id="expand-all" aria-pressed="false">'
+            "expand all</button>"
+        )
+        body.append(
+            '<input type="search" id="search" placeholder="Search text, URL, reason\u2026" '
+            'aria-label="Search findings" autocomplete="off">'
+        )
+        body.append("</nav>")
+        body.append(
+            f'<p class="muted">Showing <span id="shown">{len(findings)}</span> of '
+            f"{len(findings)} citations.</p>"
+        )
+        heads = "".join(
+            f'<th data-sort="{key}" scope="col"><button type="button">{label}</button></th>'
+            for key, label in _COLUMNS
+        )
+        body.append(f'<table id="findings">\n<thead><tr>{heads}</tr></thead>')
+        for i, finding in enumerate(findings):
+            body.append(_row(i, finding, doc_index.get(finding.citation.document, len(docs))))
+        body.append("</table>")
+        body.append('<p class="empty" id="no-match" hidden>No citation matches these filters.</p>')
+        body.append(
+            "<footer>Verdicts: ok (live), moved (update the link), broken (gone), stale "
+            "(answers, content gone), blocked (refused to verify), unreachable (may be "
+            "transient), insecure (TLS fails), fragment_missing (#anchor not on the page), "
+            "invalid (not a URL), skipped (not checked), lost (the link is missing).</footer>"
+        )
+        body.append(f"<script>{_SCRIPT}</script>")
+        body.append("</body>")
+        body.append("</html>")
+        return "\n".join(head + body) + "\n"

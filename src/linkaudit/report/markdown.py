@@ -1,0 +1,174 @@
+"""The Markdown report: a PR comment or a GitHub job summary (``$GITHUB_STEP_SUMMARY``).
+
+Compact on purpose: a summary table and one row per problem, with the evidence
+(status chains) folded into ``<details>``.  GitHub renders raw HTML and turns
+``@name`` into a notification, so every piece of article or web text is escaped:
+Markdown punctuation gets a backslash, ``<``/``>``/``&`` become entities, ``|`` cannot
+split a table cell, and mentions are broken with an invisible word joiner.
+Only http(s) URLs become links.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from linkaudit.model import Finding, Hop, Report
+from linkaudit.report.base import (
+    VERDICT_ORDER,
+    anchor_label,
+    capture_note,
+    counts,
+    is_safe_href,
+    location_text,
+    moved_to,
+    one_line,
+    problems,
+    summary_line,
+    target_url,
+    utc_date,
+    warnings_of,
+)
+
+_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+_MENTION = re.compile(r"@(?=\w)")
+_ARROW = " \u2192 "
+_URL_SAFE = "-._~:/?#[]@!$&'*+,;=%"
+
+
+def md_text(text: str, limit: int | None = None) -> str:
+    """Untrusted text as inert Markdown on one line (safe inside a table cell)."""
+    flat = one_line(text)
+    if limit is not None and len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "\u2026"
+    flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    flat = _SPECIALS.sub(r"\\\1", flat)
+    return _MENTION.sub("@\u2060", flat)
+
+
+def md_code(text: str) -> str:
+    """Untrusted text as an inline code span that is safe inside a table cell."""
+    flat = one_line(text).replace("|", "\\|")
+    longest = max((len(m) for m in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def md_link(url: str | None, label: str | None = None, limit: int | None = 80) -> str:
+    """A link for http(s) URLs; anything else (``javascript:``, ``data:``) as plain text."""
+    if not url:
+        return md_text(label or "")
+    shown = md_text(label if label is not None else url, limit)
+    if not is_safe_href(url):
+        return f"{shown} ({md_code(url)})" if label is not None else md_code(url)
+    return f"[{shown}]({quote(url, safe=_URL_SAFE)})"
+
+
+def _hop(hop: Hop) -> str:
+    status = str(hop.status) if hop.status is not None else "no answer"
+    note = f" ({hop.note})" if hop.note else ""
+    return md_code(f"{hop.method} {hop.url} \u2192 {status}{note}")
+
+
+class MarkdownFormatter:
+    """GitHub-flavoured Markdown; ``max_rows`` keeps a summary under GitHub's size cap."""
+
+    name = "markdown"
+    extension = "md"
+
+    def __init__(self, max_rows: int = 200) -> None:
+        self.max_rows = max_rows
+
+    def render(self, report: Report, *, color: bool = False) -> str:
+        out: list[str] = []
+        if len(report.documents) == 1:
+            doc = report.documents[0]
+            out.append(f"## linkaudit: {md_text(doc.title or doc.origin)}")
+        else:
+            out.append(f"## linkaudit: {len(report.documents)} documents")
+        out.append("")
+        for doc in report.documents:
+            cited = f" \u00b7 cited {utc_date(doc.cited_at)}" if doc.cited_at else ""
+            title = f"{md_text(doc.title)} \u00b7 " if doc.title else ""
+            out.append(f"- {title}{md_code(doc.origin)}{cited}")
+        out.append("")
+        out.append(f"**{md_text(summary_line(report))}**")
+        out.append("")
+        warnings = list(warnings_of(report))
+        if warnings:
+            out.extend(f"> \u26a0\ufe0f {md_text(w)}  " for w in warnings)
+            out.append("")
+
+        tally = counts(report)
+        out.append("| verdict | citations |")
+        out.append("|:--|--:|")
+        out.extend(f"| {v.value} | {tally[v]} |" for v in VERDICT_ORDER if tally[v])
+        out.append("")
+
+        found = problems(report)
+        if not found:
+            out.append("No problems found.")
+            return "\n".join(out) + "\n"
+        shown = found[: self.max_rows]
+        out.append(f"### Problems ({len(found)})")
+        out.append("")
+        out.append("| verdict | where | link | fix |")
+        out.append("|:--|:--|:--|:--|")
+        for f in shown:
+            reason = f" {md_code(f.reason)}" if f.reason else ""
+            out.append(
+                f"| **{f.verdict.value}**{reason} | {md_code(location_text(f))} "
+                f"| {_link_cell(f)} | {_fix_cell(f)} |"
+            )
+        if len(found) > len(shown):
+            out.append("")
+            out.append(f"\u2026 and {len(found) - len(shown)} more; see the full report.")
+        out.append("")
+        out.append("<details>")
+        out.append(f"<summary>Evidence ({len(shown)})</summary>")
+        out.append("")
+        for f in shown:
+            out.extend(_evidence(f))
+        out.append("</details>")
+        return "\n".join(out) + "\n"
+
+
+def _link_cell(f: Finding) -> str:
+    url = target_url(f)
+    if url is None:
+        return md_text(anchor_label(f), 80)
+    return md_link(url, anchor_label(f))
+
+
+def _fix_cell(f: Finding) -> str:
+    new = moved_to(f)
+    if new:
+        return f"update to {md_link(new)}"
+    if f.restoration is not None:
+        return f"restore {md_link(f.restoration.url)}"
+    if f.archive is not None:
+        return f"{md_link(f.archive.url, 'archived copy')} ({md_text(capture_note(f))})"
+    return md_text(f.archive_note) if f.archive_note else "\u2014"
+
+
+def _evidence(f: Finding) -> list[str]:
+    cit = f.citation
+    lines = [
+        f"- **{f.verdict.value}** \u201c{md_text(anchor_label(f), 120)}\u201d at "
+        f"{md_code(location_text(f))}  "
+    ]
+    url = target_url(f)
+    if url:
+        lines.append(f"  URL: {md_code(url)}  ")
+    if f.detail:
+        lines.append(f"  {md_text(f.detail)}  ")
+    if f.result is not None and f.result.chain:
+        chain = _ARROW.join(_hop(h) for h in f.result.chain)
+        lines.append(f"  chain: {chain}  ")
+    if cit.context:
+        lines.append(f"  context: \u201c{md_text(cit.context, 300)}\u201d  ")
+    if f.restoration is not None:
+        lines.append(f"  restored from: {md_link(f.restoration.evidence_url)}  ")
+    lines.append("")
+    return lines

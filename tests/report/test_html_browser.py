@@ -1,0 +1,201 @@
+"""The HTML report in real headless Chromium (Debian's, never a Playwright download).
+
+What a static check cannot prove: the page's script runs under its own strict CSP
+without console errors, the filters, search, sort and expanders work, and a hostile
+article executes nothing even when every link and control is clicked.
+
+Skips when no Chromium is installed (``scripts/ensure-chromium`` installs it), except
+under ``CI=true``, where a missing browser fails so CI cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from linkaudit.model import Report
+from linkaudit.report.html import HtmlFormatter
+
+pytestmark = pytest.mark.browser
+
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    """Debian's real binary first (its /usr/bin/chromium is a shell wrapper)."""
+    explicit = os.environ.get("LINKAUDIT_CHROMIUM")
+    if explicit:
+        return explicit
+    if os.access("/usr/lib/chromium/chromium", os.X_OK):
+        return "/usr/lib/chromium/chromium"
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    path = chromium_path()
+    if path is None:
+        message = "no Chromium found; run scripts/ensure-chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} (CI=true: browser tests must run)")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=path, args=LAUNCH_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+class Page:
+    """A page that records every console error, page error and dialog."""
+
+    def __init__(self, browser: Any, html: str, tmp_path: Path) -> None:
+        self.errors: list[str] = []
+        self.context = browser.new_context()
+        # Nothing may leave the machine: only the report file itself loads.
+        self.context.route(
+            "**/*",
+            lambda route: (
+                route.continue_() if route.request.url.startswith("file:") else route.abort()
+            ),
+        )
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on("dialog", self._dialog)
+        target = tmp_path / "report.html"
+        target.write_text(html, encoding="utf-8")
+        self.page.goto(target.as_uri())
+        self.page.wait_for_load_state("load")
+
+    def _dialog(self, dialog: Any) -> None:
+        self.errors.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    def visible(self) -> int:
+        count: int = self.page.locator("tbody.finding:not([hidden])").count()
+        return count
+
+    def order(self, attribute: str) -> list[str]:
+        values: list[str] = self.page.eval_on_selector_all(
+            "tbody.finding:not([hidden])", f"rows => rows.map(r => r.getAttribute('{attribute}'))"
+        )
+        return values
+
+
+@pytest.fixture
+def report_page(browser: Any, report: Report, tmp_path: Path) -> Iterator[Page]:
+    page = Page(browser, HtmlFormatter().render(report), tmp_path)
+    yield page
+    page.context.close()
+
+
+def test_loads_without_errors_and_shows_problems_by_default(report_page: Page) -> None:
+    assert report_page.visible() == 11
+    assert report_page.page.locator("#shown").inner_text() == "11"
+    assert report_page.errors == []
+
+
+def test_verdict_chips_filter(report_page: Page) -> None:
+    page = report_page.page
+    page.click("button.chip[data-verdict='broken']")
+    assert report_page.visible() == 9
+    assert "broken" not in report_page.order("data-verdict")
+    page.click("button.chip[data-verdict='ok']")
+    assert report_page.visible() == 12
+    page.click("button.preset[data-preset='all']")
+    assert report_page.visible() == 15
+    page.click("button.preset[data-preset='problems']")
+    assert report_page.visible() == 11
+    assert report_page.errors == []
+
+
+def test_search_filters(report_page: Page) -> None:
+    page = report_page.page
+    page.fill("#search", "GLACIER")
+    assert report_page.visible() == 1
+    assert report_page.order("data-verdict") == ["broken"]
+    page.fill("#search", "zzz-nothing")
+    assert report_page.visible() == 0
+    assert page.locator("#no-match").is_visible()
+    page.fill("#search", "")
+    assert report_page.visible() == 11
+    assert report_page.errors == []
+
+
+def test_sorting_changes_order(report_page: Page) -> None:
+    page = report_page.page
+    before = report_page.order("data-klocation")
+    page.click("th[data-sort='location'] button")
+    ascending = report_page.order("data-klocation")
+    assert ascending == sorted(before)
+    assert ascending != before
+    page.click("th[data-sort='location'] button")
+    assert report_page.order("data-klocation") == sorted(before, reverse=True)
+    assert page.get_attribute("th[data-sort='location']", "aria-sort") == "descending"
+    page.click("th[data-sort='text'] button")
+    texts = report_page.order("data-ktext")
+    assert texts == sorted(texts)
+    assert report_page.errors == []
+
+
+def test_rows_expand_and_print_shows_details(report_page: Page) -> None:
+    page = report_page.page
+    row = page.locator("tbody[data-verdict='broken']").first
+    details = row.locator("tr.more")
+    assert not details.is_visible()
+    row.locator("button.toggle").click()
+    assert details.is_visible()
+    assert "17 days before citation" in details.inner_text()
+    page.emulate_media(media="print")
+    assert page.locator("tbody[data-verdict='stale'] tr.more").is_visible()
+    assert not page.locator("#search").is_visible()
+    assert report_page.errors == []
+
+
+def test_hostile_report_executes_nothing(
+    browser: Any, hostile_report: Report, tmp_path: Path
+) -> None:
+    hostile = Page(browser, HtmlFormatter().render(hostile_report), tmp_path)
+    page = hostile.page
+    try:
+        page.click("button.preset[data-preset='all']")
+        page.click("#expand-all")
+        assert hostile.visible() == len(hostile_report.findings)
+        # No script URL became a link; the ones shown as text are there.
+        assert page.locator("a[href]").count() > 0
+        hrefs: list[str] = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
+        assert all(h.startswith(("http://", "https://")) for h in hrefs), hrefs
+        assert page.locator(".url-plain", has_text="javascript:window.__pwned=1").count() > 0
+        # Click every link (routing aborts the requests), hover and click every cell.
+        for link in page.locator("a[href]").all():
+            link.click(modifiers=["Control"])
+        for cell in page.locator("td").all()[:40]:
+            cell.hover()
+        for button in page.locator("button").all():
+            button.click()
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert page.locator("img, iframe, object, embed").count() == 0
+        assert page.locator("script").count() == 1
+        assert hostile.errors == []
+    finally:
+        hostile.context.close()

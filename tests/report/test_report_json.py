@@ -1,0 +1,88 @@
+"""The JSON report and its shipped JSON Schema."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+
+from linkaudit import model
+from linkaudit.model import Report, Verdict
+from linkaudit.report.json_format import JsonFormatter, schema
+from linkaudit.serialize import SCHEMA_VERSION
+
+
+def render(report: Report) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(JsonFormatter().render(report))
+    return data
+
+
+def validator() -> Draft202012Validator:
+    loaded = schema()
+    Draft202012Validator.check_schema(loaded)
+    return Draft202012Validator(loaded, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def test_output_validates_against_shipped_schema(report: Report) -> None:
+    errors = [e.message for e in validator().iter_errors(render(report))]
+    assert errors == []
+
+
+def test_hostile_output_validates_too(hostile_report: Report) -> None:
+    assert [e.message for e in validator().iter_errors(render(hostile_report))] == []
+
+
+def test_schema_rejects_what_it_should(report: Report) -> None:
+    v = validator()
+    data = render(report)
+    data["findings"][0]["verdict"] = "dead"
+    assert not v.is_valid(data)
+    data = render(report)
+    del data["summary"]["lost"]
+    assert not v.is_valid(data)
+    data = render(report)
+    data["findings"][0]["surprise"] = 1
+    assert not v.is_valid(data)
+
+
+def test_top_level_shape(report: Report) -> None:
+    data = render(report)
+    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["generated_at"] == "2024-06-01T12:00:42Z"
+    assert data["summary"] == report.counts()
+    assert data["totals"] == {"citations": 15, "problems": 11}
+    assert len(data["findings"]) == len(report.findings)
+    assert all("text" not in doc for doc in data["documents"])
+    # Document order, then position: the sea-level article first, line 12 first.
+    first = data["findings"][0]["citation"]
+    assert (first["document"], first["location"]["line"]) == ("articles/sea-level.html", 12)
+
+
+def test_schema_enumerates_every_verdict_and_matches_the_model() -> None:
+    """A model field added without a schema update should fail here, by name."""
+    loaded = schema()
+    assert set(loaded["$defs"]["verdict"]["enum"]) == {v.value for v in Verdict}
+    assert loaded["properties"]["schema_version"]["const"] == SCHEMA_VERSION
+    pairs = {
+        "document": model.Document,
+        "location": model.Location,
+        "citation": model.Citation,
+        "hop": model.Hop,
+        "check_result": model.CheckResult,
+        "archive_copy": model.ArchiveCopy,
+        "restoration": model.Restoration,
+        "finding": model.Finding,
+    }
+    for name, cls in pairs.items():
+        fields = {f.name for f in dataclasses.fields(cls)} - (
+            {"text"} if name == "document" else set()
+        )
+        assert set(loaded["$defs"][name]["properties"]) == fields, name
+
+
+@pytest.mark.parametrize("verdict", list(Verdict))
+def test_every_verdict_appears_in_the_fixture(report: Report, verdict: Verdict) -> None:
+    assert verdict.value in {f["verdict"] for f in render(report)["findings"]}

@@ -1,0 +1,78 @@
+"""write_reports: names, directories and the no-overwrite rule."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from linkaudit.errors import InputError, LinkauditError
+from linkaudit.model import Report
+from linkaudit.report import FORMATS, ReportExistsError, source_name, write_reports
+
+NOW = datetime(2024, 6, 1, 12, 30, 5, tzinfo=UTC)
+
+
+def single(report: Report, origin: str) -> Report:
+    doc = dataclasses.replace(report.documents[0], origin=origin)
+    return dataclasses.replace(report, documents=(doc,))
+
+
+def test_writes_every_format_with_stamped_names(report: Report, tmp_path: Path) -> None:
+    out = tmp_path / "new" / "reports"
+    paths = write_reports(report, list(FORMATS), out, now=NOW)
+    assert [p.name for p in paths] == [
+        "audit-20240601T123005Z.txt",
+        "audit-20240601T123005Z.json",
+        "audit-20240601T123005Z.md",
+        "audit-20240601T123005Z.html",
+        "audit-20240601T123005Z.csv",
+        "audit-20240601T123005Z.junit.xml",
+        "audit-20240601T123005Z.sarif",
+    ]
+    for path in paths:
+        assert path.parent == out
+        name = next(n for n, f in FORMATS.items() if path.name.endswith("." + f.extension))
+        assert path.read_bytes() == FORMATS[name].render(report).encode("utf-8")
+    assert "\x1b" not in paths[0].read_text()  # files never get colour
+
+
+def test_refuses_to_overwrite_and_writes_nothing(report: Report, tmp_path: Path) -> None:
+    write_reports(report, ["json"], tmp_path, now=NOW)
+    with pytest.raises(ReportExistsError, match=r"audit-20240601T123005Z\.json") as info:
+        write_reports(report, ["csv", "json"], tmp_path, now=NOW)
+    assert isinstance(info.value, LinkauditError)
+    assert info.value.exit_code == 2
+    assert "\n" not in str(info.value)
+    assert not (tmp_path / "audit-20240601T123005Z.csv").exists()
+
+
+def test_force_overwrites(report: Report, tmp_path: Path) -> None:
+    target = tmp_path / "audit-20240601T123005Z.json"
+    target.write_text("old")
+    (path,) = write_reports(report, ["json"], tmp_path, now=NOW, force=True)
+    assert path == target
+    assert path.read_text() != "old"
+
+
+def test_source_names(report: Report) -> None:
+    assert source_name(report) == "audit"
+    assert source_name(single(report, "posts/My Post.md")) == "My-Post"
+    assert source_name(single(report, "https://mag.example/2023/sea-level/")) == "sea-level"
+    assert source_name(single(report, "https://mag.example/")) == "mag.example"
+    assert source_name(single(report, "<stdin>")) == "stdin"
+    assert source_name(single(report, "../../")) == "audit"
+
+
+def test_unknown_format(report: Report, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unknown report format 'pdf'"):
+        write_reports(report, ["pdf"], tmp_path, now=NOW)
+
+
+def test_fail_on_reaches_junit(report: Report, tmp_path: Path) -> None:
+    from linkaudit.model import Verdict
+
+    (path,) = write_reports(report, ["junit"], tmp_path, now=NOW, fail_on={Verdict.MOVED})
+    assert path.read_text().count("<failure ") == 1
