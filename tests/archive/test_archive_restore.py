@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import FakeClock
-
 from linkaudit.archive import restore_lost
 from linkaudit.archive.restore import archived_anchors, match_lost, unrewrite
 from linkaudit.model import Citation, CitationKind, Document, DocumentKind, Location
+from tests.archive.conftest import FakeClock
 
 ARTICLE = "https://koreapro.example/2023/04/intel-alliance/"
 PUBLISHED = datetime(2023, 4, 18, 11, 5, 53, tzinfo=UTC)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from conftest import FakeClock
-
 from linkaudit.archive import SaveStatus, save_live
 from linkaudit.testing.archive import ArchiveStandIn, Fault
+from tests.archive.conftest import FakeClock
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
-from conftest import FakeClock
 
 from linkaudit.archive import MemoryArchiveCache, find_copies, find_copy, make_client
 from linkaudit.testing.archive import ArchiveStandIn, Fault
+from tests.archive.conftest import FakeClock
 
 TARGET = datetime(2023, 4, 18, 11, 5, 53, tzinfo=UTC)
 URL = "https://news.example/story"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from report_fixtures import build_hostile_report, build_report
 
 from linkaudit.model import Report
+from tests.report.report_fixtures import build_hostile_report, build_report
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from report_fixtures import check_golden
 
 from linkaudit.model import Report
 from linkaudit.report import FORMATS, Formatter
+from tests.report.report_fixtures import check_golden
 
 
 @pytest.mark.parametrize("name", list(FORMATS))
