@@ -1,0 +1,403 @@
+"""A JSON reader for the JSON that scrapers and exports actually save.
+
+``json.loads`` rejects the two faults that real WordPress dumps have: raw
+newlines inside strings, and files cut off in the middle of the article.
+Rejecting them would leave the user with nothing; this reader accepts them,
+builds as much of the value as the input holds, and says precisely what it
+forgave and where (line and byte offset), so partial input can be audited as far
+as it goes and nobody mistakes it for a complete article.
+
+Faults it recovers from: raw control characters in strings, invalid escapes,
+missing or trailing commas, extra data after the value, and end of input
+anywhere (open strings, objects and arrays are closed).  Anything else (say, a
+``]`` where a value should be) is a ``LenientJsonError`` with a position.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+_CHUNK = re.compile(r'[^"\\\x00-\x1f]*')
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SIMPLE_ESCAPES = {
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
+_LITERALS: tuple[tuple[str, Any], ...] = (("true", True), ("false", False), ("null", None))
+_CONTROL_NAMES = {"\n": "newline", "\r": "carriage return", "\t": "tab"}
+MAX_DEPTH = 200
+
+Path = tuple[str | int, ...]
+
+
+class LenientJsonError(ValueError):
+    """The input is not recoverable as JSON; the message names the position."""
+
+
+@dataclass
+class _Truncation:
+    what: str  # "string", "key", "object", "array", "number", "value"
+    path: Path
+    position: int
+
+
+@dataclass
+class _Faults:
+    controls: Counter[str] = field(default_factory=Counter)
+    first_control: int | None = None
+    bad_escapes: int = 0
+    first_bad_escape: int | None = None
+    missing_commas: int = 0
+    first_missing_comma: int | None = None
+    trailing_commas: int = 0
+    first_trailing_comma: int | None = None
+    lone_surrogates: int = 0
+    truncation: _Truncation | None = None
+    extra_data_at: int | None = None
+
+
+def format_path(path: Path) -> str:
+    """``("content", "rendered")`` -> ``content.rendered``; list indexes as ``[0]``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out or "the top-level value"
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.n = len(text)
+        self.i = 0
+        self.faults = _Faults()
+
+    # -- helpers ---------------------------------------------------------------
+    def _ws(self) -> None:
+        match = _WHITESPACE.match(self.text, self.i)
+        if match:
+            self.i = match.end()
+
+    def _truncate(self, what: str, path: Path) -> None:
+        if self.faults.truncation is None:
+            self.faults.truncation = _Truncation(what, path, self.n)
+        self.i = self.n
+
+    @property
+    def truncated(self) -> bool:
+        return self.faults.truncation is not None
+
+    def _fail(self, expected: str) -> LenientJsonError:
+        found = repr(self.text[self.i]) if self.i < self.n else "end of input"
+        return LenientJsonError(f"expected {expected} but found {found}@{self.i}")
+
+    # -- grammar ---------------------------------------------------------------
+    def value(self, path: Path, depth: int) -> Any:
+        self._ws()
+        if self.i >= self.n:
+            self._truncate("value", path)
+            return None
+        char = self.text[self.i]
+        if char == "{":
+            return self._object(path, depth + 1)
+        if char == "[":
+            return self._array(path, depth + 1)
+        if char == '"':
+            return self._string(path, "string")
+        match = _NUMBER.match(self.text, self.i)
+        if match:
+            self.i = match.end()
+            if self.i >= self.n and path:
+                # A number at end of input inside a container may be cut short.
+                self._truncate("number", path)
+            token = match.group()
+            return float(token) if any(c in token for c in ".eE") else int(token)
+        for word, literal in _LITERALS:
+            if self.text.startswith(word, self.i):
+                self.i += len(word)
+                return literal
+            rest = self.text[self.i : self.i + len(word)]
+            if self.i + len(rest) >= self.n and word.startswith(rest):
+                self._truncate("value", path)
+                return None  # which literal was meant cannot be known
+        raise self._fail("a JSON value")
+
+    def _object(self, path: Path, depth: int) -> dict[str, Any]:
+        if depth > MAX_DEPTH:
+            raise LenientJsonError(f"nested more than {MAX_DEPTH} levels deep@{self.i}")
+        self.i += 1
+        result: dict[str, Any] = {}
+        while True:
+            self._ws()
+            if self.i >= self.n:
+                self._truncate("object", path)
+                return result
+            if self.text[self.i] == "}":
+                self.i += 1
+                return result
+            if self.text[self.i] != '"':
+                raise self._fail("a key string or '}'")
+            key = self._string(path, "key")
+            if self.truncated:
+                return result
+            self._ws()
+            if self.i >= self.n:
+                self._truncate("object", path)
+                return result
+            if self.text[self.i] != ":":
+                raise self._fail(f"':' after the key {key!r}")
+            self.i += 1
+            result[key] = self.value((*path, key), depth)
+            if self.truncated:
+                return result
+            if not self._separator("}", path, "object"):
+                return result
+
+    def _array(self, path: Path, depth: int) -> list[Any]:
+        if depth > MAX_DEPTH:
+            raise LenientJsonError(f"nested more than {MAX_DEPTH} levels deep@{self.i}")
+        self.i += 1
+        result: list[Any] = []
+        while True:
+            self._ws()
+            if self.i >= self.n:
+                self._truncate("array", path)
+                return result
+            if self.text[self.i] == "]":
+                self.i += 1
+                return result
+            result.append(self.value((*path, len(result)), depth))
+            if self.truncated:
+                return result
+            if not self._separator("]", path, "array"):
+                return result
+
+    def _separator(self, closer: str, path: Path, what: str) -> bool:
+        """Consume ``,`` (or forgive its absence); False when the container ended."""
+        self._ws()
+        if self.i >= self.n:
+            self._truncate(what, path)
+            return False
+        char = self.text[self.i]
+        if char == closer:
+            self.i += 1
+            return False
+        if char == ",":
+            self.i += 1
+            self._ws()
+            if self.i < self.n and self.text[self.i] == closer:
+                self.faults.trailing_commas += 1
+                if self.faults.first_trailing_comma is None:
+                    self.faults.first_trailing_comma = self.i - 1
+            return True
+        if char in '"{[' or (what == "array" and (char.isdigit() or char in "-tfn")):
+            self.faults.missing_commas += 1
+            if self.faults.first_missing_comma is None:
+                self.faults.first_missing_comma = self.i
+            return True
+        raise self._fail(f"',' or '{closer}'")
+
+    def _string(self, path: Path, what: str) -> str:
+        text, n = self.text, self.n
+        self.i += 1
+        parts: list[str] = []
+        while True:
+            match = _CHUNK.match(text, self.i)
+            if match is not None and match.end() > self.i:
+                parts.append(match.group())
+                self.i = match.end()
+            if self.i >= n:
+                self._truncate(what, path)
+                break
+            char = text[self.i]
+            if char == '"':
+                self.i += 1
+                break
+            if char == "\\":
+                parts.append(self._escape(path, what))
+                continue
+            # A raw control character: forbidden by JSON, meant literally by the writer.
+            self.faults.controls[char] += 1
+            if self.faults.first_control is None:
+                self.faults.first_control = self.i
+            parts.append(char)
+            self.i += 1
+        return "".join(parts)
+
+    def _escape(self, path: Path, what: str) -> str:
+        text, start = self.text, self.i
+        if start + 1 >= self.n:
+            self._truncate(what, path)
+            return ""
+        code = text[start + 1]
+        if code in _SIMPLE_ESCAPES:
+            self.i += 2
+            return _SIMPLE_ESCAPES[code]
+        if code == "u":
+            hex_digits = text[start + 2 : start + 6]
+            if _HEX4.fullmatch(hex_digits):
+                self.i += 6
+                value = int(hex_digits, 16)
+                if 0xD800 <= value < 0xDC00:
+                    low = text[self.i : self.i + 6]
+                    if low.startswith("\\u") and _HEX4.fullmatch(low[2:]):
+                        low_value = int(low[2:], 16)
+                        if 0xDC00 <= low_value < 0xE000:
+                            self.i += 6
+                            return chr(0x10000 + ((value - 0xD800) << 10) + (low_value - 0xDC00))
+                if 0xD800 <= value < 0xE000:
+                    self.faults.lone_surrogates += 1
+                    return "\ufffd"
+                return chr(value)
+            if start + 6 > self.n and all(c in "0123456789abcdefABCDEF" for c in hex_digits):
+                self._truncate(what, path)
+                return ""
+        # Invalid escape: keep the character, as JavaScript does.
+        self.faults.bad_escapes += 1
+        if self.faults.first_bad_escape is None:
+            self.faults.first_bad_escape = start
+        self.i += 2
+        return code
+
+
+@dataclass(frozen=True)
+class LenientResult:
+    """The parsed value and one human sentence per kind of fault forgiven."""
+
+    value: Any
+    warnings: tuple[str, ...]
+    truncated_path: Path | None
+
+
+class _Positions:
+    """Turns character indexes into "line L, byte B" in the original file's bytes."""
+
+    def __init__(self, text: str, encoding: str, byte_base: int) -> None:
+        self.text = text
+        self.encoding = encoding
+        self.byte_base = byte_base
+
+    def __call__(self, index: int) -> str:
+        line = self.text.count("\n", 0, index) + 1
+        try:
+            size = len(self.text[:index].encode(self.encoding, errors="surrogatepass"))
+        except (LookupError, UnicodeError):
+            size = index
+        return f"line {line}, byte {size + self.byte_base}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _reject_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON; leave them to the lenient reader to refuse."""
+    raise ValueError(name)
+
+
+def parse_lenient(text: str, *, encoding: str = "utf-8", byte_base: int = 0) -> LenientResult:
+    """Parse JSON leniently.  Raises ``LenientJsonError`` only for unrecoverable input.
+
+    ``encoding`` and ``byte_base`` (the length of a stripped byte-order mark)
+    let warnings give byte offsets into the original file, which is what a
+    hex editor or ``dd`` shows.
+    """
+    if not _SURROGATE_ESCAPE.search(text):
+        # Valid JSON is the common case; the C parser reads it ~30x faster.
+        try:
+            value = json.loads(text, parse_constant=_reject_constant)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            return LenientResult(value=value, warnings=(), truncated_path=None)
+    reader = _Reader(text)
+    where = _Positions(text, encoding, byte_base)
+    try:
+        reader._ws()
+        if reader.i >= reader.n:
+            raise LenientJsonError("no JSON value@0")
+        value = reader.value((), 0)
+        reader._ws()
+    except LenientJsonError as exc:
+        message, _, index = str(exc).rpartition("@")
+        raise LenientJsonError(f"{message} at {where(int(index))}") from None
+    except RecursionError:
+        raise LenientJsonError("nested too deeply") from None
+    faults = reader.faults
+    warnings: list[str] = []
+    if faults.first_control is not None:
+        total = sum(faults.controls.values())
+        kinds = ", ".join(
+            _plural(count, _CONTROL_NAMES.get(char, f"U+{ord(char):04X}"))
+            for char, count in faults.controls.most_common()
+        )
+        warnings.append(
+            f"malformed JSON: {_plural(total, 'raw control character')} inside strings "
+            f"({kinds}; first at {where(faults.first_control)})"
+        )
+    if faults.first_bad_escape is not None:
+        warnings.append(
+            f"malformed JSON: {_plural(faults.bad_escapes, 'invalid escape')} in strings, "
+            f"kept as the escaped character (first at {where(faults.first_bad_escape)})"
+        )
+    if faults.lone_surrogates:
+        warnings.append(
+            f"malformed JSON: {_plural(faults.lone_surrogates, 'unpaired surrogate escape')} "
+            "replaced with U+FFFD"
+        )
+    if faults.first_missing_comma is not None:
+        warnings.append(
+            f"malformed JSON: {_plural(faults.missing_commas, 'missing comma')} "
+            f"(first at {where(faults.first_missing_comma)})"
+        )
+    if faults.first_trailing_comma is not None:
+        warnings.append(
+            f"malformed JSON: {_plural(faults.trailing_commas, 'trailing comma')} "
+            f"(first at {where(faults.first_trailing_comma)})"
+        )
+    truncation = faults.truncation
+    if truncation is not None:
+        warnings.append(_truncation_warning(truncation, where))
+    elif reader.i < reader.n:
+        warnings.append(
+            f"malformed JSON: extra data after the JSON value at {where(reader.i)} was ignored"
+        )
+    return LenientResult(
+        value=value,
+        warnings=tuple(warnings),
+        truncated_path=truncation.path if truncation else None,
+    )
+
+
+def _truncation_warning(truncation: _Truncation, where: _Positions) -> str:
+    path = format_path(truncation.path)
+    place = {
+        "string": f"inside the string {path}",
+        "key": f"inside a key of {path}",
+        "number": f"inside the number {path}",
+        "value": f"where the value of {path} should be",
+        "object": f"inside the object {path}",
+        "array": f"inside the array {path}",
+    }[truncation.what]
+    in_body = "content" in truncation.path and truncation.what in ("string", "value")
+    consequence = (
+        "the article body may be incomplete and closing keys are missing"
+        if in_body
+        else "later values and the closing brackets are missing"
+    )
+    return f"truncated: input ends {place} at {where(truncation.position)}; {consequence}"

@@ -1,0 +1,115 @@
+"""One entry point for every input: pick the reader by what the user named.
+
+Files are dispatched by extension where the extension is trustworthy
+(``.md``, ``.json``, ``.html``) and by content otherwise: scrapers save
+WordPress JSON as ``.txt``, and stdin has no name at all.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import BinaryIO
+
+from linkaudit.errors import InputError
+from linkaudit.model import Document
+from linkaudit.sources._decode import bom_length, decode
+from linkaudit.sources.base import SourceOptions, read_bounded
+from linkaudit.sources.html import load_html_bytes
+from linkaudit.sources.markdown import load_markdown_bytes, markdown_document
+from linkaudit.sources.url import load_url
+from linkaudit.sources.wordpress import (
+    load_wordpress_bytes,
+    looks_like_wordpress,
+    wordpress_documents,
+)
+
+STDIN = "-"
+STDIN_ORIGIN = "<stdin>"
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd", ".mkdn"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
+_HTML_START = re.compile(r"^\s*<")
+_HTML_TAG = re.compile(r"<(?:a|p|div|span|article|body|html|br|img)\b[^>]*>", re.IGNORECASE)
+_MARKDOWN_SIGNS = re.compile(r"^ {0,3}#{1,6}[ \t]|\]\(|^ {0,3}[-*+][ \t]|^\[[^\]]+\]:", re.M)
+
+
+def load_source(spec: str, options: SourceOptions | None = None) -> list[Document]:
+    """Read the article(s) named by ``spec``: ``-`` (stdin), an http(s) URL, or a file.
+
+    Returns one Document per article (a WordPress list gives several).  Every
+    failure is an ``InputError`` with a one-line message naming the input.
+    """
+    options = options or SourceOptions()
+    if spec == STDIN:
+        return load_stream(sys.stdin.buffer, STDIN_ORIGIN, options)
+    if spec.lower().startswith(("http://", "https://")):
+        return load_url(spec, options)
+    return load_file(Path(spec), options)
+
+
+def load_stream(stream: BinaryIO, origin: str, options: SourceOptions) -> list[Document]:
+    """Read an unnamed byte stream (stdin), deciding its kind from its content."""
+    try:
+        data = read_bounded(stream, origin, options.max_bytes)
+    except OSError as exc:
+        raise InputError(f"{origin}: cannot read ({exc.strerror or exc})") from None
+    return load_sniffed(data, origin, options)
+
+
+def load_file(path: Path, options: SourceOptions) -> list[Document]:
+    origin = str(path)
+    if path.is_dir():
+        raise InputError(f"{origin}: is a directory; directories are not supported yet")
+    try:
+        with path.open("rb") as stream:
+            data = read_bounded(stream, origin, options.max_bytes)
+    except FileNotFoundError:
+        raise InputError(f"{origin}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{origin}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{origin}: cannot read ({exc.strerror or exc})") from None
+    suffix = path.suffix.lower()
+    if suffix in MARKDOWN_SUFFIXES:
+        return [load_markdown_bytes(data, origin, options)]
+    if suffix == ".json":
+        return load_wordpress_bytes(data, origin, options)
+    if suffix in HTML_SUFFIXES:
+        return [load_html_bytes(data, origin, options)]
+    return load_sniffed(data, origin, options)
+
+
+def load_sniffed(data: bytes, origin: str, options: SourceOptions) -> list[Document]:
+    """Decide between WordPress JSON, HTML and Markdown from the content itself."""
+    # Decoded once to look; HTML is decoded again with <meta charset> honoured.
+    decoded = decode(data, origin)
+    text = decoded.text
+    if looks_like_wordpress(text):
+        return wordpress_documents(
+            text,
+            origin=origin,
+            options=options,
+            encoding=decoded.encoding,
+            warnings=decoded.warnings,
+            byte_base=bom_length(data),
+        )
+    if _looks_like_html(text):
+        return [load_html_bytes(data, origin, options)]
+    return [
+        markdown_document(
+            text,
+            origin=origin,
+            options=options,
+            encoding=decoded.encoding,
+            warnings=decoded.warnings,
+        )
+    ]
+
+
+def _looks_like_html(text: str) -> bool:
+    """HTML if it starts with a tag; else if it has HTML tags and no Markdown syntax."""
+    if _HTML_START.match(text):
+        return True
+    head = text[:65536]
+    return _HTML_TAG.search(head) is not None and _MARKDOWN_SIGNS.search(head) is None
