@@ -1,0 +1,562 @@
+"""History queries over the store's tables: runs, results per URL per run, citations
+per document per run, archive copies per run, and the two calls the CLI needs
+(:func:`record_audit` after an audit, :func:`diff_latest` for its reports).
+
+Plain SQL over a DB-API connection, so a PostgreSQL store can reuse every query:
+placeholders are written ``?`` and translated for ``%s`` drivers, upserts use
+``ON CONFLICT`` (both databases), timestamps are compared as the store's sortable
+ISO text (TIMESTAMPTZ on a server), and the one SQLite-only statement
+(``BEGIN IMMEDIATE``) is isolated in :meth:`HistoryDB._begin`.
+
+Reads use their own connection to the store's file rather than the store's
+private one: WAL lets a reader run beside writers, and the cache code stays the
+only owner of its connection.  The store must have been opened (and so migrated)
+first, which :meth:`HistoryDB.of` guarantees.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+
+from linkaudit.history import (
+    ArchiveMark,
+    ConfirmPolicy,
+    Observation,
+    RunDiff,
+    diff_states,
+    newly_archived,
+)
+from linkaudit.model import ArchiveCopy, CheckResult, Finding, Verdict
+from linkaudit.store.base import StoreError, as_utc, copy_from_json, day_text, dump_time, load_time
+from linkaudit.store.sqlite import RunRecord, SQLiteStore
+from linkaudit.urls import defragment, normalize
+
+
+class Cursor(Protocol):
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    """The slice of DB-API both ``sqlite3`` and ``psycopg`` (3) connections offer."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """A document as a run saw it; ``cited_at`` None means no date was known."""
+
+    run_id: int
+    origin: str
+    title: str | None
+    canonical_url: str | None
+    cited_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CitationRow:
+    """One citation of one run; ``verdict`` is set only when no check was needed
+    (``skipped``, ``invalid``, ``lost``)."""
+
+    run_id: int
+    document: str
+    key: str | None
+    url: str | None
+    kind: str
+    line: int
+    column: int
+    anchor_text: str
+    verdict: Verdict | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """A URL's result in one run (one per key: a fresh check beats a reused one)."""
+
+    key: str
+    url: str
+    verdict: Verdict
+    reason: str
+    detail: str
+    reused: bool
+
+
+@dataclass(frozen=True)
+class KnownCopy:
+    """An archived capture of a URL, from any run's lookups or saves."""
+
+    match_key: str
+    archive: str
+    archive_url: str
+    captured_at: datetime
+
+
+def match_key(url: str) -> str:
+    """One spelling for matching citations to archive lookups: normalised, no fragment.
+
+    Lookups are stored by the defragmented URL as resolved; citations by their
+    normalised key.  Both go through this so they meet.
+    """
+    return defragment(normalize(url))[0]
+
+
+#: Statements of the schema migration that adds ``run_archives`` (appended to
+#: :data:`linkaudit.store.migrations.MIGRATIONS` as v3).
+RUN_ARCHIVES_MIGRATION: tuple[str, ...] = (
+    """CREATE TABLE run_archives (
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        key TEXT NOT NULL,
+        target_day TEXT NOT NULL,
+        looked_up INTEGER NOT NULL,
+        archive TEXT,
+        archive_url TEXT,
+        captured_at TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (run_id, key, target_day)
+    )""",
+    "CREATE INDEX run_archives_key ON run_archives (key, run_id)",
+)
+
+
+def _verdict(text: str | None) -> Verdict | None:
+    if text is None:
+        return None
+    try:
+        return Verdict(text)
+    except ValueError:  # written by a newer linkaudit: not ours to interpret
+        return None
+
+
+class HistoryDB:
+    """Read (and archive-mark) the run history through a DB-API connection."""
+
+    def __init__(self, connection: Connection, *, paramstyle: str = "qmark") -> None:
+        self._conn = connection
+        self._paramstyle = paramstyle
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, path: Path | str, *, busy_timeout: float = 30.0) -> HistoryDB:
+        """A second connection to an existing, already migrated SQLite store."""
+        try:
+            connection = sqlite3.connect(
+                str(path), timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+            connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot read the history: {exc}") from exc
+        return cls(connection)
+
+    @classmethod
+    def of(cls, store: SQLiteStore) -> HistoryDB:
+        """History over an open store (opening it migrated the file)."""
+        return cls.open(store.path)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> HistoryDB:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _sql(self, sql: str) -> str:
+        return sql if self._paramstyle == "qmark" else sql.replace("?", "%s")
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        try:
+            rows: list[Any] = self._conn.execute(self._sql(sql), tuple(params)).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the history: {exc}") from exc
+        return rows
+
+    def _begin(self) -> None:
+        # IMMEDIATE takes SQLite's write lock up front (see SQLiteStore._write); a
+        # server database's plain BEGIN is enough.
+        self._conn.execute(
+            "BEGIN IMMEDIATE" if isinstance(self._conn, sqlite3.Connection) else "BEGIN"
+        )
+
+    # ------------------------------------------------------------------ runs
+
+    def runs(self) -> list[RunRecord]:
+        """Every run, oldest first (by start time, then id)."""
+        out: list[RunRecord] = []
+        for run_id, started, finished, sources, settings in self._rows(
+            "SELECT id, started_at, finished_at, sources, settings FROM runs"
+            " ORDER BY started_at, id"
+        ):
+            started_at = load_time(started)
+            assert started_at is not None
+            out.append(
+                RunRecord(
+                    int(run_id),
+                    started_at,
+                    load_time(finished),
+                    tuple(json.loads(sources)),
+                    json.loads(settings),
+                )
+            )
+        return out
+
+    def latest_run(self) -> RunRecord | None:
+        """The newest finished run; an interrupted run only when none finished
+        (its partial results would otherwise pass for the site's state)."""
+        runs = self.runs()
+        finished = [r for r in runs if r.finished_at is not None]
+        pool = finished or runs
+        return pool[-1] if pool else None
+
+    def previous_run(self, run: RunRecord) -> RunRecord | None:
+        """The newest finished run that started before ``run``."""
+        earlier = [
+            r
+            for r in self.runs()
+            if r.finished_at is not None and (r.started_at, r.id) < (run.started_at, run.id)
+        ]
+        return earlier[-1] if earlier else None
+
+    # ------------------------------------------------------------------ results
+
+    def run_results(self, run_id: int) -> dict[str, ResultRow]:
+        """Each URL's result in one run; a fresh check wins over a reused one."""
+        out: dict[str, ResultRow] = {}
+        for key, url, verdict, reason, detail, reused in self._rows(
+            "SELECT key, url, verdict, reason, detail, from_cache FROM results"
+            " WHERE run_id = ? ORDER BY key, from_cache, id DESC",
+            (run_id,),
+        ):
+            parsed = _verdict(verdict)
+            if key in out or parsed is None:
+                continue
+            out[key] = ResultRow(key, url, parsed, reason, detail, bool(reused))
+        return out
+
+    def observations(self, keys: Iterable[str] | None = None) -> dict[str, list[Observation]]:
+        """Every URL's history (or just ``keys``'), one observation per run, oldest
+        first, timed by the run's start."""
+        wanted = None if keys is None else set(keys)
+        out: dict[str, list[Observation]] = defaultdict(list)
+        seen: set[tuple[str, int]] = set()
+        for key, verdict, reason, reused, run_id, started in self._rows(
+            "SELECT results.key, results.verdict, results.reason, results.from_cache,"
+            " results.run_id, runs.started_at FROM results"
+            " JOIN runs ON runs.id = results.run_id"
+            " ORDER BY results.key, runs.started_at, runs.id, results.from_cache, results.id DESC"
+        ):
+            if wanted is not None and key not in wanted:
+                continue
+            parsed = _verdict(verdict)
+            at = load_time(started)
+            if parsed is None or at is None or (key, run_id) in seen:
+                continue
+            seen.add((key, run_id))
+            out[key].append(Observation(at, parsed, reason, int(run_id), bool(reused)))
+        return dict(out)
+
+    # ------------------------------------------------------------------ citations
+
+    def documents(self, run_id: int) -> list[DocumentRow]:
+        return [
+            DocumentRow(run_id, origin, title, canonical, load_time(cited))
+            for origin, title, canonical, cited in self._rows(
+                "SELECT origin, title, canonical_url, cited_at FROM documents"
+                " WHERE run_id = ? ORDER BY origin",
+                (run_id,),
+            )
+        ]
+
+    def citations(self, run_id: int, document: str | None = None) -> list[CitationRow]:
+        """A run's citations in document order (one document's, if named)."""
+        sql = (
+            "SELECT document, key, url, kind, line, col, anchor_text, verdict, reason"
+            " FROM citations WHERE run_id = ?"
+        )
+        params: list[Any] = [run_id]
+        if document is not None:
+            sql += " AND document = ?"
+            params.append(document)
+        sql += " ORDER BY document, line, col, id"
+        return [
+            CitationRow(
+                run_id, doc, key, url, kind, int(line), int(col), text, _verdict(verdict), reason
+            )
+            for doc, key, url, kind, line, col, text, verdict, reason in self._rows(sql, params)
+        ]
+
+    def citations_by_document(self, run_id: int) -> dict[str, list[CitationRow]]:
+        out: dict[str, list[CitationRow]] = defaultdict(list)
+        for row in self.citations(run_id):
+            out[row.document].append(row)
+        return dict(out)
+
+    def cited(self, run_id: int) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Each URL key cited in a run: ``(url as written, citing documents)``."""
+        urls: dict[str, str] = {}
+        docs: dict[str, list[str]] = defaultdict(list)
+        for row in self.citations(run_id):
+            if row.key is None or row.verdict is not None:
+                continue
+            urls.setdefault(row.key, row.url or row.key)
+            if row.document not in docs[row.key]:
+                docs[row.key].append(row.document)
+        return {k: (urls[k], tuple(docs[k])) for k in urls}
+
+    # ------------------------------------------------------------------ archives
+
+    def record_archives(
+        self, run_id: int, marks: Iterable[tuple[str, date | str, ArchiveMark, str]]
+    ) -> None:
+        """What a run learned about archived copies: ``(key, target day, mark, note)``.
+
+        A found copy is never replaced by "none" for the same key and day (two
+        citations of one URL, one looked up, one not).
+        """
+        rows = [
+            (
+                run_id,
+                key,
+                day_text(day),
+                int(mark.looked_up),
+                mark.archive,
+                mark.archive_url,
+                dump_time(mark.captured_at),
+                note,
+            )
+            for key, day, mark, note in marks
+        ]
+        if not rows:
+            return
+        sql = self._sql(
+            "INSERT INTO run_archives (run_id, key, target_day, looked_up, archive, archive_url,"
+            " captured_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (run_id, key, target_day) DO UPDATE SET"
+            " looked_up = CASE WHEN excluded.looked_up > run_archives.looked_up"
+            " THEN excluded.looked_up ELSE run_archives.looked_up END,"
+            " archive = COALESCE(run_archives.archive, excluded.archive),"
+            " archive_url = COALESCE(run_archives.archive_url, excluded.archive_url),"
+            " captured_at = COALESCE(run_archives.captured_at, excluded.captured_at),"
+            " note = CASE WHEN run_archives.note = '' THEN excluded.note"
+            " ELSE run_archives.note END"
+        )
+        try:
+            self._begin()
+            try:
+                for row in rows:
+                    self._conn.execute(sql, row)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot record archive copies: {exc}") from exc
+
+    def archive_marks(self, run_id: int) -> dict[str, ArchiveMark]:
+        """Per URL key: whether the run looked for a copy and what it found."""
+        out: dict[str, ArchiveMark] = {}
+        for key, looked, archive, archive_url, captured in self._rows(
+            "SELECT key, looked_up, archive, archive_url, captured_at FROM run_archives"
+            " WHERE run_id = ? ORDER BY key, target_day",
+            (run_id,),
+        ):
+            mark = ArchiveMark(bool(looked), archive_url, load_time(captured), archive)
+            prior = out.get(key)
+            if prior is None or (mark.found and not prior.found):
+                out[key] = mark
+        return out
+
+    def known_copies(self) -> dict[str, list[KnownCopy]]:
+        """Every capture the store knows of, by :func:`match_key`: from cached
+        archive lookups and from what runs found or saved."""
+        out: dict[str, list[KnownCopy]] = defaultdict(list)
+        seen: set[tuple[str, str]] = set()
+
+        def add(copy: KnownCopy) -> None:
+            if (copy.match_key, copy.archive_url) not in seen:
+                seen.add((copy.match_key, copy.archive_url))
+                out[copy.match_key].append(copy)
+
+        for url, copy_text in self._rows(
+            "SELECT url, copy FROM archive_lookups WHERE copy IS NOT NULL ORDER BY url, target_day"
+        ):
+            try:
+                copy = copy_from_json(copy_text)
+            except (ValueError, KeyError, TypeError):
+                continue
+            if copy is not None:
+                add(KnownCopy(match_key(url), copy.archive, copy.url, copy.captured_at))
+        for key, archive, archive_url, captured in self._rows(
+            "SELECT key, archive, archive_url, captured_at FROM run_archives"
+            " WHERE archive_url IS NOT NULL ORDER BY key, run_id"
+        ):
+            at = load_time(captured)
+            if at is not None:
+                add(KnownCopy(match_key(key), archive or "", archive_url, at))
+        return dict(out)
+
+
+# --------------------------------------------------------------------------- recording
+
+
+def _effective_cited_at(
+    settings: Mapping[str, object], cited_at: datetime | None
+) -> datetime | None:
+    """The date archive lookups aimed at: ``--cited-at`` overrides the document's."""
+    forced = settings.get("cited_at")
+    if isinstance(forced, str) and forced:
+        try:
+            return as_utc(datetime.fromisoformat(forced))
+        except ValueError:
+            return cited_at
+    return cited_at
+
+
+def archive_marks_of(
+    findings: Sequence[Finding],
+    target_days: Mapping[str, date],
+    saves: Iterable[Any] = (),
+) -> list[tuple[str, date, ArchiveMark, str]]:
+    """What each citation's archive stage found (and what ``--save`` created).
+
+    A finding was looked up when it carries a copy or a note (the archive stage
+    writes a note whenever it looked and found nothing); ``ok`` links are usually
+    not looked up at all, which is recorded as such.  ``saves`` are
+    :class:`~linkaudit.archive.save.SaveOutcome` values.
+    """
+    out: list[tuple[str, date, ArchiveMark, str]] = []
+    by_match: dict[str, list[tuple[str, date]]] = defaultdict(list)
+    for finding in findings:
+        cit = finding.citation
+        if cit.key is None or cit.verdict is not None:
+            continue
+        day = target_days.get(cit.document)
+        if day is None:
+            continue
+        by_match[match_key(cit.key)].append((cit.key, day))
+        copy: ArchiveCopy | None = finding.archive
+        looked = copy is not None or bool(finding.archive_note)
+        mark = ArchiveMark(
+            looked,
+            copy.url if copy else None,
+            copy.captured_at if copy else None,
+            copy.archive if copy else None,
+        )
+        out.append((cit.key, day, mark, finding.archive_note))
+    for save in saves:
+        archive_url = getattr(save, "archive_url", None)
+        url = getattr(save, "url", None)
+        if not archive_url or not url:
+            continue
+        captured = getattr(save, "captured_at", None)
+        for key, day in by_match.get(match_key(url), []):
+            out.append((key, day, ArchiveMark(True, archive_url, captured, "wayback"), "saved"))
+    return out
+
+
+def record_audit(
+    store: SQLiteStore,
+    run: Any,
+    *,
+    sources: Sequence[str],
+    settings: Mapping[str, Any] | None = None,
+) -> int:
+    """Record a finished audit (a :class:`linkaudit.pipeline.AuditRun`) as one run.
+
+    Documents are stored with the citation date archive lookups aimed at (the
+    ``--cited-at`` override when given), which is what coverage is measured
+    against.  Returns the run id.
+    """
+    report = run.report
+    run_settings: Mapping[str, Any] = settings if settings is not None else report.settings
+    run_id = store.begin_run(sources, run_settings)
+    documents = [
+        replace(doc, cited_at=_effective_cited_at(report.settings, doc.cited_at))
+        for doc in report.documents
+    ]
+    findings: Sequence[Finding] = report.findings
+    store.record_citations(run_id, [f.citation for f in findings], documents)
+    results: dict[str, CheckResult] = {}
+    for finding in findings:
+        result = finding.result
+        if result is not None and (result.key not in results or not result.from_cache):
+            results[result.key] = result
+    store.record_results(run_id, results.values())
+    started = as_utc(report.started_at)
+    days = {
+        doc.origin: as_utc(doc.cited_at).date() if doc.cited_at else started.date()
+        for doc in documents
+    }
+    with HistoryDB.of(store) as db:
+        db.record_archives(run_id, archive_marks_of(findings, days, getattr(run, "saves", ())))
+    store.finish_run(run_id)
+    return run_id
+
+
+# --------------------------------------------------------------------------- diff
+
+
+def diff_runs(
+    db: HistoryDB,
+    run: RunRecord | None = None,
+    policy: ConfirmPolicy | None = None,
+) -> RunDiff:
+    """What changed between ``run`` (default: the latest finished) and the run before."""
+    policy = policy or ConfirmPolicy()
+    run = run or db.latest_run()
+    if run is None:
+        return RunDiff(policy=policy)
+    previous = db.previous_run(run)
+    if previous is None:
+        return RunDiff(run.id, run.started_at, policy=policy)
+    cited = db.cited(run.id)
+    histories = {
+        key: [o for o in obs if (o.at, o.run_id or 0) <= (run.started_at, run.id)]
+        for key, obs in db.observations(cited).items()
+    }
+    failing, confirmed, recovered = diff_states(cited, histories, run.started_at, policy)
+    archived = newly_archived(
+        cited,
+        db.archive_marks(run.id),
+        db.archive_marks(previous.id),
+        db.cited(previous.id),
+        previous.started_at,
+    )
+    return RunDiff(
+        run.id,
+        run.started_at,
+        previous.id,
+        previous.started_at,
+        tuple(failing),
+        tuple(confirmed),
+        tuple(recovered),
+        tuple(archived),
+        policy,
+    )
+
+
+def diff_latest(store: SQLiteStore | HistoryDB, policy: ConfirmPolicy | None = None) -> RunDiff:
+    """The latest run's changes, for the audit's reports (``diff.text()`` is one paragraph)."""
+    if isinstance(store, HistoryDB):
+        return diff_runs(store, policy=policy)
+    with HistoryDB.of(store) as db:
+        return diff_runs(db, policy=policy)

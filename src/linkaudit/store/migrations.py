@@ -1,0 +1,88 @@
+"""Ordered schema migrations; ``PRAGMA user_version`` is the index of the last applied.
+
+Migrations only add: a table, a column, an index.  Nothing is dropped or
+rewritten, so an upgraded database keeps every row, and the backup taken before an
+upgrade (``cache.sqlite.bak-v<N>``) is the way back.  Never edit a released
+migration; append a new one.
+
+The SQL is kept to what PostgreSQL also accepts apart from types (TEXT timestamps
+become TIMESTAMPTZ, JSON text becomes JSONB, ``INTEGER PRIMARY KEY`` becomes
+``BIGSERIAL``), so a server store can follow the same list.
+
+1. The cache: check results keyed by normalised URL, archive lookups.
+2. History (issue 7): runs, each result tied to the run that produced or reused
+   it, which documents cite which URLs, and the documents themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    # v1: the cache
+    (
+        """CREATE TABLE results (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            url TEXT NOT NULL,
+            verdict TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            checked_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX results_key ON results (key, checked_at)",
+        """CREATE TABLE archive_lookups (
+            url TEXT NOT NULL,
+            target_day TEXT NOT NULL,
+            copy TEXT,
+            note TEXT NOT NULL,
+            looked_up_at TEXT NOT NULL,
+            PRIMARY KEY (url, target_day)
+        )""",
+    ),
+    # v2: run history
+    (
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            sources TEXT NOT NULL,
+            settings TEXT NOT NULL
+        )""",
+        "CREATE INDEX runs_started ON runs (started_at)",
+        # Null for results stored outside a run (a bare cache put not yet recorded).
+        "ALTER TABLE results ADD COLUMN run_id INTEGER REFERENCES runs (id)",
+        # 1 when the run reused an earlier result instead of checking: the history
+        # of a URL counts checks, and a reused result is not a new observation.
+        "ALTER TABLE results ADD COLUMN from_cache INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX results_run ON results (run_id, key)",
+        "ALTER TABLE archive_lookups ADD COLUMN tried TEXT NOT NULL DEFAULT '[]'",
+        """CREATE TABLE documents (
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            origin TEXT NOT NULL,
+            title TEXT,
+            canonical_url TEXT,
+            cited_at TEXT,
+            PRIMARY KEY (run_id, origin)
+        )""",
+        """CREATE TABLE citations (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            document TEXT NOT NULL,
+            key TEXT,
+            url TEXT,
+            kind TEXT NOT NULL,
+            line INTEGER NOT NULL,
+            col INTEGER NOT NULL,
+            anchor_text TEXT NOT NULL,
+            verdict TEXT,
+            reason TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX citations_run_document ON citations (run_id, document)",
+        "CREATE INDEX citations_key ON citations (key, run_id)",
+    ),
+)
+
+#: The schema version this code writes.
+LATEST: Final[int] = len(MIGRATIONS)
