@@ -1,0 +1,316 @@
+"""The HTTP client of a run, name resolution, and what a failure *means*.
+
+One ``httpx.AsyncClient`` per run keeps connections alive and cookies in one jar,
+as a reader's browser would.  Resolution is pluggable so the link zoo (and any
+test) can map invented host names to loopback addresses without ever asking DNS;
+production uses the system resolver through httpx unchanged.
+
+``describe_error`` turns the layered httpx/httpcore/ssl exceptions into one
+``FetchError``: the classifier's verdict depends on telling a refused connection
+from a timeout, and an expired certificate from a self-signed one.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import socket
+import ssl
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+from linkaudit.check.evidence import FetchError
+from linkaudit.check.options import CheckOptions
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+BROWSER_ACCEPT_LANGUAGE = "en-US,en;q=0.9"
+
+
+class ResolveError(Exception):
+    """A host name could not be turned into an address."""
+
+    def __init__(self, host: str, detail: str = "") -> None:
+        super().__init__(detail or host)
+        self.host = host
+
+
+class NameNotFound(ResolveError):
+    """The name does not exist (NXDOMAIN): a definitive answer."""
+
+
+class NameTemporaryFailure(ResolveError):
+    """The resolver could not answer now (SERVFAIL, timeout): may be transient."""
+
+
+class Resolver(Protocol):
+    """Maps a host name to one IP address, or raises a ``ResolveError``."""
+
+    async def resolve(self, host: str) -> str: ...
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+class ResolvingTransport(httpx.AsyncBaseTransport):
+    """Sends each request to the address ``resolver`` gives for its host.
+
+    The URL is rewritten to the IP while the ``Host`` header stays and the TLS
+    ``sni_hostname`` extension carries the real name, so virtual hosting and
+    certificate checks behave as if DNS had answered.  Connections are pooled by
+    IP and port, so two names sharing one address and port would share TLS
+    connections: fine for tests, which is why production does not use this.
+    """
+
+    def __init__(self, resolver: Resolver, inner: httpx.AsyncBaseTransport) -> None:
+        self._resolver = resolver
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        if _is_ip(host):
+            return await self._inner.handle_async_request(request)
+        address = await self._resolver.resolve(host)
+        extensions = dict(request.extensions)
+        if request.url.scheme == "https":
+            extensions["sni_hostname"] = host
+        routed = httpx.Request(
+            request.method,
+            request.url.copy_with(host=address),
+            headers=request.headers,
+            stream=request.stream,
+            extensions=extensions,
+        )
+        return await self._inner.handle_async_request(routed)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def default_headers(options: CheckOptions) -> dict[str, str]:
+    """Headers of a modern browser, except an honest User-Agent."""
+    return {
+        "User-Agent": options.user_agent,
+        "Accept": BROWSER_ACCEPT,
+        "Accept-Language": BROWSER_ACCEPT_LANGUAGE,
+    }
+
+
+INSECURE_EXTENSION = "linkaudit.insecure"
+
+
+class _Tracked(httpx.AsyncByteStream):
+    """A response body that tells its pool when it is done with the connection."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, release: Callable[[], None]) -> None:
+        self._inner = inner
+        self._release: Callable[[], None] | None = release
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._inner:
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            if self._release is not None:
+                self._release()
+                self._release = None
+
+
+@dataclass
+class _Pool:
+    transport: httpx.AsyncBaseTransport
+    active: int = 0
+
+
+class HostPools(httpx.AsyncBaseTransport):
+    """One small connection pool per origin (and per TLS mode), at most ``max_pools`` kept.
+
+    httpcore's pool scans every connection for every queued request, which turns
+    quadratic with a few hundred keep-alive connections across many hosts; small
+    pools keep that cost at ``per_host``.  A pool per host *name* (not address) also
+    means TLS connections are never shared between names that resolve alike, so
+    each keeps its own SNI and certificate check.  ``--insecure`` requests (marked
+    with the ``INSECURE_EXTENSION``) get their own unverified pool, so the
+    verified attempt that detects a bad certificate comes first.
+    """
+
+    def __init__(
+        self,
+        factory: Callable[[bool], httpx.AsyncBaseTransport],
+        max_pools: int,
+    ) -> None:
+        self._factory = factory
+        self._max_pools = max(max_pools, 1)
+        self._pools: OrderedDict[tuple[str, str, int | None, bool], _Pool] = OrderedDict()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        insecure = bool(request.extensions.get(INSECURE_EXTENSION))
+        key = (request.url.scheme, request.url.host, request.url.port, insecure)
+        pool = self._pools.get(key)
+        if pool is None:
+            await self._evict()
+            pool = self._pools[key] = _Pool(self._factory(insecure))
+        self._pools.move_to_end(key)
+        pool.active += 1
+        try:
+            response = await pool.transport.handle_async_request(request)
+        except BaseException:
+            pool.active -= 1
+            raise
+
+        def release() -> None:
+            pool.active -= 1
+
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_Tracked(response.stream, release),
+            extensions=response.extensions,
+        )
+
+    async def _evict(self) -> None:
+        """Close the least recently used idle pools beyond the limit."""
+        excess = len(self._pools) + 1 - self._max_pools
+        for key in [k for k, p in self._pools.items() if p.active == 0][: max(excess, 0)]:
+            await self._pools.pop(key).transport.aclose()
+
+    async def aclose(self) -> None:
+        pools, self._pools = list(self._pools.values()), OrderedDict()
+        for pool in pools:
+            await pool.transport.aclose()
+
+
+def build_client(
+    options: CheckOptions,
+    *,
+    resolver: Resolver | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """The run's one client; redirects are never followed by httpx (the engine records hops).
+
+    The engine's limiter, not httpx, bounds concurrency, so pools never make a
+    request wait (``pool=None``).  A caller-supplied ``transport`` (tests) is used
+    as is, for verified and insecure requests alike, behind the resolver if any.
+    """
+    # Built once: loading the trust store for every pool costs ~50 ms each.
+    verified = options.ssl_context or httpx.create_ssl_context()
+    unverified = httpx.create_ssl_context(verify=False)
+    size = max(options.per_host, 1) * 2
+    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+
+    def pool(insecure: bool) -> httpx.AsyncBaseTransport:
+        inner: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(
+            verify=unverified if insecure else verified, limits=limits, retries=0
+        )
+        return ResolvingTransport(resolver, inner) if resolver is not None else inner
+
+    chosen: httpx.AsyncBaseTransport
+    if transport is not None:
+        chosen = ResolvingTransport(resolver, transport) if resolver is not None else transport
+    else:
+        chosen = HostPools(pool, max_pools=max(options.concurrency, 1) * 2)
+    timeout = httpx.Timeout(
+        connect=options.timeout_connect,
+        read=options.timeout_read,
+        write=options.timeout_read,
+        pool=None,
+    )
+    return httpx.AsyncClient(
+        transport=chosen,
+        headers=default_headers(options),
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+# OpenSSL X509_V_ERR_* codes, as found in SSLCertVerificationError.verify_code.
+_EXPIRED = {9, 10}  # not yet valid, has expired
+_UNTRUSTED = {18, 19, 20, 21, 27}  # self-signed (leaf or chain), unknown issuer, untrusted
+_HOSTNAME = {62}  # hostname mismatch
+
+
+def _tls_error(exc: ssl.SSLCertVerificationError) -> FetchError:
+    code = exc.verify_code
+    message = (exc.verify_message or str(exc)).lower()
+    if code in _EXPIRED or "expired" in message or "not yet valid" in message:
+        return FetchError.TLS_EXPIRED
+    if code in _HOSTNAME or "hostname" in message or "ip address mismatch" in message:
+        return FetchError.TLS_HOSTNAME
+    if code in _UNTRUSTED or "self-signed" in message or "self signed" in message:
+        return FetchError.TLS_SELF_SIGNED
+    if "issuer" in message:
+        return FetchError.TLS_SELF_SIGNED
+    return FetchError.TLS_OTHER
+
+
+_DNS_NOT_FOUND = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+_DNS_TEMPORARY = {socket.EAI_AGAIN, socket.EAI_FAIL}
+
+
+def describe_error(exc: BaseException) -> tuple[FetchError, str]:
+    """The precise ``FetchError`` behind an exception raised while fetching, with a sentence.
+
+    The whole ``__cause__``/``__context__`` chain is inspected because httpx wraps
+    httpcore, which wraps the OS or ssl exception that carries the real reason.
+    """
+    detail = str(exc) or type(exc).__name__
+    for link in _chain(exc):
+        if isinstance(link, NameNotFound):
+            return FetchError.DNS_NOT_FOUND, f"the name {link.host} does not exist"
+        if isinstance(link, NameTemporaryFailure):
+            return FetchError.DNS_TEMPORARY, f"the name {link.host} could not be resolved now"
+        if isinstance(link, ssl.SSLCertVerificationError):
+            return _tls_error(link), f"certificate rejected: {link.verify_message or link}"
+        if isinstance(link, socket.gaierror):
+            if link.errno in _DNS_TEMPORARY:
+                return FetchError.DNS_TEMPORARY, f"temporary DNS failure: {link}"
+            return FetchError.DNS_NOT_FOUND, f"name not found: {link}"
+        if isinstance(link, ConnectionRefusedError):
+            return FetchError.CONNECT_REFUSED, "connection refused"
+        if isinstance(link, ConnectionResetError | BrokenPipeError | ssl.SSLEOFError):
+            return FetchError.RESET, "connection reset by the server"
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchError.TIMEOUT, f"timed out ({type(exc).__name__})"
+    if isinstance(exc, TimeoutError):
+        return FetchError.TIMEOUT, "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        lowered = detail.lower()
+        if "refused" in lowered or f"errno {errno.ECONNREFUSED}" in lowered:
+            return FetchError.CONNECT_REFUSED, "connection refused"
+        if "ssl" in lowered or "tls" in lowered or "certificate" in lowered:
+            return FetchError.TLS_OTHER, f"TLS handshake failed: {detail}"
+        return FetchError.CONNECT_FAILED, f"could not connect: {detail}"
+    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.CloseError):
+        return FetchError.RESET, f"connection broken: {detail}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        lowered = detail.lower()
+        if "disconnect" in lowered or "closed" in lowered or "incomplete" in lowered:
+            return FetchError.RESET, f"connection closed: {detail}"
+        return FetchError.PROTOCOL, f"not a valid HTTP answer: {detail}"
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return FetchError.INVALID_URL, detail
+    if isinstance(exc, httpx.DecodingError):
+        return FetchError.PROTOCOL, f"undecodable body: {detail}"
+    return FetchError.CONNECT_FAILED, detail

@@ -1,0 +1,604 @@
+"""The network half of checking: fetch each distinct URL once, politely, and gather evidence.
+
+The engine decides nothing about verdicts.  It behaves like a reader's browser
+where that changes the answer (cookies, redirects followed by hand and recorded,
+browser ``Accept`` headers; a meta refresh is judged by the classifier from the
+page) and like a polite robot otherwise
+(per-host limits, bounded reads, retries that back off), then hands an
+``Evidence`` to the pure classifier.
+
+Cost control is the point of most choices here: a body is only read when a
+verdict depends on it (HTML, up to ``max_body``), HEAD is used only where it can
+decide alone (obviously binary resources), a soft-404 probe is made once per
+host and directory, and every URL has a budget (``deadline``) of time actually
+spent talking to servers, so neither a 5 GB file nor a server trickling one byte
+a second can hold a run hostage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Protocol
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from linkaudit.check.classify import classify
+from linkaudit.check.client import (
+    INSECURE_EXTENSION,
+    ResolveError,
+    Resolver,
+    build_client,
+    describe_error,
+)
+from linkaudit.check.evidence import Evidence, FetchError, Page, Probe
+from linkaudit.check.limiter import Clock, Limiter, SystemClock
+from linkaudit.check.options import CheckOptions
+from linkaudit.check.quirks import has_anchor
+from linkaudit.model import CheckResult, Hop
+from linkaudit.urls import defragment
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: Answers worth asking again: overload and gateway trouble, and a plain 500, which is
+#: often a passing fault; only one that persists past the retries is ``broken``.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+TRANSIENT_ERRORS = frozenset(
+    {FetchError.TIMEOUT, FetchError.RESET, FetchError.DNS_TEMPORARY, FetchError.CONNECT_FAILED}
+)
+TLS_ERRORS = frozenset(
+    {
+        FetchError.TLS_EXPIRED,
+        FetchError.TLS_SELF_SIGNED,
+        FetchError.TLS_HOSTNAME,
+        FetchError.TLS_OTHER,
+    }
+)
+#: Resources a HEAD can judge: their body never matters to a verdict.
+# fmt: off
+BINARY_EXTENSIONS = frozenset({
+    "7z", "apk", "avi", "bin", "bmp", "bz2", "csv", "deb", "dmg", "doc", "docx", "epub", "exe",
+    "flac", "gif", "gz", "ico", "iso", "jar", "jpeg", "jpg", "m4a", "m4v", "mkv", "mov", "mp3",
+    "mp4", "mpeg", "mpg", "msi", "odp", "ods", "odt", "ogg", "otf", "pdf", "png", "ppt", "pptx",
+    "rar", "rpm", "svg", "tar", "tgz", "tif", "tiff", "ttf", "wav", "webm", "webp", "wmv",
+    "woff", "woff2", "xls", "xlsx", "xz", "zip",
+})
+# fmt: on
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
+
+
+class ResultCache(Protocol):
+    """Where earlier results live between runs (the store implements it)."""
+
+    def get(self, key: str) -> CheckResult | None: ...
+
+    def put(self, result: CheckResult) -> None: ...
+
+
+class _Failure(Exception):
+    def __init__(self, error: FetchError, detail: str) -> None:
+        super().__init__(detail)
+        self.error = error
+        self.detail = detail
+
+
+@dataclass
+class _Response:
+    url: str
+    status: int
+    method: str
+    headers: dict[str, str]
+    page: Page | None
+    location: str | None
+    set_cookies: int
+
+
+@dataclass
+class _Outcome:
+    """One pass through a redirect chain: the hops and either a final response or an error."""
+
+    chain: list[Hop]
+    final: _Response | None
+    error: FetchError | None = None
+    detail: str = ""
+
+
+@dataclass
+class _State:
+    """What one URL has cost so far; shared by its HEAD, GET and retry passes."""
+
+    spent: float = 0.0  # seconds spent in requests, against ``deadline``
+    attempts: int = 0
+    tls_error: FetchError | None = None
+    notes: list[str] = field(default_factory=list)
+    out_of_time: bool = False
+
+
+def _host_key(url: httpx.URL) -> str:
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return f"{url.host}:{port}"
+
+
+def _is_html(content_type: str | None) -> bool:
+    if content_type is None:
+        return True  # unlabelled: could be a page; the read is bounded anyway
+    return content_type.split(";", 1)[0].strip().lower() in HTML_TYPES
+
+
+def _is_binary(url: str) -> bool:
+    path = urlsplit(url).path
+    last = path.rsplit("/", 1)[-1]
+    return "." in last and last.rsplit(".", 1)[-1].lower() in BINARY_EXTENSIONS
+
+
+def _decode(data: bytes, content_type: str | None) -> str:
+    charset = None
+    if content_type and "charset=" in content_type.lower():
+        charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
+    if charset is None:
+        match = _CHARSET.search(data[:2048])
+        if match:
+            charset = match.group(1).decode("ascii", "replace")
+    try:
+        return data.decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
+
+
+def _headers(response: httpx.Response) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in response.headers.multi_items():
+        key = name.lower()
+        out[key] = f"{out[key]}, {value}" if key in out else value
+    return out
+
+
+def _root(url: str) -> str | None:
+    parts = urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def _probe_url(url: str) -> tuple[str, str]:
+    """A surely non-existent sibling of ``url`` and the (origin, directory) it stands for."""
+    parts = urlsplit(url)
+    directory = parts.path.rsplit("/", 1)[0] + "/" if "/" in parts.path else "/"
+    name = "linkaudit-" + secrets.token_hex(8)
+    return f"{parts.scheme}://{parts.netloc}{directory}{name}", f"{parts.netloc}{directory}"
+
+
+class _Engine:
+    def __init__(
+        self,
+        options: CheckOptions,
+        client: httpx.AsyncClient,
+        clock: Clock,
+        rng: random.Random,
+    ) -> None:
+        self.options = options
+        self.client = client
+        self.clock = clock
+        self.rng = rng
+        self.limiter = Limiter(options.concurrency, options.per_host, options.host_interval, clock)
+        self._insecure_hosts: dict[str, FetchError] = {}
+        self._probes: dict[str, asyncio.Task[Probe | None]] = {}
+        self._first_probe: dict[str, str] = {}
+        self._probes_per_host: Counter[str] = Counter()
+
+    # --- one request ------------------------------------------------------------
+
+    async def _request(self, url: str, method: str, state: _State) -> _Response:
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise _Failure(FetchError.INVALID_URL, f"not a usable URL: {exc}") from exc
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise _Failure(FetchError.INVALID_URL, f"not an http(s) URL: {url}")
+        host = _host_key(parsed)
+        async with self.limiter.slot(host):
+            remaining = self.options.deadline - state.spent
+            if remaining <= 0:
+                state.out_of_time = True
+                raise _Failure(FetchError.TIMEOUT, self._deadline_detail())
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(remaining):
+                    return await self._exchange(parsed, method, host, state)
+            except TimeoutError as exc:
+                state.out_of_time = True
+                raise _Failure(FetchError.TIMEOUT, self._deadline_detail()) from exc
+            finally:
+                state.spent += time.monotonic() - started
+
+    def _deadline_detail(self) -> str:
+        return f"no complete answer within the {self.options.deadline:g} s limit for one URL"
+
+    async def _exchange(self, url: httpx.URL, method: str, host: str, state: _State) -> _Response:
+        insecure = host in self._insecure_hosts
+        if insecure:
+            state.tls_error = self._insecure_hosts[host]
+        try:
+            response = await self._send(url, method, insecure)
+        except _Failure as failure:
+            if failure.error not in TLS_ERRORS or self.options.verify_tls or insecure:
+                raise
+            self._insecure_hosts[host] = state.tls_error = failure.error
+            response = await self._send(url, method, insecure=True)
+        try:
+            return await self._read(response, method)
+        except (httpx.HTTPError, OSError) as exc:
+            error, detail = describe_error(exc)
+            raise _Failure(error, detail) from exc
+        finally:
+            await response.aclose()
+
+    async def _send(self, url: httpx.URL, method: str, insecure: bool) -> httpx.Response:
+        extensions = {INSECURE_EXTENSION: True} if insecure else None
+        request = self.client.build_request(method, url, extensions=extensions)
+        try:
+            return await self.client.send(request, stream=True)
+        except (httpx.HTTPError, ResolveError, OSError) as exc:
+            error, detail = describe_error(exc)
+            raise _Failure(error, detail) from exc
+
+    async def _read(self, response: httpx.Response, method: str) -> _Response:
+        """Read the body only when a verdict can depend on it, and never past ``max_body``."""
+        url = str(response.request.url)
+        status = response.status_code
+        content_type = response.headers.get("content-type")
+        location = response.headers.get("location") if status in REDIRECT_STATUSES else None
+        page: Page | None = None
+        if location is None and method != "HEAD":
+            text, truncated = "", False
+            if _is_html(content_type):
+                text, truncated = await self._read_html(response, content_type)
+            page = Page(url, status, content_type, text, truncated)
+        return _Response(
+            url=url,
+            status=status,
+            method=method,
+            headers=_headers(response),
+            page=page,
+            location=location,
+            set_cookies=len(response.headers.get_list("set-cookie")),
+        )
+
+    async def _read_html(
+        self, response: httpx.Response, content_type: str | None
+    ) -> tuple[str, bool]:
+        cap = self.options.max_body
+        buffer = bytearray()
+        truncated = False
+        async for chunk in response.aiter_bytes():
+            buffer += chunk
+            if len(buffer) >= cap:
+                truncated = len(buffer) > cap or not response.is_stream_consumed
+                del buffer[cap:]
+                break
+        return _decode(bytes(buffer), content_type), truncated
+
+    # --- one pass through a redirect chain -------------------------------------------
+
+    async def _follow(self, url: str, method: str, state: _State) -> _Outcome:
+        chain: list[Hop] = []
+        current = url
+        cookies = 0
+        seen = {(defragment(url)[0], method, cookies)}
+        redirects = 0
+        while True:
+            try:
+                response = await self._request(current, method, state)
+            except _Failure as failure:
+                return _Outcome(chain, None, failure.error, failure.detail)
+            cookies += response.set_cookies
+            target: str | None = None
+            if response.status in REDIRECT_STATUSES:
+                if not response.location:
+                    chain.append(Hop(current, response.status, method, None))
+                    return _Outcome(
+                        chain, None, FetchError.BAD_REDIRECT, "redirect without a Location"
+                    )
+                target = urljoin(current, response.location.strip())
+            if target is None:
+                chain.append(Hop(current, response.status, method, None))
+                return _Outcome(chain, response)
+            chain.append(Hop(current, response.status, method, target))
+            if urlsplit(target).scheme not in ("http", "https"):
+                return _Outcome(
+                    chain, None, FetchError.BAD_REDIRECT, f"redirect to a non-web URL: {target}"
+                )
+            if response.status == 303 and method != "HEAD":
+                method = "GET"
+            redirects += 1
+            key = (defragment(target)[0], method, cookies)
+            if key in seen:
+                return _Outcome(
+                    chain, None, FetchError.REDIRECT_LOOP, f"redirect loop back to {target}"
+                )
+            seen.add(key)
+            if redirects > self.options.max_redirects:
+                return _Outcome(
+                    chain,
+                    None,
+                    FetchError.TOO_MANY_REDIRECTS,
+                    f"more than {self.options.max_redirects} redirects",
+                )
+            current = target
+
+    # --- one URL: HEAD/GET strategy and retries ----------------------------------
+
+    async def check(self, url: str) -> Evidence:
+        """Evidence for one fragment-less URL (fragments are judged by the caller)."""
+        state = _State()
+        started = time.monotonic()
+        method = "HEAD" if _is_binary(url) else "GET"
+        retries = 0
+        retry_after: datetime | None = None
+        exceeded = False
+        while True:
+            state.attempts += 1
+            outcome = await self._follow(url, method, state)
+            if method == "HEAD" and not self._head_decides(outcome):
+                method = "GET"
+                state.notes.append("HEAD was not conclusive; checked with GET")
+                continue
+            if state.out_of_time or not self._transient(outcome):
+                break
+            wait = self._retry_after(outcome)
+            retry_after = None
+            if wait is not None:
+                retry_after = self.clock.now() + timedelta(seconds=wait)
+                if wait > self.options.max_retry_wait:
+                    exceeded = True
+                    break
+            if retries >= self.options.max_retries:
+                break
+            if wait is None:
+                wait = self._backoff(retries)
+            if outcome.final is not None and outcome.final.status in (429, 503):
+                self.limiter.penalize(_host_key(httpx.URL(outcome.final.url)), wait)
+            await self.clock.sleep(wait)
+            retries += 1
+        if outcome.final is not None and outcome.final.status < 400:
+            self.limiter.relax(_host_key(httpx.URL(outcome.final.url)))
+        probe = await self._maybe_probe(url, outcome)
+        final = outcome.final
+        return Evidence(
+            url=url,
+            chain=tuple(outcome.chain),
+            status=final.status if final else None,
+            final_url=final.url if final else None,
+            headers=final.headers if final else {},
+            page=final.page if final else None,
+            error=outcome.error,
+            error_detail=outcome.detail,
+            attempts=state.attempts,
+            elapsed=time.monotonic() - started,
+            retry_after=retry_after,
+            retry_after_exceeded_cap=exceeded,
+            probe=probe,
+            root_url=_root(url),
+            tls_verification_skipped=state.tls_error is not None,
+            tls_error=state.tls_error,
+            notes=tuple(state.notes),
+        )
+
+    @staticmethod
+    def _head_decides(outcome: _Outcome) -> bool:
+        """HEAD settles a URL only with a 2xx for something that is not a page.
+
+        Servers answer HEAD with 405, 501, 403, 404 or a closed connection while
+        GET works, so anything else is asked again with GET.
+        """
+        final = outcome.final
+        return (
+            final is not None
+            and 200 <= final.status < 300
+            and not _is_html(final.headers.get("content-type", "application/octet-stream"))
+        )
+
+    @staticmethod
+    def _transient(outcome: _Outcome) -> bool:
+        if outcome.final is not None:
+            return outcome.final.status in RETRY_STATUSES
+        return outcome.error in TRANSIENT_ERRORS
+
+    def _retry_after(self, outcome: _Outcome) -> float | None:
+        """Seconds the server asked us to wait (``Retry-After`` seconds or HTTP-date)."""
+        if outcome.final is None:
+            return None
+        value = outcome.final.headers.get("retry-after", "").strip()
+        if not value:
+            return None
+        if value.isdigit():
+            return float(value)
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        return max((when - self.clock.now()).total_seconds(), 0.0)
+
+    def _backoff(self, retry: int) -> float:
+        """Exponential, with jitter so that many URLs of one host do not retry in step."""
+        base: float = self.options.retry_base * (2.0**retry)
+        return min(base * self.rng.uniform(0.5, 1.5), self.options.max_retry_wait)
+
+    # --- soft-404 probe --------------------------------------------------------
+
+    async def _maybe_probe(self, url: str, outcome: _Outcome) -> Probe | None:
+        final = outcome.final
+        if (
+            not self.options.soft404
+            or final is None
+            or final.status != 200
+            or final.page is None
+            or not _is_html(final.page.content_type)
+        ):
+            return None
+        probe_url, key = _probe_url(url)
+        task = self._probes.get(key)
+        if task is None:
+            host = urlsplit(url).netloc
+            if self._probes_per_host[host] >= self.options.soft404_probes_per_host:
+                task = self._probes.get(self._first_probe.get(host, ""))
+            else:
+                self._probes_per_host[host] += 1
+                self._first_probe.setdefault(host, key)
+                task = self._probes[key] = asyncio.create_task(self._probe(probe_url))
+        return None if task is None else await asyncio.shield(task)
+
+    async def _probe(self, url: str) -> Probe:
+        outcome = await self._follow(url, "GET", _State())
+        final = outcome.final
+        if final is None:
+            return Probe(url, None, None, None)
+        usable = 200 <= final.status < 300 and final.page is not None and bool(final.page.text)
+        return Probe(url, final.status, final.url, final.page if usable else None)
+
+
+def _fragment_found(options: CheckOptions, evidence: Evidence, fragment: str) -> bool | None:
+    """Whether ``#fragment`` names an element of the final page; None when not judged.
+
+    Only HTML pages that answered 2xx are judged; text fragments (``:~:``) and
+    hash-bang or route-like fragments are for scripts, not ids.
+    """
+    page = evidence.page
+    if (
+        not options.check_fragments
+        or page is None
+        or not (200 <= page.status < 300)
+        or not page.text
+        or not _is_html(page.content_type)
+        or fragment.startswith((":~:", "!", "/"))
+    ):
+        return None
+    if has_anchor(page.text, fragment):
+        return True
+    if page.truncated:
+        return None  # it may be further down than we read
+    return False
+
+
+def _result(key: str, evidence: Evidence, checked_at: datetime) -> CheckResult:
+    classification = classify(evidence)
+    return CheckResult(
+        key=key,
+        url=key,
+        verdict=classification.verdict,
+        reason=classification.reason,
+        detail=classification.detail,
+        chain=evidence.chain,
+        final_url=evidence.final_url,
+        status=evidence.status,
+        attempts=evidence.attempts,
+        elapsed=evidence.elapsed,
+        checked_at=checked_at,
+        retry_after=evidence.retry_after,
+        notes=tuple(dict.fromkeys(classification.notes + evidence.notes)),
+    )
+
+
+async def check_urls(
+    keys: Iterable[str],
+    options: CheckOptions,
+    *,
+    resolver: Resolver | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    cache: ResultCache | None = None,
+    progress: Callable[[CheckResult], None] | None = None,
+    clock: Clock | None = None,
+) -> dict[str, CheckResult]:
+    """Check every key (a normalised URL, maybe with ``#fragment``); one result per key.
+
+    Each distinct URL without its fragment is fetched once; all fragments of a
+    page share that fetch.  ``cache`` answers keys checked recently and receives
+    every new result; ``progress`` is called once per key as it is decided.
+    """
+    clock = clock or SystemClock()
+    results: dict[str, CheckResult] = {}
+    pages: dict[str, list[tuple[str, str | None]]] = {}
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            continue
+        seen.add(key)
+        cached = cache.get(key) if cache is not None else None
+        if cached is not None:
+            results[key] = replace(cached, from_cache=True)
+            if progress is not None:
+                progress(results[key])
+            continue
+        url, fragment = defragment(key)
+        pages.setdefault(url, []).append((key, fragment))
+    if not pages:
+        return results
+
+    async with build_client(options, resolver=resolver, transport=transport) as client:
+        engine = _Engine(options, client, clock, random.Random())
+
+        async def one(url: str, wanted: list[tuple[str, str | None]]) -> None:
+            try:
+                evidence = await engine.check(url)
+            except Exception as exc:  # a bug must cost one URL, not the run
+                evidence = Evidence(
+                    url=url,
+                    error=FetchError.CONNECT_FAILED,
+                    error_detail=f"internal error while checking: {exc!r}",
+                    notes=("internal error",),
+                )
+            checked_at = clock.now()
+            for key, fragment in wanted:
+                specific = evidence
+                if fragment is not None:
+                    specific = replace(
+                        evidence,
+                        url=key,
+                        fragment=fragment,
+                        fragment_found=_fragment_found(options, evidence, fragment),
+                    )
+                result = _result(key, specific, checked_at)
+                results[key] = result
+                if cache is not None:
+                    cache.put(result)
+                if progress is not None:
+                    progress(result)
+
+        await asyncio.gather(*(one(url, wanted) for url, wanted in pages.items()))
+    return results
+
+
+def check_urls_sync(
+    keys: Iterable[str],
+    options: CheckOptions,
+    *,
+    resolver: Resolver | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    cache: ResultCache | None = None,
+    progress: Callable[[CheckResult], None] | None = None,
+    clock: Clock | None = None,
+) -> dict[str, CheckResult]:
+    """``check_urls`` for callers without an event loop (the CLI)."""
+    return asyncio.run(
+        check_urls(
+            keys,
+            options,
+            resolver=resolver,
+            transport=transport,
+            cache=cache,
+            progress=progress,
+            clock=clock,
+        )
+    )

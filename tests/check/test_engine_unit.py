@@ -1,0 +1,228 @@
+"""The engine's decisions about retrying, waiting and redirecting, with pytest-httpx.
+
+A fake clock records every sleep, so backoff and Retry-After are asserted
+exactly and the tests take no time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from email.utils import format_datetime
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from linkaudit.check import DEFAULT_USER_AGENT, CheckOptions, check_urls
+from linkaudit.model import CheckResult, Verdict
+
+from .conftest import FakeClock
+
+URL = "https://example.org/article"
+HTML = "<html><head><title>A page</title></head><body><h1 id='top-story'>Hi</h1></body></html>"
+OPTIONS = CheckOptions(soft404=False, max_retries=2, retry_base=0.5, max_retry_wait=30.0)
+
+
+async def check_one(clock: FakeClock, url: str = URL, **options: Any) -> CheckResult:
+    results = await check_urls([url], replace(OPTIONS, **options), clock=clock)
+    return results[url]
+
+
+async def test_503_is_retried_with_exponential_backoff_and_jitter(
+    httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    httpx_mock.add_response(url=URL, status_code=503)
+    httpx_mock.add_response(url=URL, status_code=503)
+    httpx_mock.add_response(url=URL, html=HTML)
+    result = await check_one(clock)
+    assert (result.verdict, result.reason, result.attempts) == (Verdict.OK, "ok", 3)
+    assert len(clock.slept) >= 2
+    first, second = clock.slept[0], clock.slept[-1]
+    assert 0.25 <= first <= 0.75  # base 0.5, jitter x0.5..1.5
+    assert 0.5 <= second <= 1.5  # doubled
+
+
+async def test_persisting_5xx_is_broken_after_all_retries(
+    httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    for _ in range(3):
+        httpx_mock.add_response(url=URL, status_code=502)
+    result = await check_one(clock)
+    assert (result.verdict, result.reason, result.attempts) == (Verdict.BROKEN, "http_5xx", 3)
+    assert len(httpx_mock.get_requests()) == 3
+
+
+async def test_retry_after_seconds_is_honoured(httpx_mock: HTTPXMock, clock: FakeClock) -> None:
+    httpx_mock.add_response(url=URL, status_code=429, headers={"Retry-After": "7"})
+    httpx_mock.add_response(url=URL, html=HTML)
+    result = await check_one(clock)
+    assert (result.verdict, result.attempts) == (Verdict.OK, 2)
+    assert 7.0 in clock.slept
+
+
+async def test_retry_after_http_date_is_honoured(httpx_mock: HTTPXMock, clock: FakeClock) -> None:
+    when = format_datetime(clock.now() + timedelta(seconds=12), usegmt=True)
+    httpx_mock.add_response(url=URL, status_code=503, headers={"Retry-After": when})
+    httpx_mock.add_response(url=URL, html=HTML)
+    result = await check_one(clock)
+    assert result.verdict is Verdict.OK
+    assert any(11.0 <= s <= 12.0 for s in clock.slept), clock.slept
+
+
+async def test_retry_after_beyond_the_cap_is_not_waited_out(
+    httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    httpx_mock.add_response(url=URL, status_code=429, headers={"Retry-After": "120"})
+    result = await check_one(clock)
+    assert (result.verdict, result.reason, result.attempts) == (
+        Verdict.BLOCKED,
+        "rate_limited",
+        1,
+    )
+    assert clock.slept == []
+    assert result.retry_after == clock.now() + timedelta(seconds=120)
+
+
+async def test_http_date_beyond_the_cap(httpx_mock: HTTPXMock, clock: FakeClock) -> None:
+    when = format_datetime(clock.now() + timedelta(hours=2), usegmt=True)
+    httpx_mock.add_response(url=URL, status_code=429, headers={"Retry-After": when})
+    result = await check_one(clock, max_retry_wait=60.0)
+    assert result.reason == "rate_limited"
+    assert result.retry_after is not None
+    assert abs((result.retry_after - clock.now()).total_seconds() - 7200) < 2
+
+
+async def test_429_past_retries_is_rate_limited(httpx_mock: HTTPXMock, clock: FakeClock) -> None:
+    for _ in range(3):
+        httpx_mock.add_response(url=URL, status_code=429, headers={"Retry-After": "2"})
+    result = await check_one(clock)
+    assert (result.verdict, result.reason, result.attempts) == (
+        Verdict.BLOCKED,
+        "rate_limited",
+        3,
+    )
+    assert [s for s in clock.slept if s == 2.0] == [2.0, 2.0]
+    assert result.retry_after is not None
+
+
+@pytest.mark.parametrize(("status", "reason"), [(404, "http_404"), (410, "http_410")])
+async def test_definitive_answers_are_not_retried(
+    httpx_mock: HTTPXMock, clock: FakeClock, status: int, reason: str
+) -> None:
+    httpx_mock.add_response(url=URL, status_code=status)
+    result = await check_one(clock)
+    assert (result.verdict, result.reason, result.attempts) == (Verdict.BROKEN, reason, 1)
+    assert len(httpx_mock.get_requests()) == 1
+    assert clock.slept == []
+
+
+async def test_timeouts_are_retried_then_unreachable(
+    httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    for _ in range(3):
+        httpx_mock.add_exception(httpx.ReadTimeout("slow"), url=URL)
+    result = await check_one(clock)
+    assert (result.verdict, result.reason, result.attempts) == (
+        Verdict.UNREACHABLE,
+        "timeout",
+        3,
+    )
+
+
+async def test_refused_is_not_retried(httpx_mock: HTTPXMock, clock: FakeClock) -> None:
+    error = httpx.ConnectError("[Errno 111] Connection refused")
+    error.__cause__ = ConnectionRefusedError(111, "Connection refused")
+    httpx_mock.add_exception(error, url=URL)
+    result = await check_one(clock)
+    assert (result.verdict, result.reason, result.attempts) == (
+        Verdict.BROKEN,
+        "connect_refused",
+        1,
+    )
+
+
+async def test_redirect_loop_is_detected(httpx_mock: HTTPXMock, clock: FakeClock) -> None:
+    a, b = "https://example.org/a", "https://example.org/b"
+    httpx_mock.add_response(url=a, status_code=302, headers={"Location": "/b"})
+    httpx_mock.add_response(url=b, status_code=302, headers={"Location": a})
+    result = await check_one(clock, url=a)
+    assert (result.verdict, result.reason) == (Verdict.BROKEN, "redirect_loop")
+    assert [hop.url for hop in result.chain] == [a, b]
+    assert len(httpx_mock.get_requests()) == 2
+
+
+async def test_more_than_max_redirects_is_broken(httpx_mock: HTTPXMock, clock: FakeClock) -> None:
+    for n in range(4):
+        httpx_mock.add_response(
+            url=f"https://example.org/{n}", status_code=301, headers={"Location": f"/{n + 1}"}
+        )
+    result = await check_one(clock, url="https://example.org/0", max_redirects=3)
+    assert (result.verdict, result.reason) == (Verdict.BROKEN, "too_many_redirects")
+    assert len(result.chain) == 4
+
+
+async def test_cookie_from_a_redirect_is_sent_on(httpx_mock: HTTPXMock, clock: FakeClock) -> None:
+    httpx_mock.add_response(
+        url=URL,
+        status_code=302,
+        headers={"Location": "/landing", "Set-Cookie": "session=abc; Path=/"},
+    )
+    httpx_mock.add_response(url="https://example.org/landing", html=HTML)
+    await check_one(clock)
+    landing = httpx_mock.get_requests()[-1]
+    assert landing.headers.get("cookie") == "session=abc"
+
+
+async def test_browser_like_headers_and_honest_user_agent(
+    httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    httpx_mock.add_response(url=URL, html=HTML)
+    await check_one(clock)
+    request = httpx_mock.get_requests()[0]
+    assert request.headers["user-agent"] == DEFAULT_USER_AGENT
+    assert DEFAULT_USER_AGENT.startswith("linkaudit/")
+    assert "text/html" in request.headers["accept"]
+    assert request.headers["accept-language"]
+
+
+async def test_head_refused_falls_back_to_get(httpx_mock: HTTPXMock, clock: FakeClock) -> None:
+    pdf = "https://example.org/paper.pdf"
+    httpx_mock.add_response(url=pdf, method="HEAD", status_code=405)
+    httpx_mock.add_response(
+        url=pdf, method="GET", content=b"%PDF", headers={"Content-Type": "application/pdf"}
+    )
+    result = await check_one(clock, url=pdf)
+    assert (result.verdict, result.reason, result.attempts) == (Verdict.OK, "ok", 2)
+    assert [r.method for r in httpx_mock.get_requests()] == ["HEAD", "GET"]
+
+
+async def test_fragments_share_one_fetch(httpx_mock: HTTPXMock, clock: FakeClock) -> None:
+    httpx_mock.add_response(url=URL, html=HTML)
+    keys = [URL, URL + "#top-story", URL + "#gone"]
+    results = await check_urls(keys, OPTIONS, clock=clock)
+    assert len(httpx_mock.get_requests()) == 1
+    assert results[URL + "#top-story"].verdict is Verdict.OK
+    assert results[URL + "#gone"].verdict is Verdict.FRAGMENT_MISSING
+    assert results[URL].verdict is Verdict.OK
+
+
+async def test_no_fragment_check_when_disabled(httpx_mock: HTTPXMock, clock: FakeClock) -> None:
+    httpx_mock.add_response(url=URL, html=HTML)
+    result = await check_one(clock, url=URL + "#gone", check_fragments=False)
+    assert result.verdict is Verdict.OK
+
+
+async def test_soft_404_probe_hits_a_random_sibling(
+    httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    url = "https://example.org/news/story"
+    httpx_mock.add_response(url=url, html=HTML)
+    httpx_mock.add_response(status_code=404)  # the probe, whatever its random name
+    result = await check_one(clock, url=url, soft404=True)
+    assert result.verdict is Verdict.OK
+    probe = httpx_mock.get_requests()[1]
+    assert probe.url.path.startswith("/news/")
+    assert len(probe.url.path.rsplit("/", 1)[1]) >= 12
+    assert probe.url.path != "/news/story"
