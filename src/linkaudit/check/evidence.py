@@ -105,8 +105,11 @@ class Classification:
       ``protocol_error``
     - insecure: ``tls_expired``, ``tls_self_signed``, ``tls_hostname``, ``tls_other``
     - fragment_missing: ``fragment_missing``
-    - invalid / skipped (decided before any request, in ``linkaudit.urls``):
-      ``invalid_url``, ``scheme_mailto`` (``scheme_<name>``), ``excluded``, ``internal``
+    - invalid / skipped (decided before any request, in ``linkaudit.urls`` and the
+      pipeline): ``invalid_url``, ``scheme_mailto`` (``scheme_<name>``), ``excluded``,
+      ``internal``, ``relative_no_base`` (a relative link and no base URL), ``offline``
+    - lost (decided by extraction): ``stripped_link``, ``empty_href``, ``placeholder_href``
+    - ok by configuration: ``accepted_status`` (a host's ``accept`` list)
     """
 
     verdict: Verdict

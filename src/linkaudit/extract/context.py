@@ -1,0 +1,74 @@
+"""The sentence around a citation: what an editor needs to recognise it in a report.
+
+Works on a window of flat text around the citation, never on the whole document,
+so it costs the same for the first link and the five-thousandth.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Roughly how long a context may grow on each side of the cited text.
+SIDE = 100
+#: How much text either side is looked at: a sentence boundary further away than
+#: SIDE would be cut anyway, so a little more than SIDE is enough.
+WINDOW = SIDE + 40
+
+_SPACE_RE = re.compile(r"\s+")
+_SENTENCE_END_RE = re.compile(r"""[.!?。！？]['"’”)\]]*(?=\s)""")
+
+
+def collapse(text: str) -> str:
+    """Whitespace collapsed to single spaces, trimmed: how a reader sees the text."""
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _left(text: str) -> str:
+    """The part of the current sentence before the citation, at most about SIDE chars."""
+    ends = list(_SENTENCE_END_RE.finditer(text))
+    if ends:
+        text = text[ends[-1].end() :]
+    if len(text) > SIDE:
+        text = text[-SIDE:]
+        space = text.find(" ")
+        if 0 <= space < SIDE // 2:
+            text = text[space + 1 :]
+        text = "…" + text
+    return text
+
+
+def _right(text: str) -> str:
+    """The rest of the current sentence after the citation, at most about SIDE chars."""
+    end = _SENTENCE_END_RE.search(text)
+    if end is not None:
+        text = text[: end.end()]
+    if len(text) > SIDE:
+        text = text[:SIDE]
+        space = text.rfind(" ")
+        if space > SIDE // 2:
+            text = text[:space]
+        text += "…"
+    return text
+
+
+def sentence_around(flat: str, start: int, end: int, *, separator: str = "\x00") -> str:
+    """The sentence of ``flat`` containing ``flat[start:end]``, without crossing ``separator``.
+
+    ``separator`` marks block boundaries (paragraphs, list items), which a
+    sentence never spans.
+    """
+    lo = max(0, start - WINDOW)
+    hi = min(len(flat), end + WINDOW)
+    before = flat[lo:start]
+    cut = before.rfind(separator)
+    if cut != -1:
+        before = before[cut + 1 :]
+    after = flat[end:hi]
+    cut = after.find(separator)
+    if cut != -1:
+        after = after[:cut]
+    middle = flat[start:end].replace(separator, " ")
+    if len(middle) > 2 * SIDE:
+        middle = middle[: 2 * SIDE].rstrip() + "…"
+        after = ""
+    return collapse(_left(before) + middle + _right(after))

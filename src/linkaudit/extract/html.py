@@ -1,0 +1,744 @@
+"""Citations in HTML: lxml builds the tree a browser would, the source index adds positions.
+
+One walk over the chosen subtree produces, in document order, every URL-bearing
+attribute, bare URLs and DOIs in text, and ``<a>`` elements that lead nowhere.
+The walk also builds a flat text of what a reader sees, with block boundaries
+marked, from which each citation's anchor text and sentence are cut afterwards;
+so the cost is linear in the document, whatever the number of links.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+import lxml.etree as etree
+import lxml.html
+
+from linkaudit import urls
+from linkaudit.extract.common import Env, env_for, lost_citation, url_citation
+from linkaudit.extract.context import collapse, sentence_around
+from linkaudit.extract.lost import stray_link_ends
+from linkaudit.extract.source import SourceIndex, Tag
+from linkaudit.extract.text import find_text_urls
+from linkaudit.model import Citation, CitationKind, Document, Location, Scope
+
+__all__ = ["article_root", "extract_html"]
+
+SEP = "\x00"  # block boundary in the flat text; NULs never survive sanitising
+
+#: Elements that start a new paragraph for ``Location.paragraph`` and context.
+BLOCKS = frozenset(
+    [
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "blockquote",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "td",
+        "th",
+        "pre",
+        "figcaption",
+        "caption",
+        "tr",
+        "div",
+        "section",
+        "article",
+        "aside",
+        "header",
+        "footer",
+        "nav",
+        "main",
+        "ul",
+        "ol",
+        "dl",
+        "table",
+        "figure",
+        "address",
+        "details",
+        "summary",
+        "form",
+        "fieldset",
+        "hr",
+    ]
+)
+#: Blocks counted as paragraphs (containers like div are boundaries, not paragraphs).
+PARAGRAPHS = frozenset(
+    [
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "blockquote",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "td",
+        "th",
+        "pre",
+        "figcaption",
+        "caption",
+    ]
+)
+#: Text inside these is not scanned for bare URLs (code samples, existing links).
+NO_BARE_URLS = frozenset(
+    ["a", "code", "pre", "script", "style", "kbd", "samp", "textarea", "var", "tt"]
+)
+#: Text inside these is not what a reader sees.
+HIDDEN = frozenset(["script", "style", "template", "head", "title", "noscript"])
+
+# (element, attribute, kind) in the order they are reported for one element.
+_URL_ATTRS: dict[str, tuple[tuple[str, CitationKind], ...]] = {
+    "a": (("href", CitationKind.LINK),),
+    "area": (("href", CitationKind.LINK),),
+    "img": (("src", CitationKind.IMAGE), ("srcset", CitationKind.IMAGE)),
+    "source": (("src", CitationKind.IMAGE), ("srcset", CitationKind.IMAGE)),
+    "video": (("src", CitationKind.EMBED), ("poster", CitationKind.IMAGE)),
+    "audio": (("src", CitationKind.EMBED),),
+    "iframe": (("src", CitationKind.EMBED),),
+    "embed": (("src", CitationKind.EMBED),),
+    "object": (("data", CitationKind.EMBED),),
+    "blockquote": (("cite", CitationKind.QUOTE),),
+    "q": (("cite", CitationKind.QUOTE),),
+    "del": (("cite", CitationKind.QUOTE),),
+    "ins": (("cite", CitationKind.QUOTE),),
+}
+
+#: Elements whose content is the citation's text (others use alt/title/aria-label).
+_TEXT_CARRIERS = frozenset({"a", "area", "blockquote", "q", "del", "ins"})
+_BAD_CHARS_RE = re.compile("[\x00\ud800-\udfff]")
+
+
+# Where the article body is, most specific first (tuned on the Readability corpus).
+def _class_xpath(name: str) -> etree.XPath:
+    return etree.XPath(f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]")
+
+
+_ARTICLE_XPATHS = [
+    etree.XPath("//*[@itemprop='articleBody']"),
+    etree.XPath("//*[@id='mw-content-text']"),
+    etree.XPath("//article"),
+    *(
+        _class_xpath(name)
+        for name in (
+            "entry-content",
+            "post-content",
+            "article-body",
+            "article-content",
+            "story-body",
+            "post-body",
+            "articleContent",
+        )
+    ),
+    etree.XPath("//main"),
+    etree.XPath("//*[@role='main']"),
+]
+#: Chrome that sits inside article bodies: navigation boxes, share bars, related posts.
+_CHROME_WORDS = (
+    "navbox|vertical-navbox|sharedaddy|share|sharing|sharetool|sharetools|social|related|relatedposts|"
+    "jp-relatedposts|newsletter|advert|promo|sidebar|breadcrumb|breadcrumbs|"
+    "comment|comments|comment-respond|byline|tags|subscribe|toolbar"
+)
+# A class token that is, starts with or ends with a chrome word ("share-tools",
+# "post-tags"), not one that merely contains it ("no-sidebars", "components").
+_CHROME_CLASSES = re.compile(
+    rf"(?:^|\s)(?:(?:{_CHROME_WORDS})(?:[-_]\S*)?|\S*[-_](?:{_CHROME_WORDS}))(?:\s|$)",
+    re.IGNORECASE,
+)
+_CHROME_TAGS = frozenset({"nav", "aside", "footer", "form", "button", "select", "dialog"})
+_MIN_PARAGRAPH = 25
+_CLIMB = 1.5  # an ancestor must hold this much more paragraph text to be taken
+_CLIMB_LEVELS = 8
+
+
+def _is_chrome(el: lxml.html.HtmlElement, tag: str) -> bool:
+    if tag in _CHROME_TAGS:
+        return True
+    if el.get("role") in {"navigation", "complementary", "banner", "contentinfo"}:
+        return True
+    cls = el.get("class")
+    return bool(cls) and _CHROME_CLASSES.search(cls) is not None
+
+
+def _elements(found: object) -> list[lxml.html.HtmlElement]:
+    if not isinstance(found, list):
+        return []
+    return [e for e in found if isinstance(e, lxml.html.HtmlElement)]
+
+
+def _text_length(element: lxml.html.HtmlElement) -> int:
+    return len(" ".join(element.itertext()))
+
+
+def _densest(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The element whose paragraphs hold the most text (a small Readability-like score).
+
+    A body split into sibling sections is taken whole: from the densest element,
+    climb while the parent holds substantially more paragraph text (the other
+    sections), which page chrome around an article does not.
+    """
+    scores: dict[lxml.html.HtmlElement, float] = {}
+    totals: dict[lxml.html.HtmlElement, float] = {}
+    for p in root.iter("p"):
+        ancestors = list(islice(p.iterancestors(), 40))
+        if any(a.tag not in {"body", "html"} and _is_chrome(a, str(a.tag)) for a in ancestors):
+            continue
+        length = len(" ".join(" ".join(p.itertext()).split()))
+        if length < _MIN_PARAGRAPH or not ancestors:
+            continue
+        for ancestor in ancestors:
+            totals[ancestor] = totals.get(ancestor, 0.0) + length
+        scores[ancestors[0]] = scores.get(ancestors[0], 0.0) + length
+        if len(ancestors) > 1:
+            scores[ancestors[1]] = scores.get(ancestors[1], 0.0) + length / 2
+    if not scores:
+        return None
+    best = max(scores, key=scores.__getitem__)
+    while True:
+        for ancestor in islice(best.iterancestors(), _CLIMB_LEVELS):
+            if ancestor.tag in {"body", "html"}:
+                return best
+            if totals.get(ancestor, 0.0) >= _CLIMB * totals.get(best, 0.0):
+                best = ancestor
+                break
+        else:
+            return best
+
+
+def _contains(outer: lxml.html.HtmlElement, inner: lxml.html.HtmlElement) -> bool:
+    return outer is inner or any(a is outer for a in inner.iterancestors())
+
+
+def _common_ancestor(elements: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement:
+    chain = [elements[0], *elements[0].iterancestors()]
+    for other in elements[1:]:
+        ancestors = {id(a) for a in (other, *other.iterancestors())}
+        chain = [a for a in chain if id(a) in ancestors]
+    return chain[0]
+
+
+def article_root(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The element holding the article body of a full web page (see DESIGN.md, Documents).
+
+    Markup that names the body (``itemprop=articleBody``, ``<article>``, CMS
+    classes, ``<main>``) wins when it agrees with where the paragraph text is;
+    teaser ``<article>``s and comment ``.entry-content``s do not.  Several
+    matches of one marker inside the text's container (a body split in parts)
+    give their common ancestor.  Without an agreeing marker the densest element
+    wins.
+    """
+    best = _densest(root)
+    for xpath in _ARTICLE_XPATHS:
+        found = _elements(xpath(root))
+        if not found:
+            continue
+        if best is None:
+            return max(found, key=_text_length)
+        around = [e for e in found if _contains(e, best)]
+        if around:
+            return around[-1]  # the innermost marker around the text
+        inside = [e for e in found if _contains(best, e)]
+        if len(inside) > 1:
+            return _common_ancestor(inside)
+        if inside:
+            return inside[0]
+    if best is not None:
+        return best
+    body = root.find("body")
+    return body if body is not None else root
+
+
+def sanitize(text: str) -> str:
+    """Replace what lxml refuses (NUL, lone surrogates) one-for-one, so offsets stay valid."""
+    return _BAD_CHARS_RE.sub("\ufffd", text) if _BAD_CHARS_RE.search(text) else text
+
+
+def _parse_once(text: str) -> tuple[lxml.html.HtmlElement | None, bool]:
+    """Parse; also say whether libxml2 gave up on nesting depth (and dropped the rest)."""
+    parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True, remove_blank_text=False)
+    try:
+        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
+    except (etree.ParserError, ValueError):
+        return None, False
+    too_deep = any("depth" in str(entry.message).lower() for entry in parser.error_log)
+    return root, too_deep
+
+
+def _flatten(text: str, tags: list[Tag], keep: frozenset[str]) -> str:
+    """Blank out tags not in ``keep`` with spaces (newlines kept), so offsets and lines hold."""
+    pieces: list[str] = []
+    last = 0
+    for tag in tags:
+        if tag.name in keep:
+            continue
+        pieces.append(text[last : tag.start])
+        pieces.append(re.sub(r"[^\n]", " ", text[tag.start : tag.stop]))
+        last = tag.stop
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+_KEEP_WHEN_FLATTENING = (
+    frozenset(_URL_ATTRS)
+    | PARAGRAPHS
+    | NO_BARE_URLS
+    | HIDDEN
+    | {
+        "html",
+        "body",
+        "base",
+        "br",
+    }
+)
+
+
+def _parse(text: str, tags: list[Tag]) -> lxml.html.HtmlElement | None:
+    """The tree, even for pathologically deep nesting (libxml2 stops at depth 2048).
+
+    Too-deep input is re-parsed with its container tags blanked out: the links
+    and their text survive, only the nesting (which carries no citations) goes.
+    """
+    if not text.strip():
+        return None
+    root, too_deep = _parse_once(text)
+    if too_deep:
+        root, too_deep = _parse_once(_flatten(text, tags, _KEEP_WHEN_FLATTENING))
+    if too_deep:
+        root, _ = _parse_once(_flatten(text, tags, frozenset(_URL_ATTRS) | {"html", "body"}))
+    return root
+
+
+def srcset_candidates(value: str) -> Iterator[tuple[str, int]]:
+    """URLs of a ``srcset`` with their offsets in it (descriptors dropped).
+
+    Follows the HTML parsing rule: a URL runs to whitespace, trailing commas end
+    a candidate, and otherwise descriptors run to the next comma.
+    """
+    i, n = 0, len(value)
+    while i < n:
+        while i < n and (value[i].isspace() or value[i] == ","):
+            i += 1
+        start = i
+        while i < n and not value[i].isspace():
+            i += 1
+        url = value[start:i]
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            comma = value.find(",", i)
+            i = n if comma == -1 else comma + 1
+        if url:
+            yield url, start
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A citation waiting for the end of its element (anchor text, sentence)."""
+
+    kind: CitationKind
+    element: str
+    attribute: str
+    written: str | None
+    location: Location
+    start: int
+    end: int = -1
+    rel: tuple[str, ...] = ()
+    fallback_text: str = ""
+    lost_reason: str = ""  # set for <a> without a usable href
+    drop_if_empty: bool = False
+    resolved: str | None = None
+    text_override: str | None = None
+    children_alt: list[str] = field(default_factory=list)
+
+
+class _Walker:
+    """One pass over the chosen subtree; see the module docstring."""
+
+    def __init__(
+        self,
+        index: SourceIndex,
+        env: Env,
+        *,
+        bare_urls: bool,
+        line_offset: int,
+        skip_chrome: bool = False,
+    ) -> None:
+        self.skip_chrome = skip_chrome
+        self.index = index
+        self.env = env
+        self.bare_urls = bare_urls
+        self.line_offset = line_offset
+        self.flat: list[str] = []
+        self.flen = 0
+        self.pending: list[_Pending] = []
+        self.paragraph = 0
+        self.no_bare = 0
+        self.hidden = 0
+        self.text_cursor = 0
+        self.open_links: list[_Pending] = []
+
+    # -- positions ---------------------------------------------------------
+
+    def _location(self, offset: int | None, sourceline: int | None) -> Location:
+        paragraph = self.paragraph or None
+        if offset is None:
+            line = (sourceline or 1) + self.line_offset
+            return Location(line=line, column=1, paragraph=paragraph)
+        line, column = self.index.position(offset)
+        return Location(line, column, paragraph, offset + self.index.base_offset)
+
+    def _find_text(self, written: str, sourceline: int | None) -> int | None:
+        """Offset of a bare URL in the source: search forward from where the walk is."""
+        text = self.index.text
+        start = self.text_cursor
+        if sourceline is not None:
+            start = max(start, self.index.line_start(sourceline))
+        for needle in (written, written.replace("&", "&amp;")):
+            pos = text.find(needle, start, start + 200_000)
+            while pos != -1 and self._inside_tag(pos):
+                pos = text.find(needle, pos + 1, start + 200_000)
+            if pos != -1:
+                self.text_cursor = pos + len(needle)
+                return pos
+        return None
+
+    def _inside_tag(self, pos: int) -> bool:
+        tags = self.index.tags
+        lo, hi = 0, len(tags)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if tags[mid].start <= pos:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo > 0 and pos < tags[lo - 1].stop
+
+    # -- flat text ---------------------------------------------------------
+
+    def _add_text(self, text: str | None, sourceline: int | None) -> None:
+        if not text or self.hidden:
+            return
+        if self.bare_urls and not self.no_bare:
+            for found in find_text_urls(text):
+                offset = self._find_text(found.written, sourceline)
+                start = self.flen + found.start
+                self.pending.append(
+                    _Pending(
+                        kind=found.kind,
+                        element="#text",
+                        attribute="",
+                        written=found.written,
+                        location=self._location(offset, sourceline),
+                        start=start,
+                        end=start + len(found.written),
+                        resolved=urls.resolve(found.url, None),
+                        text_override=found.written,
+                    )
+                )
+        self.flat.append(text)
+        self.flen += len(text)
+
+    def _sep(self) -> None:
+        self.flat.append(SEP)
+        self.flen += 1
+
+    # -- elements ----------------------------------------------------------
+
+    def _start(self, el: lxml.html.HtmlElement, tag: str) -> list[_Pending]:
+        opened: list[_Pending] = []
+        attrs = _URL_ATTRS.get(tag)
+        rel = tuple(el.get("rel", "").lower().split()) if tag in {"a", "area"} else ()
+        if tag == "img" and self.open_links:
+            alt = el.get("alt")
+            if alt and alt.strip():
+                self.open_links[-1].children_alt.append(alt)
+        if attrs is None:
+            return opened
+        source_tag: Tag | None = None
+        matched = False
+        for attribute, kind in attrs:
+            value = el.get(attribute)
+            if value is None:
+                continue
+            if not matched:
+                source_tag = self.index.match_start_tag(tag, el.sourceline, attribute, value)
+                matched = True
+                if source_tag is not None:
+                    self.text_cursor = max(self.text_cursor, source_tag.stop)
+            raw = source_tag.attrs().get(attribute) if source_tag is not None else None
+            fallback = el.get("alt") or el.get("title") or el.get("aria-label") or ""
+            if attribute == "srcset":
+                cursor = 0
+                for url, position in srcset_candidates(value):
+                    offset = None
+                    if raw is not None:
+                        # Without entities the decoded value is the raw text, position for
+                        # position; otherwise find each candidate after the previous one.
+                        needle = url
+                        if raw.raw == value:
+                            found = position
+                        else:
+                            found = raw.raw.find(url, cursor)
+                            if found == -1:
+                                needle = url.replace("&", "&amp;")
+                                found = raw.raw.find(needle, cursor)
+                        if found != -1:
+                            offset = raw.offset + found
+                            cursor = found + len(needle)
+                    opened.append(
+                        _Pending(
+                            kind,
+                            tag,
+                            attribute,
+                            url,
+                            self._location(offset, el.sourceline),
+                            self.flen,
+                            fallback_text=fallback,
+                        )
+                    )
+                continue
+            offset = raw.offset if raw is not None else None
+            opened.append(
+                _Pending(
+                    kind,
+                    tag,
+                    attribute,
+                    value,
+                    self._location(offset, el.sourceline),
+                    self.flen,
+                    rel=rel,
+                    fallback_text=fallback,
+                )
+            )
+        if tag == "a" and el.get("href") is None:
+            if el.get("name") is not None or el.get("id") is not None:
+                return opened  # a named anchor: a link target, not a link
+            if el.get("onclick") is not None or el.get("role") is not None:
+                return opened  # a scripted control, not a citation
+            source_tag = self.index.match_start_tag(tag, el.sourceline, None, "")
+            offset = source_tag.start if source_tag is not None else None
+            opened.append(
+                _Pending(
+                    CitationKind.LOST,
+                    tag,
+                    "href",
+                    None,
+                    self._location(offset, el.sourceline),
+                    self.flen,
+                    rel=rel,
+                    lost_reason="empty_href",
+                    drop_if_empty=True,
+                    fallback_text=el.get("title") or el.get("aria-label") or "",
+                )
+            )
+        return opened
+
+    def walk(self, root: lxml.html.HtmlElement) -> None:
+        # Frames: (element, tag, pendings opened at its start).
+        stack: list[tuple[str, list[_Pending]]] = []
+        walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+        for event, el in walker:
+            tag_obj = el.tag
+            if not isinstance(tag_obj, str):  # comment / processing instruction
+                if el is not root:
+                    self._add_text(el.tail, el.sourceline)
+                continue
+            tag = tag_obj.lower()
+            if event == "start":
+                if self.skip_chrome and el is not root and _is_chrome(el, tag):
+                    walker.skip_subtree()
+                    stack.append(("#chrome", []))
+                    continue
+                if tag in BLOCKS:
+                    self._sep()
+                    if tag in PARAGRAPHS:
+                        self.paragraph += 1
+                if tag in NO_BARE_URLS:
+                    self.no_bare += 1
+                if tag in HIDDEN:
+                    self.hidden += 1
+                opened = self._start(el, tag)
+                self.pending.extend(opened)
+                if tag == "a":
+                    self.open_links.extend(p for p in opened if p.element == "a")
+                stack.append((tag, opened))
+                if tag == "br":
+                    self._add_text(" ", None)
+                self._add_text(el.text, el.sourceline)
+            else:
+                tag, opened = stack.pop()
+                if tag == "#chrome":
+                    if el is not root:
+                        self._add_text(el.tail, el.sourceline)
+                    continue
+                for item in opened:
+                    item.end = self.flen
+                if tag == "a" and opened:
+                    for item in opened:
+                        if self.open_links and self.open_links[-1] is item:
+                            self.open_links.pop()
+                if tag in NO_BARE_URLS:
+                    self.no_bare -= 1
+                if tag in HIDDEN:
+                    self.hidden -= 1
+                if tag in BLOCKS:
+                    self._sep()
+                if el is not root:
+                    self._add_text(el.tail, el.sourceline)
+
+    def citations(self) -> list[Citation]:
+        flat = "".join(self.flat)
+        out: list[Citation] = []
+        for item in self.pending:
+            end = item.end if item.end >= item.start else item.start
+            if item.text_override is not None:
+                text = item.text_override
+            elif item.start != end and item.element in _TEXT_CARRIERS:
+                text = collapse(flat[item.start : end].replace(SEP, " "))
+            else:
+                text = ""
+            if item.element in {"blockquote", "del", "ins"} and len(text) > 120:
+                text = text[:119].rstrip() + "…"
+            if not text:
+                text = (
+                    next((a.strip() for a in item.children_alt), "") or item.fallback_text.strip()
+                )
+            text = collapse(text)
+            if item.kind is CitationKind.LOST and item.drop_if_empty and not text:
+                continue
+            context = sentence_around(flat, item.start, end)
+            if item.kind is CitationKind.LOST:
+                out.append(
+                    lost_citation(
+                        self.env,
+                        text=text,
+                        context=context,
+                        location=item.location,
+                        reason=item.lost_reason,
+                        attribute=item.attribute,
+                        rel=item.rel,
+                    )
+                )
+                continue
+            assert item.written is not None
+            out.append(
+                url_citation(
+                    self.env,
+                    item.kind,
+                    item.written,
+                    text=text,
+                    context=context,
+                    location=item.location,
+                    element=item.element,
+                    attribute=item.attribute,
+                    rel=item.rel,
+                    resolved=item.resolved,
+                )
+            )
+        return out
+
+
+def _first_base_href(root: lxml.html.HtmlElement) -> str | None:
+    for base in root.iter("base"):
+        href = base.get("href")
+        if href is not None and href.strip():
+            return str(href)
+    return None
+
+
+def _following(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The first element after ``element`` and all its descendants, in document order."""
+    node: lxml.html.HtmlElement | None = element
+    while node is not None:
+        following = node.getnext()
+        while following is not None and not isinstance(following.tag, str):
+            following = following.getnext()
+        if following is not None:
+            return following
+        node = node.getparent()
+    return None
+
+
+def _source_span(index: SourceIndex, element: lxml.html.HtmlElement) -> tuple[int, int]:
+    """Source offsets an element spans, for filtering what the tree cannot see (stray ``</a>``).
+
+    Falls back to the whole source when the start tag cannot be located.
+    """
+
+    def locate(el: lxml.html.HtmlElement) -> Tag | None:
+        keys = {k: v for k in ("id", "class") if (v := el.get(k)) is not None}
+        return index.find_start(str(el.tag), el.sourceline, keys)
+
+    start_tag = locate(element)
+    if start_tag is None:
+        return 0, len(index.text)
+    following = _following(element)
+    end_tag = locate(following) if following is not None else None
+    return start_tag.start, end_tag.start if end_tag is not None else len(index.text)
+
+
+def extract_html(
+    document: Document,
+    *,
+    scope: Scope = Scope.ARTICLE,
+    text: str | None = None,
+    whole_page: bool | None = None,
+    line_offset: int = 0,
+    base_offset: int = 0,
+    bare_urls: bool = True,
+    env: Env | None = None,
+) -> list[Citation]:
+    """Citations of an HTML document (or of an HTML fragment inside another document).
+
+    ``text``/``line_offset``/``base_offset`` let the Markdown extractor run this
+    on raw HTML embedded in Markdown and still report Markdown positions.
+    """
+    source = sanitize(document.text if text is None else text)
+    index = SourceIndex(source, line_offset=line_offset, base_offset=base_offset)
+    whole = document.whole_page if whole_page is None else whole_page
+    root = _parse(source, index.tags)
+    if env is None:
+        base = document.base_url
+        if root is not None and whole:
+            declared = _first_base_href(root)
+            if declared is not None:
+                base = urls.resolve(declared, document.base_url)
+        env = env_for(document, base)
+    citations: list[Citation] = []
+    span = (0, len(source))
+    if root is not None:
+        body = root.find("body")
+        scope_root = body if body is not None else root
+        if whole and scope is Scope.ARTICLE:
+            scope_root = article_root(root)
+            if scope_root is not body and scope_root is not root:
+                span = _source_span(index, scope_root)
+        walker = _Walker(
+            index,
+            env,
+            bare_urls=bare_urls,
+            line_offset=line_offset,
+            skip_chrome=whole and scope is Scope.ARTICLE,
+        )
+        walker.walk(scope_root)
+        citations = walker.citations()
+    strays = [
+        c
+        for c in stray_link_ends(index, env)
+        if c.location.offset is not None and span[0] <= c.location.offset - base_offset < span[1]
+    ]
+    if strays:
+        citations.extend(strays)
+        citations.sort(key=lambda c: (c.location.line, c.location.column))
+    return citations

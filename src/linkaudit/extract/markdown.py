@@ -1,0 +1,220 @@
+"""Citations in Markdown, parsed by markdown-it-py (CommonMark, tables, no linkify).
+
+A real parser, because hand-written Markdown link parsing gets reference links,
+code spans and raw HTML wrong.  Two of its defaults are switched off on purpose:
+link normalisation (we want the URL as the author wrote it, for reports and
+repairs) and link validation (it silently turns ``javascript:`` links into text;
+an auditor must see them, to report them as skipped).
+
+Raw HTML blocks and inline HTML go through the HTML extractor with their
+Markdown line numbers.  Bare URLs and DOIs in text are citations too, except in
+code spans and code blocks.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from linkaudit.extract.common import Env, env_for, url_citation
+from linkaudit.extract.context import collapse, sentence_around
+from linkaudit.extract.html import extract_html, sanitize
+from linkaudit.extract.text import find_text_urls
+from linkaudit.model import Citation, CitationKind, Document, Location, Scope
+
+__all__ = ["extract_markdown"]
+
+_SEP = "\x00"
+_ATTRIBUTE = {CitationKind.IMAGE: "src", CitationKind.TEXT_URL: "", CitationKind.DOI: ""}
+
+
+class _Parser(MarkdownIt):
+    """CommonMark with links kept exactly as written (see the module docstring)."""
+
+    def normalizeLink(self, url: str) -> str:
+        return url
+
+    def normalizeLinkText(self, link: str) -> str:
+        return link
+
+    def validateLink(self, url: str) -> bool:
+        return True
+
+
+def _parser() -> Any:
+    return _Parser("commonmark", {"linkify": False, "html": True}).enable("table")
+
+
+_MD = _parser()
+
+
+@dataclass
+class _Link:
+    kind: CitationKind
+    href: str
+    start: int  # in the block's flat text
+    end: int = -1
+    text: list[str] = field(default_factory=list)
+    location: Location | None = None
+    resolved: str | None = None
+    written_text: str | None = None
+
+
+class _Positions:
+    """Line starts of the Markdown source, and a forward search cursor per block."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line_start(self, line0: int) -> int:
+        return self.starts[min(max(line0, 0), len(self.starts) - 1)]
+
+    def locate(self, needle: str, lo: int, hi: int, paragraph: int) -> tuple[Location, int] | None:
+        if not needle:
+            return None
+        pos = self.text.find(needle, lo, hi)
+        if pos == -1:
+            return None
+        line = bisect.bisect_right(self.starts, pos)
+        column = pos - self.starts[line - 1] + 1
+        return Location(line, column, paragraph, pos), pos + len(needle)
+
+
+def _inline(
+    token: Any, env: Env, pos: _Positions, paragraph: int, lo: int, hi: int
+) -> list[Citation]:
+    """Links, images and bare URLs of one inline token (a paragraph, heading, cell...)."""
+    flat: list[str] = []
+    flen = 0
+    links: list[_Link] = []
+    stack: list[_Link] = []
+    cursor = lo
+    fallback = Location(bisect.bisect_right(pos.starts, lo), 1, paragraph)
+
+    def place(needle: str, alternative: str = "") -> Location:
+        nonlocal cursor
+        for candidate in (needle, alternative):
+            found = pos.locate(candidate, cursor, hi, paragraph)
+            if found is not None:
+                location, cursor = found
+                if candidate is alternative:
+                    location = Location(location.line, location.column, paragraph, None)
+                return location
+        return fallback
+
+    for child in token.children or ():
+        kind = child.type
+        if kind == "link_open":
+            href = str(child.attrGet("href") or "")
+            link = _Link(CitationKind.LINK, href, flen)
+            link.location = place(href, "[")
+            stack.append(link)
+            links.append(link)
+        elif kind == "link_close":
+            if stack:
+                link = stack.pop()
+                link.end = flen
+        elif kind == "image":
+            src = str(child.attrGet("src") or "")
+            alt = child.content or ""
+            image = _Link(CitationKind.IMAGE, src, flen, flen + len(alt), [alt])
+            image.location = place(src, "![")
+            links.append(image)
+            flat.append(alt)
+            flen += len(alt)
+        elif kind in {"text", "code_inline"}:
+            content = child.content or ""
+            if kind == "text" and not stack:
+                for found in find_text_urls(content):
+                    bare = _Link(
+                        found.kind,
+                        found.written,
+                        flen + found.start,
+                        flen + found.end,
+                        [found.written],
+                    )
+                    bare.location = place(found.written)
+                    bare.resolved = found.url
+                    links.append(bare)
+            flat.append(content)
+            flen += len(content)
+        elif kind in {"softbreak", "hardbreak"}:
+            flat.append(" ")
+            flen += 1
+    text = "".join(flat)
+    out: list[Citation] = []
+    for link in links:
+        end = link.end if link.end >= link.start else flen
+        anchor = collapse(" ".join(link.text)) if link.text else collapse(text[link.start : end])
+        written = link.href
+        out.append(
+            url_citation(
+                env,
+                link.kind,
+                written,
+                text=anchor,
+                context=sentence_around(text, link.start, end, separator=_SEP),
+                location=link.location or fallback,
+                element="markdown",
+                attribute=_ATTRIBUTE.get(link.kind, "href"),
+                resolved=None if link.resolved is None else link.resolved,
+            )
+        )
+    return out
+
+
+def extract_markdown(document: Document) -> list[Citation]:
+    """All citations of a Markdown document, in source order."""
+    source = sanitize(document.text)
+    env = env_for(document)
+    pos = _Positions(source)
+    try:
+        tokens = _MD.parse(source)
+    except Exception:  # markdown-it has no documented error type; never crash on input
+        return []
+    citations: list[Citation] = []
+    paragraph = 0
+    for token in tokens:
+        if token.type in {"paragraph_open", "heading_open", "th_open", "td_open"}:
+            paragraph += 1
+        if token.map is None:
+            continue
+        first, last = token.map
+        lo, hi = (
+            pos.line_start(first),
+            pos.line_start(last) if last < len(pos.starts) else len(source),
+        )
+        if token.type == "html_block":
+            citations.extend(
+                extract_html(
+                    document,
+                    scope=Scope.PAGE,
+                    text=source[lo:hi],
+                    whole_page=False,
+                    line_offset=first,
+                    base_offset=lo,
+                    env=env,
+                )
+            )
+        elif token.type == "inline":
+            citations.extend(_inline(token, env, pos, paragraph or 1, lo, hi))
+            if any(child.type == "html_inline" for child in token.children or ()):
+                citations.extend(
+                    extract_html(
+                        document,
+                        scope=Scope.PAGE,
+                        text=source[lo:hi],
+                        whole_page=False,
+                        line_offset=first,
+                        base_offset=lo,
+                        env=env,
+                        bare_urls=False,
+                    )
+                )
+    citations.sort(key=lambda c: (c.location.line, c.location.column))
+    return citations
