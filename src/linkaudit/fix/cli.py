@@ -1,0 +1,215 @@
+"""``linkaudit fix``: the command; the lead registers it with ``main.add_command(fix_command)``.
+
+Where the audit comes from, in order: ``--from-report`` (a JSON report written
+by ``linkaudit audit --format json``: no request is sent), else a fresh audit of
+the file through the pipeline.  (Reusing the store's latest audit needs a store
+API that returns a run's findings; see the module ``linkaudit.fix`` docstring.)
+The output is a unified diff unless ``-o`` or ``--in-place`` says otherwise, so
+nothing is written by accident.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from linkaudit.errors import InputError, LinkauditError
+from linkaudit.fix.formats import FixResult, fix_file, read_source, write_in_place, write_new
+from linkaudit.fix.plan import Repair
+from linkaudit.fix.report_json import report_from_json
+from linkaudit.fix.rewrite import SourceMismatch
+from linkaudit.model import Report
+from linkaudit.sources.base import SourceOptions, parse_date
+
+__all__ = ["fix_command", "load_report", "run_fix"]
+
+
+def load_report(path: Path) -> tuple[Report, dict[str, str]]:
+    """A JSON report and the sha256 it recorded per document origin (if it has any)."""
+    try:
+        data: Any = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read the JSON report ({exc})") from None
+    hashes: dict[str, str] = {}
+    for document in data.get("documents") or () if isinstance(data, dict) else ():
+        if isinstance(document, dict) and isinstance(document.get("sha256"), str):
+            hashes[str(document.get("origin"))] = document["sha256"]
+    return report_from_json(data), hashes
+
+
+def _fresh_audit(path: Path, options: SourceOptions) -> Report:
+    from linkaudit.pipeline import AuditOptions, audit_documents  # the network part, lazily
+
+    documents = read_source(path, options).documents
+    run = asyncio.run(audit_documents(documents, AuditOptions(cited_at=options.cited_at)))
+    return run.report
+
+
+def run_fix(
+    path: Path,
+    repairs: set[Repair],
+    *,
+    report: Report | None = None,
+    audited_sha256: str | None = None,
+    options: SourceOptions | None = None,
+) -> FixResult:
+    """Fix ``path`` from ``report`` (or from a fresh audit when None)."""
+    options = options or SourceOptions()
+    source = read_source(path, options)
+    if report is None:
+        audited_sha256 = source.sha256
+        report = _fresh_audit(path, options)
+    return fix_file(path, report, repairs, audited_sha256=audited_sha256, source=source)
+
+
+def _summary(result: FixResult) -> list[str]:
+    kinds = Counter(edit.repair for edit in result.plan.edits)
+    lines = [
+        f"{len(result.plan.edits)} edit(s)"
+        + (": " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) if kinds else "")
+    ]
+    for skipped in result.plan.skipped:
+        lines.append(
+            f"not repaired ({skipped.repair}) {skipped.document}:{skipped.line}:{skipped.column} "
+            f"{skipped.what}: {skipped.why}"
+        )
+    return lines
+
+
+def _cited_at(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = parse_date(value)
+    if parsed is None:
+        raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD or ISO 8601)")
+    return parsed
+
+
+@click.command("fix")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--robust-links",
+    is_flag=True,
+    help="Add data-originalurl/versionurl/versiondate to checked <a> with an archive copy.",
+)
+@click.option(
+    "--replace-dead",
+    is_flag=True,
+    help="Point broken and stale links at their archive copy (original kept in data-originalurl).",
+)
+@click.option(
+    "--update-moved", is_flag=True, help="Replace permanently redirected URLs with their final URL."
+)
+@click.option(
+    "--restore-lost",
+    is_flag=True,
+    help="Put back the href of lost links recovered from the archived article.",
+)
+@click.option(
+    "--from-report",
+    "from_report",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Use this JSON report (linkaudit audit --format json) instead of auditing again.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the repaired file here.",
+)
+@click.option("--in-place", is_flag=True, help="Rewrite SOURCE, after writing a backup next to it.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Let -o overwrite a file; let --in-place trust a report without a hash.",
+)
+@click.option("--dry-run", is_flag=True, help="Only show the diff (the default).")
+@click.option(
+    "--cited-at", callback=_cited_at, help="Citation date for a fresh audit (YYYY-MM-DD)."
+)
+@click.option("--base-url", help="Base URL for relative links (fresh audit).")
+def fix_command(
+    source: Path,
+    robust_links: bool,
+    replace_dead: bool,
+    update_moved: bool,
+    restore_lost: bool,
+    from_report: Path | None,
+    output: Path | None,
+    in_place: bool,
+    force: bool,
+    dry_run: bool,
+    cited_at: datetime | None,
+    base_url: str | None,
+) -> None:
+    """Write SOURCE back with the selected repairs, changing no other byte.
+
+    Without -o or --in-place, prints a unified diff (a dry run).  With no
+    repair selected the output is identical to the input.
+    """
+    if output is not None and in_place:
+        raise click.UsageError("-o and --in-place exclude each other")
+    if dry_run and (output is not None or in_place):
+        raise click.UsageError("--dry-run writes nothing; drop -o/--in-place")
+    repairs = {
+        repair
+        for repair, wanted in (
+            (Repair.ROBUST_LINKS, robust_links),
+            (Repair.REPLACE_DEAD, replace_dead),
+            (Repair.UPDATE_MOVED, update_moved),
+            (Repair.RESTORE_LOST, restore_lost),
+        )
+        if wanted
+    }
+    try:
+        options = SourceOptions(base_url=base_url, cited_at=cited_at)
+        report: Report | None = None
+        audited: str | None = None
+        if from_report is not None:
+            report, hashes = load_report(from_report)
+            audited = next(
+                (h for o, h in hashes.items() if Path(o).resolve() == source.resolve()), None
+            )
+            if in_place and audited is None and not force:
+                _refuse_if_newer(source, report)
+        result = run_fix(source, repairs, report=report, audited_sha256=audited, options=options)
+        for line in _summary(result):
+            click.echo(f"linkaudit: {line}", err=True)
+        if output is not None:
+            write_new(result, output, force=force)
+            click.echo(f"linkaudit: wrote {output}", err=True)
+        elif in_place:
+            backup = write_in_place(result, audited_sha256=audited)
+            if backup is None:
+                click.echo(f"linkaudit: {source} unchanged; nothing written", err=True)
+            else:
+                click.echo(f"linkaudit: rewrote {source} (backup: {backup})", err=True)
+        else:
+            sys.stdout.write(result.diff(str(source)))
+    except LinkauditError as exc:
+        click.echo(f"linkaudit: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except OSError as exc:  # e.g. -o into a missing directory: say so, never a traceback
+        click.echo(f"linkaudit: error: cannot write ({exc.strerror or exc})", err=True)
+        sys.exit(2)
+
+
+def _refuse_if_newer(source: Path, report: Report) -> None:
+    """Without a recorded hash, a file modified after the audit started cannot be trusted."""
+    try:
+        modified = datetime.fromtimestamp(source.stat().st_mtime, UTC)
+    except OSError:
+        return
+    # JSON reports keep whole seconds: a file saved just before the audit is not "after".
+    if modified - timedelta(seconds=1) > report.started_at:
+        raise SourceMismatch(
+            f"{source}: modified after the audit in the report and the report records no hash; "
+            "not rewritten (audit again, or use --force to rely on the per-edit checks)"
+        )

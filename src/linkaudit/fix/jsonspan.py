@@ -1,0 +1,189 @@
+"""The exact source span of a JSON string, and a writer that matches its escaping.
+
+A WordPress export is rewritten by replacing characters inside the
+``content.rendered`` string only: each edit on the decoded article body is
+mapped to the escape sequences that encode it, and new text is escaped the way
+the file already escapes (``\\/`` for slashes and ``\\uXXXX`` for non-ASCII, as
+PHP's ``json_encode`` writes, or not).  Everything outside the edited spans, the
+rest of the string included, keeps its bytes; that also holds for the malformed,
+truncated exports the lenient reader accepts, which ``json.dumps`` could not
+reproduce at all.
+
+The walker below accepts the same faults as ``linkaudit.sources.lenient_json``
+(raw control characters, invalid escapes, missing commas, truncation) because
+it must find the string in the same files that reader parsed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["JsonString", "find_strings"]
+
+_WS = re.compile(r"[ \t\n\r]*")
+_PLAIN = re.compile(r'[^"\\]*')
+_HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+_SIMPLE = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_SHORT = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_OTHER = re.compile(r"[^ \t\n\r,:{}\[\]\"]+")
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class JsonString:
+    """A string value as written: decoded value and raw offset of each decoded character.
+
+    ``positions[k]`` is where decoded character ``k`` starts in the file text;
+    ``positions[len(value)]`` is where the string's content ends.
+    """
+
+    path: Path
+    value: str
+    positions: tuple[int, ...]
+    escapes_slash: bool
+    escapes_unicode: bool
+
+    def escape(self, text: str) -> str:
+        """``text`` written as this string writes its characters."""
+        out: list[str] = []
+        for char in text:
+            if char in _SHORT:
+                out.append(_SHORT[char])
+            elif char < " ":
+                out.append(f"\\u{ord(char):04x}")
+            elif char == "/" and self.escapes_slash:
+                out.append("\\/")
+            elif char > "\x7f" and self.escapes_unicode:
+                code = ord(char)
+                if code > 0xFFFF:
+                    code -= 0x10000
+                    out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+                else:
+                    out.append(f"\\u{code:04x}")
+            else:
+                out.append(char)
+        return "".join(out)
+
+
+class _Walker:
+    def __init__(self, text: str, wanted: frozenset[str]) -> None:
+        self.text = text
+        self.n = len(text)
+        self.i = 0
+        self.wanted = wanted
+        self.found: list[JsonString] = []
+
+    def ws(self) -> None:
+        match = _WS.match(self.text, self.i)
+        if match:
+            self.i = match.end()
+
+    def value(self, path: Path, depth: int) -> None:
+        self.ws()
+        if self.i >= self.n or depth > 200:
+            self.i = self.n
+            return
+        char = self.text[self.i]
+        if char == "{":
+            self.container(path, depth, "}")
+        elif char == "[":
+            self.container(path, depth, "]")
+        elif char == '"':
+            self.string(path, record=bool(path) and str(path[-1]) in self.wanted)
+        else:
+            match = _OTHER.match(self.text, self.i)
+            self.i = match.end() if match else self.i + 1
+
+    def container(self, path: Path, depth: int, closer: str) -> None:
+        self.i += 1
+        index = 0
+        while True:
+            self.ws()
+            if self.i >= self.n:
+                return
+            char = self.text[self.i]
+            if char == closer:
+                self.i += 1
+                return
+            if char == ",":
+                self.i += 1
+                continue
+            if closer == "}":
+                if char != '"':
+                    self.i = self.n  # the lenient reader refuses this too
+                    return
+                key = self.string((), record=False)
+                self.ws()
+                if self.i < self.n and self.text[self.i] == ":":
+                    self.i += 1
+                self.value((*path, key), depth + 1)
+            else:
+                self.value((*path, index), depth + 1)
+                index += 1
+
+    def string(self, path: Path, *, record: bool) -> str:
+        text, n = self.text, self.n
+        self.i += 1
+        chars: list[str] = []
+        positions: list[int] = []
+        slash = unicode = False
+        while self.i < n:
+            match = _PLAIN.match(text, self.i)
+            if match and match.end() > self.i:
+                chunk = match.group()
+                if record:
+                    positions.extend(range(self.i, match.end()))
+                chars.append(chunk)
+                self.i = match.end()
+                continue
+            char = text[self.i]
+            if char == '"':
+                break
+            start = self.i  # a backslash
+            code = text[start + 1 : start + 2]
+            if not code:
+                self.i = n
+                break
+            if code in _SIMPLE:
+                decoded, self.i = _SIMPLE[code], start + 2
+                slash = slash or code == "/"
+            elif code == "u" and _HEX4.fullmatch(text[start + 2 : start + 6]):
+                value = int(text[start + 2 : start + 6], 16)
+                self.i = start + 6
+                low = text[self.i : self.i + 6]
+                if 0xD800 <= value < 0xDC00 and low.startswith("\\u") and _HEX4.fullmatch(low[2:]):
+                    low_value = int(low[2:], 16)
+                    if 0xDC00 <= low_value < 0xE000:
+                        self.i += 6
+                        value = 0x10000 + ((value - 0xD800) << 10) + (low_value - 0xDC00)
+                decoded = "\ufffd" if 0xD800 <= value < 0xE000 else chr(value)
+                unicode = unicode or value > 0x7F
+            elif code == "u" and start + 6 > n:
+                self.i = n  # cut off inside the escape: the reader drops it too
+                break
+            else:
+                decoded, self.i = code, start + 2
+            if record:
+                positions.append(start)
+            chars.append(decoded)
+        end = min(self.i, n)
+        if self.i < n:
+            self.i += 1  # the closing quote
+        decoded_text = "".join(chars)
+        if record:
+            positions.append(end)
+            self.found.append(JsonString(path, decoded_text, tuple(positions), slash, unicode))
+        return decoded_text
+
+
+def find_strings(
+    text: str, names: frozenset[str] = frozenset({"rendered", "raw"})
+) -> list[JsonString]:
+    """Every string value whose key is in ``names``, with its path and raw positions."""
+    walker = _Walker(text, names)
+    walker.ws()
+    if walker.i < walker.n:
+        walker.value((), 0)
+    return walker.found
