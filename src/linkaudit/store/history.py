@@ -19,25 +19,39 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from linkaudit.archive.save import SaveOutcome
 from linkaudit.history import (
     ArchiveMark,
     ConfirmPolicy,
+    LinkStatus,
     Observation,
     RunDiff,
     diff_states,
+    link_states,
     newly_archived,
 )
 from linkaudit.model import ArchiveCopy, CheckResult, Finding, Verdict
-from linkaudit.store.base import StoreError, as_utc, copy_from_json, day_text, dump_time, load_time
+from linkaudit.store.base import (
+    ResultCache,
+    StoreError,
+    as_utc,
+    copy_from_json,
+    day_text,
+    dump_time,
+    load_time,
+)
 from linkaudit.store.sqlite import RunRecord, SQLiteStore
 from linkaudit.urls import defragment, normalize
+
+if TYPE_CHECKING:  # the pipeline may come to import this module: no cycle at run time
+    from linkaudit.pipeline import AuditRun
 
 
 class Cursor(Protocol):
@@ -109,24 +123,6 @@ def match_key(url: str) -> str:
     normalised key.  Both go through this so they meet.
     """
     return defragment(normalize(url))[0]
-
-
-#: Statements of the schema migration that adds ``run_archives`` (appended to
-#: :data:`linkaudit.store.migrations.MIGRATIONS` as v3).
-RUN_ARCHIVES_MIGRATION: tuple[str, ...] = (
-    """CREATE TABLE run_archives (
-        run_id INTEGER NOT NULL REFERENCES runs (id),
-        key TEXT NOT NULL,
-        target_day TEXT NOT NULL,
-        looked_up INTEGER NOT NULL,
-        archive TEXT,
-        archive_url TEXT,
-        captured_at TEXT,
-        note TEXT NOT NULL DEFAULT '',
-        PRIMARY KEY (run_id, key, target_day)
-    )""",
-    "CREATE INDEX run_archives_key ON run_archives (key, run_id)",
-)
 
 
 def _verdict(text: str | None) -> Verdict | None:
@@ -272,6 +268,23 @@ class HistoryDB:
                 continue
             seen.add((key, run_id))
             out[key].append(Observation(at, parsed, reason, int(run_id), bool(reused)))
+        return dict(out)
+
+    def verdict_counts(self, since_run: int | None = None) -> dict[int, dict[str, int]]:
+        """Per run (those with id >= ``since_run``): citations by verdict, where a
+        checked citation takes its URL's result in that run (a fresh check over a
+        reused one) and an unchecked one its own verdict.  One aggregate query: a
+        long history must not mean one query per run."""
+        out: dict[int, dict[str, int]] = defaultdict(dict)
+        for run_id, verdict, count in self._rows(
+            "SELECT c.run_id, COALESCE(c.verdict, (SELECT r.verdict FROM results r"
+            " WHERE r.run_id = c.run_id AND r.key = c.key"
+            " ORDER BY r.from_cache, r.id DESC LIMIT 1)) AS v, COUNT(*)"
+            " FROM citations c WHERE c.run_id >= ? GROUP BY c.run_id, v",
+            (since_run or 0,),
+        ):
+            if verdict is not None and _verdict(verdict) is not None:
+                out[int(run_id)][verdict] = int(count)
         return dict(out)
 
     # ------------------------------------------------------------------ citations
@@ -434,14 +447,13 @@ def _effective_cited_at(
 def archive_marks_of(
     findings: Sequence[Finding],
     target_days: Mapping[str, date],
-    saves: Iterable[Any] = (),
+    saves: Iterable[SaveOutcome] = (),
 ) -> list[tuple[str, date, ArchiveMark, str]]:
     """What each citation's archive stage found (and what ``--save`` created).
 
     A finding was looked up when it carries a copy or a note (the archive stage
     writes a note whenever it looked and found nothing); ``ok`` links are usually
-    not looked up at all, which is recorded as such.  ``saves`` are
-    :class:`~linkaudit.archive.save.SaveOutcome` values.
+    not looked up at all and get no row.
     """
     out: list[tuple[str, date, ArchiveMark, str]] = []
     by_match: dict[str, list[tuple[str, date]]] = defaultdict(list)
@@ -454,33 +466,32 @@ def archive_marks_of(
             continue
         by_match[match_key(cit.key)].append((cit.key, day))
         copy: ArchiveCopy | None = finding.archive
-        looked = copy is not None or bool(finding.archive_note)
+        if copy is None and not finding.archive_note:
+            continue  # not looked up: no row (absence says so)
         mark = ArchiveMark(
-            looked,
+            True,
             copy.url if copy else None,
             copy.captured_at if copy else None,
             copy.archive if copy else None,
         )
         out.append((cit.key, day, mark, finding.archive_note))
     for save in saves:
-        archive_url = getattr(save, "archive_url", None)
-        url = getattr(save, "url", None)
-        if not archive_url or not url:
+        if not save.archive_url:
             continue
-        captured = getattr(save, "captured_at", None)
-        for key, day in by_match.get(match_key(url), []):
-            out.append((key, day, ArchiveMark(True, archive_url, captured, "wayback"), "saved"))
+        mark = ArchiveMark(True, save.archive_url, save.captured_at, "wayback")
+        for key, day in by_match.get(match_key(save.url), []):
+            out.append((key, day, mark, "saved"))
     return out
 
 
 def record_audit(
     store: SQLiteStore,
-    run: Any,
+    run: AuditRun,
     *,
     sources: Sequence[str],
     settings: Mapping[str, Any] | None = None,
 ) -> int:
-    """Record a finished audit (a :class:`linkaudit.pipeline.AuditRun`) as one run.
+    """Record a finished audit as one run (``--save`` outcomes count as captures).
 
     Documents are stored with the citation date archive lookups aimed at (the
     ``--cited-at`` override when given), which is what coverage is measured
@@ -507,7 +518,7 @@ def record_audit(
         for doc in documents
     }
     with HistoryDB.of(store) as db:
-        db.record_archives(run_id, archive_marks_of(findings, days, getattr(run, "saves", ())))
+        db.record_archives(run_id, archive_marks_of(findings, days, run.saves))
     store.finish_run(run_id)
     return run_id
 
@@ -519,8 +530,13 @@ def diff_runs(
     db: HistoryDB,
     run: RunRecord | None = None,
     policy: ConfirmPolicy | None = None,
+    histories: Mapping[str, Sequence[Observation]] | None = None,
 ) -> RunDiff:
-    """What changed between ``run`` (default: the latest finished) and the run before."""
+    """What changed between ``run`` (default: the latest finished) and the run before.
+
+    ``histories`` (from :meth:`HistoryDB.observations`, covering at least the URLs
+    cited in ``run``) saves loading them twice when the caller has them.
+    """
     policy = policy or ConfirmPolicy()
     run = run or db.latest_run()
     if run is None:
@@ -529,11 +545,12 @@ def diff_runs(
     if previous is None:
         return RunDiff(run.id, run.started_at, policy=policy)
     cited = db.cited(run.id)
-    histories = {
-        key: [o for o in obs if (o.at, o.run_id or 0) <= (run.started_at, run.id)]
-        for key, obs in db.observations(cited).items()
+    loaded = histories if histories is not None else db.observations(cited)
+    upto = {
+        key: [o for o in loaded.get(key, ()) if (o.at, o.run_id or 0) <= (run.started_at, run.id)]
+        for key in cited
     }
-    failing, confirmed, recovered = diff_states(cited, histories, run.started_at, policy)
+    failing, confirmed, recovered = diff_states(cited, upto, run.started_at, policy, run_id=run.id)
     archived = newly_archived(
         cited,
         db.archive_marks(run.id),
@@ -560,3 +577,36 @@ def diff_latest(store: SQLiteStore | HistoryDB, policy: ConfirmPolicy | None = N
         return diff_runs(store, policy=policy)
     with HistoryDB.of(store) as db:
         return diff_runs(db, policy=policy)
+
+
+# --------------------------------------------------------------------------- rechecks
+
+
+def failing_keys(db: HistoryDB, policy: ConfirmPolicy | None = None) -> frozenset[str]:
+    """URLs whose current streak is failing but not yet confirmed dead."""
+    return frozenset(
+        key
+        for key, state in link_states(db.observations(), policy).items()
+        if state.status is LinkStatus.FAILING
+    )
+
+
+class RecheckFailing:
+    """A result cache that never answers for URLs on the way to confirmation.
+
+    A reused result is not a new observation, so a failing URL whose 404 the
+    cache keeps serving (daily runs a few minutes short of ``--max-age``) would
+    take twice as long to confirm, or recover.  Wrapping the run's cache with
+    this makes every run check those URLs for real; everything else is reused as
+    usual.  Usage: ``Services(cache=RecheckFailing(store, failing_keys(db)))``.
+    """
+
+    def __init__(self, cache: ResultCache, keys: Collection[str]) -> None:
+        self.cache = cache
+        self.keys = frozenset(keys)
+
+    def get(self, key: str) -> CheckResult | None:
+        return None if key in self.keys else self.cache.get(key)
+
+    def put(self, result: CheckResult) -> None:
+        self.cache.put(result)

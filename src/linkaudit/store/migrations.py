@@ -12,6 +12,9 @@ become TIMESTAMPTZ, JSON text becomes JSONB, ``INTEGER PRIMARY KEY`` becomes
 1. The cache: check results keyed by normalised URL, archive lookups.
 2. History (issue 7): runs, each result tied to the run that produced or reused
    it, which documents cite which URLs, and the documents themselves.
+3. Archive copies per run (issue 7, ``linkaudit.store.history``): what each run
+   looked up or saved for each URL, so "newly archived" compares runs (the
+   ``archive_lookups`` cache keeps only the latest answer per URL and day).
 """
 
 from __future__ import annotations
@@ -81,6 +84,21 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         )""",
         "CREATE INDEX citations_run_document ON citations (run_id, document)",
         "CREATE INDEX citations_key ON citations (key, run_id)",
+    ),
+    # v3: archive copies per run
+    (
+        """CREATE TABLE run_archives (
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            key TEXT NOT NULL,
+            target_day TEXT NOT NULL,
+            looked_up INTEGER NOT NULL,
+            archive TEXT,
+            archive_url TEXT,
+            captured_at TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (run_id, key, target_day)
+        )""",
+        "CREATE INDEX run_archives_key ON run_archives (key, run_id)",
     ),
 )
 

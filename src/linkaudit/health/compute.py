@@ -1,0 +1,292 @@
+"""Compute a :class:`HealthReport` from the stored history (no network).
+
+The latest finished run is "now": its citations are what the site cites today,
+and each cited URL's standing comes from its whole history (confirmed deaths need
+several runs).  Counting happens per *citation* (what readers meet) except for the
+standing summary and hosts, which count distinct URLs (what needs fixing).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from linkaudit.health.model import (
+    DEFAULT_NEAR_DAYS,
+    Capture,
+    CitationHealth,
+    Coverage,
+    DocumentHealth,
+    HealthReport,
+    HostRot,
+    RunPoint,
+    YearRot,
+)
+from linkaudit.history import UNKNOWN, ConfirmPolicy, LinkState, LinkStatus, link_state
+from linkaudit.model import Verdict
+from linkaudit.store.base import as_utc
+from linkaudit.store.history import (
+    CitationRow,
+    DocumentRow,
+    HistoryDB,
+    KnownCopy,
+    ResultRow,
+    diff_runs,
+    match_key,
+)
+
+_BAD = (LinkStatus.CONFIRMED_DEAD, LinkStatus.FAILING)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _nearest(copies: Sequence[KnownCopy], target: datetime, near_days: int) -> Capture | None:
+    """The capture closest to the citation date; on a tie, the one on or before it
+    (what the author saw)."""
+    best: tuple[float, int, KnownCopy] | None = None
+    for copy in copies:
+        delta = (as_utc(copy.captured_at) - as_utc(target)).total_seconds() / 86400
+        rank = (abs(delta), 0 if delta <= 0 else 1, copy)
+        if best is None or rank[:2] < best[:2]:
+            best = rank
+    if best is None:
+        return None
+    distance, _, copy = best
+    return Capture(
+        copy.archive, copy.archive_url, copy.captured_at, distance, distance <= near_days
+    )
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or url).lower()
+    except ValueError:
+        return url
+
+
+def _severity(item: CitationHealth) -> tuple[int, str, int, int]:
+    order = {LinkStatus.CONFIRMED_DEAD: 0, LinkStatus.FAILING: 2}
+    rank = 1 if item.lost else order.get(item.status, 3) if item.status else 3
+    return (rank, item.document, item.line, item.column)
+
+
+def build_health(
+    db: HistoryDB,
+    *,
+    policy: ConfirmPolicy | None = None,
+    near_days: int = DEFAULT_NEAR_DAYS,
+    top_hosts: int = 10,
+    max_runs: int = 60,
+    store_name: str = "",
+    now: Callable[[], datetime] = _now,
+) -> HealthReport:
+    """Everything the health formats show, from the store alone."""
+    policy = policy or ConfirmPolicy()
+    runs = db.runs()
+    latest = db.latest_run()
+    warnings: list[str] = []
+    if latest is None:
+        diff = diff_runs(db, None, policy)
+        warnings.append("no runs recorded yet: run `linkaudit audit` with a cache first")
+        return HealthReport(
+            generated_at=now(),
+            store=store_name,
+            policy=policy,
+            run_id=None,
+            run_at=None,
+            runs=(),
+            states={s.value: 0 for s in LinkStatus},
+            diff=diff,
+            rot_by_year=(),
+            top_hosts=(),
+            coverage=Coverage(near_days, 0, 0, 0, 0),
+            documents=(),
+            warnings=tuple(warnings),
+        )
+    if latest.finished_at is None:
+        warnings.append(f"run {latest.id} was interrupted; its results may be partial")
+
+    shown = runs[-max_runs:]
+    counts = db.verdict_counts(min(r.id for r in shown)) if shown else {}
+    points = tuple(
+        RunPoint(
+            run.id,
+            run.started_at,
+            run.finished_at is not None,
+            {v.value: counts.get(run.id, {}).get(v.value, 0) for v in Verdict},
+        )
+        for run in shown
+    )
+
+    citations = db.citations(latest.id)
+    results = db.run_results(latest.id)
+    histories = db.observations({c.key for c in citations if c.key})
+    diff = diff_runs(db, latest, policy, histories)
+    cutoff = (latest.started_at, latest.id)
+    states: dict[str, LinkState] = {
+        key: link_state([o for o in obs if (o.at, o.run_id or 0) <= cutoff], policy)
+        for key, obs in histories.items()
+    }
+    documents = {d.origin: d for d in db.documents(latest.id)}
+    copies = db.known_copies()
+
+    items: list[tuple[CitationRow, CitationHealth]] = []
+    for row in citations:
+        item = _citation(row, results, states, documents, copies, latest.started_at, near_days)
+        if item is not None:
+            items.append((row, item))
+
+    # Standing of distinct URLs.
+    url_states: dict[str, LinkStatus] = {}
+    for _, item in items:
+        if item.key is not None and item.status is not None:
+            url_states[item.key] = item.status
+    tally = Counter(url_states.values())
+
+    # Rot by the year sources were cited.
+    years: dict[str, Counter[str]] = defaultdict(Counter)
+    for row, item in items:
+        doc = documents.get(row.document)
+        year = str(as_utc(doc.cited_at).year) if doc and doc.cited_at else "unknown"
+        bucket = years[year]
+        bucket["citations"] += 1
+        bucket["lost" if item.lost else (item.status or LinkStatus.UNKNOWN).value] += 1
+    rot = tuple(
+        YearRot(
+            year,
+            c["citations"],
+            c[LinkStatus.ALIVE.value],
+            c[LinkStatus.FAILING.value],
+            c[LinkStatus.CONFIRMED_DEAD.value],
+            c[LinkStatus.UNKNOWN.value],
+            c["lost"],
+        )
+        for year, c in sorted(years.items(), key=lambda kv: (kv[0] == "unknown", kv[0]))
+    )
+
+    # Hosts by dead (then failing) URLs.
+    hosts: dict[str, Counter[LinkStatus]] = defaultdict(Counter)
+    for key, status in url_states.items():
+        if status in (LinkStatus.CONFIRMED_DEAD, LinkStatus.FAILING):
+            hosts[_host(key)][status] += 1
+    ranked = sorted(
+        hosts.items(),
+        key=lambda kv: (-kv[1][LinkStatus.CONFIRMED_DEAD], -kv[1][LinkStatus.FAILING], kv[0]),
+    )
+    host_rot = tuple(
+        HostRot(host, c[LinkStatus.CONFIRMED_DEAD], c[LinkStatus.FAILING])
+        for host, c in ranked[:top_hosts]
+    )
+
+    # Archive coverage of checked citations.
+    considered = [item for _, item in items if item.key is not None and not item.lost]
+    near = sum(1 for i in considered if i.capture is not None and i.capture.near)
+    far = sum(1 for i in considered if i.capture is not None and not i.capture.near)
+    candidates = tuple(i for i in considered if i.status is LinkStatus.ALIVE and i.capture is None)
+    coverage = Coverage(
+        near_days, len(considered), near, far, len(considered) - near - far, candidates
+    )
+
+    # Worst documents first.
+    by_doc: dict[str, list[CitationHealth]] = defaultdict(list)
+    for row, item in items:
+        by_doc[row.document].append(item)
+    per_doc = Counter(row.document for row in citations)
+    origins = sorted(set(documents) | set(per_doc))
+    doc_health: list[DocumentHealth] = []
+    for origin in origins:
+        its = by_doc.get(origin, [])
+        doc = documents.get(origin)
+        dead = sum(1 for i in its if i.status is LinkStatus.CONFIRMED_DEAD)
+        lost = sum(1 for i in its if i.lost)
+        failing = sum(1 for i in its if i.status is LinkStatus.FAILING)
+        problems = sorted(
+            (
+                i
+                for i in its
+                if i.lost or i.status in (LinkStatus.CONFIRMED_DEAD, LinkStatus.FAILING)
+            ),
+            key=_severity,
+        )
+        doc_health.append(
+            DocumentHealth(
+                origin,
+                doc.title if doc else None,
+                doc.canonical_url if doc else None,
+                doc.cited_at if doc else None,
+                per_doc[origin],
+                dead,
+                lost,
+                failing,
+                tuple(problems),
+            )
+        )
+    doc_health.sort(key=lambda d: (-d.rotten, -d.failing, d.origin))
+
+    return HealthReport(
+        generated_at=now(),
+        store=store_name,
+        policy=policy,
+        run_id=latest.id,
+        run_at=latest.started_at,
+        runs=points,
+        states={s.value: tally.get(s, 0) for s in LinkStatus},
+        diff=diff,
+        rot_by_year=rot,
+        top_hosts=host_rot,
+        coverage=coverage,
+        documents=tuple(doc_health),
+        citations=len(citations),
+        warnings=tuple(warnings),
+    )
+
+
+def _citation(
+    row: CitationRow,
+    results: dict[str, ResultRow],
+    states: dict[str, LinkState],
+    documents: dict[str, DocumentRow],
+    copies: dict[str, list[KnownCopy]],
+    run_at: datetime,
+    near_days: int,
+) -> CitationHealth | None:
+    """A citation's health, or None for what has no standing to report (skipped,
+    invalid: not checked by design)."""
+    if row.verdict is Verdict.LOST:
+        return CitationHealth(
+            row.document,
+            row.line,
+            row.column,
+            row.anchor_text,
+            row.url,
+            None,
+            "lost",
+            row.reason,
+            None,
+        )
+    if row.verdict is not None or row.key is None:
+        return None
+    result = results.get(row.key)
+    state = states.get(row.key, UNKNOWN)
+    doc = documents.get(row.document)
+    cited_at = (doc.cited_at if doc else None) or run_at
+    capture = _nearest(copies.get(match_key(row.key), []), cited_at, near_days)
+    return CitationHealth(
+        row.document,
+        row.line,
+        row.column,
+        row.anchor_text,
+        row.url or row.key,
+        row.key,
+        result.verdict.value if result else None,
+        result.reason if result else "not checked in this run",
+        state.status,
+        state.since,
+        state.failures,
+        capture,
+        state.confirmed_at,
+    )

@@ -1,0 +1,168 @@
+"""The health report's data: computed once from the store, rendered by every format.
+
+Frozen values with no storage or markup in them, so HTML, Markdown and JSON can
+never disagree about a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from linkaudit.history import ConfirmPolicy, LinkStatus, RunDiff
+
+#: Version of the health JSON shape; changes when the shape does.
+HEALTH_SCHEMA_VERSION = "1.0"
+
+#: A capture "near" the citation date is at most this many days from it, either
+#: side: a year is close enough that the page most likely still said what was cited.
+DEFAULT_NEAR_DAYS = 365
+
+
+@dataclass(frozen=True)
+class RunPoint:
+    """One run's verdict counts over its citations (the chart's x axis)."""
+
+    run_id: int
+    started_at: datetime
+    finished: bool
+    counts: dict[str, int]  # verdict word -> citations
+
+    @property
+    def citations(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class YearRot:
+    """Citations of documents dated in one year (``"unknown"``: no date), by standing."""
+
+    year: str
+    citations: int = 0
+    alive: int = 0
+    failing: int = 0
+    confirmed_dead: int = 0
+    unknown: int = 0
+    lost: int = 0
+
+    @property
+    def rotten(self) -> int:
+        return self.confirmed_dead + self.lost
+
+    @property
+    def rot_share(self) -> float:
+        return self.rotten / self.citations if self.citations else 0.0
+
+
+@dataclass(frozen=True)
+class HostRot:
+    """A host and how many of its cited URLs are dead or failing."""
+
+    host: str
+    confirmed_dead: int
+    failing: int
+
+
+@dataclass(frozen=True)
+class Capture:
+    """The known capture nearest to a citation's date."""
+
+    archive: str
+    url: str
+    captured_at: datetime
+    distance_days: float
+    near: bool
+
+
+@dataclass(frozen=True)
+class CitationHealth:
+    """One citation of the latest run with its URL's standing over all runs.
+
+    ``status`` is None for a lost citation (no URL to have a standing).
+    """
+
+    document: str
+    line: int
+    column: int
+    anchor_text: str
+    url: str | None
+    key: str | None
+    verdict: str | None  # the latest run's verdict
+    reason: str
+    status: LinkStatus | None
+    since: datetime | None = None
+    failures: int = 0
+    capture: Capture | None = None
+    confirmed_at: datetime | None = None
+
+    @property
+    def lost(self) -> bool:
+        return self.verdict == "lost"
+
+
+@dataclass(frozen=True)
+class DocumentHealth:
+    """A document's tally in the latest run; ``findings`` are its dead, lost and
+    failing citations, worst first."""
+
+    origin: str
+    title: str | None
+    canonical_url: str | None
+    cited_at: datetime | None
+    citations: int
+    confirmed_dead: int
+    lost: int
+    failing: int
+    findings: tuple[CitationHealth, ...] = ()
+
+    @property
+    def rotten(self) -> int:
+        return self.confirmed_dead + self.lost
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of what is cited is safely archived near its citation date."""
+
+    near_days: int
+    considered: int  # checked citations (with a URL) in the latest run
+    near: int  # a capture within ``near_days`` of the citation date
+    far: int  # captures exist, none near
+    none: int  # no capture known at all
+    candidates: tuple[CitationHealth, ...] = ()  # live, no capture: for ``--save``
+
+    @property
+    def share(self) -> float:
+        return self.near / self.considered if self.considered else 0.0
+
+    def candidate_urls(self) -> list[tuple[str, tuple[CitationHealth, ...]]]:
+        """Candidates by URL (``--save`` saves URLs, not citations), most cited first."""
+        grouped: dict[str, list[CitationHealth]] = {}
+        for item in self.candidates:
+            grouped.setdefault(item.url or "", []).append(item)
+        ranked = sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        return [(url, tuple(items)) for url, items in ranked]
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """Everything ``linkaudit health`` says about a store."""
+
+    generated_at: datetime
+    store: str
+    policy: ConfirmPolicy
+    run_id: int | None
+    run_at: datetime | None
+    runs: tuple[RunPoint, ...]
+    states: dict[str, int]  # LinkStatus word -> distinct URLs cited in the latest run
+    diff: RunDiff
+    rot_by_year: tuple[YearRot, ...]
+    top_hosts: tuple[HostRot, ...]
+    coverage: Coverage
+    documents: tuple[DocumentHealth, ...]  # worst first
+    citations: int = 0
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def total_runs(self) -> int:
+        return len(self.runs)
