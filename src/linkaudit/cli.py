@@ -10,19 +10,35 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
 import click
 
 from linkaudit import __version__
+from linkaudit.config import Config, load_config
+from linkaudit.demo import run_demo
 from linkaudit.errors import LinkauditError
 from linkaudit.extract import extract
-from linkaudit.model import Citation, Document, Relation, Scope, Verdict
+from linkaudit.fix.cli import fix_command
+from linkaudit.health.cli import health_command
+from linkaudit.history import ConfirmPolicy
+from linkaudit.model import CheckResult, Citation, Document, Relation, Report, Scope, Verdict
+from linkaudit.pipeline import AuditRun, Services, exit_code
+from linkaudit.report import FORMATS, get_formatter, write_reports
+from linkaudit.runner import RunRequest
+from linkaudit.runner import run as run_request
 from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
-from linkaudit.sources import DEFAULT_MAX_BYTES, SourceOptions, load_source
+from linkaudit.settings import audit_options
+from linkaudit.sources import DEFAULT_MAX_BYTES, SourceOptions
 from linkaudit.sources.base import parse_date
+from linkaudit.sources.changed import changed_files
+from linkaudit.sources.collect import Collection, collect
+from linkaudit.store import DEFAULT_PATH as DEFAULT_CACHE_PATH
+from linkaudit.store import CachePolicy
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -152,15 +168,16 @@ def extract_command(
     """List the citations of each SOURCE (file, URL, or - for stdin) without checking them."""
     options = SourceOptions(base_url=base_url, cited_at=cited_at, max_bytes=max_bytes)
     results: list[tuple[Document, list[Citation]]] = []
-    for spec in sources:
-        documents = load_source(spec, options)
-        shown: set[str] = set()
-        for document in documents:
-            for warning in document.warnings:
-                if warning not in shown:  # a WP list shares its parse warnings
-                    shown.add(warning)
-                    click.echo(f"linkaudit: warning: {document.origin}: {warning}", err=True)
-            results.append((document, extract(document, scope=Scope(scope))))
+    documents, skipped = collect(Collection(specs=sources), options)
+    for warning in skipped:
+        click.echo(f"linkaudit: warning: {warning}", err=True)
+    shown: set[str] = set()
+    for document in documents:
+        for warning in document.warnings:
+            if warning not in shown:  # a WP list shares its parse warnings
+                shown.add(warning)
+                click.echo(f"linkaudit: warning: {document.origin}: {warning}", err=True)
+        results.append((document, extract(document, scope=Scope(scope))))
     if output_format == "json":
         payload = {
             "schema_version": SCHEMA_VERSION,
@@ -174,3 +191,345 @@ def extract_command(
         for citation in citations:
             click.echo(_citation_row(citation))
         click.echo(_summary(document, citations))
+
+
+# --- check and audit -----------------------------------------------------------
+
+
+def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
+    """Options shared by ``check`` and ``audit``: what to read and how to check it."""
+    decorators = [
+        click.argument("sources", nargs=-1, metavar="SOURCE..."),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Settings file (default: linkaudit.toml or pyproject.toml found upwards).",
+        ),
+        click.option("--base-url", metavar="URL", help="Resolve relative links against URL."),
+        click.option(
+            "--cited-at",
+            metavar="DATE",
+            callback=_cited_at_option,
+            help="When the sources were cited (overrides the documents' own dates).",
+        ),
+        click.option(
+            "--scope",
+            type=click.Choice([s.value for s in Scope]),
+            help="Web pages: the article body only (default) or the whole page.",
+        ),
+        click.option(
+            "--include-internal",
+            is_flag=True,
+            default=None,
+            help="Also check links to the article's own site.",
+        ),
+        click.option("--exclude", multiple=True, metavar="REGEX", help="Skip URLs matching REGEX."),
+        click.option(
+            "--include-path", multiple=True, metavar="GLOB", help="Directories: only these files."
+        ),
+        click.option(
+            "--exclude-path", multiple=True, metavar="GLOB", help="Directories: skip these files."
+        ),
+        click.option(
+            "--changed-since",
+            metavar="REF",
+            help="Only citations on lines changed since the git REF (for pull requests).",
+        ),
+        click.option(
+            "--wordpress", metavar="SITE", help="Audit every post and page of a WordPress site."
+        ),
+        click.option(
+            "--modified-after",
+            metavar="DATE",
+            callback=_cited_at_option,
+            help="With --wordpress: only posts modified after DATE.",
+        ),
+        click.option("--sitemap", metavar="URL", help="Audit every page listed in a sitemap."),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            help="Seconds to wait for a read (default 10).",
+        ),
+        click.option(
+            "--concurrency", type=click.IntRange(min=1), help="Requests in flight (default 64)."
+        ),
+        click.option(
+            "--per-host",
+            type=click.IntRange(min=1),
+            help="Requests in flight per host (default 4).",
+        ),
+        click.option(
+            "--max-retries",
+            type=click.IntRange(min=0),
+            help="Retries for transient failures (default 2).",
+        ),
+        click.option(
+            "--max-retry-wait",
+            type=click.FloatRange(min=0),
+            help="Longest Retry-After waited out, seconds (default 30).",
+        ),
+        click.option("--user-agent", help="Replace the default, honest User-Agent."),
+        click.option("--insecure", is_flag=True, help="Check despite TLS errors (still noted)."),
+        click.option("--no-fragments", is_flag=True, help="Do not verify #fragment targets."),
+        click.option(
+            "--fail-on",
+            metavar="VERDICTS",
+            help="Comma-separated verdicts that make the exit code 1 (default broken,lost).",
+        ),
+        click.option(
+            "--cache",
+            "cache_path",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="SQLite cache and history (default .linkaudit/cache.sqlite).",
+        ),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
+        click.option(
+            "--max-age", metavar="DURATION", help="Reuse definitive cached results this young."
+        ),
+        click.option(
+            "--max-bytes",
+            type=click.IntRange(min=1),
+            default=DEFAULT_MAX_BYTES,
+            help="Refuse inputs larger than this many bytes.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+class _Progress:
+    """A one-line progress counter on stderr, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.total = 0
+        self.done = 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+
+    def __call__(self, result: CheckResult) -> None:
+        self.done += 1
+        if self.enabled:
+            click.echo(f"\rchecking {self.done}/{self.total} URLs", nl=False, err=True)
+
+    def finish(self) -> None:
+        if self.enabled and self.done:
+            click.echo("\r" + " " * 40 + "\r", nl=False, err=True)
+
+
+def _prepare(params: dict[str, Any], *, offline: bool = False) -> tuple[RunRequest, Config]:
+    """Turn parsed options into a run request (configuration file + command line)."""
+    config = load_config(Path.cwd(), params.pop("config_path"))
+    config = config.merged_with(
+        scope=params["scope"],
+        include_internal=params["include_internal"],
+        exclude=list(params["exclude"]) or None,
+        include_paths=list(params["include_path"]) or None,
+        exclude_paths=list(params["exclude_path"]) or None,
+        timeout=params["timeout"],
+        concurrency=params["concurrency"],
+        per_host=params["per_host"],
+        max_retries=params["max_retries"],
+        max_retry_wait=params["max_retry_wait"],
+        user_agent=params["user_agent"],
+        fail_on=params["fail_on"],
+        cache=params["cache_path"],
+        max_age=params["max_age"],
+        check_fragments=False if params["no_fragments"] else None,
+    )
+    changed = None
+    if params["changed_since"]:
+        changed = changed_files(params["changed_since"], Path.cwd())
+    collection = Collection(
+        specs=tuple(params["sources"]),
+        include=config.include_paths,
+        exclude=config.exclude_paths,
+        wordpress=params["wordpress"],
+        modified_after=params["modified_after"],
+        sitemap=params["sitemap"],
+        changed=changed,
+    )
+    options = audit_options(
+        config,
+        insecure=params["insecure"],
+        offline=offline or params.get("offline", False),
+        archive=params.get("archive", False),
+        wayback_url=params.get("wayback_url"),
+        cited_at=params["cited_at"],
+        save=params.get("save", False),
+        use_all_archives=params.get("archives", False),
+    )
+    options = replace(options, changed_lines=changed)
+    if params.get("archive_all"):
+        options = replace(options, archive_all=True)
+    cache_path: Path | None = None
+    if not params["no_cache"] and not config.no_cache:
+        cache_path = config.cache or DEFAULT_CACHE_PATH
+    request = RunRequest(
+        collection=collection,
+        sources=SourceOptions(
+            base_url=params["base_url"], cited_at=params["cited_at"], max_bytes=params["max_bytes"]
+        ),
+        audit=options,
+        cache_path=cache_path,
+        policy=CachePolicy(max_age=config.max_age, max_age_ok=config.max_age_ok),
+        settings=config.to_dict(),
+    )
+    return request, config
+
+
+def _execute(request: RunRequest) -> AuditRun:
+    progress = _Progress()
+    services = Services(progress=progress, on_total=progress.start)
+    try:
+        return run_request(request, services)
+    finally:
+        progress.finish()
+
+
+def _print_warnings(report: Report) -> None:
+    for warning in report.warnings:
+        click.echo(f"linkaudit: warning: {warning}", err=True)
+
+
+@main.command("check")
+@_engine_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["terminal", "json"]),
+    default="terminal",
+    show_default=True,
+    help="A readable summary, or the full JSON report.",
+)
+@handles_errors
+def check_command(output_format: str, **params: Any) -> None:
+    """Extract and check the citations of each SOURCE; print what is wrong.
+
+    No archive lookups and no report files: for that, use ``audit``.
+    """
+    request, config = _prepare(params)
+    outcome = _execute(request)
+    _print_warnings(outcome.report)
+    if output_format == "json":
+        click.echo(FORMATS["json"].render(outcome.report))
+    else:
+        click.echo(FORMATS["terminal"].render(outcome.report, color=sys.stdout.isatty()))
+    sys.exit(exit_code(outcome.report, frozenset(config.fail_on)))
+
+
+@main.command("audit")
+@_engine_options
+@click.option(
+    "--format",
+    "formats",
+    default="html,json,markdown",
+    show_default=True,
+    metavar="FORMATS",
+    help=f"Report files to write, comma-separated ({', '.join(FORMATS)}).",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("reports"),
+    show_default=True,
+    help="Where report files go.",
+)
+@click.option("--force", is_flag=True, help="Replace report files that already exist.")
+@click.option("--no-archive", "no_archive", is_flag=True, help="Do not look up archived copies.")
+@click.option("--archive-all", is_flag=True, help="Find archived copies for ok citations too.")
+@click.option("--archives", is_flag=True, help="Ask every configured archive, keep the nearest.")
+@click.option(
+    "--save", is_flag=True, help="Submit live, not recently archived citations to Save Page Now."
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="No network: extraction and lost links only (for pre-commit hooks).",
+)
+@click.option("--wayback-url", metavar="URL", help="Base URL of the Wayback Machine (or a mirror).")
+@click.option(
+    "--confirm-runs",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="History: failing runs needed before a link is confirmed dead.",
+)
+@click.option(
+    "--confirm-days",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="History: days those failing runs must span.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line and file names.")
+@handles_errors
+def audit_command(
+    formats: str,
+    output_dir: Path,
+    force: bool,
+    no_archive: bool,
+    quiet: bool,
+    **params: Any,
+) -> None:
+    """Extract, check and archive the citations of each SOURCE, and write reports.
+
+    Prints the findings and the report files written; exits 1 when a finding is
+    at a --fail-on verdict.
+    """
+    params["archive"] = not no_archive
+    confirm = ConfirmPolicy(runs=params.pop("confirm_runs"), days=params.pop("confirm_days"))
+    request, config = _prepare(params)
+    request = replace(request, confirm=confirm)
+    names = [f.strip() for f in formats.split(",") if f.strip()]
+    for name in names:
+        get_formatter(name)  # unknown formats fail before any network work
+    outcome = _execute(request)
+    report = outcome.report
+    _print_warnings(report)
+    terminal = FORMATS["terminal"].render(report, color=sys.stdout.isatty())
+    click.echo(terminal.splitlines()[-1] if quiet and terminal else terminal)
+    for save in outcome.saves:
+        click.echo(f"save: {save.status.value}: {save.url} {save.archive_url or save.reason}")
+    paths = write_reports(report, names, output_dir, force=force, fail_on=frozenset(config.fail_on))
+    for path in paths:
+        click.echo(f"wrote {path}")
+    sys.exit(exit_code(report, frozenset(config.fail_on)))
+
+
+# --- fix and demo --------------------------------------------------------------
+
+main.add_command(fix_command)
+main.add_command(health_command)
+
+
+@main.command("demo")
+@click.option(
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("reports"),
+    show_default=True,
+    help="Where the demo's reports go.",
+)
+@click.option("--force", is_flag=True, help="Replace report files that already exist.")
+@handles_errors
+def demo_command(output_dir: Path, force: bool) -> None:
+    """Audit the bundled example article against a misbehaving web on loopback.
+
+    Starts a local link zoo and archive stand-in, audits the article, writes every
+    report format, checks its verdicts against the zoo's truth and stops everything.
+    No internet is needed.  Exits 0 when the demo ran as intended.
+    """
+    result = run_demo(output_dir, force=force, echo=click.echo)
+    report = result.run.report
+    click.echo(FORMATS["terminal"].render(report, color=sys.stdout.isatty()))
+    for path in result.paths:
+        click.echo(f"wrote {path}")
+    if result.mismatches:
+        for line in result.mismatches:
+            click.echo(f"linkaudit: error: demo verdict mismatch: {line}", err=True)
+        sys.exit(3)
+    click.echo(f"demo: all {result.expected} cited zoo cases got their true verdict")

@@ -120,6 +120,7 @@ class Document:
     warnings: tuple[str, ...] = ()
     canonical_url: str | None = None  # the article's own URL, when known
     whole_page: bool = True  # False when text is already just the article body
+    sha256: str | None = None  # of the bytes read from a file, so repairs detect later edits
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,7 @@ class Report:
     finished_at: datetime
     settings: dict[str, object] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    changes: str = ""  # what changed since the previous run (run history), one paragraph
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {v.value: 0 for v in Verdict}

@@ -160,13 +160,21 @@ def test_failing_links_are_rechecked_not_reused(tmp_path: Path) -> None:
         stats = sc.site.site.stats
         run(sc.store)
         dies, steady = stats.count("/dies"), stats.count("/steady")
-        sc.clock.advance(hours=23)  # within the cache's one-day age for broken results
+        # just past the next midnight: a new calendar day, yet within the cache's
+        # one-day age for broken results
+        start = sc.clock()
+        midnight = start.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        step = (midnight - start) + timedelta(minutes=1)
+        sc.clock.advance(seconds=step.total_seconds())
         with HistoryDB.of(sc.store) as db:
             failing = failing_keys(db)
         assert sc.key("/dies") in failing
         assert sc.key("/steady") not in failing
-        run(RecheckFailing(sc.store, failing))
-        assert stats.count("/dies") > dies  # checked again, for real
+        # the same calendar day as the 404: a re-check would add no new day, so reuse
+        same_day = RecheckFailing(sc.store, failing, now=lambda: start)
+        assert same_day.get(sc.key("/dies")) is not None
+        run(RecheckFailing(sc.store, failing, now=sc.clock))
+        assert stats.count("/dies") > dies  # a new day: checked again, for real
         assert stats.count("/steady") == steady  # reused as usual
         # Without the wrapper the cache answers, and the run adds no observation.
         dies = stats.count("/dies")
@@ -176,5 +184,5 @@ def test_failing_links_are_rechecked_not_reused(tmp_path: Path) -> None:
         with HistoryDB.of(sc.store) as db:
             history = db.observations([sc.key("/dies")])[sc.key("/dies")]
         assert [o.reused for o in history] == [False, False, True]
-        assert history[1].at - history[0].at == timedelta(hours=23)
+        assert history[1].at - history[0].at == step
         assert link_states({"k": history})["k"].failures == 2

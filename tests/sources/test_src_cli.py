@@ -131,7 +131,7 @@ def test_warnings_go_to_stderr(fixtures: Path, fake_extract: list[tuple[Document
         (["missing.html"], "linkaudit: error: missing.html: no such file"),
         (["{fixtures}/image.png"], "looks like binary data (PNG image)"),
         (["--max-bytes", "10", "{fixtures}/wp_post.json"], "larger than the limit of 10 bytes"),
-        (["{fixtures}"], "directories are not supported yet"),
+        (["{fixtures}/*.nothing"], "no files match this pattern"),
     ],
 )
 def test_input_errors_are_one_line_and_exit_2(

@@ -187,5 +187,5 @@ def test_missing_file_and_directory(tmp_path: Path, options: SourceOptions) -> N
     missing = tmp_path / "nope.html"
     with pytest.raises(InputError, match=r": no such file$"):
         load_source(str(missing), options)
-    with pytest.raises(InputError, match="directories are not supported yet"):
+    with pytest.raises(InputError, match="is a directory, not a file"):
         load_source(str(tmp_path), options)

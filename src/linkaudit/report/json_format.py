@@ -36,6 +36,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "finished_at": utc_stamp(report.finished_at),
         "settings": to_jsonable(report.settings),
         "warnings": list(report.warnings),
+        "changes": report.changes,
         "documents": documents,
         "summary": {v.value: tally[v] for v in VERDICT_ORDER},
         "totals": {

@@ -95,6 +95,9 @@ class MarkdownFormatter:
         out.append("")
         out.append(f"**{md_text(summary_line(report))}**")
         out.append("")
+        if report.changes:
+            out.append(f"Since the last run: {md_text(report.changes)}")
+            out.append("")
         warnings = list(warnings_of(report))
         if warnings:
             out.extend(f"> \u26a0\ufe0f {md_text(w)}  " for w in warnings)

@@ -77,6 +77,8 @@ class TerminalFormatter:
                 lines.append(paint(_DIM, f"  {one_line(doc.origin)}"))
         for warning in warnings_of(report):
             lines.append(paint(_COLOURS[Verdict.INSECURE], f"warning: {one_line(warning)}"))
+        if report.changes:
+            lines.append(f"since the last run: {one_line(report.changes)}")
 
         found = problems(report)
         for verdict in VERDICT_ORDER:

@@ -7,8 +7,10 @@ WordPress JSON as ``.txt``, and stdin has no name at all.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -60,7 +62,7 @@ def load_stream(stream: BinaryIO, origin: str, options: SourceOptions) -> list[D
 def load_file(path: Path, options: SourceOptions) -> list[Document]:
     origin = str(path)
     if path.is_dir():
-        raise InputError(f"{origin}: is a directory; directories are not supported yet")
+        raise InputError(f"{origin}: is a directory, not a file")
     try:
         with path.open("rb") as stream:
             data = read_bounded(stream, origin, options.max_bytes)
@@ -70,14 +72,19 @@ def load_file(path: Path, options: SourceOptions) -> list[Document]:
         raise InputError(f"{origin}: permission denied") from None
     except OSError as exc:
         raise InputError(f"{origin}: cannot read ({exc.strerror or exc})") from None
+    # The hash of exactly what was audited lets ``fix --in-place`` refuse a file
+    # that changed since.
+    digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
     if suffix in MARKDOWN_SUFFIXES:
-        return [load_markdown_bytes(data, origin, options)]
-    if suffix == ".json":
-        return load_wordpress_bytes(data, origin, options)
-    if suffix in HTML_SUFFIXES:
-        return [load_html_bytes(data, origin, options)]
-    return load_sniffed(data, origin, options)
+        documents = [load_markdown_bytes(data, origin, options)]
+    elif suffix == ".json":
+        documents = load_wordpress_bytes(data, origin, options)
+    elif suffix in HTML_SUFFIXES:
+        documents = [load_html_bytes(data, origin, options)]
+    else:
+        documents = load_sniffed(data, origin, options)
+    return [replace(doc, sha256=digest) for doc in documents]
 
 
 def load_sniffed(data: bytes, origin: str, options: SourceOptions) -> list[Document]:

@@ -19,9 +19,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -592,21 +592,36 @@ def failing_keys(db: HistoryDB, policy: ConfirmPolicy | None = None) -> frozense
 
 
 class RecheckFailing:
-    """A result cache that never answers for URLs on the way to confirmation.
+    """A result cache that re-checks URLs on the way to confirmation once a day.
 
     A reused result is not a new observation, so a failing URL whose 404 the
     cache keeps serving (daily runs a few minutes short of ``--max-age``) would
-    take twice as long to confirm, or recover.  Wrapping the run's cache with
-    this makes every run check those URLs for real; everything else is reused as
-    usual.  Usage: ``Services(cache=RecheckFailing(store, failing_keys(db)))``.
+    take twice as long to confirm, or recover.  Confirmation counts runs spanning
+    calendar days, so only a result from an *earlier day* is refused: a failing
+    URL is checked for real on the first run of each day, while repeated runs on
+    the same day (CI on every push) still reuse it and send nothing.
+    Usage: ``Services(cache=RecheckFailing(store, failing_keys(db)))``.
     """
 
-    def __init__(self, cache: ResultCache, keys: Collection[str]) -> None:
+    def __init__(
+        self,
+        cache: ResultCache,
+        keys: Collection[str],
+        *,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         self.cache = cache
         self.keys = frozenset(keys)
+        self.now = now or (lambda: datetime.now(UTC))
 
     def get(self, key: str) -> CheckResult | None:
-        return None if key in self.keys else self.cache.get(key)
+        result = self.cache.get(key)
+        if result is None or key not in self.keys:
+            return result
+        checked = result.checked_at
+        if checked is None or as_utc(checked).date() < as_utc(self.now()).date():
+            return None
+        return result
 
     def put(self, result: CheckResult) -> None:
         self.cache.put(result)

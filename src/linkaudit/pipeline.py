@@ -1,0 +1,400 @@
+"""The whole audit as one library call: documents -> citations -> checks -> archives -> Report.
+
+The CLI, the demo and the GitHub Action all go through here, so the policy that
+turns raw check results into findings (what is internal, what is excluded, which
+citations deserve an archive lookup, how a lost link's restoration is checked)
+lives in exactly one place.  Network parts are injected through ``Services`` so the
+same code runs against the real web, the loopback zoo of the tests, or the demo.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from linkaudit.archive import ArchiveCache, ArchiveLookup, ArchiveOptions, find_copies
+from linkaudit.archive.lookup import MemoryArchiveCache, make_client, make_limiters
+from linkaudit.archive.restore import restore_lost
+from linkaudit.archive.save import SaveOutcome, save_live
+from linkaudit.check import CheckOptions, Resolver, ResultCache, check_urls
+from linkaudit.check.limiter import Clock
+from linkaudit.extract import extract
+from linkaudit.model import (
+    CheckResult,
+    Citation,
+    Document,
+    Finding,
+    Relation,
+    Report,
+    Restoration,
+    Scope,
+    Verdict,
+)
+from linkaudit.sources.changed import citations_on_changed_lines
+from linkaudit.urls import defragment, normalize
+
+#: Verdicts that need no archive copy: the reader already gets the page, or we chose
+#: not to look.
+_FINE = frozenset({Verdict.OK, Verdict.SKIPPED})
+
+DEFAULT_FAIL_ON: frozenset[Verdict] = frozenset({Verdict.BROKEN, Verdict.LOST})
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """What to audit and how; every field has a command-line option of the same name."""
+
+    scope: Scope = Scope.ARTICLE
+    include_internal: bool = False
+    exclude: tuple[str, ...] = ()  # URL regexes; matches are ``skipped`` / ``excluded``
+    cited_at: datetime | None = None  # overrides every document's own date
+    check: CheckOptions = field(default_factory=CheckOptions)
+    archive: ArchiveOptions | None = field(default_factory=ArchiveOptions)  # None: no lookups
+    archive_all: bool = False  # look up copies of ``ok`` citations too
+    restore_lost: bool = True  # recover lost links from the article's archived copy
+    save: bool = False  # submit live, not recently archived citations to Save Page Now
+    offline: bool = False  # no network at all: extraction and lost links only
+    # --changed-since: only citations on these lines of these files (None: whole file)
+    changed_lines: Mapping[Path, set[int] | None] | None = None
+    # statuses declared fine per host (config ``hosts.<name>.accept``), host -> statuses
+    accept: Mapping[str, frozenset[int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Services:
+    """The injectable network and storage parts of a run (tests, demo, production)."""
+
+    resolver: Resolver | None = None
+    transport: httpx.AsyncBaseTransport | None = None
+    cache: ResultCache | None = None
+    archive_cache: ArchiveCache | None = None
+    archive_transport: httpx.AsyncBaseTransport | None = None
+    progress: Callable[[CheckResult], None] | None = None
+    on_total: Callable[[int], None] | None = None  # told how many URLs will be checked
+    check_clock: Clock | None = None  # the engine's clock (tests and the demo scale waits)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class AuditRun:
+    """A report plus what ``--save`` did (kept apart: saving is not a verdict)."""
+
+    report: Report
+    saves: tuple[SaveOutcome, ...] = ()
+
+
+def _compile(patterns: Sequence[str]) -> list[re.Pattern[str]]:
+    return [re.compile(p) for p in patterns]
+
+
+def apply_policy(
+    citation: Citation, options: AuditOptions, excluded: Sequence[re.Pattern[str]]
+) -> Citation:
+    """Mark citations the run will not check: internal links and excluded URLs."""
+    if citation.verdict is not None or citation.url is None:
+        return citation
+    if citation.relation is Relation.INTERNAL and not options.include_internal:
+        return replace(citation, verdict=Verdict.SKIPPED, reason="internal")
+    for pattern in excluded:
+        if pattern.search(citation.url):
+            return replace(citation, verdict=Verdict.SKIPPED, reason="excluded")
+    return citation
+
+
+def extract_all(
+    documents: Sequence[Document], options: AuditOptions
+) -> list[tuple[Document, list[Citation]]]:
+    """Citations of every document, with the run's skip policy applied."""
+    excluded = _compile(options.exclude)
+    out: list[tuple[Document, list[Citation]]] = []
+    for doc in documents:
+        citations = extract(doc, scope=options.scope)
+        if options.changed_lines is not None:
+            citations = citations_on_changed_lines(citations, options.changed_lines)
+        out.append((doc, [apply_policy(c, options, excluded) for c in citations]))
+    return out
+
+
+def citation_date(document: Document, options: AuditOptions, now: datetime) -> datetime:
+    return options.cited_at or document.cited_at or now
+
+
+_PRECHECK_DETAIL = {
+    "internal": "Not checked: a link within the article's own site (use --include-internal).",
+    "excluded": "Not checked: the URL matches an --exclude pattern.",
+    "stripped_link": "The link was stripped: its anchor text survives but the href is gone.",
+    "empty_href": "The link has no target: its href is missing or empty.",
+    "placeholder_href": 'The link points nowhere: href="#".',
+}
+
+
+def _precheck_detail(citation: Citation) -> str:
+    if citation.reason in _PRECHECK_DETAIL:
+        return _PRECHECK_DETAIL[citation.reason]
+    if citation.reason.startswith("scheme_"):
+        scheme = citation.reason.removeprefix("scheme_")
+        return f"Not checked: {scheme}: links are not web pages."
+    if citation.verdict is Verdict.INVALID:
+        return f"Not a usable URL: {citation.url_as_written!r}."
+    return citation.reason
+
+
+def _archive_url(citation: Citation) -> str | None:
+    if citation.url is None:
+        return None
+    return defragment(citation.url)[0]
+
+
+async def audit_documents(
+    documents: Sequence[Document],
+    options: AuditOptions | None = None,
+    services: Services | None = None,
+) -> AuditRun:
+    """Audit already-loaded documents; see ``audit`` for the synchronous entry point."""
+    options = options or AuditOptions()
+    services = services or Services()
+    started = services.clock()
+    warnings: list[str] = []
+    extracted = extract_all(documents, options)
+
+    archive_opts = None if options.offline else options.archive
+    archive_http: httpx.AsyncClient | None = None
+    if archive_opts is not None:
+        archive_http = make_client(archive_opts)
+        if services.archive_transport is not None:
+            await archive_http.aclose()
+            archive_http = httpx.AsyncClient(
+                transport=services.archive_transport,
+                headers={"User-Agent": archive_opts.user_agent},
+                timeout=httpx.Timeout(
+                    archive_opts.read_timeout, connect=archive_opts.connect_timeout
+                ),
+            )
+    try:
+        # Lost links first: their restored hrefs join the same check batch.
+        restorations: dict[tuple[int, int], Restoration] = {}
+        if archive_opts is not None and options.restore_lost:
+            limiter, _ = make_limiters(archive_opts)
+            for d_index, (doc, citations) in enumerate(extracted):
+                lost_positions = [i for i, c in enumerate(citations) if c.verdict is Verdict.LOST]
+                if not lost_positions:
+                    continue
+                found = await restore_lost(
+                    doc,
+                    [citations[i] for i in lost_positions],
+                    archive_opts,
+                    client=archive_http,
+                    limiter=limiter,
+                )
+                for k, restoration in found.items():
+                    restorations[(d_index, lost_positions[k])] = restoration
+
+        keys = {c.key for _, cits in extracted for c in cits if c.needs_check and c.key}
+        restored_keys = {pos: normalize(r.url) for pos, r in restorations.items()}
+        keys.update(restored_keys.values())
+        results: dict[str, CheckResult] = {}
+        if keys and not options.offline:
+            if services.on_total is not None:
+                services.on_total(len(keys))
+            results = await check_urls(
+                sorted(keys),
+                options.check,
+                resolver=services.resolver,
+                transport=services.transport,
+                cache=services.cache,
+                progress=services.progress,
+                clock=services.check_clock,
+            )
+            if options.accept:
+                results = {k: _accepted(r, options.accept) for k, r in results.items()}
+
+        now = services.clock()
+        dated: dict[int, datetime] = {}
+        for d_index, (doc, _) in enumerate(extracted):
+            dated[d_index] = citation_date(doc, options, now)
+            if options.cited_at is None and doc.cited_at is None:
+                warnings.append(
+                    f"{doc.origin}: no citation date found; archive copies are chosen nearest "
+                    "to now (use --cited-at)"
+                )
+
+        findings: list[Finding] = []
+        for d_index, (_doc, citations) in enumerate(extracted):
+            for c_index, citation in enumerate(citations):
+                findings.append(
+                    _finding(
+                        citation,
+                        results,
+                        restorations.get((d_index, c_index)),
+                        restored_keys.get((d_index, c_index)),
+                    )
+                )
+
+        # Archive copies for what is not fine, nearest to each document's citation date.
+        lookups: dict[tuple[str, datetime], ArchiveLookup] = {}
+        wanted: list[tuple[str, datetime]] = []
+        origin_index = {doc.origin: i for i, (doc, _) in enumerate(extracted)}
+        if archive_opts is not None:
+            for finding in findings:
+                url = _lookup_url(finding, options)
+                if url is not None:
+                    wanted.append((url, dated[origin_index[finding.citation.document]]))
+            if wanted:
+                lookups = await find_copies(
+                    wanted,
+                    archive_opts,
+                    client=archive_http,
+                    cache=services.archive_cache or MemoryArchiveCache(),
+                )
+            findings = [
+                _with_archive(f, lookups, dated[origin_index[f.citation.document]], options)
+                for f in findings
+            ]
+
+        saves: tuple[SaveOutcome, ...] = ()
+        if archive_opts is not None and options.save:
+            saves = await _save_live(findings, archive_opts, archive_http, now)
+    finally:
+        if archive_http is not None:
+            await archive_http.aclose()
+
+    findings.sort(key=_order)
+    report = Report(
+        documents=tuple(documents),
+        findings=tuple(findings),
+        started_at=started,
+        finished_at=services.clock(),
+        settings=_settings(options),
+        warnings=tuple(w for doc in documents for w in (f"{doc.origin}: {x}" for x in doc.warnings))
+        + tuple(warnings),
+    )
+    return AuditRun(report=report, saves=saves)
+
+
+def _accepted(result: CheckResult, accept: Mapping[str, frozenset[int]]) -> CheckResult:
+    """Honour statuses the user declared fine for a host (e.g. LinkedIn's 999)."""
+    if result.verdict is Verdict.OK or result.status is None:
+        return result
+    host = (urlsplit(result.url).hostname or "").lower()
+    statuses = accept.get(host)
+    if statuses is None or result.status not in statuses:
+        return result
+    return replace(
+        result,
+        verdict=Verdict.OK,
+        reason="accepted_status",
+        detail=f"Answered {result.status}, which the configuration accepts for {host}.",
+        notes=(*result.notes, f"would have been {result.verdict.value} ({result.reason})"),
+    )
+
+
+def _order(finding: Finding) -> tuple[int, str, int, int]:
+    loc = finding.citation.location
+    return (-finding.verdict.severity, finding.citation.document, loc.line, loc.column)
+
+
+def _finding(
+    citation: Citation,
+    results: dict[str, CheckResult],
+    restoration: Restoration | None,
+    restored_key: str | None,
+) -> Finding:
+    if citation.verdict is Verdict.LOST:
+        detail = _precheck_detail(citation)
+        result = results.get(restored_key) if restored_key else None
+        if restoration is not None:
+            detail += f" The archived article linked it to {restoration.url}"
+            if result is not None:
+                detail += f", which is now {result.verdict.value} ({result.reason})"
+            detail += "."
+        return Finding(
+            citation=citation,
+            verdict=Verdict.LOST,
+            reason=citation.reason,
+            detail=detail,
+            result=result,
+            restoration=restoration,
+        )
+    if citation.verdict is not None or citation.key is None:
+        verdict = citation.verdict or Verdict.INVALID
+        return Finding(citation, verdict, citation.reason, _precheck_detail(citation))
+    result = results.get(citation.key)
+    if result is None:  # offline run: nothing was checked
+        return Finding(citation, Verdict.SKIPPED, "offline", "Not checked: offline run.")
+    return Finding(citation, result.verdict, result.reason, result.detail, result=result)
+
+
+def _lookup_url(finding: Finding, options: AuditOptions) -> str | None:
+    if finding.verdict is Verdict.LOST:
+        if finding.restoration is None:
+            return None
+        restored_fine = finding.result is not None and finding.result.verdict in _FINE
+        return None if restored_fine and not options.archive_all else finding.restoration.url
+    if finding.verdict is Verdict.INVALID or finding.verdict is Verdict.SKIPPED:
+        return None
+    if finding.verdict is Verdict.OK and not options.archive_all:
+        return None
+    return _archive_url(finding.citation)
+
+
+def _with_archive(
+    finding: Finding,
+    lookups: dict[tuple[str, datetime], ArchiveLookup],
+    target: datetime,
+    options: AuditOptions,
+) -> Finding:
+    url = _lookup_url(finding, options)
+    if url is None:
+        return finding
+    lookup = lookups.get((url, target))
+    if lookup is None:
+        return finding
+    return replace(finding, archive=lookup.copy, archive_note=lookup.note)
+
+
+async def _save_live(
+    findings: Sequence[Finding],
+    options: ArchiveOptions,
+    client: httpx.AsyncClient | None,
+    now: datetime,
+) -> tuple[SaveOutcome, ...]:
+    """Archive live citations whose newest capture is missing or old (``--save``)."""
+    live = sorted(
+        {u for f in findings if f.verdict is Verdict.OK and (u := _archive_url(f.citation))}
+    )
+    if not live:
+        return ()
+    latest = await find_copies([(u, now) for u in live], options, client=client)
+    pairs = [
+        (u, (lk.copy.captured_at if (lk := latest.get((u, now))) and lk.copy else None))
+        for u in live
+    ]
+    return tuple(await save_live(pairs, options, now=now))
+
+
+def _settings(options: AuditOptions) -> dict[str, object]:
+    check = options.check
+    return {
+        "scope": options.scope.value,
+        "include_internal": options.include_internal,
+        "exclude": list(options.exclude),
+        "cited_at": options.cited_at.isoformat() if options.cited_at else None,
+        "offline": options.offline,
+        "archive": options.archive is not None and not options.offline,
+        "archive_all": options.archive_all,
+        "concurrency": check.concurrency,
+        "per_host": check.per_host,
+        "max_retries": check.max_retries,
+        "check_fragments": check.check_fragments,
+    }
+
+
+def exit_code(report: Report, fail_on: frozenset[Verdict] = DEFAULT_FAIL_ON) -> int:
+    """DESIGN.md exit codes: 1 when any finding's verdict is in ``fail_on``, else 0."""
+    return 1 if any(f.verdict in fail_on for f in report.findings) else 0

@@ -1,0 +1,84 @@
+"""One audit run end to end: collect sources, open the store, audit, record history.
+
+This is what ``linkaudit check`` and ``linkaudit audit`` do, as a library call, so
+the CLI stays a parser and the GitHub Action, the demo and tests run the exact same
+sequence.  The store is optional and never fatal: if it cannot be opened the run
+goes on uncached and says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from linkaudit.errors import LinkauditError
+from linkaudit.history import ConfirmPolicy
+from linkaudit.pipeline import AuditOptions, AuditRun, Services, audit_documents
+from linkaudit.sources.base import SourceOptions
+from linkaudit.sources.collect import Collection, collect, describe
+from linkaudit.store import CachePolicy, Store
+from linkaudit.store.history import (
+    HistoryDB,
+    RecheckFailing,
+    diff_latest,
+    failing_keys,
+    record_audit,
+)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Everything one run needs besides the injectable network parts."""
+
+    collection: Collection
+    sources: SourceOptions = field(default_factory=SourceOptions)
+    audit: AuditOptions = field(default_factory=AuditOptions)
+    cache_path: Path | None = None  # None: no cache and no history
+    policy: CachePolicy = field(default_factory=CachePolicy)
+    settings: Mapping[str, Any] = field(default_factory=dict)  # recorded with the run
+    confirm: ConfirmPolicy = field(default_factory=ConfirmPolicy)  # when failing becomes dead
+
+
+def run(request: RunRequest, services: Services | None = None) -> AuditRun:
+    """Audit what ``request`` names; store warnings end up in the report's warnings."""
+    services = services or Services()
+    documents, warnings = collect(request.collection, request.sources)
+    store: Store | None = None
+    if request.cache_path is not None and not request.audit.offline:
+        try:
+            store = Store.open(request.cache_path, policy=request.policy)
+        except LinkauditError as exc:
+            warnings.append(f"cache not used: {exc}")
+    try:
+        if store is not None:
+            with HistoryDB.of(store) as db:
+                # links on their way to confirmation are checked for real every run:
+                # a reused result is not a new observation
+                failing = failing_keys(db, request.confirm)
+            services = replace(
+                services,
+                cache=services.cache or RecheckFailing(store, failing),
+                archive_cache=services.archive_cache or store.archive_cache(),
+            )
+        outcome = asyncio.run(audit_documents(documents, request.audit, services))
+        if store is not None:
+            record_audit(
+                store,
+                outcome,
+                sources=describe(request.collection),
+                settings=dict(request.settings),
+            )
+            changes = diff_latest(store, request.confirm).text()
+            outcome = replace(outcome, report=replace(outcome.report, changes=changes))
+            warnings.extend(store.warnings)
+            warnings.extend(store.notes)
+    finally:
+        if store is not None:
+            store.close()
+    if warnings:
+        report = replace(outcome.report, warnings=(*outcome.report.warnings, *warnings))
+        outcome = replace(outcome, report=report)
+    return outcome

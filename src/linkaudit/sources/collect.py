@@ -1,0 +1,90 @@
+"""Everything a command line can name, loaded into Documents in one call.
+
+``check``, ``audit`` and the GitHub Action accept any mix of files, directories,
+globs, ``-``, URLs, a WordPress site and a sitemap.  Deciding which loader each
+one needs is source-layer knowledge, so it lives here rather than in the CLI.
+A directory's unreadable file costs a warning, not the run; a single file named
+explicitly that cannot be read is an error, as the user asked for it by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from linkaudit.errors import InputError
+from linkaudit.model import Document
+from linkaudit.sources.base import SourceOptions
+from linkaudit.sources.changed import restrict_to_changed
+from linkaudit.sources.loader import STDIN, load_source
+from linkaudit.sources.sitemap import load_sitemap
+from linkaudit.sources.tree import iter_tree
+from linkaudit.sources.wordpress_site import walk_wordpress_site
+
+
+@dataclass(frozen=True)
+class Collection:
+    """Where to look: positional specs plus the site-wide sources."""
+
+    specs: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()  # path globs for directories
+    exclude: tuple[str, ...] = ()
+    wordpress: str | None = None
+    modified_after: datetime | None = None
+    sitemap: str | None = None
+    changed: Mapping[Path, set[int] | None] | None = None  # --changed-since
+
+
+def _is_tree(spec: str) -> bool:
+    if spec == STDIN or "://" in spec:
+        return False
+    return Path(spec).is_dir() or (glob.has_magic(spec) and not Path(spec).exists())
+
+
+def collect(collection: Collection, options: SourceOptions) -> tuple[list[Document], list[str]]:
+    """Load every document named; returns them with warnings about what was skipped."""
+    if not collection.specs and not collection.wordpress and not collection.sitemap:
+        raise InputError(
+            "nothing to audit: name a file, directory, URL, -, --wordpress or --sitemap"
+        )
+    documents: list[Document] = []
+    warnings: list[str] = []
+    for spec in collection.specs:
+        if _is_tree(spec):
+            paths = iter_tree([spec], include=collection.include, exclude=collection.exclude)
+            if collection.changed is not None:
+                paths = restrict_to_changed(paths, collection.changed)
+            for path in paths:
+                try:
+                    documents.extend(load_source(str(path), options))
+                except InputError as exc:
+                    warnings.append(f"{path}: skipped: {exc}")
+        else:
+            documents.extend(load_source(spec, options))
+    if collection.wordpress:
+        docs, more = asyncio.run(
+            walk_wordpress_site(
+                collection.wordpress, options, modified_after=collection.modified_after
+            )
+        )
+        documents.extend(docs)
+        warnings.extend(more)
+    if collection.sitemap:
+        docs, more = asyncio.run(load_sitemap(collection.sitemap, options))
+        documents.extend(docs)
+        warnings.extend(more)
+    return documents, warnings
+
+
+def describe(collection: Collection) -> Sequence[str]:
+    """The sources of a run as recorded in its history."""
+    out = list(collection.specs)
+    if collection.wordpress:
+        out.append(f"wordpress:{collection.wordpress}")
+    if collection.sitemap:
+        out.append(f"sitemap:{collection.sitemap}")
+    return out

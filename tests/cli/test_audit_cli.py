@@ -1,0 +1,185 @@
+"""The ``check``, ``audit`` and ``demo`` commands end to end, on loopback only.
+
+Pages are served on 127.0.0.1 by IP literal (no name is ever resolved) and the
+archive is the local stand-in; a ``linkaudit.toml`` limits archives to the
+Wayback endpoint so no Memento TimeGate on the internet is asked.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from linkaudit.cli import main
+from linkaudit.testing.archive import ArchiveStandIn
+from linkaudit.testing.server import LoopbackServer, Site, page
+
+ARTICLE = """<!doctype html><html><head><title>A cited story</title>
+<link rel="canonical" href="https://paper.example/2021/05/story/">
+<meta property="article:published_time" content="2021-05-03T10:00:00Z"></head>
+<body><article><h1>A cited story</h1>
+<p>The <a href="{live}">live report</a> still answers, but the
+<a href="{dead}">original dataset</a> is gone. The rest is in a </span>
+stripped link</span></a> we can no longer follow.</p>
+<p>Write to <a href="mailto:desk@paper.example">the desk</a>.</p>
+</article></body></html>
+"""
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    with LoopbackServer() as server:
+        web = server.add_site("127.0.0.1")
+        web.route(
+            "/report",
+            page(
+                "<html><head><title>Report</title></head><body>"
+                + "<p>Findings of the committee on the matter at hand.</p>" * 20
+                + "</body></html>"
+            ),
+        )
+        yield web
+
+
+@pytest.fixture
+def archive() -> Iterator[ArchiveStandIn]:
+    with ArchiveStandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def workdir(
+    tmp_path: Path, site: Site, archive: ArchiveStandIn, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    live, dead = site.url("/report"), site.url("/dataset")
+    (tmp_path / "article.html").write_text(ARTICLE.format(live=live, dead=dead), encoding="utf-8")
+    (tmp_path / "linkaudit.toml").write_text(
+        'archives = ["wayback"]\nper_host = 2\ntimeout = 2\nmax_retries = 0\n', encoding="utf-8"
+    )
+    archive.add_capture(dead, "20210401000000", 200)
+    archive.add_capture(dead, "20210601000000", 200)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _audit(archive: ArchiveStandIn, *args: str) -> tuple[int, str, str]:
+    runner = CliRunner()
+    result = runner.invoke(
+        main,
+        ["audit", "article.html", "--wayback-url", archive.base_url, "--output-dir", "out", *args],
+    )
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_audit_writes_reports_and_fails_on_broken(workdir: Path, archive: ArchiveStandIn) -> None:
+    code, out, err = _audit(archive, "--format", "json,html,sarif")
+    assert code == 1, out + err  # a broken link (and a lost one) with the default --fail-on
+    written = sorted(p.suffix for p in (workdir / "out").iterdir())
+    assert written == [".html", ".json", ".sarif"]
+    data = json.loads(next((workdir / "out").glob("*.json")).read_text(encoding="utf-8"))
+    schema_path = Path(__file__).parents[2] / "src" / "linkaudit" / "data" / "report.schema.json"
+    jsonschema.validate(data, json.loads(schema_path.read_text(encoding="utf-8")))
+    by_text = {f["citation"]["text"]: f for f in data["findings"]}
+    assert by_text["live report"]["verdict"] == "ok"
+    dead = by_text["original dataset"]
+    assert (dead["verdict"], dead["reason"]) == ("broken", "http_404")
+    # the capture on or before the citation date (2021-05-03) wins over the nearer-after one
+    assert dead["archive"]["url"].endswith("/web/20210401000000/" + dead["citation"]["url"])
+    assert dead["archive"]["before"] is True
+    assert by_text["stripped link"]["verdict"] == "lost"
+    assert by_text["the desk"]["verdict"] == "skipped"
+    assert "original dataset" in out
+    assert "wrote out/" in out
+
+
+def test_fail_on_controls_exit_code(workdir: Path, archive: ArchiveStandIn) -> None:
+    code, out, err = _audit(archive, "--format", "json", "--fail-on", "stale")
+    assert code == 0, out + err
+    code, _, _ = _audit(archive, "--format", "json", "--fail-on", "lost", "--force")
+    assert code == 1
+
+
+def test_warm_cache_sends_no_requests(workdir: Path, archive: ArchiveStandIn, site: Site) -> None:
+    code, out, err = _audit(archive, "--format", "json", "--no-archive")
+    assert code == 1, out + err
+    assert (workdir / ".linkaudit" / "cache.sqlite").exists()
+    first = site.stats.requests
+    assert first >= 2
+    code, out, err = _audit(archive, "--format", "json", "--no-archive", "--force")
+    assert code == 1, out + err
+    assert site.stats.requests == first  # both verdicts are definitive: reused
+
+
+def test_no_cache_checks_again(workdir: Path, archive: ArchiveStandIn, site: Site) -> None:
+    _audit(archive, "--format", "json", "--no-archive", "--no-cache")
+    first = site.stats.requests
+    _audit(archive, "--format", "json", "--no-archive", "--no-cache", "--force")
+    assert site.stats.requests > first
+    assert not (workdir / ".linkaudit").exists()
+
+
+def test_offline_sends_nothing_and_still_finds_lost_links(
+    workdir: Path, archive: ArchiveStandIn, site: Site
+) -> None:
+    code, out, err = _audit(archive, "--format", "json", "--offline")
+    assert code == 1, out + err  # the lost link
+    assert site.stats.requests == 0
+    assert sum(archive.counts.values()) == 0
+    assert "stripped link" in out
+
+
+def test_check_prints_json_to_stdout(workdir: Path, site: Site) -> None:
+    result = CliRunner().invoke(main, ["check", "article.html", "--format", "json", "--no-cache"])
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    verdicts = sorted(f["verdict"] for f in data["findings"])
+    assert verdicts == ["broken", "lost", "ok", "skipped"]
+
+
+def test_bad_input_is_one_line_and_exit_2(workdir: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "missing.html"])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("linkaudit: error:")
+    (workdir / "linkaudit.toml").write_text("concurency = 3\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", "article.html"])
+    assert result.exit_code == 2
+    assert "did you mean 'concurrency'" in result.stderr
+
+
+def test_unknown_format_fails_before_any_request(workdir: Path, site: Site) -> None:
+    result = CliRunner().invoke(main, ["audit", "article.html", "--format", "pdf"])
+    assert result.exit_code == 2
+    assert "unknown report format" in result.stderr
+    assert site.stats.requests == 0
+
+
+def test_demo_runs_offline_and_gets_every_verdict_right(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", "--output-dir", str(tmp_path / "reports")])
+    assert result.exit_code == 0, result.output
+    assert "got their true verdict" in result.stdout
+    suffixes = sorted(p.name.split(".", 1)[1] for p in (tmp_path / "reports").iterdir())
+    assert suffixes == ["csv", "html", "json", "junit.xml", "md", "sarif", "txt"]
+    data = json.loads(next((tmp_path / "reports").glob("*.json")).read_text(encoding="utf-8"))
+    verdicts = {f["verdict"] for f in data["findings"]}
+    # every verdict of DESIGN.md's table appears in the demo
+    assert verdicts == {
+        "ok",
+        "moved",
+        "broken",
+        "stale",
+        "blocked",
+        "unreachable",
+        "insecure",
+        "fragment_missing",
+        "invalid",
+        "skipped",
+        "lost",
+    }
+    lost = next(f for f in data["findings"] if f["verdict"] == "lost")
+    assert lost["restoration"]["url"].startswith("http://busy.zoo.test:")
