@@ -16,10 +16,12 @@ from typing import Any
 
 from linkaudit.errors import LinkauditError
 from linkaudit.history import ConfirmPolicy
+from linkaudit.model import Report
 from linkaudit.pipeline import AuditOptions, AuditRun, Services, audit_documents
+from linkaudit.report import FORMATS
 from linkaudit.sources.base import SourceOptions
 from linkaudit.sources.collect import Collection, collect, describe
-from linkaudit.store import CachePolicy, Store
+from linkaudit.store import CachePolicy, Store, document_key
 from linkaudit.store.history import (
     HistoryDB,
     RecheckFailing,
@@ -65,12 +67,13 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
             )
         outcome = asyncio.run(audit_documents(documents, request.audit, services))
         if store is not None:
-            record_audit(
+            run_id = record_audit(
                 store,
                 outcome,
                 sources=describe(request.collection),
                 settings=dict(request.settings),
             )
+            _keep_document_reports(store, run_id, outcome.report)
             changes = diff_latest(store, request.confirm).text()
             outcome = replace(outcome, report=replace(outcome.report, changes=changes))
             warnings.extend(store.warnings)
@@ -82,3 +85,17 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
         report = replace(outcome.report, warnings=(*outcome.report.warnings, *warnings))
         outcome = replace(outcome, report=report)
     return outcome
+
+
+def _keep_document_reports(store: Store, run_id: int, report: Report) -> None:
+    """One JSON report per document, so ``fix`` can repair from this audit later."""
+    json_format = FORMATS["json"]
+    for document in report.documents:
+        own = replace(
+            report,
+            documents=(document,),
+            findings=tuple(f for f in report.findings if f.citation.document == document.origin),
+        )
+        store.record_document_report(
+            run_id, document_key(document.origin), document.sha256, json_format.render(own)
+        )

@@ -183,3 +183,27 @@ def test_demo_runs_offline_and_gets_every_verdict_right(tmp_path: Path) -> None:
     }
     lost = next(f for f in data["findings"] if f["verdict"] == "lost")
     assert lost["restoration"]["url"].startswith("http://busy.zoo.test:")
+
+
+def test_fix_after_audit_repairs_from_the_store_without_requests(
+    workdir: Path, archive: ArchiveStandIn, site: Site
+) -> None:
+    code, out, err = _audit(archive, "--format", "json")
+    assert code == 1, out + err
+    requests, lookups = site.stats.requests, sum(archive.counts.values())
+    result = CliRunner().invoke(main, ["fix", "article.html", "--replace-dead"])
+    assert result.exit_code == 0, result.output
+    assert "stored audit" in result.stderr
+    assert site.stats.requests == requests  # nothing checked again
+    assert sum(archive.counts.values()) == lookups
+    dead = site.url("/dataset")
+    assert f'-<a href="{dead}">original dataset</a>' in result.stdout
+    assert f"/web/20210401000000/{dead}" in result.stdout
+    assert 'data-originalurl="' + dead in result.stdout
+    # an edited file no longer matches the stored audit's hash: refused, untouched
+    page = workdir / "article.html"
+    page.write_text(page.read_text(encoding="utf-8") + "\n<!-- edited -->\n", encoding="utf-8")
+    before = page.read_bytes()
+    refused = CliRunner().invoke(main, ["fix", "article.html", "--replace-dead", "--in-place"])
+    assert refused.exit_code == 2
+    assert page.read_bytes() == before

@@ -199,11 +199,6 @@ def test_health_command_errors(tmp_path: Path, history: Scenario) -> None:
     missing = runner.invoke(health_command, ["--cache", str(tmp_path / "none.sqlite")])
     assert missing.exit_code == 2
     assert "no history here" in missing.output
-    recheck = runner.invoke(
-        health_command, ["--cache", str(history.db_path), "--recheck", "-o", str(tmp_path)]
-    )
-    assert recheck.exit_code == 2
-    assert "--recheck" in recheck.output
     bad = runner.invoke(health_command, ["--cache", str(history.db_path), "--confirm-runs", "0"])
     assert bad.exit_code == 2
 

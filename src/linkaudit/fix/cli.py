@@ -1,9 +1,9 @@
 """``linkaudit fix``: the command; the lead registers it with ``main.add_command(fix_command)``.
 
 Where the audit comes from, in order: ``--from-report`` (a JSON report written
-by ``linkaudit audit --format json``: no request is sent), else a fresh audit of
-the file through the pipeline.  (Reusing the store's latest audit needs a store
-API that returns a run's findings; see the module ``linkaudit.fix`` docstring.)
+by ``linkaudit audit --format json``), else the latest audit of the file that
+``linkaudit audit`` kept in the store if younger than ``--max-age`` (neither sends
+a request), else a fresh audit of the file through the pipeline.
 The output is a unified diff unless ``-o`` or ``--in-place`` says otherwise, so
 nothing is written by accident.
 """
@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from linkaudit.config import parse_duration
 from linkaudit.errors import InputError, LinkauditError
 from linkaudit.fix.formats import FixResult, fix_file, read_source, write_in_place, write_new
 from linkaudit.fix.plan import Repair
@@ -27,6 +28,7 @@ from linkaudit.fix.report_json import report_from_json
 from linkaudit.fix.rewrite import SourceMismatch
 from linkaudit.model import Report
 from linkaudit.sources.base import SourceOptions, parse_date
+from linkaudit.store import DEFAULT_PATH, Store, document_key
 
 __all__ = ["fix_command", "load_report", "run_fix"]
 
@@ -135,6 +137,22 @@ def _cited_at(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     "--cited-at", callback=_cited_at, help="Citation date for a fresh audit (YYYY-MM-DD)."
 )
 @click.option("--base-url", help="Base URL for relative links (fresh audit).")
+@click.option(
+    "--cache",
+    "cache_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_PATH,
+    show_default=True,
+    help="Store holding the latest audit of SOURCE (written by linkaudit audit).",
+)
+@click.option("--no-cache", is_flag=True, help="Ignore the store; audit SOURCE afresh.")
+@click.option(
+    "--max-age",
+    default="1d",
+    show_default=True,
+    metavar="DURATION",
+    help="Use a stored audit only if it is this young.",
+)
 def fix_command(
     source: Path,
     robust_links: bool,
@@ -148,6 +166,9 @@ def fix_command(
     dry_run: bool,
     cited_at: datetime | None,
     base_url: str | None,
+    cache_path: Path,
+    no_cache: bool,
+    max_age: str,
 ) -> None:
     """Write SOURCE back with the selected repairs, changing no other byte.
 
@@ -179,6 +200,11 @@ def fix_command(
             )
             if in_place and audited is None and not force:
                 _refuse_if_newer(source, report)
+        elif not no_cache:
+            stored = _stored_audit(source, cache_path, max_age)
+            if stored is not None:
+                report, audited = stored
+                click.echo("linkaudit: repairing from the stored audit (no new requests)", err=True)
         result = run_fix(source, repairs, report=report, audited_sha256=audited, options=options)
         for line in _summary(result):
             click.echo(f"linkaudit: {line}", err=True)
@@ -199,6 +225,21 @@ def fix_command(
     except OSError as exc:  # e.g. -o into a missing directory: say so, never a traceback
         click.echo(f"linkaudit: error: cannot write ({exc.strerror or exc})", err=True)
         sys.exit(2)
+
+
+def _stored_audit(source: Path, cache_path: Path, max_age: str) -> tuple[Report, str | None] | None:
+    """The latest audit of ``source`` kept by ``linkaudit audit``, when fresh enough."""
+    limit = parse_duration(max_age)
+    if limit is None:
+        raise InputError(f"--max-age: {max_age!r} is not a duration (e.g. 1d, 12h, 30m)")
+    if not cache_path.is_file():
+        return None
+    with Store.open(cache_path) as store:
+        found = store.latest_document_report(document_key(str(source)), limit)
+    if found is None:
+        return None
+    text, sha256 = found
+    return report_from_json(json.loads(text)), sha256
 
 
 def _refuse_if_newer(source: Path, report: Report) -> None:

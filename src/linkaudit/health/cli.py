@@ -111,11 +111,6 @@ def run_health(
     help="A capture within this many days of the citation date counts as coverage.",
 )
 @click.option("--top-hosts", type=click.IntRange(min=1), default=10, show_default=True)
-@click.option(
-    "--recheck",
-    is_flag=True,
-    help="Re-check failing links before reporting (needs the network).",
-)
 def health_command(
     cache: Path,
     formats: tuple[str, ...],
@@ -125,12 +120,13 @@ def health_command(
     confirm_days: int,
     near_days: int,
     top_hosts: int,
-    recheck: bool,
 ) -> None:
-    """Write a health report from the recorded runs: confirmed deaths, trends, coverage."""
+    """Write a health report from the recorded runs: confirmed deaths, trends, coverage.
+
+    Reads the store only and sends no request: the runs are ``linkaudit audit``'s
+    (scheduled), which re-checks links on their way to confirmation once a day.
+    """
     try:
-        if recheck:
-            raise InputError("--recheck is not available yet; run `linkaudit audit` instead")
         written, changes = run_health(
             cache,
             tuple(f.lower() for f in formats),

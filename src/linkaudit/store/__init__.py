@@ -16,7 +16,13 @@ from linkaudit.store.base import (
     is_transient,
 )
 from linkaudit.store.migrations import LATEST as SCHEMA_VERSION
-from linkaudit.store.sqlite import DEFAULT_PATH, RunRecord, SQLiteArchiveCache, SQLiteStore
+from linkaudit.store.sqlite import (
+    DEFAULT_PATH,
+    RunRecord,
+    SQLiteArchiveCache,
+    SQLiteStore,
+    document_key,
+)
 
 #: The default store.
 Store = SQLiteStore
@@ -33,5 +39,6 @@ __all__ = [
     "SQLiteStore",
     "Store",
     "StoreError",
+    "document_key",
     "is_transient",
 ]

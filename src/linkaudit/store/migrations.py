@@ -15,6 +15,7 @@ become TIMESTAMPTZ, JSON text becomes JSONB, ``INTEGER PRIMARY KEY`` becomes
 3. Archive copies per run (issue 7, ``linkaudit.store.history``): what each run
    looked up or saved for each URL, so "newly archived" compares runs (the
    ``archive_lookups`` cache keeps only the latest answer per URL and day).
+4. Each document's JSON report per run, for ``linkaudit fix`` (no re-check).
 """
 
 from __future__ import annotations
@@ -99,6 +100,19 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             PRIMARY KEY (run_id, key, target_day)
         )""",
         "CREATE INDEX run_archives_key ON run_archives (key, run_id)",
+    ),
+    # v4: each audited document's full JSON report per run, so ``fix`` after
+    # ``audit`` repairs from the audit instead of checking again
+    (
+        """CREATE TABLE document_reports (
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            document TEXT NOT NULL,
+            sha256 TEXT,
+            report TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, document)
+        )""",
+        "CREATE INDEX document_reports_document ON document_reports (document, created_at)",
     ),
 )
 

@@ -74,6 +74,18 @@ class RunRecord:
     settings: dict[str, Any]
 
 
+def document_key(origin: str) -> str:
+    """How a document is known across commands: files by absolute path, so
+    ``audit ./a.html`` and ``fix a.html`` find each other; URLs and stdin as given."""
+    path = Path(origin)
+    try:
+        if "://" not in origin and path.is_file():
+            return str(path.resolve())
+    except OSError:
+        pass
+    return origin
+
+
 class SQLiteStore:
     """Cache (:class:`~linkaudit.store.base.ResultCache`) and run history in one file.
 
@@ -437,6 +449,34 @@ class SQLiteStore:
                 db.executemany(sql, rows)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot update the history: {exc}") from exc
+
+    def record_document_report(
+        self, run_id: int, document: str, sha256: str | None, report_json: str
+    ) -> None:
+        """Keep the JSON report of one document of a run (what ``fix`` repairs from)."""
+        self._history_write(
+            "INSERT OR REPLACE INTO document_reports "
+            "(run_id, document, sha256, report, created_at) VALUES (?, ?, ?, ?, ?)",
+            [(run_id, document, sha256, report_json, dump_time(self.now()))],
+        )
+
+    def latest_document_report(
+        self, document: str, max_age: timedelta
+    ) -> tuple[str, str | None] | None:
+        """The newest JSON report of ``document`` younger than ``max_age``, with the
+        sha256 of the bytes it audited; None when there is none that fresh."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT report, sha256, created_at FROM document_reports "
+                "WHERE document = ? ORDER BY created_at DESC, run_id DESC LIMIT 1",
+                (document,),
+            ).fetchone()
+        if row is None:
+            return None
+        created = load_time(row[2])
+        if created is None or as_utc(self.now()) - created > max_age:
+            return None
+        return str(row[0]), (str(row[1]) if row[1] is not None else None)
 
     def runs(self) -> list[RunRecord]:
         """Every run, oldest first."""
