@@ -281,8 +281,8 @@ def _accepted(result: CheckResult, accept: Mapping[str, frozenset[int]]) -> Chec
     """Honour statuses the user declared fine for a host (e.g. LinkedIn's 999)."""
     if result.verdict is Verdict.OK or result.status is None:
         return result
-    host = (urlsplit(result.url).hostname or "").lower()
-    statuses = accept.get(host)
+    host = (urlsplit(result.url).hostname or "").lower().rstrip(".")
+    statuses = _for_host(accept, host)
     if statuses is None or result.status not in statuses:
         return result
     return replace(
@@ -292,6 +292,19 @@ def _accepted(result: CheckResult, accept: Mapping[str, frozenset[int]]) -> Chec
         detail=f"Answered {result.status}, which the configuration accepts for {host}.",
         notes=(*result.notes, f"would have been {result.verdict.value} ({result.reason})"),
     )
+
+
+def _for_host(table: Mapping[str, frozenset[int]], host: str) -> frozenset[int] | None:
+    """An exact entry, else the longest ``*.suffix`` entry (which also matches the bare
+    domain), the same rule as the engine's per-host settings."""
+    if host in table:
+        return table[host]
+    best: tuple[int, frozenset[int]] | None = None
+    for pattern, statuses in table.items():
+        matches = pattern.startswith("*.") and (host.endswith(pattern[1:]) or host == pattern[2:])
+        if matches and (best is None or len(pattern) > best[0]):
+            best = (len(pattern), statuses)
+    return best[1] if best else None
 
 
 def _order(finding: Finding) -> tuple[int, str, int, int]:

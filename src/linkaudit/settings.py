@@ -14,6 +14,7 @@ from datetime import datetime
 from linkaudit.archive import ArchiveOptions
 from linkaudit.archive.base import DEFAULT_TIMEGATES, WAYBACK
 from linkaudit.check import CheckOptions
+from linkaudit.check.options import HostSettings
 from linkaudit.config import Config
 from linkaudit.pipeline import AuditOptions
 
@@ -39,6 +40,17 @@ def check_options(config: Config, *, insecure: bool = False) -> CheckOptions:
     ):
         if value is not None:
             values[field] = value
+    hosts = {
+        name: HostSettings(
+            concurrency=conf.concurrency,
+            interval=conf.interval,
+            timeout=conf.timeout,
+            headers=conf.http_headers(),  # secrets revealed here, for requests only
+        )
+        for name, conf in config.hosts.items()
+    }
+    if hosts:
+        values["hosts"] = hosts
     return replace(base, **values)  # type: ignore[arg-type]
 
 

@@ -96,7 +96,11 @@ class ResolvingTransport(httpx.AsyncBaseTransport):
 
 
 def default_headers(options: CheckOptions) -> dict[str, str]:
-    """Headers of a modern browser, except an honest User-Agent."""
+    """Headers of a modern browser, except an honest User-Agent.
+
+    Per-host headers (``HostSettings.headers``) are not here: the engine adds them to
+    each request for their host, on top of these.
+    """
     return {
         "User-Agent": options.user_agent,
         "Accept": BROWSER_ACCEPT,
@@ -207,7 +211,12 @@ def build_client(
     # Built once: loading the trust store for every pool costs ~50 ms each.
     verified = options.ssl_context or httpx.create_ssl_context()
     unverified = httpx.create_ssl_context(verify=False)
-    size = max(options.per_host, 1) * 2
+    # Per-host settings may allow more than ``per_host``: every pool must fit the largest.
+    widest = max(
+        [options.per_host]
+        + [s.concurrency for s in options.hosts.values() if s.concurrency is not None]
+    )
+    size = max(widest, 1) * 2
     limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
 
     def pool(insecure: bool) -> httpx.AsyncBaseTransport:

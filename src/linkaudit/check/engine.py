@@ -13,6 +13,13 @@ decide alone (obviously binary resources), a soft-404 probe is made once per
 host and directory, and every URL has a budget (``deadline``) of time actually
 spent talking to servers, so neither a 5 GB file nor a server trickling one byte
 a second can hold a run hostage.
+
+Per-host settings (``CheckOptions.hosts``) apply to each request by the host it
+goes to, hop by hop: a redirect away from a host leaves its headers behind.  Their
+``timeout`` replaces the read/write timeout and, when longer, stretches that
+request's share of the deadline (``host_deadline``).  Their ``headers`` go on top
+of the browser-like defaults and may be secrets: they are never logged, and their
+values are masked in any error text before it reaches evidence or results.
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ from linkaudit.check.client import (
 )
 from linkaudit.check.evidence import Evidence, FetchError, Page, Probe
 from linkaudit.check.limiter import Clock, Limiter, SystemClock
-from linkaudit.check.options import CheckOptions
+from linkaudit.check.options import CheckOptions, HostSettings, host_deadline, host_settings
 from linkaudit.check.quirks import has_anchor
 from linkaudit.model import CheckResult, Hop
 from linkaudit.urls import defragment
@@ -190,11 +197,29 @@ class _Engine:
         self.client = client
         self.clock = clock
         self.rng = rng
-        self.limiter = Limiter(options.concurrency, options.per_host, options.host_interval, clock)
+        self.limiter = Limiter(
+            options.concurrency,
+            options.per_host,
+            options.host_interval,
+            clock,
+            hosts=options.hosts,
+        )
+        self._settings: dict[str, HostSettings | None] = {}
+        self._secrets = _secrets(options)
         self._insecure_hosts: dict[str, FetchError] = {}
         self._probes: dict[str, asyncio.Task[Probe | None]] = {}
         self._first_probe: dict[str, str] = {}
         self._probes_per_host: Counter[str] = Counter()
+
+    # --- per-host settings ------------------------------------------------------
+
+    def settings(self, hostname: str) -> HostSettings | None:
+        if hostname not in self._settings:
+            self._settings[hostname] = host_settings(self.options, hostname)
+        return self._settings[hostname]
+
+    def redact(self, text: str) -> str:
+        return _redact(text, self._secrets)
 
     # --- one request ------------------------------------------------------------
 
@@ -206,35 +231,45 @@ class _Engine:
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise _Failure(FetchError.INVALID_URL, f"not an http(s) URL: {url}")
         host = _host_key(parsed)
+        settings = self.settings(parsed.host)
+        deadline = host_deadline(self.options, settings)
         async with self.limiter.slot(host):
-            remaining = self.options.deadline - state.spent
+            remaining = deadline - state.spent
             if remaining <= 0:
                 state.out_of_time = True
-                raise _Failure(FetchError.TIMEOUT, self._deadline_detail())
+                raise _Failure(FetchError.TIMEOUT, self._deadline_detail(deadline))
             started = time.monotonic()
             try:
                 async with asyncio.timeout(remaining):
-                    return await self._exchange(parsed, method, host, state)
+                    return await self._exchange(parsed, method, host, state, settings)
             except TimeoutError as exc:
                 state.out_of_time = True
-                raise _Failure(FetchError.TIMEOUT, self._deadline_detail()) from exc
+                raise _Failure(FetchError.TIMEOUT, self._deadline_detail(deadline)) from exc
             finally:
                 state.spent += time.monotonic() - started
 
-    def _deadline_detail(self) -> str:
-        return f"no complete answer within the {self.options.deadline:g} s limit for one URL"
+    @staticmethod
+    def _deadline_detail(deadline: float) -> str:
+        return f"no complete answer within the {deadline:g} s limit for one URL"
 
-    async def _exchange(self, url: httpx.URL, method: str, host: str, state: _State) -> _Response:
+    async def _exchange(
+        self,
+        url: httpx.URL,
+        method: str,
+        host: str,
+        state: _State,
+        settings: HostSettings | None,
+    ) -> _Response:
         insecure = host in self._insecure_hosts
         if insecure:
             state.tls_error = self._insecure_hosts[host]
         try:
-            response = await self._send(url, method, insecure)
+            response = await self._send(url, method, insecure, settings)
         except _Failure as failure:
             if failure.error not in TLS_ERRORS or self.options.verify_tls or insecure:
                 raise
             self._insecure_hosts[host] = state.tls_error = failure.error
-            response = await self._send(url, method, insecure=True)
+            response = await self._send(url, method, True, settings)
         try:
             return await self._read(response, method)
         except (httpx.HTTPError, OSError) as exc:
@@ -243,9 +278,20 @@ class _Engine:
         finally:
             await response.aclose()
 
-    async def _send(self, url: httpx.URL, method: str, insecure: bool) -> httpx.Response:
+    async def _send(
+        self, url: httpx.URL, method: str, insecure: bool, settings: HostSettings | None
+    ) -> httpx.Response:
         extensions = {INSECURE_EXTENSION: True} if insecure else None
-        request = self.client.build_request(method, url, extensions=extensions)
+        headers = settings.headers if settings is not None else None
+        read = self.options.timeout_read
+        if settings is not None and settings.timeout is not None:
+            read = settings.timeout
+        timeout = httpx.Timeout(
+            connect=self.options.timeout_connect, read=read, write=read, pool=None
+        )
+        request = self.client.build_request(
+            method, url, headers=headers, extensions=extensions, timeout=timeout
+        )
         try:
             return await self.client.send(request, stream=True)
         except (httpx.HTTPError, ResolveError, OSError) as exc:
@@ -382,7 +428,7 @@ class _Engine:
             headers=final.headers if final else {},
             page=final.page if final else None,
             error=outcome.error,
-            error_detail=outcome.detail,
+            error_detail=self.redact(outcome.detail),
             attempts=state.attempts,
             elapsed=time.monotonic() - started,
             retry_after=retry_after,
@@ -391,7 +437,7 @@ class _Engine:
             root_url=_root(url),
             tls_verification_skipped=state.tls_error is not None,
             tls_error=state.tls_error,
-            notes=tuple(state.notes),
+            notes=tuple(self.redact(note) for note in state.notes),
         )
 
     @staticmethod
@@ -467,6 +513,24 @@ class _Engine:
             return Probe(url, None, None, None)
         usable = 200 <= final.status < 300 and final.page is not None and bool(final.page.text)
         return Probe(url, final.status, final.url, final.page if usable else None)
+
+
+def _secrets(options: CheckOptions) -> tuple[str, ...]:
+    """Every per-host header value worth masking, longest first (so no part is left over)."""
+    values = {
+        value
+        for settings in options.hosts.values()
+        for value in settings.headers.values()
+        if len(value) >= 4  # masking "1" or "no" everywhere would garble text, not hide much
+    }
+    return tuple(sorted(values, key=len, reverse=True))
+
+
+def _redact(text: str, secrets_: tuple[str, ...]) -> str:
+    for value in secrets_:
+        if value in text:
+            text = text.replace(value, "***")
+    return text
 
 
 def _fragment_found(options: CheckOptions, evidence: Evidence, fragment: str) -> bool | None:
@@ -556,7 +620,7 @@ async def check_urls(
                 evidence = Evidence(
                     url=url,
                     error=FetchError.CONNECT_FAILED,
-                    error_detail=f"internal error while checking: {exc!r}",
+                    error_detail=engine.redact(f"internal error while checking: {exc!r}"),
                     notes=("internal error",),
                 )
             checked_at = clock.now()

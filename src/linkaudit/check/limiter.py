@@ -2,6 +2,8 @@
 
 A run may hold ``concurrency`` requests in flight, at most ``per_host`` of them to
 one ``host:port``, with request starts to one host spaced by ``host_interval``.
+Per-host settings (``CheckOptions.hosts``, looked up by host name) replace
+``per_host`` and ``host_interval`` for the hosts they name.
 After a 429 or 503 a host is given a pause and a wider interval (adaptive
 backoff) that relaxes again as it answers normally: a struggling server should
 see the robot slow down, not push on.
@@ -13,11 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
+
+from linkaudit.check.options import CheckOptions, HostSettings, host_settings
 
 
 class Clock(Protocol):
@@ -68,6 +72,7 @@ class ScaledClock(SystemClock):
 @dataclass
 class _Host:
     semaphore: asyncio.Semaphore
+    interval: float  # the configured gap between request starts
     next_start: float = 0.0
     penalty: float = 0.0  # extra interval added by adaptive backoff
 
@@ -83,17 +88,27 @@ class Limiter:
         per_host: int,
         host_interval: float = 0.0,
         clock: Clock | None = None,
+        *,
+        hosts: Mapping[str, HostSettings] | None = None,
     ) -> None:
         self._global = asyncio.Semaphore(max(concurrency, 1))
         self._per_host = max(per_host, 1)
         self._interval = max(host_interval, 0.0)
         self._clock: Clock = clock or SystemClock()
+        self._overrides = CheckOptions(hosts=hosts or {})
         self._hosts: dict[str, _Host] = {}
 
     def _host(self, key: str) -> _Host:
         host = self._hosts.get(key)
         if host is None:
-            host = self._hosts[key] = _Host(asyncio.Semaphore(self._per_host))
+            per_host, interval = self._per_host, self._interval
+            settings = host_settings(self._overrides, _host_name(key))
+            if settings is not None:
+                if settings.concurrency is not None:
+                    per_host = max(settings.concurrency, 1)
+                if settings.interval is not None:
+                    interval = max(settings.interval, 0.0)
+            host = self._hosts[key] = _Host(asyncio.Semaphore(per_host), interval)
         return host
 
     @asynccontextmanager
@@ -110,7 +125,7 @@ class Limiter:
                 yield
 
     async def _pace(self, host: _Host) -> None:
-        interval = self._interval + host.penalty
+        interval = host.interval + host.penalty
         while True:
             now = self._clock.monotonic()
             if now >= host.next_start:
@@ -129,3 +144,9 @@ class Limiter:
         host = self._hosts.get(host_key)
         if host is not None and host.penalty:
             host.penalty = host.penalty / 2 if host.penalty > 0.01 else 0.0
+
+
+def _host_name(key: str) -> str:
+    """The host name of a ``host:port`` key (an IPv6 address keeps its colons)."""
+    name, sep, port = key.rpartition(":")
+    return name if sep and port.isdigit() else key

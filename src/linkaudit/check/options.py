@@ -7,12 +7,69 @@ hold a run hostage for longer than ``deadline``.
 
 from __future__ import annotations
 
+import re
 import ssl
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from linkaudit import __version__
 
 DEFAULT_USER_AGENT = f"linkaudit/{__version__} (+https://github.com/linkaudit/linkaudit)"
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")
+
+
+def _empty() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class HostSettings:
+    """Overrides for requests to one host; None means "the global setting".
+
+    ``concurrency``: requests in flight to one ``host:port`` (replaces ``per_host``).
+    ``interval``: seconds between request starts (replaces ``host_interval``).
+    ``timeout``: read/write timeout of one request (replaces ``timeout_read``; the
+    per-URL ``deadline`` grows in proportion when this is longer, see
+    :func:`host_deadline`).  ``headers``: added to every request to the host, over
+    the browser-like defaults.  Header values may be secrets: they are never part
+    of a repr, a result or a log (the repr shows names only).
+
+    Header names must be HTTP tokens and values printable ASCII; a bad one is a
+    ``ValueError`` naming the header, never quoting its value.
+    """
+
+    concurrency: int | None = None
+    interval: float | None = None
+    timeout: float | None = None
+    headers: Mapping[str, str] = field(default_factory=_empty, hash=False)
+
+    def __post_init__(self) -> None:
+        headers: dict[str, str] = {}
+        for name, value in self.headers.items():
+            if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+                raise ValueError(f"invalid HTTP header name {name!r}")
+            if name.lower() in (known.lower() for known in headers):
+                raise ValueError(f"HTTP header {name!r} given twice")
+            if not isinstance(value, str) or not _FIELD_VALUE.fullmatch(value.strip(" \t")):
+                raise ValueError(
+                    f"invalid value for HTTP header {name!r}: printable ASCII text expected"
+                )
+            headers[name] = value.strip(" \t")  # HTTP ignores (and h11 refuses) outer blanks
+        object.__setattr__(self, "headers", MappingProxyType(headers))
+
+    def __repr__(self) -> str:
+        names = ", ".join(f"{name!r}: '***'" for name in self.headers)
+        return (
+            f"HostSettings(concurrency={self.concurrency!r}, interval={self.interval!r}, "
+            f"timeout={self.timeout!r}, headers={{{names}}})"
+        )
+
+
+def _no_hosts() -> Mapping[str, HostSettings]:
+    return MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -27,6 +84,8 @@ class CheckOptions:
     ``retry_base`` is the first backoff step; it doubles per retry, with jitter.
     ``accept_statuses`` are statuses the user declares fine (reported as ``ok``
     by the caller's policy; the engine only carries them).
+    ``hosts`` maps host names (exact, or ``*.suffix``) to :class:`HostSettings`;
+    see :func:`host_settings` for the lookup.  Names are kept lower-case.
     """
 
     concurrency: int = 64
@@ -47,3 +106,47 @@ class CheckOptions:
     retry_base: float = 0.5
     ssl_context: ssl.SSLContext | None = None
     accept_statuses: frozenset[int] = frozenset()
+    hosts: Mapping[str, HostSettings] = field(default_factory=_no_hosts, hash=False)
+
+    def __post_init__(self) -> None:
+        normalised = {_host_name(name): conf for name, conf in self.hosts.items()}
+        object.__setattr__(self, "hosts", MappingProxyType(normalised))
+
+
+def _host_name(name: str) -> str:
+    return name.strip().lower().rstrip(".")
+
+
+def host_settings(options: CheckOptions, hostname: str) -> HostSettings | None:
+    """The overrides for ``hostname``: an exact entry, else the longest ``*.suffix`` entry.
+
+    The same rule as ``Config.host``: ``*.example.org`` matches ``a.example.org``,
+    ``a.b.example.org`` and ``example.org`` itself.
+    """
+    hosts = options.hosts
+    if not hosts:
+        return None
+    name = _host_name(hostname)
+    exact = hosts.get(name)
+    if exact is not None:
+        return exact
+    best: tuple[int, HostSettings] | None = None
+    for pattern, conf in hosts.items():
+        matches = pattern.startswith("*.") and (name.endswith(pattern[1:]) or name == pattern[2:])
+        if matches and (best is None or len(pattern) > best[0]):
+            best = (len(pattern), conf)
+    return best[1] if best else None
+
+
+def host_deadline(options: CheckOptions, settings: HostSettings | None) -> float:
+    """The per-URL budget for a request to a host with ``settings``.
+
+    A per-host ``timeout`` longer than ``timeout_read`` stretches ``deadline`` by the
+    same ratio, so as many full-length attempts fit as with the global settings (a
+    60 s timeout could otherwise never be waited out under a 30 s deadline).  A
+    shorter one leaves the deadline alone: each attempt already fails sooner, and
+    retries and redirects keep the budget the user set.
+    """
+    if settings is None or settings.timeout is None or options.timeout_read <= 0:
+        return options.deadline
+    return options.deadline * max(settings.timeout / options.timeout_read, 1.0)
