@@ -10,8 +10,6 @@ under ``CI=true``, where a missing browser fails so CI cannot pass silently.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,76 +18,22 @@ import pytest
 
 from linkaudit.model import Report
 from linkaudit.report.html import HtmlFormatter
+from tests.browser_util import RecordingPage, launch_chromium
 
 pytestmark = pytest.mark.browser
-
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str | None:
-    """Debian's real binary first (its /usr/bin/chromium is a shell wrapper)."""
-    explicit = os.environ.get("LINKAUDIT_CHROMIUM")
-    if explicit:
-        return explicit
-    if os.access("/usr/lib/chromium/chromium", os.X_OK):
-        return "/usr/lib/chromium/chromium"
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    path = chromium_path()
-    if path is None:
-        message = "no Chromium found; run scripts/ensure-chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} (CI=true: browser tests must run)")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=path, args=LAUNCH_ARGS, headless=True)
+    with launch_chromium() as launched:
         yield launched
-        launched.close()
 
 
-class Page:
-    """A page that records every console error, page error and dialog."""
+class Page(RecordingPage):
+    """The report opened offline, with the row queries the tests need."""
 
     def __init__(self, browser: Any, html: str, tmp_path: Path) -> None:
-        self.errors: list[str] = []
-        self.context = browser.new_context()
-        # Nothing may leave the machine: only the report file itself loads.
-        self.context.route(
-            "**/*",
-            lambda route: (
-                route.continue_() if route.request.url.startswith("file:") else route.abort()
-            ),
-        )
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        self.page.on("dialog", self._dialog)
-        target = tmp_path / "report.html"
-        target.write_text(html, encoding="utf-8")
-        self.page.goto(target.as_uri())
-        self.page.wait_for_load_state("load")
-
-    def _dialog(self, dialog: Any) -> None:
-        self.errors.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
+        super().__init__(browser, html, tmp_path, name="report.html")
 
     def visible(self) -> int:
         count: int = self.page.locator("tbody.finding:not([hidden])").count()
