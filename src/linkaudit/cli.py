@@ -21,13 +21,13 @@ import click
 from linkaudit import __version__
 from linkaudit.config import Config, load_config
 from linkaudit.demo import run_demo
-from linkaudit.errors import LinkauditError
+from linkaudit.errors import AuditError, LinkauditError
 from linkaudit.extract import extract
 from linkaudit.fix.cli import fix_command
 from linkaudit.health.cli import health_command
 from linkaudit.history import ConfirmPolicy
 from linkaudit.model import CheckResult, Citation, Document, Relation, Report, Scope, Verdict
-from linkaudit.pipeline import AuditRun, Services, exit_code
+from linkaudit.pipeline import AuditRun, Services, exit_code, network_down
 from linkaudit.report import FORMATS, get_formatter, write_reports
 from linkaudit.runner import RunRequest
 from linkaudit.runner import run as run_request
@@ -395,6 +395,14 @@ def _print_warnings(report: Report) -> None:
         click.echo(f"linkaudit: warning: {warning}", err=True)
 
 
+def _exit(report: Report, config: Config) -> None:
+    """DESIGN.md exit codes; 3 when the run could not reach any host at all."""
+    down = network_down(report)
+    if down is not None:
+        _fail(down, AuditError.exit_code)
+    sys.exit(exit_code(report, frozenset(config.fail_on)))
+
+
 @main.command("check")
 @_engine_options
 @click.option(
@@ -418,7 +426,7 @@ def check_command(output_format: str, **params: Any) -> None:
         click.echo(FORMATS["json"].render(outcome.report))
     else:
         click.echo(FORMATS["terminal"].render(outcome.report, color=sys.stdout.isatty()))
-    sys.exit(exit_code(outcome.report, frozenset(config.fail_on)))
+    _exit(outcome.report, config)
 
 
 @main.command("audit")
@@ -497,7 +505,7 @@ def audit_command(
     paths = write_reports(report, names, output_dir, force=force, fail_on=frozenset(config.fail_on))
     for path in paths:
         click.echo(f"wrote {path}")
-    sys.exit(exit_code(report, frozenset(config.fail_on)))
+    _exit(report, config)
 
 
 # --- fix and demo --------------------------------------------------------------

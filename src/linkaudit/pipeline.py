@@ -408,6 +408,32 @@ def _settings(options: AuditOptions) -> dict[str, object]:
     }
 
 
+#: Failures that say nothing about the link, only about our path to it.
+_NO_ANSWER = frozenset({"timeout", "dns_temporary", "connect_failed", "reset", "protocol_error"})
+
+
+def network_down(report: Report) -> str | None:
+    """Why the run's verdicts are meaningless, when not one host gave any answer.
+
+    With two or more hosts tried and every check ``unreachable`` (no status, no
+    definitive DNS answer), the likeliest cause is our own network, not the
+    links: DESIGN.md's exit code 3.  Cached results count as answers.
+    """
+    results = {f.result.key: f.result for f in report.findings if f.result is not None}
+    fresh = [r for r in results.values() if not r.from_cache]
+    if not fresh or len(fresh) != len(results):
+        return None
+    if any(r.verdict is not Verdict.UNREACHABLE or r.reason not in _NO_ANSWER for r in fresh):
+        return None
+    hosts = {urlsplit(r.url).hostname for r in fresh}
+    if len(hosts) < 2:
+        return None
+    return (
+        f"no network: none of the {len(hosts)} hosts answered ({len(fresh)} URLs unreachable); "
+        "check the connection or proxy, then run again"
+    )
+
+
 def exit_code(report: Report, fail_on: frozenset[Verdict] = DEFAULT_FAIL_ON) -> int:
     """DESIGN.md exit codes: 1 when any finding's verdict is in ``fail_on``, else 0."""
     return 1 if any(f.verdict in fail_on for f in report.findings) else 0

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from linkaudit.cli import main
 from linkaudit.testing.archive import ArchiveStandIn
-from linkaudit.testing.server import LoopbackServer, Site, page
+from linkaudit.testing.server import LoopbackServer, Site, hang, page
 
 ARTICLE = """<!doctype html><html><head><title>A cited story</title>
 <link rel="canonical" href="https://paper.example/2021/05/story/">
@@ -207,3 +207,26 @@ def test_fix_after_audit_repairs_from_the_store_without_requests(
     refused = CliRunner().invoke(main, ["fix", "article.html", "--replace-dead", "--in-place"])
     assert refused.exit_code == 2
     assert page.read_bytes() == before
+
+
+def test_no_host_answering_at_all_is_exit_3_not_a_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with LoopbackServer() as server:
+        silent = [server.add_site("127.0.0.1"), server.add_site("127.0.0.2")]
+        for site in silent:
+            site.fallback = hang()
+        links = "".join(
+            f'<p><a href="{s.url("/page")}">source {i}</a></p>' for i, s in enumerate(silent)
+        )
+        (tmp_path / "a.html").write_text(f"<article>{links}</article>", encoding="utf-8")
+        monkeypatch.chdir(tmp_path)
+        args = ["check", "a.html", "--no-cache", "--timeout", "0.2", "--max-retries", "0"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 3, result.output
+        assert "no network: none of the 2 hosts answered" in result.stderr
+        # one host answering means the network works: the silent one is just unreachable
+        silent[1].fallback = page("<html><body><p>Here.</p></body></html>")
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        assert "unreachable" in result.stdout
