@@ -216,13 +216,22 @@ async def audit_documents(
 
         now = services.clock()
         dated: dict[int, datetime] = {}
+        undated: list[str] = []
         for d_index, (doc, _) in enumerate(extracted):
             dated[d_index] = citation_date(doc, options, now)
             if options.cited_at is None and doc.cited_at is None:
-                warnings.append(
-                    f"{doc.origin}: no citation date found; archive copies are chosen nearest "
-                    "to now (use --cited-at)"
-                )
+                undated.append(doc.origin)
+        if len(undated) == 1:
+            warnings.append(
+                f"{undated[0]}: no citation date found; archive copies are chosen nearest "
+                "to now (use --cited-at)"
+            )
+        elif undated:
+            named = ", ".join(undated[:3]) + (", ..." if len(undated) > 3 else "")
+            warnings.append(
+                f"{len(undated)} documents have no citation date ({named}); archive copies "
+                "for them are chosen nearest to now (use --cited-at)"
+            )
 
         findings: list[Finding] = []
         for d_index, (_doc, citations) in enumerate(extracted):

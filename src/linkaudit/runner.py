@@ -9,6 +9,7 @@ goes on uncached and says so.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,9 +17,10 @@ from typing import Any
 
 from linkaudit.errors import LinkauditError
 from linkaudit.history import ConfirmPolicy
-from linkaudit.model import Report
+from linkaudit.model import Report, Verdict
 from linkaudit.pipeline import AuditOptions, AuditRun, Services, audit_documents
-from linkaudit.report import FORMATS
+from linkaudit.report.base import is_problem
+from linkaudit.report.json_format import report_document
 from linkaudit.sources.base import SourceOptions
 from linkaudit.sources.collect import Collection, collect, describe
 from linkaudit.store import CachePolicy, Store, document_key
@@ -88,14 +90,35 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
 
 
 def _keep_document_reports(store: Store, run_id: int, report: Report) -> None:
-    """One JSON report per document, so ``fix`` can repair from this audit later."""
-    json_format = FORMATS["json"]
-    for document in report.documents:
-        own = replace(
-            report,
-            documents=(document,),
-            findings=tuple(f for f in report.findings if f.citation.document == document.origin),
-        )
+    """One JSON report per document, so ``fix`` can repair from this audit later.
+
+    Each carries only its own findings and warnings (a tree of thousands of files
+    must not store the run's warnings thousands of times), and the whole run is
+    serialised once, then split by document.
+    """
+    whole = report_document(report)
+    by_document: dict[str, list[Any]] = {}
+    for finding in whole["findings"]:
+        by_document.setdefault(finding["citation"]["document"], []).append(finding)
+    counted = frozenset(v.value for v in Verdict if is_problem(v))
+    for document, data in zip(report.documents, whole["documents"], strict=True):
+        own = by_document.get(document.origin, [])
+        tally = dict.fromkeys(whole["summary"], 0)
+        for finding in own:
+            tally[finding["verdict"]] += 1
+        prefix = f"{document.origin}: "
+        part = {
+            **whole,
+            "warnings": [w for w in whole["warnings"] if w.startswith(prefix)],
+            "documents": [data],
+            "summary": tally,
+            "totals": {
+                "citations": len(own),
+                "problems": sum(1 for f in own if f["verdict"] in counted),
+            },
+            "findings": own,
+        }
+        compact = json.dumps(part, ensure_ascii=False, separators=(",", ":"), default=str)
         store.record_document_report(
-            run_id, document_key(document.origin), document.sha256, json_format.render(own)
+            run_id, document_key(document.origin), document.sha256, compact
         )

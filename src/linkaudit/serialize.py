@@ -16,10 +16,22 @@ from typing import Any
 SCHEMA_VERSION = "1.0"
 
 
+_SCALARS = (str, int, float, bool, type(None))
+#: Field names per dataclass type: ``dataclasses.fields`` is slow enough to dominate
+#: serialising a run of tens of thousands of findings.
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def to_jsonable(value: Any) -> Any:
     """Convert model objects (recursively) into JSON-ready builtins."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    cls = type(value)
+    if cls in _SCALARS:  # exact types: str-valued enums still take the enum branch
+        return value
+    names = _FIELDS.get(cls)
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(value))
+    if names is not None:
+        return {name: to_jsonable(getattr(value, name)) for name in names}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime):
