@@ -162,12 +162,20 @@ class HostPools(httpx.AsyncBaseTransport):
         insecure = bool(request.extensions.get(INSECURE_EXTENSION))
         key = (request.url.scheme, request.url.host, request.url.port, insecure)
         pool = self._pools.get(key)
+        victims: list[_Pool] = []
         if pool is None:
-            await self._evict()
+            # Register the new pool, mark it busy and choose victims before any
+            # await: a request arriving meanwhile must neither build a second pool
+            # for this key, nor evict this one, nor pop the same victims.
             pool = self._pools[key] = _Pool(self._factory(insecure))
+            pool.active += 1
+            victims = self._take_idle_beyond_limit()
+        else:
+            pool.active += 1
         self._pools.move_to_end(key)
-        pool.active += 1
         try:
+            for victim in victims:
+                await victim.transport.aclose()
             response = await pool.transport.handle_async_request(request)
         except BaseException:
             pool.active -= 1
@@ -184,16 +192,36 @@ class HostPools(httpx.AsyncBaseTransport):
             extensions=response.extensions,
         )
 
-    async def _evict(self) -> None:
-        """Close the least recently used idle pools beyond the limit."""
-        excess = len(self._pools) + 1 - self._max_pools
-        for key in [k for k, p in self._pools.items() if p.active == 0][: max(excess, 0)]:
-            await self._pools.pop(key).transport.aclose()
+    def _take_idle_beyond_limit(self) -> list[_Pool]:
+        """Remove (synchronously) the least recently used idle pools beyond the limit."""
+        excess = len(self._pools) - self._max_pools
+        if excess <= 0:
+            return []
+        idle = [k for k, p in self._pools.items() if p.active == 0][:excess]
+        return [self._pools.pop(k) for k in idle]
 
     async def aclose(self) -> None:
         pools, self._pools = list(self._pools.values()), OrderedDict()
         for pool in pools:
             await pool.transport.aclose()
+
+
+def _max_pools(concurrency: int, per_pool: int) -> int:
+    """Keep-alive pools for as many hosts as a run is likely to revisit.
+
+    Evicting a pool throws its connections away, so a cap below the number of hosts
+    in flight means reconnecting for nearly every request (seen: 4,955 connections
+    for 5,629 requests over 200 hosts).  Bounded by the file-descriptor limit, half
+    of which is left for everything else.
+    """
+    try:
+        import resource  # POSIX only
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):
+        soft = 1024
+    by_descriptors = max(soft, 256) // 2 // max(per_pool, 1)
+    return max(2 * max(concurrency, 1), min(1024, by_descriptors))
 
 
 def build_client(
@@ -217,7 +245,7 @@ def build_client(
         + [s.concurrency for s in options.hosts.values() if s.concurrency is not None]
     )
     size = max(widest, 1) * 2
-    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+    limits = httpx.Limits(max_connections=size, max_keepalive_connections=max(widest, 1))
 
     def pool(insecure: bool) -> httpx.AsyncBaseTransport:
         inner: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(
@@ -229,7 +257,7 @@ def build_client(
     if transport is not None:
         chosen = ResolvingTransport(resolver, transport) if resolver is not None else transport
     else:
-        chosen = HostPools(pool, max_pools=max(options.concurrency, 1) * 2)
+        chosen = HostPools(pool, max_pools=_max_pools(options.concurrency, size))
     timeout = httpx.Timeout(
         connect=options.timeout_connect,
         read=options.timeout_read,

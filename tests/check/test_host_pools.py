@@ -1,0 +1,76 @@
+"""The per-host pool cache under concurrency: eviction must never race."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from linkaudit.check.client import HostPools
+
+
+class SlowClosing(httpx.AsyncBaseTransport):
+    """Answers 200; closing yields to the loop, as closing real sockets does."""
+
+    closed = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0)
+        return httpx.Response(200, stream=httpx.ByteStream(b"ok"))
+
+    async def aclose(self) -> None:
+        await asyncio.sleep(0)
+        SlowClosing.closed += 1
+
+
+class Held(SlowClosing):
+    """Holds each request until ``gate`` opens, so pools stay busy (not evictable)."""
+
+    gate: asyncio.Event
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await self.gate.wait()
+        return await super().handle_async_request(request)
+
+
+async def test_concurrent_evictions_never_lose_a_request() -> None:
+    SlowClosing.closed = 0
+    Held.gate = asyncio.Event()
+    made: list[SlowClosing] = []
+
+    def factory(insecure: bool) -> httpx.AsyncBaseTransport:
+        made.append(Held())
+        return made[-1]
+
+    pools = HostPools(factory, max_pools=2)
+    async with httpx.AsyncClient(transport=pools) as client:
+
+        async def fetch(port: int) -> int:
+            response = await client.get(f"http://127.0.0.1:{port}/")
+            await response.aread()
+            return response.status_code
+
+        # Ten busy hosts push the cache past its cap (busy pools cannot be evicted)...
+        busy = [asyncio.create_task(fetch(10000 + i)) for i in range(10)]
+        await asyncio.sleep(0.01)
+        Held.gate.set()
+        assert await asyncio.gather(*busy) == [200] * 10
+        # ...then new hosts arrive together, each needing to evict several idle pools.
+        # Before the fix both chose the same victims across an await and the second
+        # pop raised KeyError, which the engine reported as an "unreachable" link.
+        fresh = await asyncio.gather(*(fetch(20000 + i) for i in range(4)))
+    assert fresh == [200] * 4
+    assert SlowClosing.closed == len(made)  # every pool built was closed exactly once
+
+
+async def test_one_pool_per_host_even_when_requests_race() -> None:
+    made: list[SlowClosing] = []
+
+    def factory(insecure: bool) -> httpx.AsyncBaseTransport:
+        made.append(SlowClosing())
+        return made[-1]
+
+    pools = HostPools(factory, max_pools=100)
+    async with httpx.AsyncClient(transport=pools) as client:
+        await asyncio.gather(*(client.get("http://127.0.0.1:9/") for _ in range(20)))
+    assert len(made) == 1
