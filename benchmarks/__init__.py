@@ -1,0 +1,1 @@
+"""Benchmarks: scripts and modules (``python -m benchmarks.compare``); never timed in tests."""
