@@ -74,3 +74,21 @@ async def test_one_pool_per_host_even_when_requests_race() -> None:
     async with httpx.AsyncClient(transport=pools) as client:
         await asyncio.gather(*(client.get("http://127.0.0.1:9/") for _ in range(20)))
     assert len(made) == 1
+
+
+async def test_soft404_probe_runs_alongside_the_target() -> None:
+    """One slow host, one URL: target and probe are in flight together (the server
+    counts it), so a slow host costs one round trip, not two in a row."""
+    from linkaudit.check import CheckOptions, check_urls
+    from linkaudit.testing.server import LoopbackServer, page
+
+    article = "<html><head><title>Story</title></head><body>" + "<p>Words here.</p>" * 30
+    with LoopbackServer() as server:
+        site = server.add_site("127.0.0.1", latency=0.05)
+        site.route("/news/story", page(article + "</body></html>"))
+        results = await check_urls([site.url("/news/story")], CheckOptions(max_retries=0))
+    [result] = results.values()
+    assert result.verdict.value == "ok"
+    probes = [p for (_, p) in site.stats.by_path if p.startswith("/news/") and p != "/news/story"]
+    assert len(probes) == 1
+    assert site.stats.max_in_flight == 2

@@ -389,6 +389,11 @@ class _Engine:
         state = _State()
         started = time.monotonic()
         method = "HEAD" if _is_binary(url) else "GET"
+        if method == "GET":
+            # Most GETs land on an HTML page that needs the host's answer to a random
+            # path; asking alongside the target instead of after it keeps a slow host
+            # from costing two round trips in a row.  Still one probe per directory.
+            self._probe_task(url)
         retries = 0
         retry_after: datetime | None = None
         exceeded = False
@@ -494,6 +499,13 @@ class _Engine:
             or not _is_html(final.page.content_type)
         ):
             return None
+        task = self._probe_task(url)
+        return None if task is None else await asyncio.shield(task)
+
+    def _probe_task(self, url: str) -> asyncio.Task[Probe | None] | None:
+        """The probe for ``url``'s directory, started once (bounded per host)."""
+        if not self.options.soft404:
+            return None
         probe_url, key = _probe_url(url)
         task = self._probes.get(key)
         if task is None:
@@ -504,7 +516,14 @@ class _Engine:
                 self._probes_per_host[host] += 1
                 self._first_probe.setdefault(host, key)
                 task = self._probes[key] = asyncio.create_task(self._probe(probe_url))
-        return None if task is None else await asyncio.shield(task)
+        return task
+
+    async def finish(self) -> None:
+        """Settle probes nobody awaited (their target was not an HTML page)."""
+        pending = [t for t in self._probes.values() if not t.done()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*self._probes.values(), return_exceptions=True)
 
     async def _probe(self, url: str) -> Probe:
         outcome = await self._follow(url, "GET", _State())
@@ -640,7 +659,10 @@ async def check_urls(
                 if progress is not None:
                     progress(result)
 
-        await asyncio.gather(*(one(url, wanted) for url, wanted in pages.items()))
+        try:
+            await asyncio.gather(*(one(url, wanted) for url, wanted in pages.items()))
+        finally:
+            await engine.finish()
     return results
 
 
