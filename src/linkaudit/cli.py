@@ -29,6 +29,7 @@ from linkaudit.history import ConfirmPolicy
 from linkaudit.model import CheckResult, Citation, Document, Relation, Report, Scope, Verdict
 from linkaudit.pipeline import AuditRun, Services, exit_code, network_down
 from linkaudit.report import FORMATS, get_formatter, write_reports
+from linkaudit.report.json_format import JsonFormatter
 from linkaudit.runner import RunRequest
 from linkaudit.runner import run as run_request
 from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
@@ -423,7 +424,7 @@ def check_command(output_format: str, **params: Any) -> None:
     outcome = _execute(request)
     _print_warnings(outcome.report)
     if output_format == "json":
-        click.echo(FORMATS["json"].render(outcome.report))
+        JsonFormatter().write(outcome.report, sys.stdout)
     else:
         click.echo(FORMATS["terminal"].render(outcome.report, color=sys.stdout.isatty()))
     _exit(outcome.report, config)

@@ -11,7 +11,6 @@ the zoo's ground truth, so ``make demo`` doubles as an end-to-end smoke test.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,6 +18,7 @@ from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 
+from linkaudit import _aio as aio
 from linkaudit.errors import AuditError
 from linkaudit.model import Document, DocumentKind
 from linkaudit.pipeline import AuditOptions, AuditRun, Services, audit_documents
@@ -117,7 +117,7 @@ def run_demo(
         fast = {"requests_per_minute": 6000.0, "burst": 50, "timegate_requests_per_minute": 6000.0}
         options = AuditOptions(check=zoo.options(), archive=archive.options(**fast))
         services = Services(resolver=zoo.resolver, check_clock=zoo.clock())
-        run = asyncio.run(audit_documents([document], options, services))
+        run = aio.run(audit_documents([document], options, services))
 
     paths = write_reports(run.report, list(formats), output_dir, force=force)
     cited = {name: url for name, url in urls.items() if url in text}

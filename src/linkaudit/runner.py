@@ -8,19 +8,18 @@ goes on uncached and says so.
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from linkaudit import _aio as aio
 from linkaudit.errors import LinkauditError
 from linkaudit.history import ConfirmPolicy
-from linkaudit.model import Report, Verdict
+from linkaudit.model import Finding, Report
 from linkaudit.pipeline import AuditOptions, AuditRun, Services, audit_documents
-from linkaudit.report.base import is_problem
-from linkaudit.report.json_format import report_document
+from linkaudit.report.base import in_document_order, is_problem
+from linkaudit.report.json_format import assemble, finding_json, report_header
 from linkaudit.sources.base import SourceOptions
 from linkaudit.sources.collect import Collection, collect, describe
 from linkaudit.store import CachePolicy, Store, document_key
@@ -67,7 +66,7 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
                 cache=services.cache or RecheckFailing(store, failing),
                 archive_cache=services.archive_cache or store.archive_cache(),
             )
-        outcome = asyncio.run(audit_documents(documents, request.audit, services))
+        outcome = aio.run(audit_documents(documents, request.audit, services))
         if store is not None:
             run_id = record_audit(
                 store,
@@ -93,32 +92,28 @@ def _keep_document_reports(store: Store, run_id: int, report: Report) -> None:
     """One JSON report per document, so ``fix`` can repair from this audit later.
 
     Each carries only its own findings and warnings (a tree of thousands of files
-    must not store the run's warnings thousands of times), and the whole run is
-    serialised once, then split by document.
+    must not store the run's warnings thousands of times) and is encoded finding
+    by finding, so no dict tree of the whole run is ever held in memory.
     """
-    whole = report_document(report)
-    by_document: dict[str, list[Any]] = {}
-    for finding in whole["findings"]:
-        by_document.setdefault(finding["citation"]["document"], []).append(finding)
-    counted = frozenset(v.value for v in Verdict if is_problem(v))
-    for document, data in zip(report.documents, whole["documents"], strict=True):
+    header = report_header(report)
+    by_document: dict[str, list[Finding]] = {}
+    for finding in in_document_order(report):
+        by_document.setdefault(finding.citation.document, []).append(finding)
+    for document, data in zip(report.documents, header["documents"], strict=True):
         own = by_document.get(document.origin, [])
-        tally = dict.fromkeys(whole["summary"], 0)
+        tally = dict.fromkeys(header["summary"], 0)
         for finding in own:
-            tally[finding["verdict"]] += 1
+            tally[finding.verdict.value] += 1
         prefix = f"{document.origin}: "
         part = {
-            **whole,
-            "warnings": [w for w in whole["warnings"] if w.startswith(prefix)],
+            **header,
+            "warnings": [w for w in header["warnings"] if w.startswith(prefix)],
             "documents": [data],
             "summary": tally,
             "totals": {
                 "citations": len(own),
-                "problems": sum(1 for f in own if f["verdict"] in counted),
+                "problems": sum(1 for f in own if is_problem(f.verdict)),
             },
-            "findings": own,
         }
-        compact = json.dumps(part, ensure_ascii=False, separators=(",", ":"), default=str)
-        store.record_document_report(
-            run_id, document_key(document.origin), document.sha256, compact
-        )
+        text = assemble(part, map(finding_json, own))
+        store.record_document_report(run_id, document_key(document.origin), document.sha256, text)

@@ -39,6 +39,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from linkaudit import _aio as aio
 from linkaudit.check.classify import classify
 from linkaudit.check.client import (
     INSECURE_EXTENSION,
@@ -677,7 +678,7 @@ def check_urls_sync(
     clock: Clock | None = None,
 ) -> dict[str, CheckResult]:
     """``check_urls`` for callers without an event loop (the CLI)."""
-    return asyncio.run(
+    return aio.run(
         check_urls(
             keys,
             options,

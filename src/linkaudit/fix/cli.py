@@ -10,7 +10,6 @@ nothing is written by accident.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections import Counter
@@ -20,6 +19,7 @@ from typing import Any
 
 import click
 
+from linkaudit import _aio as aio
 from linkaudit.config import parse_duration
 from linkaudit.errors import InputError, LinkauditError
 from linkaudit.fix.formats import FixResult, fix_file, read_source, write_in_place, write_new
@@ -50,7 +50,7 @@ def _fresh_audit(path: Path, options: SourceOptions) -> Report:
     from linkaudit.pipeline import AuditOptions, audit_documents  # the network part, lazily
 
     documents = read_source(path, options).documents
-    run = asyncio.run(audit_documents(documents, AuditOptions(cited_at=options.cited_at)))
+    run = aio.run(audit_documents(documents, AuditOptions(cited_at=options.cited_at)))
     return run.report
 
 

@@ -9,25 +9,26 @@ are the user's own files and would dwarf the findings.
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Iterable, Mapping
 from importlib import resources
-from typing import Any
+from typing import Any, TextIO
 
 from linkaudit import __version__
-from linkaudit.model import Report
+from linkaudit.model import Finding, Report
 from linkaudit.report.base import VERDICT_ORDER, counts, in_document_order, is_problem, utc_stamp
 from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
 
 
-def report_document(report: Report) -> dict[str, Any]:
-    """The JSON-ready report object (before encoding), for callers that embed it."""
+def report_header(report: Report) -> dict[str, Any]:
+    """Everything of the JSON report but its findings (which are serialised one by one)."""
     documents = []
     for doc in report.documents:
         data = to_jsonable(doc)
         data.pop("text", None)
         documents.append(data)
     tally = counts(report)
-    findings = in_document_order(report)
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": utc_stamp(report.finished_at),
@@ -40,35 +41,68 @@ def report_document(report: Report) -> dict[str, Any]:
         "documents": documents,
         "summary": {v.value: tally[v] for v in VERDICT_ORDER},
         "totals": {
-            "citations": len(findings),
-            "problems": sum(1 for f in findings if is_problem(f.verdict)),
+            "citations": len(report.findings),
+            "problems": sum(1 for f in report.findings if is_problem(f.verdict)),
         },
-        "findings": [to_jsonable(f) for f in findings],
     }
 
 
-class JsonFormatter:
-    """UTF-8 JSON: the header pretty-printed, then one finding per line.
+def report_document(report: Report) -> dict[str, Any]:
+    """The JSON-ready report object (before encoding), for callers that embed it."""
+    return {
+        **report_header(report),
+        "findings": [to_jsonable(f) for f in in_document_order(report)],
+    }
 
-    One line per finding keeps a diff between two runs readable, and lets the
-    encoder's C fast path (which ``indent`` disables) do the bulk of a run with tens
-    of thousands of findings.  Still one ``json.load`` away.
+
+def finding_json(finding: Finding) -> str:
+    """One finding as the report prints it (one line)."""
+    return json.dumps(
+        to_jsonable(finding), ensure_ascii=False, separators=(", ", ": "), default=str
+    )
+
+
+def write_json(header: Mapping[str, Any], findings: Iterable[str], out: TextIO) -> None:
+    """Write the report from its header and already-encoded findings, one per line.
+
+    One line per finding keeps a diff between two runs readable; writing finding
+    by finding never holds the whole run's text (or a dict tree of it) in memory,
+    and keeps the encoder's C fast path, which ``indent`` disables.
     """
+    # ``default=str`` keeps odd settings values (paths, ...) from failing a run.
+    head = json.dumps(header, indent=2, ensure_ascii=False, default=str)
+    out.write(head[: -len("\n}")])
+    out.write(',\n  "findings": [')
+    separator = "\n    "
+    wrote = False
+    for line in findings:
+        out.write(separator)
+        out.write(line)
+        separator = ",\n    "
+        wrote = True
+    out.write("\n  ]\n}\n" if wrote else "]\n}\n")
+
+
+def assemble(header: Mapping[str, Any], findings: Iterable[str]) -> str:
+    """``write_json`` into a string."""
+    buffer = io.StringIO()
+    write_json(header, findings, buffer)
+    return buffer.getvalue()
+
+
+class JsonFormatter:
+    """UTF-8 JSON: the header pretty-printed, then one finding per line; still one
+    ``json.load`` away."""
 
     name = "json"
     extension = "json"
 
     def render(self, report: Report, *, color: bool = False) -> str:
-        document = report_document(report)
-        findings = document.pop("findings")
-        # ``default=str`` keeps odd settings values (paths, ...) from failing a run.
-        head = json.dumps(document, indent=2, ensure_ascii=False, default=str)
-        lines = ",\n    ".join(
-            json.dumps(f, ensure_ascii=False, separators=(", ", ": "), default=str)
-            for f in findings
-        )
-        body = f"[\n    {lines}\n  ]" if findings else "[]"
-        return head[: -len("\n}")] + f',\n  "findings": {body}\n}}\n'
+        return assemble(report_header(report), map(finding_json, in_document_order(report)))
+
+    def write(self, report: Report, out: TextIO) -> None:
+        """Stream the report (what ``render`` returns) without building it in memory."""
+        write_json(report_header(report), map(finding_json, in_document_order(report)), out)
 
 
 def schema() -> dict[str, Any]:

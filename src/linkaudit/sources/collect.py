@@ -9,13 +9,13 @@ explicitly that cannot be read is an error, as the user asked for it by name.
 
 from __future__ import annotations
 
-import asyncio
 import glob
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from linkaudit import _aio as aio
 from linkaudit.errors import InputError
 from linkaudit.model import Document
 from linkaudit.sources.base import SourceOptions
@@ -66,7 +66,7 @@ def collect(collection: Collection, options: SourceOptions) -> tuple[list[Docume
         else:
             documents.extend(load_source(spec, options))
     if collection.wordpress:
-        docs, more = asyncio.run(
+        docs, more = aio.run(
             walk_wordpress_site(
                 collection.wordpress, options, modified_after=collection.modified_after
             )
@@ -74,7 +74,7 @@ def collect(collection: Collection, options: SourceOptions) -> tuple[list[Docume
         documents.extend(docs)
         warnings.extend(more)
     if collection.sitemap:
-        docs, more = asyncio.run(load_sitemap(collection.sitemap, options))
+        docs, more = aio.run(load_sitemap(collection.sitemap, options))
         documents.extend(docs)
         warnings.extend(more)
     return documents, warnings
