@@ -72,3 +72,37 @@ def sentence_around(flat: str, start: int, end: int, *, separator: str = "\x00")
         middle = middle[: 2 * SIDE].rstrip() + "…"
         after = ""
     return collapse(_left(before) + middle + _right(after))
+
+
+#: Elements whose text is a paragraph of its own (``Location.paragraph``, context).
+PARAGRAPHS = frozenset(
+    {"p", "li", "dt", "dd", "blockquote", "pre", "figcaption", "caption", "td", "th"}
+    | {f"h{n}" for n in range(1, 7)}
+)
+#: Every element that starts a new block: paragraphs plus containers (boundaries only).
+BLOCKS = PARAGRAPHS | frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "details",
+        "div",
+        "dl",
+        "fieldset",
+        "figure",
+        "footer",
+        "form",
+        "header",
+        "hr",
+        "main",
+        "nav",
+        "ol",
+        "section",
+        "summary",
+        "table",
+        "tr",
+        "ul",
+    }
+)
+#: Boundaries of a sentence for stripped-link text (a ``<br>`` ends a line too).
+SENTENCE_BREAKS = (PARAGRAPHS - {"caption"}) | {"div", "br"}

@@ -19,7 +19,7 @@ import lxml.html
 
 from linkaudit import urls
 from linkaudit.extract.common import Env, env_for, lost_citation, url_citation
-from linkaudit.extract.context import collapse, sentence_around
+from linkaudit.extract.context import BLOCKS, PARAGRAPHS, collapse, sentence_around
 from linkaudit.extract.lost import stray_link_ends
 from linkaudit.extract.source import SourceIndex, Tag
 from linkaudit.extract.text import find_text_urls
@@ -29,68 +29,6 @@ __all__ = ["article_root", "extract_html"]
 
 SEP = "\x00"  # block boundary in the flat text; NULs never survive sanitising
 
-#: Elements that start a new paragraph for ``Location.paragraph`` and context.
-BLOCKS = frozenset(
-    [
-        "p",
-        "li",
-        "dt",
-        "dd",
-        "blockquote",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "td",
-        "th",
-        "pre",
-        "figcaption",
-        "caption",
-        "tr",
-        "div",
-        "section",
-        "article",
-        "aside",
-        "header",
-        "footer",
-        "nav",
-        "main",
-        "ul",
-        "ol",
-        "dl",
-        "table",
-        "figure",
-        "address",
-        "details",
-        "summary",
-        "form",
-        "fieldset",
-        "hr",
-    ]
-)
-#: Blocks counted as paragraphs (containers like div are boundaries, not paragraphs).
-PARAGRAPHS = frozenset(
-    [
-        "p",
-        "li",
-        "dt",
-        "dd",
-        "blockquote",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "td",
-        "th",
-        "pre",
-        "figcaption",
-        "caption",
-    ]
-)
 #: Text inside these is not scanned for bare URLs (code samples, existing links).
 NO_BARE_URLS = frozenset(
     ["a", "code", "pre", "script", "style", "kbd", "samp", "textarea", "var", "tt"]

@@ -15,7 +15,7 @@ import html
 import re
 
 from linkaudit.extract.common import Env, lost_citation
-from linkaudit.extract.context import collapse, sentence_around
+from linkaudit.extract.context import SENTENCE_BREAKS, collapse, sentence_around
 from linkaudit.extract.source import SourceIndex, Tag
 from linkaudit.model import Citation, Location
 
@@ -42,28 +42,6 @@ INLINE = frozenset(
         "bdo",
     ]
 )
-#: Tags that end a sentence's paragraph (for context and paragraph counting).
-BLOCK_TAGS = frozenset(
-    [
-        "p",
-        "li",
-        "dt",
-        "dd",
-        "blockquote",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "td",
-        "th",
-        "pre",
-        "figcaption",
-        "div",
-        "br",
-    ]
-)
 _CONTEXT_WINDOW = 600
 _MAX_ANCHOR = 80
 _TAG_RE = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*>|<[^>]*$|^[^<]*>")
@@ -75,7 +53,7 @@ def _strip_tags(markup: str) -> str:
 
     def replace(match: re.Match[str]) -> str:
         name = (match.group(2) or "").lower()
-        return _SEP if name in BLOCK_TAGS else ""
+        return _SEP if name in SENTENCE_BREAKS else ""
 
     return html.unescape(_TAG_RE.sub(replace, markup))
 
@@ -117,8 +95,8 @@ def _trim_run(raw: str) -> tuple[int, str]:
 
 
 def _paragraph_counter(tags: list[Tag]) -> tuple[list[int], list[int]]:
-    starts = [t.start for t in tags if not t.end and t.name in BLOCK_TAGS and t.name != "br"]
-    ends = [t.start for t in tags if t.end and t.name in BLOCK_TAGS and t.name != "br"]
+    starts = [t.start for t in tags if not t.end and t.name in SENTENCE_BREAKS and t.name != "br"]
+    ends = [t.start for t in tags if t.end and t.name in SENTENCE_BREAKS and t.name != "br"]
     return starts, ends
 
 
