@@ -226,3 +226,85 @@ async def test_soft_404_probe_hits_a_random_sibling(
     assert probe.url.path.startswith("/news/")
     assert len(probe.url.path.rsplit("/", 1)[1]) >= 12
     assert probe.url.path != "/news/story"
+
+
+# --- soft-404 probes: one per host, one per directory only where the host serves soft 404s
+
+
+NOT_FOUND_PAGE = (
+    "<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
+    "<p>Sorry, we could not find the page you were looking for. Try the search box, "
+    "browse the sections below, or return to the front page of this website.</p></body></html>"
+)
+
+
+def _story(title: str) -> str:
+    words = " ".join(
+        f"{title.lower()} paragraph {i} with its own facts and figures" for i in range(12)
+    )
+    head = f"<html><head><title>{title}</title></head>"
+    return f"{head}<body><h1>{title}</h1><p>{words}</p></body></html>"
+
+
+def _serve_site(
+    httpx_mock: HTTPXMock, pages: dict[str, str], soft_directories: tuple[str, ...]
+) -> None:
+    """One host: ``pages`` by path; an unknown path is a 404, or a 200 "not found" page
+    in ``soft_directories`` (a catch-all only there)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path in pages:
+            return httpx.Response(200, html=pages[path])
+        if path.startswith(soft_directories):
+            return httpx.Response(200, html=NOT_FOUND_PAGE)
+        return httpx.Response(404, html=NOT_FOUND_PAGE)
+
+    httpx_mock.add_callback(answer, is_reusable=True)
+
+
+def _probes(httpx_mock: HTTPXMock) -> list[str]:
+    return sorted(r.url.path for r in httpx_mock.get_requests() if "linkaudit-" in r.url.path)
+
+
+async def test_a_host_that_answers_random_paths_with_404_is_probed_once(
+    httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    pages = {f"/{d}/story": _story(f"Story in {d}") for d in ("news", "sport", "arts")}
+    _serve_site(httpx_mock, pages, soft_directories=())
+    keys = [f"https://example.org{path}" for path in pages]
+    results = await check_urls(keys, replace(OPTIONS, soft404=True), clock=clock)
+    assert {r.verdict for r in results.values()} == {Verdict.OK}
+    assert len(_probes(httpx_mock)) == 1  # the first directory's answer stands for all three
+
+
+async def test_a_host_that_serves_soft_404s_is_probed_per_directory(
+    httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    pages = {"/news/story": _story("Story in news"), "/arts/review": _story("A review")}
+    _serve_site(httpx_mock, pages, soft_directories=("/",))
+    keys = [
+        "https://example.org/news/story",
+        "https://example.org/arts/review",
+        "https://example.org/arts/deleted-piece",  # served the catch-all "not found" page
+    ]
+    results = await check_urls(keys, replace(OPTIONS, soft404=True), clock=clock)
+    probes = _probes(httpx_mock)
+    assert [p.rsplit("/", 1)[0] for p in probes] == ["/arts", "/news"]
+    assert results[keys[0]].verdict is Verdict.OK
+    assert results[keys[1]].verdict is Verdict.OK
+    assert (results[keys[2]].verdict, results[keys[2]].reason) == (Verdict.STALE, "soft_404")
+
+
+async def test_a_not_found_page_is_probed_in_its_own_directory(
+    httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    # The host answers 404 for random paths except under /tag/, where anything is a
+    # 200 "Page not found": the first probe (in /news/) must not vouch for /tag/.
+    pages = {"/news/story": _story("Story in news")}
+    _serve_site(httpx_mock, pages, soft_directories=("/tag/",))
+    news, tag = "https://example.org/news/story", "https://example.org/tag/gone-topic"
+    results = await check_urls([news, tag], replace(OPTIONS, soft404=True), clock=clock)
+    assert results[news].verdict is Verdict.OK
+    assert (results[tag].verdict, results[tag].reason) == (Verdict.STALE, "soft_404")
+    assert [p.rsplit("/", 1)[0] for p in _probes(httpx_mock)] == ["/news", "/tag"]

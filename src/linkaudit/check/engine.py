@@ -10,7 +10,8 @@ page) and like a polite robot otherwise
 Cost control is the point of most choices here: a body is only read when a
 verdict depends on it (HTML, up to ``max_body``), HEAD is used only where it can
 decide alone (obviously binary resources), a soft-404 probe is made once per
-host and directory, and every URL has a budget (``deadline``) of time actually
+host, and once per directory only on hosts that answer a random path with 2xx
+(see ``_probe_task``), and every URL has a budget (``deadline``) of time actually
 spent talking to servers, so neither a 5 GB file nor a server trickling one byte
 a second can hold a run hostage.
 
@@ -40,6 +41,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from linkaudit import _aio as aio
+from linkaudit.check import soft404
 from linkaudit.check.classify import classify
 from linkaudit.check.client import (
     INSECURE_EXTENSION,
@@ -209,7 +211,8 @@ class _Engine:
         self._secrets = _secrets(options)
         self._insecure_hosts: dict[str, FetchError] = {}
         self._probes: dict[str, asyncio.Task[Probe | None]] = {}
-        self._first_probe: dict[str, str] = {}
+        self._own_probes: dict[str, asyncio.Task[Probe | None]] = {}
+        self._first_probe: dict[str, asyncio.Task[Probe | None]] = {}
         self._probes_per_host: Counter[str] = Counter()
 
     # --- per-host settings ------------------------------------------------------
@@ -501,30 +504,74 @@ class _Engine:
         ):
             return None
         task = self._probe_task(url)
-        return None if task is None else await asyncio.shield(task)
+        if task is None:
+            return None
+        probe = await asyncio.shield(task)
+        if probe is not None and _answered_error(probe) and _says_not_found(final.page):
+            # The host's error for another directory's random path stands for this one
+            # too, unless this page itself says "not found": then only this
+            # directory's own answer can tell a soft 404 from a live page so titled.
+            own = self._own_probe(url)
+            if own is not None:
+                return await asyncio.shield(own)
+        return probe
 
     def _probe_task(self, url: str) -> asyncio.Task[Probe | None] | None:
-        """The probe for ``url``'s directory, started once (bounded per host)."""
+        """The probe that stands for ``url``'s directory, started at most once.
+
+        A host's first directory is probed alongside its first target.  Its other
+        directories wait for that answer: a host that answers a random path with an
+        error (404, 410, ...) almost always does so site-wide, so that answer stands
+        for them all and saves a request each, which on a slow host is a whole
+        round trip after the target's.  A host that answers with 2xx serves soft
+        404s somewhere, so each directory gets its own probe (at most
+        ``soft404_probes_per_host``; beyond that the first stands in).  A page whose
+        own title says "not found" is probed in its own directory regardless
+        (``_maybe_probe``).
+        """
         if not self.options.soft404:
             return None
-        probe_url, key = _probe_url(url)
+        key = _probe_url(url)[1]
         task = self._probes.get(key)
         if task is None:
             host = urlsplit(url).netloc
-            if self._probes_per_host[host] >= self.options.soft404_probes_per_host:
-                task = self._probes.get(self._first_probe.get(host, ""))
+            first = self._first_probe.get(host)
+            if first is not None:
+                task = asyncio.create_task(self._sibling_probe(url, first))
             else:
-                self._probes_per_host[host] += 1
-                self._first_probe.setdefault(host, key)
-                task = self._probes[key] = asyncio.create_task(self._probe(probe_url))
+                task = self._own_probe(url)
+                if task is None:  # no probes allowed for this host at all
+                    return None
+                self._first_probe[host] = task
+            self._probes[key] = task
         return task
+
+    def _own_probe(self, url: str) -> asyncio.Task[Probe | None] | None:
+        """A probe of ``url``'s own directory (bounded per host; then the first stands in)."""
+        probe_url, key = _probe_url(url)
+        task = self._own_probes.get(key)
+        if task is None:
+            host = urlsplit(url).netloc
+            if self._probes_per_host[host] >= self.options.soft404_probes_per_host:
+                return self._first_probe.get(host)
+            self._probes_per_host[host] += 1
+            task = self._own_probes[key] = asyncio.create_task(self._probe(probe_url))
+        return task
+
+    async def _sibling_probe(self, url: str, first: asyncio.Task[Probe | None]) -> Probe | None:
+        answer = await asyncio.shield(first)
+        if answer is not None and _answered_error(answer):
+            return answer
+        own = self._own_probe(url)
+        return None if own is None else await asyncio.shield(own)
 
     async def finish(self) -> None:
         """Settle probes nobody awaited (their target was not an HTML page)."""
-        pending = [t for t in self._probes.values() if not t.done()]
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*self._probes.values(), return_exceptions=True)
+        tasks = [*self._probes.values(), *self._own_probes.values()]
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _probe(self, url: str) -> Probe:
         outcome = await self._follow(url, "GET", _State())
@@ -533,6 +580,17 @@ class _Engine:
             return Probe(url, None, None, None)
         usable = 200 <= final.status < 300 and final.page is not None and bool(final.page.text)
         return Probe(url, final.status, final.url, final.page if usable else None)
+
+
+def _answered_error(probe: Probe) -> bool:
+    """The host said a random path does not exist (any answer but 2xx, or none at all)."""
+    return probe.status is None or not 200 <= probe.status < 300
+
+
+def _says_not_found(page: Page) -> bool:
+    return _is_html(page.content_type) and soft404.not_found_cues(
+        *soft404.title_and_heading(page.text)
+    )
 
 
 def _secrets(options: CheckOptions) -> tuple[str, ...]:
