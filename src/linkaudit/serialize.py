@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 SCHEMA_VERSION = "1.0"
 
 
-_SCALARS = (str, int, float, bool, type(None))
-#: Field names per dataclass type: ``dataclasses.fields`` is slow enough to dominate
-#: serialising a run of tens of thousands of findings.
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+Converter = Callable[[Any], Any]
+#: A converter per type, found once: working out what a value is (``is_dataclass``,
+#: ``dataclasses.fields``, isinstance chains) on every call dominated serialising a
+#: run of tens of thousands of findings.
+_CONVERTERS: dict[type, Converter] = {}
 
 
 def to_jsonable(value: Any) -> Any:
@@ -27,20 +29,57 @@ def to_jsonable(value: Any) -> Any:
     cls = type(value)
     if cls in _SCALARS:  # exact types: str-valued enums still take the enum branch
         return value
-    names = _FIELDS.get(cls)
-    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(value))
-    if names is not None:
-        return {name: to_jsonable(getattr(value, name)) for name in names}
+    convert = _CONVERTERS.get(cls)
+    if convert is None:
+        convert = _CONVERTERS[cls] = _converter(value)
+    return convert(value)
+
+
+def _converter(value: Any) -> Converter:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _dataclass_converter(tuple(f.name for f in dataclasses.fields(value)))
     if isinstance(value, enum.Enum):
-        return value.value
+        return _enum
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC)
-            return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-        return value.isoformat()
+        return _datetime
     if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return _mapping
     if isinstance(value, list | tuple | set | frozenset):
-        return [to_jsonable(v) for v in value]
+        return _sequence
+    return _same
+
+
+def _dataclass_converter(names: tuple[str, ...]) -> Converter:
+    """One dict display per dataclass type, built once: a loop of ``getattr`` calls
+    and item stores costs twice as much per object."""
+    if not all(name.isidentifier() for name in names):  # pragma: no cover
+        raise TypeError(f"not identifiers: {names}")
+    items = ", ".join(
+        f"{name!r}: (x if type(x := value.{name}) in scalars else to_jsonable(x))" for name in names
+    )
+    namespace: dict[str, Any] = {"scalars": _SCALARS, "to_jsonable": to_jsonable}
+    exec(f"def convert(value):\n    return {{{items}}}\n", namespace)
+    convert: Converter = namespace["convert"]
+    return convert
+
+
+def _enum(value: enum.Enum) -> Any:
+    return value.value
+
+
+def _datetime(value: datetime) -> str:
+    if value.tzinfo is not None:
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
+def _mapping(value: Mapping[Any, Any]) -> dict[str, Any]:
+    return {str(k): v if type(v) in _SCALARS else to_jsonable(v) for k, v in value.items()}
+
+
+def _sequence(value: Any) -> list[Any]:
+    return [v if type(v) in _SCALARS else to_jsonable(v) for v in value]
+
+
+def _same(value: Any) -> Any:
     return value
