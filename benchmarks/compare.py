@@ -531,6 +531,8 @@ def main(argv: list[str] | None = None) -> int:
         if skipped:
             log(f"skipping (not installed): {', '.join(skipped)}")
         tools = tuple(t for t in tools if t == "linkaudit" or ready.get(t))
+    if "linkaudit" in tools and not peers.compile_linkaudit():
+        log("could not write linkaudit's bytecode: its start-up includes compiling it")
     use_cli = not args.library and peers.linkaudit_cli_works()
     log(f"linkaudit via {'CLI' if use_cli else 'library runner'}")
     machine = {
