@@ -6,6 +6,7 @@ become one line on stderr (``linkaudit: error: ...``) and their exit code.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections import Counter
@@ -14,17 +15,14 @@ from dataclasses import replace
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 import click
 
 from linkaudit import __version__
 from linkaudit.config import Config, load_config
-from linkaudit.demo import run_demo
 from linkaudit.errors import AuditError, LinkauditError
 from linkaudit.extract import extract
-from linkaudit.fix.cli import fix_command
-from linkaudit.health.cli import health_command
 from linkaudit.history import ConfirmPolicy
 from linkaudit.model import CheckResult, Citation, Document, Relation, Report, Scope, Verdict
 from linkaudit.pipeline import AuditRun, Services, exit_code, network_down
@@ -66,7 +64,32 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """Commands whose code is imported only when they run (or ``--help`` lists them).
+
+    ``fix``, ``health`` and ``demo`` bring their own modules (the repairer, the
+    health report and its charts, the loopback zoo); an editor waiting on ``check``
+    should not pay for importing them.
+    """
+
+    lazy: ClassVar[dict[str, str]] = {
+        "fix": "linkaudit.fix.cli:fix_command",
+        "health": "linkaudit.health.cli:health_command",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, _, name = self.lazy[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), name)
+            assert isinstance(command, click.Command)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="linkaudit")
 def main() -> None:
     """Audit the citations and links of articles: extract, check, archive, report."""
@@ -509,10 +532,7 @@ def audit_command(
     _exit(report, config)
 
 
-# --- fix and demo --------------------------------------------------------------
-
-main.add_command(fix_command)
-main.add_command(health_command)
+# --- demo (fix and health: see _LazyGroup) ------------------------------------------
 
 
 @main.command("demo")
@@ -532,6 +552,8 @@ def demo_command(output_dir: Path, force: bool) -> None:
     report format, checks its verdicts against the zoo's truth and stops everything.
     No internet is needed.  Exits 0 when the demo ran as intended.
     """
+    from linkaudit.demo import run_demo  # the zoo and its servers: only for this command
+
     result = run_demo(output_dir, force=force, echo=click.echo)
     report = result.run.report
     click.echo(FORMATS["terminal"].render(report, color=sys.stdout.isatty()))

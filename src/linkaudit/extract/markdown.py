@@ -14,11 +14,10 @@ code spans and code blocks.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
-
-from markdown_it import MarkdownIt
 
 from linkaudit.extract.common import Env, env_for, url_citation
 from linkaudit.extract.context import collapse, sentence_around
@@ -32,24 +31,25 @@ _SEP = "\x00"
 _ATTRIBUTE = {CitationKind.IMAGE: "src", CitationKind.TEXT_URL: "", CitationKind.DOI: ""}
 
 
-class _Parser(MarkdownIt):
-    """CommonMark with links kept exactly as written (see the module docstring)."""
-
-    def normalizeLink(self, url: str) -> str:
-        return url
-
-    def normalizeLinkText(self, link: str) -> str:
-        return link
-
-    def validateLink(self, url: str) -> bool:
-        return True
-
-
+@functools.cache
 def _parser() -> Any:
-    return _Parser("commonmark", {"linkify": False, "html": True}).enable("table")
+    """CommonMark with links kept exactly as written (see the module docstring).
 
+    Built on first use: markdown-it is imported only by runs that meet Markdown.
+    """
+    from markdown_it import MarkdownIt
 
-_MD = _parser()
+    class Parser(MarkdownIt):
+        def normalizeLink(self, url: str) -> str:
+            return url
+
+        def normalizeLinkText(self, link: str) -> str:
+            return link
+
+        def validateLink(self, url: str) -> bool:
+            return True
+
+    return Parser("commonmark", {"linkify": False, "html": True}).enable("table")
 
 
 @dataclass
@@ -174,7 +174,7 @@ def extract_markdown(document: Document) -> list[Citation]:
     env = env_for(document)
     pos = _Positions(source)
     try:
-        tokens = _MD.parse(source)
+        tokens = _parser().parse(source)
     except Exception:  # markdown-it has no documented error type; never crash on input
         return []
     citations: list[Citation] = []

@@ -24,12 +24,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pathspec
-
 from linkaudit.errors import InputError
 from linkaudit.model import Document
 
 if TYPE_CHECKING:
+    import pathspec
+
     from linkaudit.sources import SourceOptions
 
 CONTENT_SUFFIXES: frozenset[str] = frozenset({".html", ".htm", ".md", ".markdown"})
@@ -48,7 +48,11 @@ def _is_content(path: Path) -> bool:
 
 def _compile(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec | None:
     cleaned = [p.strip() for p in patterns if p.strip()]
-    return pathspec.GitIgnoreSpec.from_lines(cleaned) if cleaned else None
+    if not cleaned:
+        return None
+    import pathspec  # only runs that walk, glob or filter need it
+
+    return pathspec.GitIgnoreSpec.from_lines(cleaned)
 
 
 def _git_files(directory: Path) -> list[str] | None:
@@ -130,6 +134,8 @@ def _rebase_gitignore_line(line: str, prefix: str) -> str | None:
 
 def _walk_files(directory: Path) -> list[str]:
     """Files under ``directory`` (relative), pruned by the tree's ``.gitignore`` files."""
+    import pathspec  # only runs that walk, glob or filter need it
+
     lines: list[str] = []
     spec = pathspec.GitIgnoreSpec.from_lines([])
     found: list[str] = []
@@ -198,6 +204,8 @@ def _expand_glob(spec: str) -> list[Path]:
     Matching uses gitignore syntax anchored at the glob's base, so ``*`` stays
     within one directory and ``**`` spans any number, as in a shell with globstar.
     """
+    import pathspec  # only runs that walk, glob or filter need it
+
     base, rest = _glob_base(spec)
     if not base.is_dir():
         return []
