@@ -28,7 +28,9 @@ from linkaudit.report.base import (
     utc_stamp,
 )
 
-_NOT_XML = re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: What XML 1.0 forbids, spelled as the (small) set it is rather than the complement of
+#: the allowed ranges, which takes ``re`` 13 ms to compile at every start.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(value: str) -> str:
