@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -66,6 +67,20 @@ class AuditOptions:
     accept: Mapping[str, frozenset[int]] = field(default_factory=dict)
 
 
+class ExtractCache(Protocol):
+    """Citations of documents already extracted (``linkaudit.store.extracts``).
+
+    ``get`` answers None for anything it cannot vouch for; ``put`` may buffer
+    until ``flush``, which ``extract_all`` calls once at the end.
+    """
+
+    def get(self, document: Document, scope: Scope) -> list[Citation] | None: ...
+
+    def put(self, document: Document, scope: Scope, citations: Sequence[Citation]) -> None: ...
+
+    def flush(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class Services:
     """The injectable network and storage parts of a run (tests, demo, production)."""
@@ -74,6 +89,7 @@ class Services:
     transport: httpx.AsyncBaseTransport | None = None
     cache: ResultCache | None = None
     archive_cache: ArchiveCache | None = None
+    extract_cache: ExtractCache | None = None  # citations of unchanged documents
     archive_transport: httpx.AsyncBaseTransport | None = None
     progress: Callable[[CheckResult], None] | None = None
     on_total: Callable[[int], None] | None = None  # told how many URLs will be checked
@@ -108,16 +124,26 @@ def apply_policy(
 
 
 def extract_all(
-    documents: Sequence[Document], options: AuditOptions
+    documents: Sequence[Document], options: AuditOptions, cache: ExtractCache | None = None
 ) -> list[tuple[Document, list[Citation]]]:
-    """Citations of every document, with the run's skip policy applied."""
+    """Citations of every document, with the run's skip policy applied.
+
+    ``cache`` holds raw extraction output only: the skip policy and the
+    ``--changed-since`` filter depend on the run, so they apply after it.
+    """
     excluded = _compile(options.exclude)
     out: list[tuple[Document, list[Citation]]] = []
     for doc in documents:
-        citations = extract(doc, scope=options.scope)
+        citations = None if cache is None else cache.get(doc, options.scope)
+        if citations is None:
+            citations = extract(doc, scope=options.scope)
+            if cache is not None:
+                cache.put(doc, options.scope, citations)
         if options.changed_lines is not None:
             citations = citations_on_changed_lines(citations, options.changed_lines)
         out.append((doc, [apply_policy(c, options, excluded) for c in citations]))
+    if cache is not None:
+        cache.flush()
     return out
 
 
@@ -161,7 +187,7 @@ async def audit_documents(
     services = services or Services()
     started = services.clock()
     warnings: list[str] = []
-    extracted = extract_all(documents, options)
+    extracted = extract_all(documents, options, services.extract_cache)
 
     archive_opts = None if options.offline else options.archive
     archive_http: httpx.AsyncClient | None = None

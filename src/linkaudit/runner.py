@@ -65,6 +65,7 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
                 services,
                 cache=services.cache or RecheckFailing(store, failing),
                 archive_cache=services.archive_cache or store.archive_cache(),
+                extract_cache=services.extract_cache or store.extract_cache(),
             )
         outcome = aio.run(audit_documents(documents, request.audit, services))
         if store is not None:

@@ -16,6 +16,9 @@ become TIMESTAMPTZ, JSON text becomes JSONB, ``INTEGER PRIMARY KEY`` becomes
    looked up or saved for each URL, so "newly archived" compares runs (the
    ``archive_lookups`` cache keeps only the latest answer per URL and day).
 4. Each document's JSON report per run, for ``linkaudit fix`` (no re-check).
+5. The extraction cache (``linkaudit.store.extracts``): each document's citations
+   under a key that hashes everything extraction reads, so a warm run does not
+   parse unchanged files again.
 """
 
 from __future__ import annotations
@@ -113,6 +116,18 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             PRIMARY KEY (run_id, document)
         )""",
         "CREATE INDEX document_reports_document ON document_reports (document, created_at)",
+    ),
+    # v5: the extraction cache, one row per document origin (older versions of the
+    # same origin are deleted when a new one is stored); ``citations`` is JSON
+    (
+        """CREATE TABLE extracts (
+            key TEXT PRIMARY KEY,
+            origin TEXT NOT NULL,
+            stored_at TEXT NOT NULL,
+            citations TEXT NOT NULL
+        )""",
+        "CREATE INDEX extracts_origin ON extracts (origin)",
+        "CREATE INDEX extracts_stored ON extracts (stored_at)",
     ),
 )
 

@@ -46,6 +46,7 @@ from linkaudit.store.base import (
     load_time,
     result_from_row,
 )
+from linkaudit.store.extracts import SQLiteExtractCache
 from linkaudit.store.migrations import LATEST, MIGRATIONS
 
 try:  # advisory locking is a nicety; without fcntl (Windows) opening is still safe enough
@@ -357,6 +358,10 @@ class SQLiteStore:
     def archive_cache(self) -> SQLiteArchiveCache:
         """This store as the archive stage's ``ArchiveCache``."""
         return SQLiteArchiveCache(self)
+
+    def extract_cache(self) -> SQLiteExtractCache:
+        """This store as the pipeline's ``ExtractCache`` (citations of unchanged files)."""
+        return SQLiteExtractCache(self)
 
     # ------------------------------------------------------------------ history
 

@@ -1,0 +1,284 @@
+"""The extraction cache: each document's citations, so a warm run does not re-parse
+files that have not changed.
+
+A cached answer can never be stale because its key is a hash of everything
+extraction reads: the document's text (hashed as decoded, besides the ``sha256``
+of the file's bytes), its origin (citations carry it), kind, base URL, site and
+``whole_page``, the run's ``scope``, and the extractor itself (linkaudit's
+version, :data:`EXTRACT_FORMAT`, a fingerprint of the extraction source files and
+the versions of Python, lxml/libxml2 and markdown-it, whose parsers decide what
+is found).  Extraction emits no warnings of its own (a document's ``warnings``
+come from loading it and travel with the Document), so citations are all there is
+to keep.
+
+Only documents read from files (``sha256`` set) are cached: a URL or stdin is
+read afresh every run.  Growth is bounded: a put replaces every other row of the
+same origin (an older version of the file is dead weight), and rows no run has
+used for ``max_age`` are pruned (a row in use is re-stamped once per half
+``max_age``, not on every read).  Puts are buffered and written by :meth:`flush` in one
+transaction, so a cold run over thousands of files costs one commit, not one per
+file.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import sqlite3
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import linkaudit
+from linkaudit.model import Citation, CitationKind, Document, Location, Relation, Scope, Verdict
+from linkaudit.store.base import as_utc, dump_time
+
+if TYPE_CHECKING:
+    from linkaudit.store.sqlite import SQLiteStore
+
+#: Bump when the stored citation encoding (:func:`encode_citations`) changes.
+EXTRACT_FORMAT: Final = 1
+
+#: Rows no run has used for this long are pruned (e.g. of files deleted or renamed).
+DEFAULT_MAX_AGE: Final = timedelta(days=30)
+
+_KINDS: Final = {k.value: k for k in CitationKind}
+_RELATIONS: Final = {r.value: r for r in Relation}
+_VERDICTS: Final = {v.value: v for v in Verdict}
+
+
+def _code_files() -> list[Path]:
+    """Source files whose code decides what extraction returns."""
+    root = Path(linkaudit.__file__).parent
+    return [
+        *sorted((root / "extract").glob("*.py")),
+        root / "urls.py",
+        root / "model.py",
+        Path(__file__),
+    ]
+
+
+@functools.cache
+def extractor_version() -> str:
+    """Everything about the code that extraction output depends on, as one string.
+
+    The source fingerprint means an edited extractor misses even without a version
+    bump (an editable install during development); where the sources cannot be
+    read (a frozen build), the version numbers alone stand.
+    """
+    import lxml.etree
+    import markdown_it
+
+    code = hashlib.sha256()
+    for path in _code_files():
+        try:
+            code.update(path.read_bytes())
+        except OSError:
+            code.update(b"?")
+        code.update(b"\x00")
+    return json.dumps(
+        [
+            linkaudit.__version__,
+            EXTRACT_FORMAT,
+            list(sys.version_info[:2]),
+            list(lxml.etree.LXML_VERSION),
+            list(lxml.etree.LIBXML_VERSION),
+            markdown_it.__version__,
+            code.hexdigest(),
+        ]
+    )
+
+
+def extract_key(document: Document, scope: Scope) -> str | None:
+    """The cache key of ``document`` extracted with ``scope``; None: do not cache."""
+    if document.sha256 is None:
+        return None
+    text = hashlib.sha256(document.text.encode("utf-8", "surrogatepass")).hexdigest()
+    material = json.dumps(
+        [
+            extractor_version(),
+            document.sha256,
+            text,
+            document.origin,
+            document.kind.value,
+            document.base_url,
+            document.site,
+            document.whole_page,
+            scope.value,
+        ]
+    )
+    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def encode_citations(citations: Sequence[Citation]) -> str:
+    """One JSON list per citation, fields in order (``document`` is the key's origin).
+
+    ASCII-only JSON: a lone surrogate in a field is escaped, so SQLite's UTF-8
+    never refuses it.
+    """
+    return json.dumps(
+        [
+            [
+                c.kind.value,
+                c.url_as_written,
+                c.url,
+                c.key,
+                c.text,
+                c.context,
+                c.location.line,
+                c.location.column,
+                c.location.paragraph,
+                c.location.offset,
+                c.element,
+                c.attribute,
+                list(c.rel),
+                c.relation.value,
+                None if c.verdict is None else c.verdict.value,
+                c.reason,
+            ]
+            for c in citations
+        ],
+        separators=(",", ":"),
+    )
+
+
+def decode_citations(text: str, origin: str) -> list[Citation]:
+    """The citations :func:`encode_citations` wrote; raises ValueError, KeyError or
+    TypeError on anything else."""
+    rows: list[list[Any]] = json.loads(text)
+    kinds, relations, verdicts = _KINDS, _RELATIONS, _VERDICTS
+    out: list[Citation] = []
+    append = out.append
+    for (
+        kind,
+        written,
+        url,
+        key,
+        anchor,
+        context,
+        line,
+        column,
+        paragraph,
+        offset,
+        element,
+        attribute,
+        rel,
+        relation,
+        verdict,
+        reason,
+    ) in rows:
+        append(
+            Citation(
+                origin,
+                kinds[kind],
+                written,
+                url,
+                key,
+                anchor,
+                context,
+                Location(line, column, paragraph, offset),
+                element,
+                attribute,
+                tuple(rel),
+                relations[relation],
+                None if verdict is None else verdicts[verdict],
+                reason,
+            )
+        )
+    return out
+
+
+class SQLiteExtractCache:
+    """The store as the pipeline's ``ExtractCache`` (see the module docstring)."""
+
+    def __init__(self, store: SQLiteStore, *, max_age: timedelta = DEFAULT_MAX_AGE) -> None:
+        self.store = store
+        self.max_age = max_age
+        self._pending: dict[str, tuple[str, str]] = {}  # key -> (origin, encoded)
+        self._touch: list[str] = []  # keys read whose row is half-way to pruning
+        self._refresh_before = dump_time(as_utc(store.now()) - max_age / 2)
+        self._last: tuple[Document, Scope, str | None] | None = None
+
+    def _key(self, document: Document, scope: Scope) -> str | None:
+        """The key, computed once for a get followed by a put of the same document."""
+        last = self._last
+        if last is not None and last[0] is document and last[1] is scope:
+            return last[2]
+        key = extract_key(document, scope)
+        self._last = (document, scope, key)
+        return key
+
+    def get(self, document: Document, scope: Scope) -> list[Citation] | None:
+        """The cached citations of ``document``, or None (not cached, or unreadable)."""
+        key = self._key(document, scope)
+        if key is None:
+            return None
+        pending = self._pending.get(key)
+        if pending is not None:
+            text = pending[1]
+        else:
+            store = self.store
+            try:
+                with store._lock:
+                    row = store._conn.execute(
+                        "SELECT citations, stored_at FROM extracts WHERE key = ?", (key,)
+                    ).fetchone()
+            except sqlite3.Error as exc:
+                store._warn("read", exc)
+                return None
+            if row is None:
+                return None
+            text = row[0]
+            if row[1] < self._refresh_before:  # in use: keep it from being pruned
+                self._touch.append(key)
+        try:
+            return decode_citations(text, document.origin)
+        except (ValueError, KeyError, TypeError):  # damaged, or written by other code
+            return None
+
+    def put(self, document: Document, scope: Scope, citations: Sequence[Citation]) -> None:
+        """Remember ``citations`` until :meth:`flush` (nothing is written before)."""
+        key = self._key(document, scope)
+        if key is None:
+            return
+        if any(c.document != document.origin for c in citations):
+            return  # not what the encoding assumes: better uncached than wrong
+        self._pending[key] = (document.origin, encode_citations(citations))
+
+    def flush(self) -> None:
+        """Write the buffered puts in one transaction; prune what is too old.
+
+        Rows read this run and older than half ``max_age`` get a new ``stored_at``,
+        so pruning only ever takes rows no run uses (files deleted or renamed).
+        """
+        if not self._pending and not self._touch:
+            return
+        rows = [(key, origin, text) for key, (origin, text) in self._pending.items()]
+        touched = [(key,) for key in self._touch]
+        self._pending, self._touch = {}, []
+        store = self.store
+        now = as_utc(store.now())
+        stamp = dump_time(now)
+        try:
+            with store._write() as db:
+                db.executemany(
+                    "DELETE FROM extracts WHERE origin = ? AND key <> ?",
+                    [(origin, key) for key, origin, _ in rows],
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO extracts (key, origin, stored_at, citations)"
+                    " VALUES (?, ?, ?, ?)",
+                    [(key, origin, stamp, text) for key, origin, text in rows],
+                )
+                db.executemany(
+                    "UPDATE extracts SET stored_at = ? WHERE key = ?",
+                    [(stamp, key) for (key,) in touched],
+                )
+                db.execute(
+                    "DELETE FROM extracts WHERE stored_at < ?", (dump_time(now - self.max_age),)
+                )
+        except sqlite3.Error as exc:
+            store._warn("write", exc)

@@ -1,0 +1,453 @@
+"""The extraction cache: exact round trips, keys that cannot go stale, bounded growth,
+the v4 -> v5 upgrade, and warm runs that do not extract unchanged files again."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from store_helpers import Clock
+
+import linkaudit.pipeline
+from linkaudit.check import CheckOptions
+from linkaudit.errors import InputError
+from linkaudit.extract import extract
+from linkaudit.model import (
+    Citation,
+    CitationKind,
+    Document,
+    DocumentKind,
+    Location,
+    Relation,
+    Scope,
+    Verdict,
+)
+from linkaudit.pipeline import AuditOptions, ExtractCache, Services
+from linkaudit.runner import RunRequest, run
+from linkaudit.sources.base import SourceOptions
+from linkaudit.sources.collect import Collection
+from linkaudit.sources.loader import load_file
+from linkaudit.store import SCHEMA_VERSION, Store
+from linkaudit.store.extracts import decode_citations, encode_citations, extract_key
+from linkaudit.store.migrations import MIGRATIONS
+from linkaudit.testing.server import LoopbackServer, Site, page
+from linkaudit.testing.zoo import StaticResolver
+
+TESTS = Path(__file__).resolve().parents[1]
+SHARED = TESTS.parent.parent / "shared"  # as tests/extract/corpus.py finds it
+CORPUS = SHARED / "corpus" / "readability"
+SEED = SHARED / "seeds" / "000_5e9e3ade2d4e8552.txt"
+PACKAGE_DATA = TESTS.parent / "src" / "linkaudit" / "data"
+
+ODD_TEXTS = [
+    "",
+    "\x00\x00",
+    "<p>lone surrogate \ud800 <a href='https://s.example/\udfff'>s\udc00</a></p>",
+    "<<<<>>>></a></a></a><a <a <a href=",
+    "<a href='http://[::1'>v6</a><a href='mailto:x@example.org'>m</a><a href='#'>h</a>",
+    "[x](javascript:alert(1)) doi:10.1000/xyz www.example.org/a_(b) ![i](/img.png)",
+]
+
+
+def pages() -> list[Path]:
+    """The Readability corpus pages (tests/store is no package: tests.extract is out of reach)."""
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p / "source.html" for p in CORPUS.iterdir() if (p / "source.html").is_file())
+
+
+def source_document(path: Path) -> Document:
+    return Document(
+        text=path.read_bytes().decode("utf-8", "replace"),
+        kind=DocumentKind.HTML,
+        origin=path.parent.name,
+        base_url="http://fakehost/test/page.html",
+    )
+
+
+def _round_trip(citations: list[Citation], origin: str) -> None:
+    assert decode_citations(encode_citations(citations), origin) == citations
+
+
+def _file_documents() -> Iterator[Document]:
+    """Every document the loaders make of the test fixtures, the seed and the demo."""
+    files = [
+        SEED,
+        *sorted((TESTS / "extract" / "fixtures").iterdir()),
+        *sorted((TESTS / "sources" / "fixtures").iterdir()),
+        *sorted(PACKAGE_DATA.rglob("*.html")),
+    ]
+    for path in files:
+        try:
+            yield from load_file(path, SourceOptions())
+        except InputError:
+            continue
+
+
+# --------------------------------------------------------------------------- codec
+
+
+@pytest.mark.skipif(not pages(), reason="the shared Readability corpus is not available")
+@pytest.mark.parametrize("scope", list(Scope))
+def test_round_trip_is_exact_on_the_corpus_pages(scope: Scope) -> None:
+    total = 0
+    for path in pages():
+        citations = extract(source_document(path), scope=scope)
+        total += len(citations)
+        _round_trip(citations, path.parent.name)
+    assert total > 500
+
+
+def test_round_trip_is_exact_on_fixtures_seed_and_odd_input() -> None:
+    seen: set[CitationKind] = set()
+    documents = list(_file_documents())
+    assert any(d.kind is DocumentKind.MARKDOWN for d in documents)
+    assert any(d.kind is DocumentKind.WORDPRESS for d in documents)
+    for doc in documents:
+        assert doc.sha256 is not None  # files are always hashed, so they are cacheable
+        for scope in Scope:
+            citations = extract(doc, scope=scope)
+            seen.update(c.kind for c in citations)
+            _round_trip(citations, doc.origin)
+    for text in ODD_TEXTS:
+        for kind in DocumentKind:
+            doc = Document(text=text, kind=kind, origin="odd", base_url="https://b.example/")
+            for scope in Scope:
+                citations = extract(doc, scope=scope)
+                seen.update(c.kind for c in citations)
+                _round_trip(citations, "odd")
+    assert {CitationKind.LINK, CitationKind.IMAGE, CitationKind.LOST} <= seen
+
+
+def test_round_trip_keeps_every_field() -> None:
+    odd = Citation(
+        document="ö.md",
+        kind=CitationKind.QUOTE,
+        url_as_written=" https://x.example/\ud800 ",
+        url="https://x.example/%ED",
+        key=None,
+        text='"quoted" \\ ü \u2028',
+        context="",
+        location=Location(7, 3),
+        element="blockquote",
+        attribute="cite",
+        rel=("nofollow", "ugc"),
+        relation=Relation.INTERNAL,
+        verdict=Verdict.SKIPPED,
+        reason="scheme_x",
+    )
+    lost = replace(
+        odd,
+        kind=CitationKind.LOST,
+        url_as_written=None,
+        url=None,
+        location=Location(1, 1, 2, 0),
+        rel=(),
+        relation=Relation.OUTBOUND,
+        verdict=None,
+    )
+    _round_trip([odd, lost], "ö.md")
+    assert decode_citations(encode_citations([]), "x") == []
+
+
+def test_decoding_twenty_thousand_citations_is_fast() -> None:
+    doc = Document(
+        text="\n".join(
+            f"<p>See <a href='https://site{i % 50}.example/page/{i}?q=1' rel='nofollow'>"
+            f"reference number {i}</a>, which said something worth citing at length.</p>"
+            for i in range(2_000)
+        ),
+        kind=DocumentKind.HTML,
+        origin="big.html",
+        whole_page=False,
+    )
+    citations = extract(doc) * 10  # extracting 20,000 would take longer than the test
+    assert len(citations) == 20_000
+    encoded = encode_citations(citations)
+    best = min(_timed(lambda: decode_citations(encoded, "big.html")) for _ in range(3))
+    assert decode_citations(encoded, "big.html") == citations
+    assert best < 1.0  # about 0.1 s on a quiet machine; generous for shared CI
+
+
+def _timed(action: object) -> float:
+    assert callable(action)
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def _doc(text: str = "[a](https://a.example/)\n", **changes: object) -> Document:
+    doc = Document(
+        text=text,
+        kind=DocumentKind.MARKDOWN,
+        origin="notes/a.md",
+        sha256="0" * 64,
+        base_url="https://site.example/notes/",
+    )
+    return replace(doc, **changes)  # type: ignore[arg-type]
+
+
+def test_the_key_covers_everything_extraction_reads() -> None:
+    base = _doc()
+    key = extract_key(base, Scope.ARTICLE)
+    assert key is not None
+    assert extract_key(replace(base), Scope.ARTICLE) == key
+    # what extraction does not read does not matter
+    assert extract_key(replace(base, title="T", warnings=("w",)), Scope.ARTICLE) == key
+    variants = [
+        extract_key(base, Scope.PAGE),
+        extract_key(replace(base, text=base.text + " "), Scope.ARTICLE),
+        extract_key(replace(base, sha256="1" * 64), Scope.ARTICLE),
+        extract_key(replace(base, origin="notes/b.md"), Scope.ARTICLE),
+        extract_key(replace(base, kind=DocumentKind.HTML), Scope.ARTICLE),
+        extract_key(replace(base, base_url=None), Scope.ARTICLE),
+        extract_key(replace(base, site="https://other.example"), Scope.ARTICLE),
+        extract_key(replace(base, whole_page=False), Scope.ARTICLE),
+    ]
+    assert None not in variants
+    assert len({key, *variants}) == len(variants) + 1
+    assert extract_key(replace(base, sha256=None), Scope.ARTICLE) is None  # not from a file
+
+
+# --------------------------------------------------------------------------- store
+
+
+def _rows(db_path: Path) -> list[tuple[str, str]]:
+    raw = sqlite3.connect(db_path)
+    try:
+        return raw.execute("SELECT origin, stored_at FROM extracts ORDER BY origin").fetchall()
+    finally:
+        raw.close()
+
+
+def test_put_flush_get_and_misses(store: Store, db_path: Path) -> None:
+    cache: ExtractCache = store.extract_cache()
+    doc = _doc("[a](https://a.example/) and <https://b.example/>\n")
+    citations = extract(doc)
+    assert len(citations) == 2
+    assert cache.get(doc, Scope.ARTICLE) is None
+    cache.put(doc, Scope.ARTICLE, citations)
+    assert cache.get(doc, Scope.ARTICLE) == citations  # pending puts are visible
+    assert _rows(db_path) == []  # ... but not written before flush
+    cache.flush()
+    assert len(_rows(db_path)) == 1
+    fresh = store.extract_cache()
+    assert fresh.get(doc, Scope.ARTICLE) == citations
+    assert fresh.get(doc, Scope.PAGE) is None
+    assert fresh.get(replace(doc, sha256="1" * 64), Scope.ARTICLE) is None
+    assert fresh.get(replace(doc, base_url="https://elsewhere.example/"), Scope.ARTICLE) is None
+    unhashed = replace(doc, sha256=None)
+    fresh.put(unhashed, Scope.ARTICLE, citations)
+    fresh.flush()
+    assert fresh.get(unhashed, Scope.ARTICLE) is None
+    assert len(_rows(db_path)) == 1
+    assert store.warnings == []
+
+
+def test_a_new_version_of_a_file_replaces_the_old_row(store: Store, db_path: Path) -> None:
+    cache = store.extract_cache()
+    old, new, other = _doc(), _doc(sha256="1" * 64), _doc(origin="notes/b.md")
+    for doc in (old, other):
+        cache.put(doc, Scope.ARTICLE, extract(doc))
+    cache.flush()
+    cache.put(new, Scope.ARTICLE, extract(new))
+    cache.flush()
+    assert [origin for origin, _ in _rows(db_path)] == ["notes/a.md", "notes/b.md"]
+    assert cache.get(old, Scope.ARTICLE) is None
+    assert cache.get(new, Scope.ARTICLE) == extract(new)
+    assert cache.get(other, Scope.ARTICLE) == extract(other)
+
+
+def test_rows_unused_for_a_month_are_pruned(store: Store, db_path: Path, clock: Clock) -> None:
+    cache = store.extract_cache()
+    unused, used, new = _doc(), _doc(origin="notes/b.md"), _doc(origin="notes/c.md")
+    for doc in (unused, used):
+        cache.put(doc, Scope.ARTICLE, extract(doc))
+    cache.flush()
+    stored = dict(_rows(db_path))
+    clock.advance(days=10)
+    cache = store.extract_cache()
+    assert cache.get(used, Scope.ARTICLE) is not None
+    cache.flush()
+    assert dict(_rows(db_path)) == stored  # a young row is not re-stamped on every read
+    clock.advance(days=10)
+    cache = store.extract_cache()
+    assert cache.get(used, Scope.ARTICLE) is not None
+    cache.flush()  # twenty days old, half-way to pruning: re-stamped
+    assert dict(_rows(db_path))["notes/b.md"] > stored["notes/b.md"]
+    clock.advance(days=11)
+    cache = store.extract_cache()
+    cache.put(new, Scope.ARTICLE, extract(new))
+    cache.flush()
+    assert [origin for origin, _ in _rows(db_path)] == ["notes/b.md", "notes/c.md"]
+
+
+def test_a_damaged_row_is_a_miss(store: Store, db_path: Path) -> None:
+    cache = store.extract_cache()
+    doc = _doc()
+    cache.put(doc, Scope.ARTICLE, extract(doc))
+    cache.flush()
+    raw = sqlite3.connect(db_path)
+    try:
+        raw.execute("UPDATE extracts SET citations = '[[\"no-such-kind\"]]'")
+        raw.commit()
+    finally:
+        raw.close()
+    assert store.extract_cache().get(doc, Scope.ARTICLE) is None
+
+
+def test_citations_of_another_document_are_not_cached(store: Store) -> None:
+    cache = store.extract_cache()
+    doc = _doc()
+    foreign = [replace(c, document="elsewhere.md") for c in extract(doc)]
+    cache.put(doc, Scope.ARTICLE, foreign)
+    assert cache.get(doc, Scope.ARTICLE) is None
+
+
+# --------------------------------------------------------------------------- migration
+
+
+def test_upgrade_from_v4_keeps_rows_and_adds_the_extraction_cache(
+    db_path: Path, clock: Clock
+) -> None:
+    assert SCHEMA_VERSION == 5
+    db_path.parent.mkdir(parents=True)
+    raw = sqlite3.connect(db_path)
+    try:
+        for statements in MIGRATIONS[:4]:
+            for statement in statements:
+                raw.execute(statement)
+        raw.execute(
+            "INSERT INTO runs (id, started_at, sources, settings)"
+            " VALUES (1, '2026-03-01T09:00:00.000000+00:00', '[\"a.md\"]', '{}')"
+        )
+        raw.execute(
+            "INSERT INTO document_reports (run_id, document, sha256, report, created_at)"
+            " VALUES (1, '/abs/a.md', 'abc', '{\"x\": 1}', '2026-03-01T09:01:00.000000+00:00')"
+        )
+        raw.execute("PRAGMA user_version = 4")
+        raw.commit()
+    finally:
+        raw.close()
+    with Store.open(db_path, now=clock) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert any("from v4 to v5" in note and "bak-v4" in note for note in store.notes)
+        assert [r.id for r in store.runs()] == [1]
+        with store._lock:
+            kept = store._conn.execute("SELECT document, sha256 FROM document_reports").fetchall()
+        assert kept == [("/abs/a.md", "abc")]
+        cache = store.extract_cache()
+        doc = _doc()
+        cache.put(doc, Scope.ARTICLE, extract(doc))
+        cache.flush()
+        assert cache.get(doc, Scope.ARTICLE) == extract(doc)
+    assert db_path.with_name("cache.sqlite.bak-v4").is_file()
+
+
+# --------------------------------------------------------------------------- runs
+
+HOST = "cache.extract.test"
+Seen = tuple[Citation, Verdict, str]  # what a run found, without timings
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    with LoopbackServer() as server:
+        served = server.add_site("127.0.0.1")
+        for path in ("/a", "/b", "/c", "/d"):
+            served.route(path, page("<html><body><p>Fine.</p></body></html>"))
+        yield served
+
+
+def _articles(folder: Path, port: int) -> list[Path]:
+    base = f"http://{HOST}:{port}"
+    folder.mkdir()
+    html = folder / "one.html"
+    html.write_text(
+        f"<html><body><article><p>A <a href='{base}/a'>first source</a> and"
+        f" <a href='{base}/b'>a second</a>.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    markdown = folder / "two.md"
+    markdown.write_text(f"# Notes\n\nSee [c]({base}/c) and {base}/d too.\n", encoding="utf-8")
+    stripped = folder / "three.html"
+    stripped.write_text(
+        f"<p>A link <a href='{base}/a'>kept</a>, one whose tag was lost</a>.</p>",
+        encoding="utf-8",
+    )
+    return [html, markdown, stripped]
+
+
+class _Counting:
+    """Wraps the pipeline's ``extract`` to record which documents it parsed."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[str] = []
+        real = extract  # what the pipeline calls, as imported there
+
+        def counted(document: Document, *, scope: Scope = Scope.ARTICLE) -> list[Citation]:
+            self.calls.append(Path(document.origin).name)
+            return real(document, scope=scope)
+
+        monkeypatch.setattr(linkaudit.pipeline, "extract", counted)
+
+    def take(self) -> list[str]:
+        calls, self.calls = sorted(self.calls), []
+        return calls
+
+
+def test_a_warm_run_extracts_only_what_changed(
+    tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = _articles(tmp_path / "docs", site.port)
+    cache_path = tmp_path / ".linkaudit" / "cache.sqlite"
+    services = Services(resolver=StaticResolver({HOST: "127.0.0.1"}))
+
+    def audit(scope: Scope = Scope.ARTICLE, cache: Path | None = cache_path) -> list[Seen]:
+        request = RunRequest(
+            collection=Collection(specs=tuple(map(str, files))),
+            audit=AuditOptions(
+                scope=scope,
+                archive=None,
+                check=CheckOptions(max_retries=0, timeout_connect=2.0, timeout_read=2.0),
+            ),
+            cache_path=cache,
+        )
+        report = run(request, services).report
+        return [(f.citation, f.verdict, f.reason) for f in report.findings]
+
+    extracted = _Counting(monkeypatch)
+    cold = audit()
+    assert extracted.take() == ["one.html", "three.html", "two.md"]
+    kinds = {c.kind for c, _, _ in cold}
+    assert {CitationKind.LINK, CitationKind.TEXT_URL, CitationKind.LOST} <= kinds
+    assert {v for _, v, _ in cold} == {Verdict.OK, Verdict.LOST}
+
+    warm = audit()
+    assert extracted.take() == []  # nothing parsed again ...
+    assert warm == cold  # ... and the same findings, citation for citation
+
+    # One byte changed: that file alone is parsed again, and its change is seen.
+    text = files[1].read_text(encoding="utf-8")
+    files[1].write_text(text.replace("/c)", "/b)"), encoding="utf-8")
+    changed = audit()
+    assert extracted.take() == ["two.md"]
+    assert changed != cold
+    untouched = [c for c in cold if "two.md" not in c[0].document]
+    assert [c for c in changed if "two.md" not in c[0].document] == untouched
+    assert audit() == changed
+    assert extracted.take() == []
+    assert [origin for origin, _ in _rows(cache_path)] == sorted(map(str, files))
+
+    # Another scope is another extraction; without a cache nothing is kept.
+    audit(scope=Scope.PAGE)
+    assert extracted.take() == ["one.html", "three.html", "two.md"]
+    assert audit(cache=None) == changed
+    assert extracted.take() == ["one.html", "three.html", "two.md"]
