@@ -28,11 +28,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from linkaudit.archive.save import SaveOutcome
 from linkaudit.history import (
+    FAILING,
     ArchiveMark,
     ConfirmPolicy,
     LinkStatus,
     Observation,
     RunDiff,
+    counts_as,
     diff_states,
     link_states,
     newly_archived,
@@ -47,7 +49,7 @@ from linkaudit.store.base import (
     dump_time,
     load_time,
 )
-from linkaudit.store.sqlite import RunRecord, SQLiteStore
+from linkaudit.store.sqlite import CachedResults, RunRecord, SQLiteStore
 from linkaudit.urls import defragment, normalize
 
 if TYPE_CHECKING:  # the pipeline may come to import this module: no cycle at run time
@@ -125,13 +127,31 @@ def match_key(url: str) -> str:
     return defragment(normalize(url))[0]
 
 
+#: Every verdict by its stored text; a text not in here was written by a newer
+#: linkaudit and is not ours to interpret.
+_VERDICTS: Mapping[str, Verdict] = {v.value: v for v in Verdict}
+
+#: Placeholders per ``IN (...)`` list: far below every driver's limit (SQLite's
+#: oldest is 999), and big enough that a run's URLs take a handful of queries.
+_CHUNK = 500
+#: Beyond this many keys, reading a history whole beats looking each key up.
+_MANY_KEYS = 1000
+
+
+#: A placeholder time for classifying an observation (:func:`counts_as` ignores it).
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _verdict(text: str | None) -> Verdict | None:
-    if text is None:
-        return None
-    try:
-        return Verdict(text)
-    except ValueError:  # written by a newer linkaudit: not ours to interpret
-        return None
+    return None if text is None else _VERDICTS.get(text)
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    return (items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK))
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
 
 
 class HistoryDB:
@@ -250,25 +270,82 @@ class HistoryDB:
 
     def observations(self, keys: Iterable[str] | None = None) -> dict[str, list[Observation]]:
         """Every URL's history (or just ``keys``'), one observation per run, oldest
-        first, timed by the run's start."""
-        wanted = None if keys is None else set(keys)
-        out: dict[str, list[Observation]] = defaultdict(list)
-        seen: set[tuple[str, int]] = set()
-        for key, verdict, reason, reused, run_id, started in self._rows(
+        first, timed by the run's start.
+
+        A few named keys are looked up by the key index, a few hundred per query,
+        so a long history of other URLs costs nothing; for many, one pass over
+        everything is cheaper.
+        """
+        select = (
             "SELECT results.key, results.verdict, results.reason, results.from_cache,"
             " results.run_id, runs.started_at FROM results"
             " JOIN runs ON runs.id = results.run_id"
+        )
+        order = (
             " ORDER BY results.key, runs.started_at, runs.id, results.from_cache, results.id DESC"
-        ):
+        )
+        wanted = None if keys is None else set(keys)
+        if wanted is None or len(wanted) > _MANY_KEYS:
+            rows = self._rows(select + order)
+        else:
+            # Sorted chunks, each sorted by key: the rows arrive in the same order
+            # as from one query over everything.
+            rows = []
+            for chunk in _chunks(sorted(wanted)):
+                rows += self._rows(
+                    f"{select} WHERE results.key IN ({_marks(len(chunk))}){order}", chunk
+                )
+        out: dict[str, list[Observation]] = defaultdict(list)
+        seen: set[tuple[str, int]] = set()
+        times: dict[str, datetime | None] = {}  # one per run, not one per row
+        for key, verdict, reason, reused, run_id, started in rows:
             if wanted is not None and key not in wanted:
                 continue
-            parsed = _verdict(verdict)
-            at = load_time(started)
+            parsed = _VERDICTS.get(verdict)
+            if started in times:
+                at = times[started]
+            else:
+                at = times[started] = load_time(started)
             if parsed is None or at is None or (key, run_id) in seen:
                 continue
             seen.add((key, run_id))
             out[key].append(Observation(at, parsed, reason, int(run_id), bool(reused)))
         return dict(out)
+
+    def decisive_keys(self, run_id: int) -> set[str]:
+        """The keys whose observation in ``run_id`` counts (:func:`counts_as`: a
+        fresh check, not neutral): only these can change standing in that run.
+
+        The observation of a key in a run is its first row in :meth:`observations`'
+        order (fresh before reused, newest first) with a verdict we know; reused
+        rows are neutral, so the fresh rows decide.
+        """
+        out: set[str] = set()
+        decided: set[str] = set()
+        for key, verdict in self._rows(
+            "SELECT key, verdict FROM results WHERE run_id = ? AND from_cache = 0"
+            " ORDER BY key, id DESC",
+            (run_id,),
+        ):
+            parsed = _VERDICTS.get(verdict)
+            if parsed is None or key in decided:
+                continue
+            decided.add(key)
+            if counts_as(Observation(_EPOCH, parsed)) != "neutral":
+                out.add(key)
+        return out
+
+    def ever_failed(self) -> set[str]:
+        """Every key with a fresh failing result in any run: the only URLs that can
+        be failing or confirmed dead (a superset; :func:`link_states` decides)."""
+        return {
+            key
+            for (key,) in self._rows(
+                "SELECT key FROM results WHERE run_id IS NOT NULL AND from_cache = 0"
+                f" AND verdict IN ({_marks(len(FAILING))})",
+                sorted(v.value for v in FAILING),
+            )
+        }
 
     def verdict_counts(self, since_run: int | None = None) -> dict[int, dict[str, int]]:
         """Per run (those with id >= ``since_run``): citations by verdict, where a
@@ -323,16 +400,39 @@ class HistoryDB:
             out[row.document].append(row)
         return dict(out)
 
-    def cited(self, run_id: int) -> dict[str, tuple[str, tuple[str, ...]]]:
-        """Each URL key cited in a run: ``(url as written, citing documents)``."""
+    def cited(
+        self, run_id: int, keys: Iterable[str] | None = None
+    ) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Each URL key cited in a run (or just those of ``keys`` it cites):
+        ``(url as written, citing documents)``.
+
+        Checked citations only (an unchecked one carries a verdict we know), in
+        :meth:`citations`' order: the first spelling wins, documents in order.
+        """
+        select = "SELECT key, url, document, verdict FROM citations WHERE run_id = ?"
+        order = " ORDER BY document, line, col, id"
+        wanted = None if keys is None else set(keys)
+        rows: list[Any]
+        if wanted is None or len(wanted) > _MANY_KEYS:
+            rows = self._rows(f"{select} AND key IS NOT NULL{order}", (run_id,))
+        else:  # a key's citations all come in one chunk, in order
+            rows = []
+            for chunk in _chunks(sorted(wanted)):
+                rows += self._rows(
+                    f"{select} AND key IN ({_marks(len(chunk))}){order}", (run_id, *chunk)
+                )
         urls: dict[str, str] = {}
-        docs: dict[str, list[str]] = defaultdict(list)
-        for row in self.citations(run_id):
-            if row.key is None or row.verdict is not None:
+        docs: dict[str, dict[str, None]] = {}
+        for key, url, document, verdict in rows:
+            if (verdict is not None and verdict in _VERDICTS) or (
+                wanted is not None and key not in wanted
+            ):
                 continue
-            urls.setdefault(row.key, row.url or row.key)
-            if row.document not in docs[row.key]:
-                docs[row.key].append(row.document)
+            if key in urls:
+                docs[key][document] = None
+            else:
+                urls[key] = url or key
+                docs[key] = {document: None}
         return {k: (urls[k], tuple(docs[k])) for k in urls}
 
     # ------------------------------------------------------------------ archives
@@ -456,7 +556,7 @@ def archive_marks_of(
     not looked up at all and get no row.
     """
     out: list[tuple[str, date, ArchiveMark, str]] = []
-    by_match: dict[str, list[tuple[str, date]]] = defaultdict(list)
+    cited: list[tuple[str, date]] = []  # what a save may apply to, in finding order
     for finding in findings:
         cit = finding.citation
         if cit.key is None or cit.verdict is not None:
@@ -464,7 +564,7 @@ def archive_marks_of(
         day = target_days.get(cit.document)
         if day is None:
             continue
-        by_match[match_key(cit.key)].append((cit.key, day))
+        cited.append((cit.key, day))
         copy: ArchiveCopy | None = finding.archive
         if copy is None and not finding.archive_note:
             continue  # not looked up: no row (absence says so)
@@ -475,9 +575,17 @@ def archive_marks_of(
             copy.archive if copy else None,
         )
         out.append((cit.key, day, mark, finding.archive_note))
-    for save in saves:
-        if not save.archive_url:
-            continue
+    saved = [save for save in saves if save.archive_url]
+    if not saved:
+        return out
+    # match_key normalises: once per distinct URL, not once per citation
+    matches: dict[str, str] = {}
+    by_match: dict[str, list[tuple[str, date]]] = defaultdict(list)
+    for key, day in cited:
+        if key not in matches:
+            matches[key] = match_key(key)
+        by_match[matches[key]].append((key, day))
+    for save in saved:
         mark = ArchiveMark(True, save.archive_url, save.captured_at, "wayback")
         for key, day in by_match.get(match_key(save.url), []):
             out.append((key, day, mark, "saved"))
@@ -500,10 +608,10 @@ def record_audit(
     report = run.report
     run_settings: Mapping[str, Any] = settings if settings is not None else report.settings
     run_id = store.begin_run(sources, run_settings)
-    documents = [
-        replace(doc, cited_at=_effective_cited_at(report.settings, doc.cited_at))
-        for doc in report.documents
-    ]
+    documents = []
+    for doc in report.documents:
+        cited_at = _effective_cited_at(report.settings, doc.cited_at)
+        documents.append(doc if cited_at is doc.cited_at else replace(doc, cited_at=cited_at))
     findings: Sequence[Finding] = report.findings
     store.record_citations(run_id, [f.citation for f in findings], documents)
     results: dict[str, CheckResult] = {}
@@ -544,18 +652,34 @@ def diff_runs(
     previous = db.previous_run(run)
     if previous is None:
         return RunDiff(run.id, run.started_at, policy=policy)
-    cited = db.cited(run.id)
-    loaded = histories if histories is not None else db.observations(cited)
-    upto = {
-        key: [o for o in loaded.get(key, ()) if (o.at, o.run_id or 0) <= (run.started_at, run.id)]
-        for key in cited
-    }
-    failing, confirmed, recovered = diff_states(cited, upto, run.started_at, policy, run_id=run.id)
+    # Only a URL whose observation in this run counts (a fresh, non-neutral check)
+    # can change standing: without one, its state before and after the run is the
+    # same.  Only a URL with a copy found this run can be newly archived.  On a
+    # warm run that is almost none, so only their citations and histories are read.
+    latest_marks = db.archive_marks(run.id)
+    found = {key for key, mark in latest_marks.items() if mark.found}
+    loaded: Mapping[str, Sequence[Observation]]
+    if histories is None:
+        decisive = db.decisive_keys(run.id)
+        cited = db.cited(run.id, decisive | found)
+        loaded = db.observations(key for key in decisive if key in cited)
+    else:
+        cited = db.cited(run.id)
+        loaded = histories
+    cutoff = (run.started_at, run.id)
+    upto: dict[str, list[Observation]] = {}
+    for key in cited:
+        history = [o for o in loaded.get(key, ()) if (o.at, o.run_id or 0) <= cutoff]
+        if any(o.run_id == run.id and counts_as(o) != "neutral" for o in history):
+            upto[key] = history
+    failing, confirmed, recovered = diff_states(
+        {key: cited[key] for key in upto}, upto, run.started_at, policy, run_id=run.id
+    )
     archived = newly_archived(
-        cited,
-        db.archive_marks(run.id),
-        db.archive_marks(previous.id),
-        db.cited(previous.id),
+        {key: cited[key] for key in found if key in cited},
+        latest_marks,
+        db.archive_marks(previous.id) if found else {},
+        db.cited(previous.id, found) if found else {},
         previous.started_at,
     )
     return RunDiff(
@@ -583,10 +707,14 @@ def diff_latest(store: SQLiteStore | HistoryDB, policy: ConfirmPolicy | None = N
 
 
 def failing_keys(db: HistoryDB, policy: ConfirmPolicy | None = None) -> frozenset[str]:
-    """URLs whose current streak is failing but not yet confirmed dead."""
+    """URLs whose current streak is failing but not yet confirmed dead.
+
+    Only URLs that ever failed a fresh check can be failing, so only their
+    histories are read.
+    """
     return frozenset(
         key
-        for key, state in link_states(db.observations(), policy).items()
+        for key, state in link_states(db.observations(db.ever_failed()), policy).items()
         if state.status is LinkStatus.FAILING
     )
 
@@ -613,9 +741,22 @@ class RecheckFailing:
         self.cache = cache
         self.keys = frozenset(keys)
         self.now = now or (lambda: datetime.now(UTC))
+        self._snapshot: CachedResults | None = None
+        self._snapshot_taken = False
+        self._put: set[str] = set()  # keys written since the snapshot
 
     def get(self, key: str) -> CheckResult | None:
-        result = self.cache.get(key)
+        # From a SQLite store, every key's latest result is read in one query on
+        # the first call (the engine asks for all of a run's URLs at once, before
+        # it checks any); a key put since is asked for again.
+        if not self._snapshot_taken:
+            self._snapshot_taken = True
+            if isinstance(self.cache, SQLiteStore):
+                self._snapshot = self.cache.snapshot()  # None if it cannot be read
+        if self._snapshot is None or key in self._put:
+            result = self.cache.get(key)
+        else:
+            result = self._snapshot.get(key)
         if result is None or key not in self.keys:
             return result
         checked = result.checked_at
@@ -624,4 +765,5 @@ class RecheckFailing:
         return result
 
     def put(self, result: CheckResult) -> None:
+        self._put.add(result.key)
         self.cache.put(result)

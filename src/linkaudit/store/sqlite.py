@@ -23,8 +23,9 @@ import contextlib
 import json
 import os
 import sqlite3
+import stat
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -64,6 +65,20 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_INSERT_RESULT = (
+    "INSERT INTO results (key, url, verdict, reason, detail, evidence, checked_at,"
+    " run_id, from_cache) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_REPORT = (
+    "INSERT OR REPLACE INTO document_reports "
+    "(run_id, document, sha256, report, created_at) VALUES (?, ?, ?, ?, ?)"
+)
+#: Document reports written per transaction, in characters of JSON.
+_REPORT_BATCH_CHARS = 4_000_000
+#: Keys named in one query: far below SQLite's oldest variable limit (999).
+_KEYS_PER_QUERY = 500
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """One audit run as stored: when, over what, with which (masked) settings."""
@@ -78,13 +93,90 @@ class RunRecord:
 def document_key(origin: str) -> str:
     """How a document is known across commands: files by absolute path, so
     ``audit ./a.html`` and ``fix a.html`` find each other; URLs and stdin as given."""
+    if "://" in origin:
+        return origin
+    try:
+        key = _plain_file_key(origin)
+    except (OSError, ValueError):
+        key = None
+    if key is not None:
+        return key
     path = Path(origin)
     try:
-        if "://" not in origin and path.is_file():
+        if path.is_file():
             return str(path.resolve())
     except OSError:
         pass
     return origin
+
+
+#: Real paths of the directories documents were found in, by directory as written
+#: (made absolute), with the identity (device, inode) that directory had then.
+#: A run over 2,000 files of one tree would otherwise resolve the same few
+#: directories, component by component, 2,000 times.
+_REAL_DIRS: dict[str, tuple[tuple[int, int], str]] = {}
+_REAL_DIRS_MAX = 4096
+
+
+def _plain_file_key(origin: str) -> str | None:
+    """``str(Path(origin).resolve())`` for a regular file that is not itself a
+    symlink (the usual document), else None (the general way decides).
+
+    Such a file resolves to its directory's real path plus its name.  The
+    directory's real path is remembered and reused while the directory path still
+    leads to the same directory (same device and inode), so a symlink moved to
+    another directory is noticed.
+    """
+    if os.sep != "/":  # the spelling rules and joins below are POSIX's
+        return None
+    # pathlib's spelling, as resolve() reads it: no empty or "." parts (a path
+    # that has none is spelled as given, and checking that is cheaper)
+    clean = (
+        origin not in ("", ".")
+        and "//" not in origin
+        and "/./" not in origin
+        and not origin.startswith("./")
+        and not origin.endswith(("/", "/."))
+    )
+    path = origin if clean else os.fspath(Path(origin))
+    if path.startswith("//") or not stat.S_ISREG(os.lstat(path).st_mode):
+        return None
+    head, slash, name = path.rpartition("/")
+    if not slash:
+        head = os.getcwd()
+    elif not head:
+        head = "/"
+    elif head[0] != "/":
+        head = os.path.join(os.getcwd(), head)
+    info = os.stat(head)
+    identity = (info.st_dev, info.st_ino)
+    known = _REAL_DIRS.get(head)
+    if known is None or known[0] != identity:
+        if len(_REAL_DIRS) >= _REAL_DIRS_MAX:
+            _REAL_DIRS.clear()
+        known = _REAL_DIRS[head] = (identity, os.path.realpath(head))
+    real = known[1]
+    return f"/{name}" if real == "/" else f"{real}/{name}"
+
+
+class CachedResults:
+    """Stored results read in one go (:meth:`SQLiteStore.snapshot`): each key's
+    latest row, decoded (and judged by the reuse policy) only when asked for."""
+
+    def __init__(self, store: SQLiteStore, rows: dict[str, tuple[Any, ...]]) -> None:
+        self._store = store
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def get(self, key: str) -> CheckResult | None:
+        """What :meth:`SQLiteStore.get` answers, as of the snapshot."""
+        row = self._rows.get(key)
+        return None if row is None else self._store._reuse(row)
 
 
 class SQLiteStore:
@@ -114,6 +206,9 @@ class SQLiteStore:
         self.notes = notes
         self._lock = threading.RLock()
         self._closed = False
+        #: Per key, the stored values (``key`` to ``checked_at``) and the result
+        #: :meth:`get` last handed out, so recording its reuse need not re-encode it.
+        self._served_rows: dict[str, tuple[tuple[Any, ...], CheckResult]] = {}
 
     # ------------------------------------------------------------------ opening
 
@@ -229,20 +324,83 @@ class SQLiteStore:
         try:
             with self._lock:
                 row = self._conn.execute(
-                    "SELECT key, url, verdict, reason, detail, evidence, checked_at"
+                    "SELECT id, key, url, verdict, reason, detail, evidence, checked_at"
                     " FROM results WHERE key = ? ORDER BY checked_at DESC, id DESC LIMIT 1",
                     (key,),
                 ).fetchone()
         except sqlite3.Error as exc:
             self._warn("read", exc)
             return None
-        if row is None:
-            return None
+        return None if row is None else self._reuse(row)
+
+    def snapshot(self, keys: Iterable[str] | None = None) -> CachedResults | None:
+        """What :meth:`get` would answer for each of ``keys`` (default: every key
+        stored), read in one query (named keys: a few hundred per query) instead
+        of one query per key.  Later writes are not in it.  None, with a warning,
+        when the store cannot be read."""
+        latest = (
+            " JOIN results AS r ON r.id = (SELECT x.id FROM results AS x WHERE x.key = k.key"
+            " ORDER BY x.checked_at DESC, x.id DESC LIMIT 1)"
+        )
+        columns = (
+            "SELECT r.id, r.key, r.url, r.verdict, r.reason, r.detail, r.evidence, r.checked_at"
+        )
+        queries: list[tuple[str, Sequence[str]]]
+        if keys is None:
+            queries = [(f"{columns} FROM (SELECT DISTINCT key FROM results) AS k{latest}", ())]
+        else:
+            wanted = sorted(set(keys))
+            queries = [
+                (
+                    f"WITH k (key) AS (VALUES {', '.join(['(?)'] * len(chunk))})"
+                    f" {columns} FROM k{latest}",
+                    chunk,
+                )
+                for chunk in (
+                    wanted[i : i + _KEYS_PER_QUERY] for i in range(0, len(wanted), _KEYS_PER_QUERY)
+                )
+            ]
+        rows: dict[str, tuple[Any, ...]] = {}
         try:
-            result = result_from_row(*row, from_cache=True)
+            with self._lock:
+                for sql, params in queries:
+                    for row in self._conn.execute(sql, params):
+                        rows[row[1]] = row
+        except sqlite3.Error as exc:
+            self._warn("read", exc)
+            return None
+        return CachedResults(self, rows)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, CheckResult]:
+        """:meth:`get` for many keys at once: ``{key: result}`` for each key it
+        would answer, in the order given."""
+        wanted = list(dict.fromkeys(keys))
+        snapshot = self.snapshot(wanted)
+        if snapshot is None:
+            return {}
+        out: dict[str, CheckResult] = {}
+        for key in wanted:
+            result = snapshot.get(key)
+            if result is not None:
+                out[key] = result
+        return out
+
+    def _reuse(self, row: Sequence[Any]) -> CheckResult | None:
+        """A stored row (its id first) as :meth:`get` answers it: decoded, marked
+        ``from_cache``, None when unreadable or the policy refuses to reuse it.
+
+        Remembers the row it handed out, so :meth:`record_results` can record the
+        reuse from the stored values instead of encoding the result again.
+        """
+        stored = tuple(row[1:])
+        try:
+            result = result_from_row(*stored, from_cache=True)
         except (ValueError, KeyError, TypeError):  # e.g. a verdict from a newer version
             return None
-        return result if self.policy.reusable(result, self.now()) else None
+        if not self.policy.reusable(result, self.now()):
+            return None
+        self._served_rows[result.key] = (stored, result)
+        return result
 
     def put(self, result: CheckResult) -> None:
         """Store a fresh result; results read from the cache are already stored.
@@ -277,20 +435,20 @@ class SQLiteStore:
     def _insert_result(
         self, db: sqlite3.Connection, result: CheckResult, run_id: int | None
     ) -> None:
-        db.execute(
-            "INSERT INTO results (key, url, verdict, reason, detail, evidence, checked_at,"
-            " run_id, from_cache) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                result.key,
-                result.url,
-                result.verdict.value,
-                result.reason,
-                result.detail,
-                evidence_json(result),
-                dump_time(result.checked_at or self.now()),
-                run_id,
-                int(result.from_cache),
-            ),
+        db.execute(_INSERT_RESULT, self._result_row(result, run_id))
+
+    def _result_row(self, result: CheckResult, run_id: int | None) -> tuple[Any, ...]:
+        """The values of :data:`_INSERT_RESULT` for one result."""
+        return (
+            result.key,
+            result.url,
+            result.verdict.value,
+            result.reason,
+            result.detail,
+            evidence_json(result),
+            dump_time(result.checked_at or self.now()),
+            run_id,
+            int(result.from_cache),
         )
 
     # ------------------------------------------------------------------ archive cache
@@ -393,9 +551,16 @@ class SQLiteStore:
     def record_results(self, run_id: int, results: Iterable[CheckResult]) -> None:
         """Tie each result to the run: a fresh result already :meth:`put` is claimed
         (not duplicated); a reused one is recorded with ``from_cache`` so history can
-        tell a new observation from a repeated one."""
+        tell a new observation from a repeated one.
+
+        A reused result exactly as :meth:`get` handed it out (a warm run's bulk) is
+        written from the stored row it was read from rather than encoded again.
+        New rows are written in one batch, in the order given.
+        """
+        served = self._served_rows
         try:
             with self._write() as db:
+                rows: list[tuple[Any, ...]] = []
                 for result in results:
                     if not result.from_cache:
                         claimed = db.execute(
@@ -406,7 +571,13 @@ class SQLiteStore:
                         )
                         if claimed.rowcount:
                             continue
-                    self._insert_result(db, result, run_id)
+                    else:
+                        source = served.get(result.key)
+                        if source is not None and source[1] == result:
+                            rows.append((*source[0], run_id, 1))
+                            continue
+                    rows.append(self._result_row(result, run_id))
+                db.executemany(_INSERT_RESULT, rows)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot record results: {exc}") from exc
 
@@ -449,9 +620,21 @@ class SQLiteStore:
             raise StoreError(f"{self.path}: cannot record citations: {exc}") from exc
 
     def _history_write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """One transaction, as :meth:`_write` (spelt out: this runs once per
+        document of a run, and the context manager was a good part of its cost)."""
         try:
-            with self._write() as db:
-                db.executemany(sql, rows)
+            with self._lock:
+                db = self._conn
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    if len(rows) == 1:
+                        db.execute(sql, rows[0])
+                    else:
+                        db.executemany(sql, rows)
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot update the history: {exc}") from exc
 
@@ -460,10 +643,26 @@ class SQLiteStore:
     ) -> None:
         """Keep the JSON report of one document of a run (what ``fix`` repairs from)."""
         self._history_write(
-            "INSERT OR REPLACE INTO document_reports "
-            "(run_id, document, sha256, report, created_at) VALUES (?, ?, ?, ?, ?)",
-            [(run_id, document, sha256, report_json, dump_time(self.now()))],
+            _INSERT_REPORT, [(run_id, document, sha256, report_json, dump_time(self.now()))]
         )
+
+    def record_document_reports(
+        self, run_id: int, reports: Iterable[tuple[str, str | None, str]]
+    ) -> None:
+        """:meth:`record_document_report` for many ``(document, sha256, report)``:
+        one transaction per few megabytes instead of one per document.  ``reports``
+        is read between transactions, never while holding the write lock, and at
+        most one batch is held in memory."""
+        batch: list[tuple[Any, ...]] = []
+        size = 0
+        for document, sha256, report_json in reports:
+            batch.append((run_id, document, sha256, report_json, dump_time(self.now())))
+            size += len(report_json)
+            if size >= _REPORT_BATCH_CHARS:
+                self._history_write(_INSERT_REPORT, batch)
+                batch, size = [], 0
+        if batch:
+            self._history_write(_INSERT_REPORT, batch)
 
     def latest_document_report(
         self, document: str, max_age: timedelta
