@@ -103,6 +103,9 @@ class AuditRun:
 
     report: Report
     saves: tuple[SaveOutcome, ...] = ()
+    #: Each finding's JSON line where the run already encoded it (for the store), so
+    #: printing the JSON report does not encode it again; see ``report.json_format``.
+    finding_lines: Callable[[Finding], str] | None = field(default=None, compare=False)
 
 
 def _compile(patterns: Sequence[str]) -> list[re.Pattern[str]]:

@@ -8,7 +8,7 @@ goes on uncached and says so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from linkaudit.history import ConfirmPolicy
 from linkaudit.model import Finding, Report
 from linkaudit.pipeline import AuditOptions, AuditRun, Services, audit_documents
 from linkaudit.report.base import in_document_order, is_problem
-from linkaudit.report.json_format import assemble, finding_json, report_header
+from linkaudit.report.json_format import FindingLines, assemble, report_header
 from linkaudit.sources.base import SourceOptions
 from linkaudit.sources.collect import Collection, collect, describe
 from linkaudit.store import CachePolicy, Store, document_key
@@ -75,9 +75,14 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
                 sources=describe(request.collection),
                 settings=dict(request.settings),
             )
-            _keep_document_reports(store, run_id, outcome.report)
+            lines = FindingLines()
+            _keep_document_reports(store, run_id, outcome.report, lines)
             changes = diff_latest(store, request.confirm).text()
-            outcome = replace(outcome, report=replace(outcome.report, changes=changes))
+            outcome = replace(
+                outcome,
+                report=replace(outcome.report, changes=changes),
+                finding_lines=lines,
+            )
             warnings.extend(store.warnings)
             warnings.extend(store.notes)
     finally:
@@ -89,13 +94,22 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
     return outcome
 
 
-def _keep_document_reports(store: Store, run_id: int, report: Report) -> None:
+def _keep_document_reports(
+    store: Store, run_id: int, report: Report, lines: Callable[[Finding], str]
+) -> None:
     """One JSON report per document, so ``fix`` can repair from this audit later.
 
     Each carries only its own findings and warnings (a tree of thousands of files
     must not store the run's warnings thousands of times) and is encoded finding
-    by finding, so no dict tree of the whole run is ever held in memory.
+    by finding, so no dict tree of the whole run is ever held in memory; the store
+    writes them a few megabytes per transaction.
     """
+    store.record_document_reports(run_id, _document_reports(report, lines))
+
+
+def _document_reports(
+    report: Report, lines: Callable[[Finding], str]
+) -> Iterator[tuple[str, str | None, str]]:
     header = report_header(report)
     by_document: dict[str, list[Finding]] = {}
     for finding in in_document_order(report):
@@ -116,5 +130,4 @@ def _keep_document_reports(store: Store, run_id: int, report: Report) -> None:
                 "problems": sum(1 for f in own if is_problem(f.verdict)),
             },
         }
-        text = assemble(part, map(finding_json, own))
-        store.record_document_report(run_id, document_key(document.origin), document.sha256, text)
+        yield document_key(document.origin), document.sha256, assemble(part, map(lines, own))

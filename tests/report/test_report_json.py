@@ -86,3 +86,29 @@ def test_schema_enumerates_every_verdict_and_matches_the_model() -> None:
 @pytest.mark.parametrize("verdict", list(Verdict))
 def test_every_verdict_appears_in_the_fixture(report: Report, verdict: Verdict) -> None:
     assert verdict.value in {f["verdict"] for f in render(report)["findings"]}
+
+
+def test_finding_lines_encode_each_finding_once(
+    report: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linkaudit.report import json_format
+
+    expected = JsonFormatter().render(report)
+    calls: list[model.Finding] = []
+    encode = json_format.finding_json
+
+    def counting(finding: model.Finding) -> str:
+        calls.append(finding)
+        return encode(finding)
+
+    monkeypatch.setattr(json_format, "finding_json", counting)
+    lines = json_format.FindingLines()
+    first = JsonFormatter(lines).render(report)
+    second = JsonFormatter(lines).render(report)
+    assert first == second == expected
+    assert len(calls) == len(report.findings)  # the second report reused every line
+    # an equal but distinct finding is encoded afresh, never confused by id
+    copy = dataclasses.replace(report.findings[0])
+    assert copy is not report.findings[0]
+    assert lines(copy) == encode(report.findings[0])
+    assert len(calls) == len(report.findings) + 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from typing import Any, TextIO
 
@@ -62,6 +62,27 @@ def finding_json(finding: Finding) -> str:
     )
 
 
+class FindingLines:
+    """Each finding's line (``finding_json``), encoded at most once.
+
+    A run with a store writes every finding twice, into its document's report in
+    the store (for ``fix``) and into the printed report, and encoding is most of
+    what either costs.  Entries keep their finding alive, so an ``id`` cannot be
+    reused by another finding while it is cached.
+    """
+
+    def __init__(self) -> None:
+        self._lines: dict[int, tuple[Finding, str]] = {}
+
+    def __call__(self, finding: Finding) -> str:
+        hit = self._lines.get(id(finding))
+        if hit is not None and hit[0] is finding:
+            return hit[1]
+        line = finding_json(finding)
+        self._lines[id(finding)] = (finding, line)
+        return line
+
+
 def write_json(header: Mapping[str, Any], findings: Iterable[str], out: TextIO) -> None:
     """Write the report from its header and already-encoded findings, one per line.
 
@@ -97,12 +118,15 @@ class JsonFormatter:
     name = "json"
     extension = "json"
 
+    def __init__(self, lines: Callable[[Finding], str] = finding_json) -> None:
+        self._line = lines  # e.g. the run's FindingLines, to reuse what the store encoded
+
     def render(self, report: Report, *, color: bool = False) -> str:
-        return assemble(report_header(report), map(finding_json, in_document_order(report)))
+        return assemble(report_header(report), map(self._line, in_document_order(report)))
 
     def write(self, report: Report, out: TextIO) -> None:
         """Stream the report (what ``render`` returns) without building it in memory."""
-        write_json(report_header(report), map(finding_json, in_document_order(report)), out)
+        write_json(report_header(report), map(self._line, in_document_order(report)), out)
 
 
 def schema() -> dict[str, Any]:
