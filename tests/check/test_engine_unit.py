@@ -6,6 +6,7 @@ exactly and the tests take no time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from email.utils import format_datetime
@@ -308,3 +309,66 @@ async def test_a_not_found_page_is_probed_in_its_own_directory(
     assert results[news].verdict is Verdict.OK
     assert (results[tag].verdict, results[tag].reason) == (Verdict.STALE, "soft_404")
     assert [p.rsplit("/", 1)[0] for p in _probes(httpx_mock)] == ["/news", "/tag"]
+
+
+class _BatchCache:
+    def __init__(self) -> None:
+        self.stored: dict[str, CheckResult] = {}
+        self.batches: list[int] = []
+        self.single_puts = 0
+
+    def get(self, key: str) -> CheckResult | None:
+        return self.stored.get(key)
+
+    def put(self, result: CheckResult) -> None:
+        self.single_puts += 1
+        self.stored[result.key] = result
+
+    def put_many(self, results: Sequence[CheckResult]) -> None:
+        self.batches.append(len(results))
+        for result in results:
+            self.stored[result.key] = result
+
+
+async def test_a_batching_cache_gets_results_in_batches(
+    httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    from linkaudit.check.engine import PUT_BATCH
+
+    httpx_mock.add_response(html=HTML, is_reusable=True)
+    keys = [f"https://example.org/page-{i}" for i in range(PUT_BATCH + 36)]
+    cache = _BatchCache()
+    results = await check_urls(keys, OPTIONS, clock=clock, cache=cache)
+    assert set(cache.stored) == set(keys) == set(results)
+    assert cache.single_puts == 0
+    assert sorted(cache.batches, reverse=True) == [PUT_BATCH, 36]
+    # a second run is answered from the cache alone
+    again = await check_urls(keys, OPTIONS, clock=clock, cache=cache)
+    assert all(r.from_cache for r in again.values())
+    assert len(httpx_mock.get_requests()) == len(keys)
+
+
+async def test_results_are_saved_even_when_the_run_is_cancelled(
+    httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    import asyncio
+
+    fast = [f"https://example.org/fast-{i}" for i in range(5)]
+    slow = "https://slow.example.org/never"
+
+    async def hang(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(3600)
+        raise AssertionError("unreachable")
+
+    httpx_mock.add_callback(hang, url=slow)
+    httpx_mock.add_response(html=HTML, is_reusable=True)
+    cache = _BatchCache()
+    task = asyncio.create_task(check_urls([*fast, slow], OPTIONS, clock=clock, cache=cache))
+    while len(httpx_mock.get_requests()) < len(fast) + 1:
+        await asyncio.sleep(0)
+    for _ in range(50):  # let the fast ones finish
+        await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert set(cache.stored) == set(fast)  # kept by the final flush, not lost in a buffer

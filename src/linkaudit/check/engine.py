@@ -31,11 +31,11 @@ import re
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -93,6 +93,18 @@ class ResultCache(Protocol):
     def get(self, key: str) -> CheckResult | None: ...
 
     def put(self, result: CheckResult) -> None: ...
+
+
+@runtime_checkable
+class BatchResultCache(ResultCache, Protocol):
+    """A cache that takes results in batches: one transaction for many, not each."""
+
+    def put_many(self, results: Sequence[CheckResult]) -> None: ...
+
+
+#: Fresh results handed to a ``BatchResultCache`` at a time.  An interrupted run
+#: keeps all but the last few (the store stays usable either way: see its tests).
+PUT_BATCH = 64
 
 
 class _Failure(Exception):
@@ -688,6 +700,23 @@ async def check_urls(
     if not pages:
         return results
 
+    batched = cache if isinstance(cache, BatchResultCache) else None
+    unsaved: list[CheckResult] = []
+
+    def save(result: CheckResult) -> None:
+        if batched is None:
+            if cache is not None:
+                cache.put(result)
+            return
+        unsaved.append(result)
+        if len(unsaved) >= PUT_BATCH:
+            flush()
+
+    def flush() -> None:
+        if batched is not None and unsaved:
+            batched.put_many(list(unsaved))
+            unsaved.clear()
+
     async with build_client(options, resolver=resolver, transport=transport) as client:
         engine = _Engine(options, client, clock, random.Random())
 
@@ -713,15 +742,17 @@ async def check_urls(
                     )
                 result = _result(key, specific, checked_at)
                 results[key] = result
-                if cache is not None:
-                    cache.put(result)
+                save(result)
                 if progress is not None:
                     progress(result)
 
         try:
             await asyncio.gather(*(one(url, wanted) for url, wanted in pages.items()))
         finally:
-            await engine.finish()
+            try:
+                await engine.finish()
+            finally:
+                flush()
     return results
 
 

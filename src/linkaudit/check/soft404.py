@@ -9,6 +9,7 @@ only as a secondary signal: "Not Found" is also the title of books and songs.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Collection
@@ -74,8 +75,13 @@ def visible_text(html: str, limit: int = MAX_TEXT) -> str:
     return _collapse(" ".join(pieces))[:limit]
 
 
+@functools.lru_cache(maxsize=8)
 def title_and_heading(html: str) -> tuple[str, str]:
-    """The page's ``<title>`` and first ``<h1>`` (either may be empty)."""
+    """The page's ``<title>`` and first ``<h1>`` (either may be empty).
+
+    Remembered for the last few pages: the engine asks before choosing a probe and
+    the classifier asks again for the same page right after.
+    """
     root = parse_html(html)
     if root is None:
         return "", ""

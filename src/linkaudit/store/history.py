@@ -767,3 +767,11 @@ class RecheckFailing:
     def put(self, result: CheckResult) -> None:
         self._put.add(result.key)
         self.cache.put(result)
+
+    def put_many(self, results: Sequence[CheckResult]) -> None:
+        self._put.update(r.key for r in results)
+        if isinstance(self.cache, SQLiteStore):
+            self.cache.put_many(results)
+        else:
+            for result in results:
+                self.cache.put(result)
