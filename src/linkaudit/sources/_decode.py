@@ -52,6 +52,7 @@ _RIFF_KINDS = {b"WEBP": "WebP image", b"WAVE": "WAV audio", b"AVI ": "AVI video"
 # Bytes that never occur in real text: C0 controls other than tab, LF, VT, FF,
 # CR and ESC (which old pages do contain), plus NUL.
 _CONTROL_BYTES = frozenset(set(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1B})
+_CONTROL_DELETE = bytes(sorted(_CONTROL_BYTES))  # for bytes.translate: counted in C
 _SNIFF_BYTES = 8192
 _BINARY_SHARE = 0.10
 
@@ -104,7 +105,7 @@ def binary_kind(data: bytes) -> str | None:
     sample = data[:_SNIFF_BYTES]
     if not sample or _utf16_without_bom(sample):
         return None
-    controls = sum(1 for byte in sample if byte in _CONTROL_BYTES)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_DELETE))
     if controls / len(sample) > _BINARY_SHARE:
         return f"{round(100 * controls / len(sample))}% control bytes"
     return None
