@@ -56,3 +56,75 @@ async def test_penalty_pauses_and_then_relaxes(clock: FakeClock) -> None:
     async with limiter.slot("h:80"):
         pass
     assert clock.monotonic() - before < 0.2
+
+
+class _Requests:
+    """Requests that hold their slot until released by name, recording who got one when."""
+
+    def __init__(self, limiter: Limiter) -> None:
+        self.limiter = limiter
+        self.granted: list[str] = []
+        self.done: dict[str, asyncio.Event] = {}
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def _hold(self, host: str, name: str) -> None:
+        async with self.limiter.slot(host):
+            self.granted.append(name)
+            await self.done[name].wait()
+
+    async def start(self, host: str, *names: str) -> None:
+        for name in names:
+            self.done[name] = asyncio.Event()
+            self.tasks[name] = asyncio.create_task(self._hold(host, name))
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+    async def finish(self, name: str) -> None:
+        self.done[name].set()
+        await self.tasks[name]
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+
+async def test_a_freed_slot_goes_to_the_host_slow_to_answer(clock: FakeClock) -> None:
+    requests = _Requests(Limiter(concurrency=2, per_host=4, clock=clock))
+    await requests.start("slow:80", "s1")
+    clock.t = 0.05
+    await requests.start("quick:80", "q1")
+    await requests.start("quick:80", "q2", "q3")
+    await requests.start("slow:80", "s2")  # arrives last...
+    clock.t = 0.1
+    await requests.finish("q1")  # quick answered in 0.05 s; slow has been out 0.1 s
+    assert requests.granted == ["s1", "q1", "s2"]  # ...but goes first
+    for name in ("s1", "s2"):
+        await requests.finish(name)
+    assert requests.granted == ["s1", "q1", "s2", "q2", "q3"]
+    for name in ("q2", "q3"):
+        await requests.finish(name)
+
+
+async def test_a_host_not_yet_asked_goes_before_a_busy_one(clock: FakeClock) -> None:
+    requests = _Requests(Limiter(concurrency=1, per_host=4, clock=clock))
+    await requests.start("a:80", "a1", "a2", "a3")
+    await requests.start("b:80", "b1")
+    await requests.finish("a1")
+    assert requests.granted == ["a1", "b1"]
+    for name in ("b1", "a2", "a3"):
+        await requests.finish(name)
+    assert requests.granted == ["a1", "b1", "a2", "a3"]
+
+
+async def test_a_cancelled_waiter_gives_its_turn_to_the_next(clock: FakeClock) -> None:
+    limiter = Limiter(concurrency=1, per_host=4, clock=clock)
+    requests = _Requests(limiter)
+    await requests.start("a:80", "a1", "a2", "a3")
+    requests.tasks["a2"].cancel()
+    await requests.finish("a1")
+    assert requests.granted == ["a1", "a3"]
+    await requests.finish("a3")
+    # Every slot came back: two more requests run one after the other at once.
+    await requests.start("b:80", "b1")
+    await requests.finish("b1")
+    await requests.start("c:80", "c1")
+    assert requests.granted[-2:] == ["b1", "c1"]
+    await requests.finish("c1")

@@ -2,6 +2,9 @@
 
 A run may hold ``concurrency`` requests in flight, at most ``per_host`` of them to
 one ``host:port``, with request starts to one host spaced by ``host_interval``.
+When more requests are ready than the run may hold, a freed slot goes to the
+host that looks slowest (``_Gate``): the slowest host decides when a run ends, so
+its requests should not queue behind a crowd of quick ones.
 Per-host settings (``CheckOptions.hosts``, looked up by host name) replace
 ``per_host`` and ``host_interval`` for the hosts they name.
 After a 429 or 503 a host is given a pause and a wider interval (adaptive
@@ -14,7 +17,10 @@ Time is injected (``Clock``) so backoff and pacing are testable without waiting.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -77,6 +83,135 @@ class _Host:
     penalty: float = 0.0  # extra interval added by adaptive backoff
 
 
+class _Queue:
+    """One host's requests waiting for a global slot, and what its answers took."""
+
+    __slots__ = ("latency", "started", "version", "waiters")
+
+    def __init__(self) -> None:
+        self.waiters: deque[asyncio.Future[float]] = deque()
+        self.started: list[float] = []  # when each request holding a slot got it
+        self.latency: float | None = None  # moving average of its answers' times
+        self.version = 0  # bumped whenever the host's place in line may change
+
+
+class _Gate:
+    """The run's global request slots, handed out slowest host first.
+
+    A plain semaphore serves waiters in arrival order, so a slow host's requests
+    (and its soft-404 probe) wait behind every quick request that arrived before
+    them, and the run ends that much later than the slow host alone would make
+    it.  Here a freed slot goes to the longest job first, by the best estimate
+    at hand of how long a host takes to answer:
+
+    1. a host not yet asked anything: unknown, so first (arrival order);
+    2. otherwise the slowest host: the average time of its answers so far, or,
+       while its first answer is still out, how long it has been out.
+
+    Within a host, arrival order.  Each choice is O(log hosts): three heaps
+    (new hosts, hosts still awaiting a first answer by the start of their oldest
+    request, hosts by their average), whose stale entries are skipped.
+    """
+
+    def __init__(self, slots: int, clock: Clock) -> None:
+        self._free = max(slots, 1)
+        self._clock = clock
+        self._queues: dict[str, _Queue] = {}
+        self._new: list[tuple[float, int, str]] = []  # (arrival, version, host)
+        self._pending: list[tuple[float, int, str]] = []  # (oldest start, ...)
+        self._known: list[tuple[float, int, str]] = []  # (-latency, ...)
+        self._order = itertools.count()
+        self._waiting = 0
+
+    def _rank(self, key: str, queue: _Queue) -> None:
+        """(Re)place ``key`` in line; its older entries become stale."""
+        queue.version += 1
+        if not queue.waiters:
+            return
+        if queue.latency is not None:
+            heapq.heappush(self._known, (-queue.latency, queue.version, key))
+        elif queue.started:
+            heapq.heappush(self._pending, (min(queue.started), queue.version, key))
+        else:
+            heapq.heappush(self._new, (next(self._order), queue.version, key))
+
+    def _top(self, heap: list[tuple[float, int, str]]) -> tuple[float, int, str] | None:
+        while heap:
+            entry = heap[0]
+            if entry[1] == self._queues[entry[2]].version:
+                return entry
+            heapq.heappop(heap)
+        return None
+
+    def _next(self) -> str | None:
+        entry = self._top(self._new)
+        if entry is not None:
+            heapq.heappop(self._new)
+            return entry[2]
+        pending, known = self._top(self._pending), self._top(self._known)
+        if pending is not None and (
+            known is None or self._clock.monotonic() - pending[0] >= -known[0]
+        ):
+            heapq.heappop(self._pending)
+            return pending[2]
+        if known is not None:
+            heapq.heappop(self._known)
+            return known[2]
+        return None
+
+    async def acquire(self, key: str) -> float:
+        """Wait for a slot; the returned start time goes back to ``release``."""
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = _Queue()
+        if self._free > 0 and not self._waiting:
+            return self._take(queue)
+        waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        queue.waiters.append(waiter)
+        self._waiting += 1
+        if len(queue.waiters) == 1:
+            self._rank(key, queue)
+        self._grant()
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release(key, waiter.result())  # granted, but cancelled before it ran
+            elif waiter in queue.waiters:
+                queue.waiters.remove(waiter)
+                self._waiting -= 1
+            raise
+
+    def release(self, key: str, started: float) -> None:
+        queue = self._queues[key]
+        queue.started.remove(started)
+        took = self._clock.monotonic() - started
+        queue.latency = took if queue.latency is None else 0.7 * queue.latency + 0.3 * took
+        self._free += 1
+        self._rank(key, queue)
+        self._grant()
+
+    def _take(self, queue: _Queue) -> float:
+        self._free -= 1
+        started = self._clock.monotonic()
+        queue.started.append(started)
+        return started
+
+    def _grant(self) -> None:
+        while self._free > 0:
+            key = self._next()
+            if key is None:
+                return
+            queue = self._queues[key]
+            while queue.waiters:
+                waiter = queue.waiters.popleft()
+                self._waiting -= 1
+                if not waiter.done():
+                    waiter.set_result(self._take(queue))
+                    break
+            self._rank(key, queue)
+
+
 class Limiter:
     """Global and per-host concurrency, per-host pacing and adaptive backoff."""
 
@@ -91,10 +226,10 @@ class Limiter:
         *,
         hosts: Mapping[str, HostSettings] | None = None,
     ) -> None:
-        self._global = asyncio.Semaphore(max(concurrency, 1))
+        self._clock: Clock = clock or SystemClock()
+        self._global = _Gate(concurrency, self._clock)
         self._per_host = max(per_host, 1)
         self._interval = max(host_interval, 0.0)
-        self._clock: Clock = clock or SystemClock()
         self._overrides = CheckOptions(hosts=hosts or {})
         self._hosts: dict[str, _Host] = {}
 
@@ -121,8 +256,11 @@ class Limiter:
         host = self._host(host_key)
         async with host.semaphore:
             await self._pace(host)
-            async with self._global:
+            started = await self._global.acquire(host_key)
+            try:
                 yield
+            finally:
+                self._global.release(host_key, started)
 
     async def _pace(self, host: _Host) -> None:
         interval = host.interval + host.penalty
