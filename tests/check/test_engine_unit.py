@@ -17,6 +17,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from linkaudit.check import DEFAULT_USER_AGENT, CheckOptions, check_urls
+from linkaudit.check.engine import _host_by_host
 from linkaudit.model import CheckResult, Verdict
 
 from .conftest import FakeClock
@@ -372,3 +373,24 @@ async def test_results_are_saved_even_when_the_run_is_cancelled(
     with pytest.raises(asyncio.CancelledError):
         await task
     assert set(cache.stored) == set(fast)  # kept by the final flush, not lost in a buffer
+
+
+def test_requests_start_one_host_at_a_time_round_by_round() -> None:
+    urls = [
+        "http://a.test/1",
+        "http://a.test/2",
+        "http://a.test/3",
+        "http://b.test/1",
+        "http://c.test:8080/1",
+        "http://c.test:8080/2",
+    ]
+    assert _host_by_host(urls) == [
+        "http://a.test/1",
+        "http://b.test/1",
+        "http://c.test:8080/1",
+        "http://a.test/2",
+        "http://c.test:8080/2",
+        "http://a.test/3",
+    ]
+    assert _host_by_host(urls[:3]) == urls[:3]
+    assert _host_by_host([]) == []

@@ -26,6 +26,7 @@ values are masked in any error text before it reaches evidence or results.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import re
 import secrets
@@ -54,6 +55,7 @@ from linkaudit.check.evidence import Evidence, FetchError, Page, Probe
 from linkaudit.check.limiter import Clock, Limiter, SystemClock
 from linkaudit.check.options import CheckOptions, HostSettings, host_deadline, host_settings
 from linkaudit.check.quirks import has_anchor
+from linkaudit.errors import LinkauditError
 from linkaudit.model import CheckResult, Hop
 from linkaudit.urls import defragment
 
@@ -719,10 +721,14 @@ async def check_urls(
 
     async with build_client(options, resolver=resolver, transport=transport) as client:
         engine = _Engine(options, client, clock, random.Random())
+        fatal: list[LinkauditError] = []
 
         async def one(url: str, wanted: list[tuple[str, str | None]]) -> None:
             try:
                 evidence = await engine.check(url)
+            except LinkauditError as exc:  # the run cannot go on (say, no trust store)
+                fatal.append(exc)
+                return
             except Exception as exc:  # a bug must cost one URL, not the run
                 evidence = Evidence(
                     url=url,
@@ -747,13 +753,32 @@ async def check_urls(
                     progress(result)
 
         try:
-            await asyncio.gather(*(one(url, wanted) for url, wanted in pages.items()))
+            await asyncio.gather(*(one(url, pages[url]) for url in _host_by_host(pages)))
         finally:
             try:
                 await engine.finish()
             finally:
                 flush()
+    if fatal:
+        raise fatal[0]
     return results
+
+
+def _host_by_host(urls: Iterable[str]) -> list[str]:
+    """``urls`` in rounds, one URL per host per round, each host in order of first sight.
+
+    Requests start in this order, so the first wave asks every host something
+    before any host is asked twice: a slow host is then under way from the start
+    (and its latency known early) instead of waiting behind a quick host's tenth
+    page.
+    """
+    by_host: dict[str, list[str]] = {}
+    for url in urls:
+        by_host.setdefault(urlsplit(url).netloc, []).append(url)
+    if len(by_host) < 2:
+        return list(by_host.get(next(iter(by_host), ""), []))
+    rounds = itertools.zip_longest(*by_host.values())
+    return [url for round_ in rounds for url in round_ if url is not None]
 
 
 def check_urls_sync(
