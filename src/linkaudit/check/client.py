@@ -12,10 +12,14 @@ from a timeout, and an expired certificate from a self-signed one.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import errno
 import ipaddress
+import os
 import socket
 import ssl
+import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +29,7 @@ import httpx
 
 from linkaudit.check.evidence import FetchError
 from linkaudit.check.options import CheckOptions
+from linkaudit.errors import ConfigError
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 BROWSER_ACCEPT_LANGUAGE = "en-US,en;q=0.9"
@@ -206,6 +211,98 @@ class HostPools(httpx.AsyncBaseTransport):
             await pool.transport.aclose()
 
 
+class TrustStore:
+    """The verified TLS context, its certificates loaded on a thread of their own.
+
+    Loading the ~150 certificates of certifi's bundle takes 40-60 ms, which
+    every run used to spend before its first request.  OpenSSL parses them
+    without holding the GIL, so here they load while the run goes on: plain
+    http requests never wait, and https ones wait (``ready``) only if they come
+    before the certificates are in.  Until then the context trusts nothing, so
+    an early handshake could only fail, never pass.  The trust anchors are the
+    ones httpx would use: ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else certifi.
+    One store per set of anchors per process (``trust_store``).
+    """
+
+    def __init__(self, cafile: str | None, capath: str | None) -> None:
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, trusts nothing yet
+        self._where = cafile or capath or ""
+        self._loaded: concurrent.futures.Future[None] = concurrent.futures.Future()
+        thread = threading.Thread(
+            target=self._load, args=(cafile, capath), name="linkaudit-trust-store", daemon=True
+        )
+        thread.start()
+
+    def _load(self, cafile: str | None, capath: str | None) -> None:
+        try:
+            self.context.load_verify_locations(cafile=cafile, capath=capath)
+            keylog = os.environ.get("SSLKEYLOGFILE")
+            if keylog:
+                self.context.keylog_filename = keylog
+        except (OSError, ValueError) as exc:
+            self._loaded.set_exception(exc)
+        else:
+            self._loaded.set_result(None)
+
+    async def ready(self) -> None:
+        """Wait for the certificates; a store that cannot load them ends the run."""
+        if not self._loaded.done():
+            await asyncio.wrap_future(self._loaded)
+        error = self._loaded.exception()
+        if error is not None:
+            raise ConfigError(f"cannot load trusted certificates from {self._where}: {error}")
+
+
+_stores: dict[tuple[str | None, str | None], TrustStore] = {}
+_stores_lock = threading.Lock()
+
+
+def trust_store() -> TrustStore:
+    """This process's store for the current trust anchors, loading started on first use.
+
+    A missing ``SSL_CERT_FILE``/``SSL_CERT_DIR`` is a configuration error, said now
+    rather than at the first https request.
+    """
+    cafile = os.environ.get("SSL_CERT_FILE") or None
+    capath = None if cafile else os.environ.get("SSL_CERT_DIR") or None
+    if cafile is not None and not os.path.isfile(cafile):
+        raise ConfigError(f"SSL_CERT_FILE={cafile} is not a readable file")
+    if capath is not None and not os.path.isdir(capath):
+        raise ConfigError(f"SSL_CERT_DIR={capath} is not a directory")
+    if cafile is None and capath is None:
+        import certifi  # httpx's own dependency, and its default trust anchors
+
+        cafile = certifi.where()
+    key = (cafile, capath)
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = TrustStore(cafile, capath)
+    return store
+
+
+class _AwaitTrust(httpx.AsyncBaseTransport):
+    """Holds back verified https requests until the trust store has loaded."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, store: TrustStore) -> None:
+        self._inner = inner
+        self._store = store
+        self._ready = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if (
+            not self._ready
+            and request.url.scheme == "https"
+            and not request.extensions.get(INSECURE_EXTENSION)
+        ):
+            await self._store.ready()
+            self._ready = True
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 def _max_pools(concurrency: int, per_pool: int) -> int:
     """Keep-alive pools for as many hosts as a run is likely to revisit.
 
@@ -236,8 +333,9 @@ def build_client(
     request wait (``pool=None``).  A caller-supplied ``transport`` (tests) is used
     as is, for verified and insecure requests alike, behind the resolver if any.
     """
-    # Built once: loading the trust store for every pool costs ~50 ms each.
-    verified = options.ssl_context or httpx.create_ssl_context()
+    # One context for every pool: loading the trust store costs ~50 ms each time.
+    store = trust_store() if options.ssl_context is None and transport is None else None
+    verified: ssl.SSLContext | bool = options.ssl_context or (store.context if store else True)
     unverified = httpx.create_ssl_context(verify=False)
     # Per-host settings may allow more than ``per_host``: every pool must fit the largest.
     widest = max(
@@ -258,6 +356,8 @@ def build_client(
         chosen = ResolvingTransport(resolver, transport) if resolver is not None else transport
     else:
         chosen = HostPools(pool, max_pools=_max_pools(options.concurrency, size))
+        if store is not None:
+            chosen = _AwaitTrust(chosen, store)
     timeout = httpx.Timeout(
         connect=options.timeout_connect,
         read=options.timeout_read,
