@@ -6,6 +6,8 @@ become one line on stderr (``linkaudit: error: ...``) and their exit code.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import json
 import sys
@@ -93,6 +95,22 @@ class _LazyGroup(click.Group):
 @click.version_option(__version__, prog_name="linkaudit")
 def main() -> None:
     """Audit the citations and links of articles: extract, check, archive, report."""
+
+
+def run() -> None:
+    """The ``linkaudit`` console script: ``main``, with the cycle collector kept short.
+
+    Nearly everything alive at start-up (modules, classes, functions: ~30,000
+    objects) lives until exit, yet each full collection walks it again, and the
+    interpreter runs several while it shuts down: about 0.1 s of every short run,
+    and more after a big one.  Freezing moves those objects out of the
+    collector's sight (``gc.freeze``); doing it again at exit lets the process end
+    without one last walk over the run's results.  The library is untouched:
+    only the command-line process does this.
+    """
+    gc.freeze()
+    atexit.register(gc.freeze)
+    main()
 
 
 # Commands are added below, one function each.
