@@ -2,9 +2,9 @@
 
 A run may hold ``concurrency`` requests in flight, at most ``per_host`` of them to
 one ``host:port``, with request starts to one host spaced by ``host_interval``.
-When more requests are ready than the run may hold, a freed slot goes to the
-host that looks slowest (``_Gate``): the slowest host decides when a run ends, so
-its requests should not queue behind a crowd of quick ones.
+When more requests are ready than the run may hold, they are served in arrival
+order with slow hosts given a head start (``_Gate``): the slowest host decides
+when a run ends, so its requests should not queue behind a crowd of quick ones.
 Per-host settings (``CheckOptions.hosts``, looked up by host name) replace
 ``per_host`` and ``host_interval`` for the hosts they name.
 After a 429 or 503 a host is given a pause and a wider interval (adaptive
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-import itertools
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
@@ -89,51 +88,55 @@ class _Queue:
     __slots__ = ("latency", "started", "version", "waiters")
 
     def __init__(self) -> None:
-        self.waiters: deque[asyncio.Future[float]] = deque()
+        self.waiters: deque[tuple[asyncio.Future[float], float]] = deque()  # (waiter, arrived)
         self.started: list[float] = []  # when each request holding a slot got it
         self.latency: float | None = None  # moving average of its answers' times
         self.version = 0  # bumped whenever the host's place in line may change
 
 
 class _Gate:
-    """The run's global request slots, handed out slowest host first.
+    """The run's global request slots: first come, first served, slow hosts given a head start.
 
     A plain semaphore serves waiters in arrival order, so a slow host's requests
     (and its soft-404 probe) wait behind every quick request that arrived before
     them, and the run ends that much later than the slow host alone would make
-    it.  Here a freed slot goes to the longest job first, by the best estimate
-    at hand of how long a host takes to answer:
+    it.  Here each waiting request counts as having arrived earlier by how long
+    its host takes to answer: the average of its answers so far, or, while its
+    first answer is still out, how long that has been out.  A host not yet asked
+    anything goes first (its latency is unknown, and asking it is how we learn).
 
-    1. a host not yet asked anything: unknown, so first (arrival order);
-    2. otherwise the slowest host: the average time of its answers so far, or,
-       while its first answer is still out, how long it has been out.
-
-    Within a host, arrival order.  Each choice is O(log hosts): three heaps
-    (new hosts, hosts still awaiting a first answer by the start of their oldest
-    request, hosts by their average), whose stale entries are skipped.
+    The head start is bounded by the host's own latency, so nobody starves: a
+    quick host's request passes a slow host's once it has waited longer than the
+    slow host takes to answer.  (Ordering by latency alone, longest first, left a
+    rate-limited host's quick 429s at the back for most of a 5,000-URL run and
+    its bucket then set the run's end.)  Within a host, arrival order.  Each
+    choice is O(log hosts): three heaps (new hosts; hosts awaiting a first answer,
+    whose head start grows with the clock; hosts with answers), stale entries
+    skipped.
     """
 
     def __init__(self, slots: int, clock: Clock) -> None:
         self._free = max(slots, 1)
         self._clock = clock
         self._queues: dict[str, _Queue] = {}
-        self._new: list[tuple[float, int, str]] = []  # (arrival, version, host)
-        self._pending: list[tuple[float, int, str]] = []  # (oldest start, ...)
-        self._known: list[tuple[float, int, str]] = []  # (-latency, ...)
-        self._order = itertools.count()
+        self._new: list[tuple[float, int, str]] = []  # (arrived, version, host)
+        self._pending: list[tuple[float, int, str]] = []  # (arrived + oldest start, ...)
+        self._known: list[tuple[float, int, str]] = []  # (arrived - latency, ...)
         self._waiting = 0
 
     def _rank(self, key: str, queue: _Queue) -> None:
-        """(Re)place ``key`` in line; its older entries become stale."""
+        """(Re)place ``key`` in line by its first waiter; its older entries become stale."""
         queue.version += 1
         if not queue.waiters:
             return
+        arrived = queue.waiters[0][1]
         if queue.latency is not None:
-            heapq.heappush(self._known, (-queue.latency, queue.version, key))
+            heapq.heappush(self._known, (arrived - queue.latency, queue.version, key))
         elif queue.started:
-            heapq.heappush(self._pending, (min(queue.started), queue.version, key))
+            # counts as arrived at ``arrived - (now - oldest)``: ``now`` is subtracted later
+            heapq.heappush(self._pending, (arrived + min(queue.started), queue.version, key))
         else:
-            heapq.heappush(self._new, (next(self._order), queue.version, key))
+            heapq.heappush(self._new, (arrived, queue.version, key))
 
     def _top(self, heap: list[tuple[float, int, str]]) -> tuple[float, int, str] | None:
         while heap:
@@ -150,7 +153,7 @@ class _Gate:
             return entry[2]
         pending, known = self._top(self._pending), self._top(self._known)
         if pending is not None and (
-            known is None or self._clock.monotonic() - pending[0] >= -known[0]
+            known is None or pending[0] - self._clock.monotonic() <= known[0]
         ):
             heapq.heappop(self._pending)
             return pending[2]
@@ -167,7 +170,8 @@ class _Gate:
         if self._free > 0 and not self._waiting:
             return self._take(queue)
         waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        queue.waiters.append(waiter)
+        entry = (waiter, self._clock.monotonic())
+        queue.waiters.append(entry)
         self._waiting += 1
         if len(queue.waiters) == 1:
             self._rank(key, queue)
@@ -177,9 +181,10 @@ class _Gate:
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 self.release(key, waiter.result())  # granted, but cancelled before it ran
-            elif waiter in queue.waiters:
-                queue.waiters.remove(waiter)
+            elif entry in queue.waiters:
+                queue.waiters.remove(entry)
                 self._waiting -= 1
+                self._rank(key, queue)
             raise
 
     def release(self, key: str, started: float) -> None:
@@ -204,7 +209,7 @@ class _Gate:
                 return
             queue = self._queues[key]
             while queue.waiters:
-                waiter = queue.waiters.popleft()
+                waiter, _ = queue.waiters.popleft()
                 self._waiting -= 1
                 if not waiter.done():
                     waiter.set_result(self._take(queue))
