@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import trustme
 from click.testing import CliRunner
 
 from linkaudit.check import CheckOptions, check_urls_sync
-from linkaudit.check.client import _AwaitTrust, trust_store
+from linkaudit.check.client import TrustStore, _AwaitTrust, trust_store
 from linkaudit.cli import main
 from linkaudit.errors import ConfigError
 from linkaudit.model import Verdict
@@ -121,3 +122,18 @@ def test_the_cli_says_so_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert result.output.strip().splitlines() == [
         f"linkaudit: error: SSL_CERT_FILE={tmp_path / 'nowhere.pem'} is not a readable file"
     ]
+
+
+async def test_a_load_failing_while_awaited_is_the_same_clear_error(tmp_path: Path) -> None:
+    garbage = tmp_path / "late.pem"
+    garbage.write_text("not a certificate either\n")
+    store = TrustStore.__new__(TrustStore)  # loaded by hand below, after ready() waits
+    store.context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    store._where = str(garbage)
+    store._loaded = concurrent.futures.Future()
+    waiting = asyncio.create_task(store.ready())
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+    store._load(str(garbage), None)
+    with pytest.raises(ConfigError, match="cannot load trusted certificates"):
+        await waiting

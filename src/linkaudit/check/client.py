@@ -247,7 +247,9 @@ class TrustStore:
     async def ready(self) -> None:
         """Wait for the certificates; a store that cannot load them ends the run."""
         if not self._loaded.done():
-            await asyncio.wrap_future(self._loaded)
+            loading = asyncio.wrap_future(self._loaded)
+            await asyncio.wait([loading])  # unlike awaiting it, never raises its error...
+            loading.exception()  # ...which is taken here and reported below
         error = self._loaded.exception()
         if error is not None:
             raise ConfigError(f"cannot load trusted certificates from {self._where}: {error}")
