@@ -19,7 +19,7 @@ from linkaudit.history import ConfirmPolicy
 from linkaudit.model import Finding, Report
 from linkaudit.pipeline import AuditOptions, AuditRun, Services, audit_documents
 from linkaudit.report.base import in_document_order, is_problem
-from linkaudit.report.json_format import FindingLines, assemble, report_header
+from linkaudit.report.json_format import FindingLines, compact, report_header
 from linkaudit.sources.base import SourceOptions
 from linkaudit.sources.collect import Collection, collect, describe
 from linkaudit.store import CachePolicy, Store, document_key
@@ -130,4 +130,4 @@ def _document_reports(
                 "problems": sum(1 for f in own if is_problem(f.verdict)),
             },
         }
-        yield document_key(document.origin), document.sha256, assemble(part, map(lines, own))
+        yield document_key(document.origin), document.sha256, compact(part, map(lines, own))

@@ -112,3 +112,15 @@ def test_finding_lines_encode_each_finding_once(
     assert copy is not report.findings[0]
     assert lines(copy) == encode(report.findings[0])
     assert len(calls) == len(report.findings) + 1
+
+
+@pytest.mark.parametrize("findings", [0, 1, 3])
+def test_compact_reports_load_as_the_pretty_ones(report: Report, findings: int) -> None:
+    from linkaudit.report.json_format import assemble, compact, finding_json, report_header
+
+    header = report_header(report)
+    lines = [finding_json(f) for f in report.findings[:findings]]
+    text = compact(header, lines)
+    assert "\n" not in text
+    assert json.loads(text) == json.loads(assemble(header, lines))
+    assert len(json.loads(text)["findings"]) == findings
