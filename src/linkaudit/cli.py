@@ -29,7 +29,7 @@ from linkaudit.history import ConfirmPolicy
 from linkaudit.model import CheckResult, Citation, Document, Relation, Report, Scope, Verdict
 from linkaudit.pipeline import AuditRun, Services, exit_code, network_down
 from linkaudit.report import FORMATS, get_formatter, write_reports
-from linkaudit.report.json_format import JsonFormatter, finding_json
+from linkaudit.report.json_format import FindingLines, JsonFormatter
 from linkaudit.runner import RunRequest
 from linkaudit.runner import run as run_request
 from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
@@ -465,7 +465,7 @@ def check_command(output_format: str, **params: Any) -> None:
     outcome = _execute(request)
     _print_warnings(outcome.report)
     if output_format == "json":
-        JsonFormatter(outcome.finding_lines or finding_json).write(outcome.report, sys.stdout)
+        JsonFormatter(outcome.finding_lines or FindingLines()).write(outcome.report, sys.stdout)
     else:
         click.echo(FORMATS["terminal"].render(outcome.report, color=sys.stdout.isatty()))
     _exit(outcome.report, config)

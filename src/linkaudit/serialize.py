@@ -49,6 +49,12 @@ def _converter(value: Any) -> Converter:
     return _same
 
 
+def fields_converter(names: tuple[str, ...]) -> Converter:
+    """A converter of just these attributes of an object, in this order: for callers
+    that serialise part of a dataclass themselves (``FindingLines``)."""
+    return _dataclass_converter(names)
+
+
 def _dataclass_converter(names: tuple[str, ...]) -> Converter:
     """One dict display per dataclass type, built once: a loop of ``getattr`` calls
     and item stores costs twice as much per object."""

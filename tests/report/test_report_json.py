@@ -95,13 +95,13 @@ def test_finding_lines_encode_each_finding_once(
 
     expected = JsonFormatter().render(report)
     calls: list[model.Finding] = []
-    encode = json_format.finding_json
+    encode = json_format.FindingLines._encode
 
-    def counting(finding: model.Finding) -> str:
+    def counting(self: json_format.FindingLines, finding: model.Finding) -> str:
         calls.append(finding)
-        return encode(finding)
+        return encode(self, finding)
 
-    monkeypatch.setattr(json_format, "finding_json", counting)
+    monkeypatch.setattr(json_format.FindingLines, "_encode", counting)
     lines = json_format.FindingLines()
     first = JsonFormatter(lines).render(report)
     second = JsonFormatter(lines).render(report)
@@ -110,8 +110,38 @@ def test_finding_lines_encode_each_finding_once(
     # an equal but distinct finding is encoded afresh, never confused by id
     copy = dataclasses.replace(report.findings[0])
     assert copy is not report.findings[0]
-    assert lines(copy) == encode(report.findings[0])
+    assert lines(copy) == json_format.finding_json(report.findings[0])
     assert len(calls) == len(report.findings) + 1
+
+
+def test_finding_lines_share_a_result_and_match_finding_json(
+    report: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Citations of one URL share a result: encoded once, spliced into the same bytes."""
+    from linkaudit.report import json_format
+
+    with_result = [f for f in report.findings if f.result is not None]
+    assert with_result
+    siblings = [
+        dataclasses.replace(f, citation=dataclasses.replace(f.citation, text=f"copy {n} é\u2028"))
+        for f in with_result
+        for n in range(3)
+    ]
+    siblings += [dataclasses.replace(f, archive_note="a note") for f in with_result]
+    encoded: list[object] = []
+    real = json_format.to_jsonable
+
+    def counting(value: object) -> object:
+        if isinstance(value, model.CheckResult):
+            encoded.append(value)
+        return real(value)
+
+    lines = json_format.FindingLines()
+    expected = [json_format.finding_json(f) for f in siblings + list(report.findings)]
+    monkeypatch.setattr(json_format, "to_jsonable", counting)
+    got = [lines(f) for f in siblings + list(report.findings)]
+    assert got == expected
+    assert len(encoded) == len({id(f.result) for f in with_result})
 
 
 @pytest.mark.parametrize("findings", [0, 1, 3])

@@ -9,6 +9,7 @@ are the user's own files and would dwarf the findings.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from collections.abc import Callable, Iterable, Mapping
@@ -16,9 +17,9 @@ from importlib import resources
 from typing import Any, TextIO
 
 from linkaudit import __version__
-from linkaudit.model import Finding, Report
+from linkaudit.model import CheckResult, Finding, Report
 from linkaudit.report.base import VERDICT_ORDER, counts, in_document_order, is_problem, utc_stamp
-from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
+from linkaudit.serialize import SCHEMA_VERSION, fields_converter, to_jsonable
 
 
 def report_header(report: Report) -> dict[str, Any]:
@@ -55,32 +56,60 @@ def report_document(report: Report) -> dict[str, Any]:
     }
 
 
+def _encode(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
+
+
 def finding_json(finding: Finding) -> str:
     """One finding as the report prints it (one line)."""
-    return json.dumps(
-        to_jsonable(finding), ensure_ascii=False, separators=(", ", ": "), default=str
-    )
+    return _encode(to_jsonable(finding))
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
+_BEFORE_RESULT = fields_converter(_FIELDS[: _FIELDS.index("result")])
+_AFTER_RESULT = fields_converter(_FIELDS[_FIELDS.index("result") + 1 :])
 
 
 class FindingLines:
-    """Each finding's line (``finding_json``), encoded at most once.
+    """Each finding's line (``finding_json``), encoded at most once, its check result too.
 
     A run with a store writes every finding twice, into its document's report in
     the store (for ``fix``) and into the printed report, and encoding is most of
-    what either costs.  Entries keep their finding alive, so an ``id`` cannot be
-    reused by another finding while it is cached.
+    what either costs.  Citations of one URL share one ``CheckResult`` (three per
+    URL on a content repo), and the result is most of a finding's text, so it is
+    encoded once and spliced into each finding's line: the same bytes as
+    ``finding_json``.  Entries keep their objects alive, so an ``id`` cannot be
+    reused by another object while it is cached.
     """
 
     def __init__(self) -> None:
         self._lines: dict[int, tuple[Finding, str]] = {}
+        self._results: dict[int, tuple[CheckResult, str]] = {}
+        self._tails: dict[str, str] = {}  # after the result: mostly no archive copy, one note
 
     def __call__(self, finding: Finding) -> str:
         hit = self._lines.get(id(finding))
         if hit is not None and hit[0] is finding:
             return hit[1]
-        line = finding_json(finding)
+        line = self._encode(finding)
         self._lines[id(finding)] = (finding, line)
         return line
+
+    def _encode(self, finding: Finding) -> str:
+        result = finding.result
+        if result is None:
+            return finding_json(finding)
+        known = self._results.get(id(result))
+        if known is None or known[0] is not result:
+            known = self._results[id(result)] = (result, _encode(to_jsonable(result)))
+        head = _encode(_BEFORE_RESULT(finding))
+        plain = finding.archive is None and finding.restoration is None
+        tail = self._tails.get(finding.archive_note) if plain else None
+        if tail is None:
+            tail = _encode(_AFTER_RESULT(finding))
+            if plain:
+                self._tails[finding.archive_note] = tail
+        return "".join((head[:-1], ', "result": ', known[1], ", ", tail[1:]))
 
 
 def write_json(header: Mapping[str, Any], findings: Iterable[str], out: TextIO) -> None:
