@@ -244,6 +244,32 @@ def test_batched_reports_equal_single_ones(
         )
 
 
+def test_only_the_newest_report_of_each_document_is_kept(
+    tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_sqlite, "_REPORT_BATCH_CHARS", 50)  # several transactions
+    with Store.open(tmp_path / "weekly.sqlite", now=clock) as store:
+        for week in range(4):
+            run = store.begin_run(["site"], {})
+            audited = [f"/docs/{i}.html" for i in range(6) if week < 2 or i % 2 == 0]
+            store.record_document_reports(
+                run, ((doc, f"sha-{week}", f"week {week} of {doc}") for doc in audited)
+            )
+            clock.advance(days=7)
+        with sqlite3.connect(store.path) as raw:
+            rows = raw.execute(
+                "SELECT document, report FROM document_reports ORDER BY document"
+            ).fetchall()
+        assert rows == [
+            (f"/docs/{i}.html", f"week {3 if i % 2 == 0 else 1} of /docs/{i}.html")
+            for i in range(6)
+        ]  # one row per document: the newest, even when it was not audited last time
+        assert store.latest_document_report("/docs/1.html", timedelta(days=30)) == (
+            "week 1 of /docs/1.html",
+            "sha-1",
+        )
+
+
 # --------------------------------------------------------------------------- document_key
 
 

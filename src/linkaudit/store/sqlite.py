@@ -74,6 +74,7 @@ _INSERT_REPORT = (
     "(run_id, document, sha256, report, created_at) VALUES (?, ?, ?, ?, ?)"
 )
 #: Document reports written per transaction, in characters of JSON.
+_DELETE_OLDER_REPORTS = "DELETE FROM document_reports WHERE document = ? AND run_id <> ?"
 _REPORT_BATCH_CHARS = 4_000_000
 #: Keys named in one query: far below SQLite's oldest variable limit (999).
 _KEYS_PER_QUERY = 500
@@ -619,18 +620,22 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot record citations: {exc}") from exc
 
-    def _history_write(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    def _history_write(
+        self, sql: str, rows: list[tuple[Any, ...]], *also: tuple[str, list[tuple[Any, ...]]]
+    ) -> None:
         """One transaction, as :meth:`_write` (spelt out: this runs once per
-        document of a run, and the context manager was a good part of its cost)."""
+        document of a run, and the context manager was a good part of its cost);
+        ``also``: more statements and their rows, in the same transaction."""
         try:
             with self._lock:
                 db = self._conn
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    if len(rows) == 1:
-                        db.execute(sql, rows[0])
-                    else:
-                        db.executemany(sql, rows)
+                    for statement, values in ((sql, rows), *also):
+                        if len(values) == 1:
+                            db.execute(statement, values[0])
+                        else:
+                            db.executemany(statement, values)
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
@@ -642,9 +647,7 @@ class SQLiteStore:
         self, run_id: int, document: str, sha256: str | None, report_json: str
     ) -> None:
         """Keep the JSON report of one document of a run (what ``fix`` repairs from)."""
-        self._history_write(
-            _INSERT_REPORT, [(run_id, document, sha256, report_json, dump_time(self.now()))]
-        )
+        self.record_document_reports(run_id, [(document, sha256, report_json)])
 
     def record_document_reports(
         self, run_id: int, reports: Iterable[tuple[str, str | None, str]]
@@ -652,17 +655,26 @@ class SQLiteStore:
         """:meth:`record_document_report` for many ``(document, sha256, report)``:
         one transaction per few megabytes instead of one per document.  ``reports``
         is read between transactions, never while holding the write lock, and at
-        most one batch is held in memory."""
+        most one batch is held in memory.
+
+        Only the newest report of a document is kept: ``fix`` reads no other, and a
+        site audited weekly would otherwise add a full copy of every page's report
+        to the store each week (25 MB a run for the 2,000-file benchmark corpus)."""
         batch: list[tuple[Any, ...]] = []
         size = 0
+
+        def write() -> None:
+            older = [(document, run_id) for _, document, *_ in batch]
+            self._history_write(_INSERT_REPORT, batch, (_DELETE_OLDER_REPORTS, older))
+
         for document, sha256, report_json in reports:
             batch.append((run_id, document, sha256, report_json, dump_time(self.now())))
             size += len(report_json)
             if size >= _REPORT_BATCH_CHARS:
-                self._history_write(_INSERT_REPORT, batch)
+                write()
                 batch, size = [], 0
         if batch:
-            self._history_write(_INSERT_REPORT, batch)
+            write()
 
     def latest_document_report(
         self, document: str, max_age: timedelta
