@@ -25,7 +25,7 @@ from linkaudit.archive.restore import restore_lost
 from linkaudit.archive.save import SaveOutcome, save_live
 from linkaudit.check import CheckOptions, Resolver, ResultCache, check_urls
 from linkaudit.check.limiter import Clock
-from linkaudit.extract import extract
+from linkaudit.extract.parallel import extract_many
 from linkaudit.model import (
     CheckResult,
     Citation,
@@ -135,11 +135,14 @@ def extract_all(
     ``--changed-since`` filter depend on the run, so they apply after it.
     """
     excluded = _compile(options.exclude)
+    found = [None if cache is None else cache.get(doc, options.scope) for doc in documents]
+    missing = [doc for doc, citations in zip(documents, found, strict=True) if citations is None]
+    extracted = iter(extract_many(missing, options.scope))
     out: list[tuple[Document, list[Citation]]] = []
-    for doc in documents:
-        citations = None if cache is None else cache.get(doc, options.scope)
+    for doc, cached in zip(documents, found, strict=True):
+        citations = cached
         if citations is None:
-            citations = extract(doc, scope=options.scope)
+            citations = next(extracted)
             if cache is not None:
                 cache.put(doc, options.scope, citations)
         if options.changed_lines is not None:

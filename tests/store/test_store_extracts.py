@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from store_helpers import Clock
 
-import linkaudit.pipeline
+import linkaudit.extract.parallel
 from linkaudit.check import CheckOptions
 from linkaudit.errors import InputError
 from linkaudit.extract import extract
@@ -386,7 +386,8 @@ def _articles(folder: Path, port: int) -> list[Path]:
 
 
 class _Counting:
-    """Wraps the pipeline's ``extract`` to record which documents it parsed."""
+    """Wraps the ``extract`` the pipeline ends up calling (through ``extract_many``,
+    in this process for a few documents) to record which documents it parsed."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[str] = []
@@ -396,7 +397,7 @@ class _Counting:
             self.calls.append(Path(document.origin).name)
             return real(document, scope=scope)
 
-        monkeypatch.setattr(linkaudit.pipeline, "extract", counted)
+        monkeypatch.setattr(linkaudit.extract.parallel, "extract", counted)
 
     def take(self) -> list[str]:
         calls, self.calls = sorted(self.calls), []

@@ -1,0 +1,147 @@
+"""Extraction on several cores gives exactly what extraction in turn gives."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from linkaudit.extract import extract, parallel
+from linkaudit.model import Document, DocumentKind, Scope
+from linkaudit.pipeline import AuditOptions, apply_policy, extract_all
+
+from .corpus import pages, source_document
+
+MARKDOWN = """# Notes {n}
+
+See [the report](https://example.org/report-{n}) and ![chart](/img/{n}.png).
+A bare https://example.com/bare/{n} and doi:10.1000/xyz{n}, then [lost]() and
+[ref][r{n}].
+
+[r{n}]: https://example.net/ref/{n}
+"""
+
+
+def documents() -> list[Document]:
+    """The shared corpus's real pages, then Markdown notes, so chunks mix kinds."""
+    docs = [source_document(page) for page in pages()[:16]]
+    docs += [
+        Document(
+            text=MARKDOWN.format(n=n),
+            kind=DocumentKind.MARKDOWN,
+            origin=f"notes/{n}.md",
+            base_url="https://blog.example.org/notes/",
+        )
+        for n in range(30)
+    ]
+    return docs
+
+
+@pytest.fixture
+def few_needed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Workers for a handful of documents; returns the chunks counts workers answered."""
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(parallel, "CHUNK", 7)
+    answered: list[int] = []
+    real = parallel._in_workers
+
+    def counted(documents: list[Document], scope: Scope, count: int) -> list[object]:
+        out = real(documents, scope, count)  # raises (and so counts nothing) on failure
+        answered.append(len(out))
+        return out
+
+    monkeypatch.setattr(parallel, "_in_workers", counted)
+    return answered
+
+
+@pytest.fixture
+def other_thread() -> Iterator[None]:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+@pytest.mark.parametrize("scope", list(Scope))
+def test_workers_give_what_extracting_in_turn_gives(scope: Scope, few_needed: list[int]) -> None:
+    docs = documents()
+    expected = [extract(doc, scope=scope) for doc in docs]
+    assert sum(map(len, expected)) > 300
+    assert parallel.extract_many(docs, scope, workers=2) == expected
+    assert few_needed == [len(docs)]  # the workers did it, not the fallback
+
+
+@pytest.mark.usefixtures("other_thread")
+def test_with_other_threads_workers_come_from_a_fork_server(few_needed: list[int]) -> None:
+    assert parallel._context().get_start_method() in ("forkserver", "spawn")
+    docs = documents()[-20:]
+    assert parallel.extract_many(docs, Scope.ARTICLE, workers=2) == [extract(d) for d in docs]
+    assert few_needed == [20]
+
+
+def test_a_single_thread_forks() -> None:
+    if threading.active_count() != 1:
+        pytest.skip("another test left a thread running")
+    assert parallel._context().get_start_method() == "fork"
+
+
+@pytest.mark.usefixtures("few_needed")
+def test_workers_that_cannot_start_leave_the_work_to_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: object) -> list[object]:
+        raise parallel.BrokenProcessPool("a worker died")
+
+    monkeypatch.setattr(parallel, "_in_workers", broken)
+    docs = documents()[-10:]
+    assert parallel.extract_many(docs, Scope.ARTICLE, workers=2) == [extract(d) for d in docs]
+
+
+def test_small_runs_and_single_cores_stay_in_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: object) -> list[object]:
+        raise AssertionError("no workers for this")
+
+    monkeypatch.setattr(parallel, "_in_workers", refuse)
+    docs = documents()
+    assert parallel.extract_many(docs[:5], Scope.ARTICLE, workers=4) == [
+        extract(d) for d in docs[:5]
+    ]
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 2)
+    assert len(parallel.extract_many(docs, Scope.ARTICLE, workers=1)) == len(docs)
+
+
+@pytest.mark.usefixtures("few_needed")
+def test_the_pipeline_keeps_document_order_with_a_partial_cache() -> None:
+    docs = documents()
+
+    class HalfCache:
+        """Knows every other document (as if the others had changed since)."""
+
+        def __init__(self) -> None:
+            self.put_origins: list[str] = []
+
+        def get(self, document: Document, scope: Scope) -> list[object] | None:
+            index = docs.index(document)
+            return None if index % 2 else list(extract(document, scope=scope))
+
+        def put(self, document: Document, scope: Scope, citations: object) -> None:
+            self.put_origins.append(document.origin)
+
+        def flush(self) -> None:
+            pass
+
+    cache = HalfCache()
+    options = AuditOptions()
+    got = extract_all(docs, options, cache)  # type: ignore[arg-type]
+    assert [doc for doc, _ in got] == docs
+    assert [citations for _, citations in got] == [
+        [apply_policy(c, options, []) for c in extract(d)] for d in docs
+    ]
+    assert cache.put_origins == [d.origin for i, d in enumerate(docs) if i % 2]
