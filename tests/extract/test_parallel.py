@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
@@ -145,3 +147,15 @@ def test_the_pipeline_keeps_document_order_with_a_partial_cache() -> None:
         [apply_policy(c, options, []) for c in extract(d)] for d in docs
     ]
     assert cache.put_origins == [d.origin for i, d in enumerate(docs) if i % 2]
+
+
+def _sigint_handler() -> object:
+    return signal.getsignal(signal.SIGINT)
+
+
+def test_workers_leave_ctrl_c_to_this_process() -> None:
+    context = parallel._context()
+    with ProcessPoolExecutor(
+        1, mp_context=context, initializer=parallel._ignore_interrupts
+    ) as pool:
+        assert pool.submit(_sigint_handler).result() == signal.SIG_IGN

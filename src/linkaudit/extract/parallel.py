@@ -8,8 +8,10 @@ the same lists, element for element, as extracting them in turn.
 
 Workers are forked when this process has no other thread (the cheapest start,
 and safe then); otherwise they come from a fork server, which never forks a
-process whose threads might hold locks.  Anything that stops the workers from
-starting or answering falls back to extracting here: slower, never different.
+process whose threads might hold locks.  Workers ignore Ctrl-C, which stays
+this process's to handle, as when it extracts alone.  Anything that stops the
+workers from starting or answering falls back to extracting here: slower, never
+different.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -58,9 +61,18 @@ def extract_many(
 
 def _in_workers(documents: Sequence[Document], scope: Scope, count: int) -> list[list[Citation]]:
     chunks = [documents[i : i + CHUNK] for i in range(0, len(documents), CHUNK)]
-    with ProcessPoolExecutor(min(count, len(chunks)), mp_context=_context()) as pool:
+    workers = min(count, len(chunks))
+    with ProcessPoolExecutor(
+        workers, mp_context=_context(), initializer=_ignore_interrupts
+    ) as pool:
         parts = pool.map(_extract_chunk, chunks, [scope] * len(chunks))
         return [citations for part in parts for citations in part]
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C is this process's to handle: a worker killed by it would only make the
+    run fall back to extracting everything again here."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _extract_chunk(documents: Sequence[Document], scope: Scope) -> list[list[Citation]]:
