@@ -18,6 +18,7 @@ from pytest_httpx import HTTPXMock
 
 from linkaudit.check import DEFAULT_USER_AGENT, CheckOptions, check_urls
 from linkaudit.check.engine import _host_by_host
+from linkaudit.check.limiter import ScaledClock
 from linkaudit.model import CheckResult, Verdict
 
 from .conftest import FakeClock
@@ -394,3 +395,34 @@ def test_requests_start_one_host_at_a_time_round_by_round() -> None:
     ]
     assert _host_by_host(urls[:3]) == urls[:3]
     assert _host_by_host([]) == []
+
+
+async def test_a_rate_limited_host_is_paced_at_the_rate_it_allows(httpx_mock: HTTPXMock) -> None:
+    """A token bucket (2 per second, 2 at once) answering 429 + Retry-After: 1 when empty.
+
+    After its first refusal the host is asked at about the rate it let through,
+    not in bursts that meet an empty bucket again and again.  Real time, scaled
+    down tenfold: concurrent waits need a clock that runs by itself.
+    """
+    clock = ScaledClock(0.1)
+    tokens, filled = 2.0, clock.monotonic()
+    refused: list[float] = []
+
+    def bucket(request: httpx.Request) -> httpx.Response:
+        nonlocal tokens, filled
+        now = clock.monotonic()
+        tokens, filled = min(2.0, tokens + (now - filled) * 2.0), now
+        if tokens < 1.0:
+            refused.append(now)
+            return httpx.Response(429, headers={"Retry-After": "1"})
+        tokens -= 1.0
+        return httpx.Response(200, content=b"%PDF-1.4", headers={"Content-Type": "application/pdf"})
+
+    httpx_mock.add_callback(bucket, is_reusable=True)
+    urls = [f"https://limited.example/{n}.pdf" for n in range(24)]
+    options = replace(OPTIONS, per_host=4, max_retries=10)
+    results = await check_urls(urls, options, clock=clock)
+    assert {r.verdict for r in results.values()} == {Verdict.OK}
+    # Halving the interval after each answer, and asking again with GET at once
+    # after a refused HEAD, met the empty bucket 12 to 30 times.
+    assert len(refused) <= 6, len(refused)

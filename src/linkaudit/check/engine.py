@@ -421,7 +421,10 @@ class _Engine:
             if method == "HEAD" and not self._head_decides(outcome):
                 method = "GET"
                 state.notes.append("HEAD was not conclusive; checked with GET")
-                continue
+                if not self._transient(outcome):
+                    continue
+                # A host that refused HEAD with 429/503 is waited out like any other
+                # refusal before it is asked again, now with GET.
             if state.out_of_time or not self._transient(outcome):
                 break
             wait = self._retry_after(outcome)
