@@ -778,8 +778,6 @@ def _host_by_host(urls: Iterable[str]) -> list[str]:
     by_host: dict[str, list[str]] = {}
     for url in urls:
         by_host.setdefault(urlsplit(url).netloc, []).append(url)
-    if len(by_host) < 2:
-        return list(by_host.get(next(iter(by_host), ""), []))
     rounds = itertools.zip_longest(*by_host.values())
     return [url for round_ in rounds for url in round_ if url is not None]
 

@@ -73,8 +73,9 @@ _INSERT_REPORT = (
     "INSERT OR REPLACE INTO document_reports "
     "(run_id, document, sha256, report, created_at) VALUES (?, ?, ?, ?, ?)"
 )
-#: Document reports written per transaction, in characters of JSON.
+#: A document's reports from other runs, dropped when its newest is written.
 _DELETE_OLDER_REPORTS = "DELETE FROM document_reports WHERE document = ? AND run_id <> ?"
+#: Document reports written per transaction, in characters of JSON.
 _REPORT_BATCH_CHARS = 4_000_000
 #: Keys named in one query: far below SQLite's oldest variable limit (999).
 _KEYS_PER_QUERY = 500
