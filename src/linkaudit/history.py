@@ -34,9 +34,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
-from linkaudit.model import Verdict
+from linkaudit.model import Verdict, as_utc
 
 #: Verdicts that count toward death.
 FAILING: frozenset[Verdict] = frozenset({Verdict.BROKEN, Verdict.STALE})
@@ -110,10 +110,6 @@ class LinkState:
 UNKNOWN = LinkState(LinkStatus.UNKNOWN)
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def counts_as(observation: Observation) -> str:
     """``"fail"``, ``"pass"`` or ``"neutral"``: the one rule every caller shares."""
     if observation.reused or observation.verdict in NEUTRAL:
@@ -125,7 +121,7 @@ def counts_as(observation: Observation) -> str:
 
 def span_days(first: datetime, last: datetime) -> int:
     """Whole UTC calendar days between two moments (see the module note)."""
-    return (_utc(last).date() - _utc(first).date()).days
+    return (as_utc(last).date() - as_utc(first).date()).days
 
 
 def link_state(
@@ -145,8 +141,8 @@ def link_state(
     last_at: datetime | None = None
     failures = 0
     decisive = 0
-    for obs in sorted(observations, key=lambda o: _utc(o.at)):
-        at = _utc(obs.at)
+    for obs in sorted(observations, key=lambda o: as_utc(o.at)):
+        at = as_utc(obs.at)
         kind = counts_as(obs)
         if kind == "pass":
             if status is not LinkStatus.ALIVE:
@@ -263,10 +259,10 @@ def diff_states(
     is only "newly confirmed dead": one list per event.
     """
     policy = policy or ConfirmPolicy()
-    cutoff = _utc(run_at)
+    cutoff = as_utc(run_at)
 
     def earlier(o: Observation) -> bool:
-        return o.run_id != run_id if run_id is not None else _utc(o.at) < cutoff
+        return o.run_id != run_id if run_id is not None else as_utc(o.at) < cutoff
 
     failing: list[Change] = []
     confirmed: list[Change] = []
@@ -314,7 +310,7 @@ def newly_archived(
         fresh_capture = (
             previous_at is not None
             and mark.captured_at is not None
-            and _utc(mark.captured_at) > _utc(previous_at)
+            and as_utc(mark.captured_at) > as_utc(previous_at)
         )
         if looked_and_none or fresh_capture:
             url, documents = cited[key]
@@ -337,7 +333,7 @@ def _plural(n: int, word: str) -> str:
 
 
 def _date(moment: datetime | None) -> str:
-    return "" if moment is None else _utc(moment).strftime("%Y-%m-%d")
+    return "" if moment is None else as_utc(moment).strftime("%Y-%m-%d")
 
 
 def _examples(changes: Sequence[Change], limit: int, detail: str = "") -> str:

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Naive datetimes are UTC across the model (WordPress ``date_gmt``, CDX
+    timestamps and the store's text all are); aware ones are converted."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Verdict(enum.StrEnum):
@@ -200,6 +206,36 @@ class ArchiveCopy:
     distance_days: float  # absolute distance from the target date
     before: bool  # captured on or before the target date
     status: int | None = None  # HTTP status recorded at capture
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One candidate capture as an archive reported it, before selection."""
+
+    archive: str
+    url: str  # archive URL a reader can open
+    original_url: str
+    captured_at: datetime  # aware, UTC
+    status: int | None = None  # None: the archive does not say (Memento)
+    mimetype: str | None = None
+    timestamp: str | None = None  # 14-digit Wayback timestamp when known
+
+
+@dataclass(frozen=True)
+class ArchiveLookup:
+    """The outcome of looking one URL up near one date.
+
+    ``note`` says in one line why there is no copy (or how the copy was found);
+    ``tried`` lists the archive endpoints asked, in order.  ``transient`` marks an
+    outcome caused by errors (429, 503, timeouts, malformed answers) rather than a
+    clean "no capture", so persistent caches should not keep it.
+    """
+
+    copy: ArchiveCopy | None
+    note: str = ""
+    tried: tuple[str, ...] = ()
+    transient: bool = False
+    candidates: tuple[Capture, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -14,16 +14,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
 
-from linkaudit.archive import ArchiveCache, ArchiveLookup, ArchiveOptions, find_copies
+from linkaudit.archive import ArchiveLookup, ArchiveOptions, find_copies
 from linkaudit.archive.lookup import MemoryArchiveCache, make_client, make_limiters
 from linkaudit.archive.restore import restore_lost
 from linkaudit.archive.save import SaveOutcome, save_live
-from linkaudit.check import CheckOptions, Resolver, ResultCache, check_urls
+from linkaudit.check import CheckOptions, Resolver, check_urls
 from linkaudit.check.limiter import Clock
 from linkaudit.extract.parallel import extract_many
 from linkaudit.model import (
@@ -38,6 +37,7 @@ from linkaudit.model import (
     Verdict,
 )
 from linkaudit.sources.changed import citations_on_changed_lines
+from linkaudit.store.base import ArchiveCache, ExtractCache, ResultCache
 from linkaudit.urls import defragment, normalize
 
 #: Verdicts that need no archive copy: the reader already gets the page, or we chose
@@ -65,20 +65,6 @@ class AuditOptions:
     changed_lines: Mapping[Path, set[int] | None] | None = None
     # statuses declared fine per host (config ``hosts.<name>.accept``), host -> statuses
     accept: Mapping[str, frozenset[int]] = field(default_factory=dict)
-
-
-class ExtractCache(Protocol):
-    """Citations of documents already extracted (``linkaudit.store.extracts``).
-
-    ``get`` answers None for anything it cannot vouch for; ``put`` may buffer
-    until ``flush``, which ``extract_all`` calls once at the end.
-    """
-
-    def get(self, document: Document, scope: Scope) -> list[Citation] | None: ...
-
-    def put(self, document: Document, scope: Scope, citations: Sequence[Citation]) -> None: ...
-
-    def flush(self) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -18,18 +18,12 @@ from linkaudit.errors import LinkauditError
 from linkaudit.history import ConfirmPolicy
 from linkaudit.model import Finding, Report
 from linkaudit.pipeline import AuditOptions, AuditRun, Services, audit_documents
+from linkaudit.recording import RecheckFailing, diff_latest, failing_keys, record_audit
 from linkaudit.report.base import in_document_order, is_problem
 from linkaudit.report.json_format import FindingLines, compact, report_header
 from linkaudit.sources.base import SourceOptions
 from linkaudit.sources.collect import Collection, collect, describe
 from linkaudit.store import CachePolicy, Store, document_key
-from linkaudit.store.history import (
-    HistoryDB,
-    RecheckFailing,
-    diff_latest,
-    failing_keys,
-    record_audit,
-)
 
 
 @dataclass(frozen=True)
@@ -57,15 +51,14 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
             warnings.append(f"cache not used: {exc}")
     try:
         if store is not None:
-            with HistoryDB.of(store) as db:
-                # links on their way to confirmation are checked for real every run:
-                # a reused result is not a new observation
-                failing = failing_keys(db, request.confirm)
+            # links on their way to confirmation are checked for real every run:
+            # a reused result is not a new observation
+            failing = failing_keys(store.history, request.confirm)
             services = replace(
                 services,
-                cache=services.cache or RecheckFailing(store, failing),
-                archive_cache=services.archive_cache or store.archive_cache(),
-                extract_cache=services.extract_cache or store.extract_cache(),
+                cache=services.cache or RecheckFailing(store.results, failing),
+                archive_cache=services.archive_cache or store.archives,
+                extract_cache=services.extract_cache or store.extracts,
             )
         outcome = aio.run(audit_documents(documents, request.audit, services))
         if store is not None:
@@ -104,7 +97,7 @@ def _keep_document_reports(
     by finding, so no dict tree of the whole run is ever held in memory; the store
     writes them a few megabytes per transaction.
     """
-    store.record_document_reports(run_id, _document_reports(report, lines))
+    store.reports.record(run_id, _document_reports(report, lines))
 
 
 def _document_reports(

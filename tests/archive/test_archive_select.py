@@ -8,7 +8,6 @@ import pytest
 
 from linkaudit.archive.base import (
     ArchiveOptions,
-    Capture,
     archive_name,
     parse_wayback_timestamp,
     select_capture,
@@ -17,6 +16,7 @@ from linkaudit.archive.base import (
 from linkaudit.archive.memento import parse_link_header
 from linkaudit.archive.ratelimit import retry_after_seconds
 from linkaudit.archive.wayback import MalformedAnswer, parse_availability, parse_cdx
+from linkaudit.model import Capture
 
 TARGET = datetime(2023, 4, 18, 11, 5, 53, tzinfo=UTC)
 

@@ -15,10 +15,10 @@ from types import TracebackType
 
 from linkaudit.check import CheckOptions
 from linkaudit.history import ArchiveMark, RunDiff
-from linkaudit.model import ArchiveCopy, Document
+from linkaudit.model import ArchiveCopy, ArchiveLookup, Document
 from linkaudit.pipeline import AuditOptions, Services, audit_documents
+from linkaudit.recording import diff_latest, record_audit
 from linkaudit.store import Store
-from linkaudit.store.history import HistoryDB, diff_latest, record_audit
 from linkaudit.testing.server import LoopbackServer
 from linkaudit.testing.zoo import StaticResolver
 from tests.history.helpers import Clock, SwitchableSite, article
@@ -129,18 +129,18 @@ def full_history(db_path: Path) -> Scenario:
     scenario = Scenario(db_path)
     for day in DAYS[:-1]:
         scenario.run_day(day)
-    with HistoryDB.of(scenario.store) as db:
-        db.record_archives(
-            scenario.run_ids[5],
-            [(scenario.key("/walled"), date(2025, 9, 1), ArchiveMark(True), "no capture")],
-        )
+    db = scenario.store.history
+    db.record_archives(
+        scenario.run_ids[5],
+        [(scenario.key("/walled"), date(2025, 9, 1), ArchiveMark(True), "no capture")],
+    )
     scenario.run_day(DAYS[-1])
     saved_at = scenario.clock.now - timedelta(hours=1)
-    with HistoryDB.of(scenario.store) as db:
-        walled = ArchiveMark(True, _wayback(saved_at, scenario.url("/walled")), saved_at, "wayback")
-        db.record_archives(
-            scenario.run_ids[6], [(scenario.key("/walled"), date(2025, 9, 1), walled, "saved")]
-        )
+    db = scenario.store.history
+    walled = ArchiveMark(True, _wayback(saved_at, scenario.url("/walled")), saved_at, "wayback")
+    db.record_archives(
+        scenario.run_ids[6], [(scenario.key("/walled"), date(2025, 9, 1), walled, "saved")]
+    )
     for path, captured, target in (
         ("/dies", datetime(2019, 4, 20, tzinfo=UTC), date(2019, 5, 1)),
         ("/recovers", datetime(2015, 2, 1, tzinfo=UTC), date(2022, 1, 10)),
@@ -155,7 +155,7 @@ def full_history(db_path: Path) -> Scenario:
             captured.date() <= target,
             200,
         )
-        scenario.store.put_archive(url, target, copy, "nearest capture")
+        scenario.store.archives.put(url, target, ArchiveLookup(copy, "nearest capture"))
     return scenario
 
 

@@ -24,7 +24,7 @@ from linkaudit.health.json_format import SCHEMA
 from linkaudit.health.markdown import HealthMarkdownFormatter
 from linkaudit.history import ConfirmPolicy, LinkStatus
 from linkaudit.report.base import ReportExistsError
-from linkaudit.store.history import HistoryDB
+from linkaudit.store import CachePolicy, Store
 from tests.history.scenario import DEAD_HOST_URL, MID, NEW, OLD, Scenario, full_history
 
 GENERATED = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
@@ -41,8 +41,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
 
 @pytest.fixture(scope="module")
 def health(history: Scenario) -> HealthReport:
-    with HistoryDB.of(history.store) as db:
-        return build_health(db, store_name="cache.sqlite", now=lambda: GENERATED)
+    # the same database, seen from a store whose clock reads GENERATED
+    at_generated = Store(history.store.db, now=lambda: GENERATED, policy=CachePolicy())
+    return build_health(at_generated, store_name="cache.sqlite")
 
 
 def test_standing_of_distinct_urls(health: HealthReport) -> None:
@@ -97,17 +98,14 @@ def test_changes_of_the_latest_run(health: HealthReport, history: Scenario) -> N
 
 
 def test_stricter_policy_confirms_less(history: Scenario) -> None:
-    with HistoryDB.of(history.store) as db:
-        strict = build_health(db, policy=ConfirmPolicy(runs=5, days=5))
+    strict = build_health(history.store, policy=ConfirmPolicy(runs=5, days=5))
     assert strict.states["confirmed_dead"] == 2  # /walled failed in only 4 runs
     assert strict.policy.runs == 5
 
 
 def test_empty_store(tmp_path: Path) -> None:
-    from linkaudit.store import Store
-
-    with Store.open(tmp_path / "c.sqlite") as store, HistoryDB.of(store) as db:
-        empty = build_health(db)
+    with Store.open(tmp_path / "c.sqlite") as store:
+        empty = build_health(store)
     assert empty.run_id is None
     assert "no runs recorded" in empty.warnings[0]
     for name in ("html", "markdown", "json"):

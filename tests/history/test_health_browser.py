@@ -11,7 +11,6 @@ import pytest
 
 from linkaudit.health import build_health
 from linkaudit.health.html import HealthHtmlFormatter
-from linkaudit.store.history import HistoryDB
 from tests.browser_util import RecordingPage, launch_chromium
 from tests.history.scenario import Scenario, full_history
 
@@ -28,8 +27,7 @@ def browser() -> Iterator[Any]:
 def page_html(tmp_path_factory: pytest.TempPathFactory) -> str:
     scenario: Scenario = full_history(tmp_path_factory.mktemp("browser") / "cache.sqlite")
     try:
-        with HistoryDB.of(scenario.store) as db:
-            return HealthHtmlFormatter().render(build_health(db, store_name="cache.sqlite"))
+        return HealthHtmlFormatter().render(build_health(scenario.store, store_name="cache.sqlite"))
     finally:
         scenario.close()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from linkaudit.history import LinkStatus, link_states
-from linkaudit.store.history import HistoryDB, diff_latest
+from linkaudit.recording import diff_latest
 from tests.history.scenario import DEAD_HOST_URL, MID, NEW, OLD, Scenario
 
 
@@ -22,8 +22,8 @@ def scenario(tmp_path: Path) -> Iterator[Scenario]:
 
 def statuses(scenario: Scenario) -> dict[str, LinkStatus]:
     """Each path's (and the dead host's) standing now."""
-    with HistoryDB.of(scenario.store) as db:
-        states = link_states(db.observations())
+    db = scenario.store.history
+    states = link_states(db.observations())
     names = {scenario.key(p): p for p in ("/steady", "/dies", "/flaps", "/recovers", "/walled")}
     names[DEAD_HOST_URL] = "nxdomain"
     return {names[k]: s.status for k, s in states.items() if k in names}
@@ -68,8 +68,8 @@ def test_deaths_are_confirmed_only_after_three_runs_over_three_days(scenario: Sc
     now = statuses(scenario)
     assert now["/walled"] is LinkStatus.FAILING
     assert now["/recovers"] is LinkStatus.ALIVE
-    with HistoryDB.of(scenario.store) as db:
-        dies = link_states(db.observations([scenario.key("/dies")]))[scenario.key("/dies")]
+    db = scenario.store.history
+    dies = link_states(db.observations([scenario.key("/dies")]))[scenario.key("/dies")]
     assert dies.since == scenario.clock.now.replace(day=2)  # failing since day 1 (2 March)
     assert dies.failures == 3
 
@@ -97,33 +97,33 @@ def test_deaths_are_confirmed_only_after_three_runs_over_three_days(scenario: Sc
 def test_history_queries_see_every_run(scenario: Scenario) -> None:
     for day in (1, 2, 4):
         scenario.run_day(day)
-    with HistoryDB.of(scenario.store) as db:
-        runs = db.runs()
-        assert [r.id for r in runs] == [scenario.run_ids[d] for d in (1, 2, 4)]
-        assert all(r.finished_at is not None for r in runs)
-        latest = db.latest_run()
-        assert latest is not None
-        assert latest.id == scenario.run_ids[4]
-        assert db.previous_run(latest) == runs[1]
-        # Citations per document per run, lost links included.
-        by_doc = db.citations_by_document(latest.id)
-        assert sorted(by_doc) == [OLD, MID, NEW]
-        assert [c.verdict.value if c.verdict else None for c in by_doc[OLD]][-1] == "lost"
-        assert len(by_doc[MID]) == 3
-        # Results per URL per run, timed by the run.
-        history = db.observations([scenario.key("/walled")])[scenario.key("/walled")]
-        assert [o.verdict.value for o in history] == ["broken", "blocked", "broken"]
-        assert [o.run_id for o in history] == [r.id for r in runs]
-        assert [o.at for o in history] == [r.started_at for r in runs]
-        results = db.run_results(runs[1].id)
-        assert results[scenario.key("/walled")].reason == "forbidden"
-        # Documents keep their citation dates.
-        docs = {d.origin: d for d in db.documents(latest.id)}
-        cited_at = docs[OLD].cited_at
-        assert cited_at is not None
-        assert cited_at.year == 2019
-        # Nothing was looked up in archives (archive=None), so nothing is recorded.
-        assert db.archive_marks(latest.id) == {}
+    db = scenario.store.history
+    runs = db.runs()
+    assert [r.id for r in runs] == [scenario.run_ids[d] for d in (1, 2, 4)]
+    assert all(r.finished_at is not None for r in runs)
+    latest = db.latest_run()
+    assert latest is not None
+    assert latest.id == scenario.run_ids[4]
+    assert db.previous_run(latest) == runs[1]
+    # Citations per document per run, lost links included.
+    by_doc = db.citations_by_document(latest.id)
+    assert sorted(by_doc) == [OLD, MID, NEW]
+    assert [c.verdict.value if c.verdict else None for c in by_doc[OLD]][-1] == "lost"
+    assert len(by_doc[MID]) == 3
+    # Results per URL per run, timed by the run.
+    history = db.observations([scenario.key("/walled")])[scenario.key("/walled")]
+    assert [o.verdict.value for o in history] == ["broken", "blocked", "broken"]
+    assert [o.run_id for o in history] == [r.id for r in runs]
+    assert [o.at for o in history] == [r.started_at for r in runs]
+    results = db.run_results(runs[1].id)
+    assert results[scenario.key("/walled")].reason == "forbidden"
+    # Documents keep their citation dates.
+    docs = {d.origin: d for d in db.documents(latest.id)}
+    cited_at = docs[OLD].cited_at
+    assert cited_at is not None
+    assert cited_at.year == 2019
+    # Nothing was looked up in archives (archive=None), so nothing is recorded.
+    assert db.archive_marks(latest.id) == {}
 
 
 def test_diff_latest_on_an_empty_store(scenario: Scenario) -> None:
@@ -141,8 +141,8 @@ def test_failing_links_are_rechecked_not_reused(tmp_path: Path) -> None:
 
     from linkaudit.check import CheckOptions
     from linkaudit.pipeline import AuditOptions, Services, audit_documents
+    from linkaudit.recording import RecheckFailing, failing_keys, record_audit
     from linkaudit.store import ResultCache
-    from linkaudit.store.history import RecheckFailing, failing_keys, record_audit
 
     with Scenario(tmp_path / "cache.sqlite") as sc:
         sc.site.set("/dies", "dead")
@@ -158,7 +158,7 @@ def test_failing_links_are_rechecked_not_reused(tmp_path: Path) -> None:
         # the cache's age rules see the same time line (nothing sleeps).
         sc.clock.now = datetime.now(UTC)
         stats = sc.site.site.stats
-        run(sc.store)
+        run(sc.store.results)
         dies, steady = stats.count("/dies"), stats.count("/steady")
         # just past the next midnight: a new calendar day, yet within the cache's
         # one-day age for broken results
@@ -166,23 +166,29 @@ def test_failing_links_are_rechecked_not_reused(tmp_path: Path) -> None:
         midnight = start.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
         step = (midnight - start) + timedelta(minutes=1)
         sc.clock.advance(seconds=step.total_seconds())
-        with HistoryDB.of(sc.store) as db:
-            failing = failing_keys(db)
+        db = sc.store.history
+        failing = failing_keys(db)
         assert sc.key("/dies") in failing
         assert sc.key("/steady") not in failing
         # the same calendar day as the 404: a re-check would add no new day, so reuse
-        same_day = RecheckFailing(sc.store, failing, now=lambda: start)
+        later = sc.clock()
+        stored = sc.store.results.get(sc.key("/dies"))
+        assert stored is not None
+        assert stored.checked_at is not None
+        sc.clock.now = stored.checked_at  # the moment of the 404: the same calendar day
+        same_day = RecheckFailing(sc.store.results, failing)
         assert same_day.get(sc.key("/dies")) is not None
-        run(RecheckFailing(sc.store, failing, now=sc.clock))
+        sc.clock.now = later
+        run(RecheckFailing(sc.store.results, failing))
         assert stats.count("/dies") > dies  # a new day: checked again, for real
         assert stats.count("/steady") == steady  # reused as usual
         # Without the wrapper the cache answers, and the run adds no observation.
         dies = stats.count("/dies")
         sc.clock.advance(hours=1)
-        run(sc.store)
+        run(sc.store.results)
         assert stats.count("/dies") == dies
-        with HistoryDB.of(sc.store) as db:
-            history = db.observations([sc.key("/dies")])[sc.key("/dies")]
+        db = sc.store.history
+        history = db.observations([sc.key("/dies")])[sc.key("/dies")]
         assert [o.reused for o in history] == [False, False, True]
         assert history[1].at - history[0].at == step
         assert link_states({"k": history})["k"].failures == 2

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from linkaudit.history import ArchiveMark, LinkStatus, link_state
-from linkaudit.model import ArchiveCopy, Document, DocumentKind, Verdict
+from linkaudit.model import ArchiveCopy, ArchiveLookup, Document, DocumentKind, Verdict
+from linkaudit.recording import archive_marks_of, diff_latest
 from linkaudit.store import SCHEMA_VERSION, Store
-from linkaudit.store.history import HistoryDB, archive_marks_of, diff_latest, match_key
+from linkaudit.store.history import match_key
 from linkaudit.store.migrations import MIGRATIONS
 from tests.history.helpers import Clock, citation, result
 
@@ -41,12 +42,12 @@ def store(db_path: Path, clock: Clock) -> Iterator[Store]:
 
 def record(store: Store, clock: Clock, verdicts: dict[str, Verdict], doc: str = "a.md") -> int:
     """One run citing each URL once, with the given verdicts."""
-    run_id = store.begin_run([doc], {"scope": "article"})
+    run_id = store.history.begin_run([doc], {"scope": "article"})
     document = Document("", DocumentKind.MARKDOWN, doc, cited_at=datetime(2020, 6, 1, tzinfo=UTC))
     cites = [citation(doc, url, line) for line, url in enumerate(verdicts, 1)]
-    store.record_citations(run_id, cites, [document])
-    store.record_results(run_id, [result(u, v, clock()) for u, v in verdicts.items()])
-    store.finish_run(run_id)
+    store.history.record_citations(run_id, cites, [document])
+    store.results.record(run_id, [result(u, v, clock()) for u, v in verdicts.items()])
+    store.history.finish_run(run_id)
     return run_id
 
 
@@ -54,67 +55,67 @@ def test_reused_results_are_recorded_but_do_not_count(store: Store, clock: Clock
     record(store, clock, {URL: Verdict.BROKEN})
     for _ in range(3):
         clock.advance(days=1)
-        run_id = store.begin_run(["a.md"], {})
+        run_id = store.history.begin_run(["a.md"], {})
         reused = result(URL, Verdict.BROKEN, clock() - timedelta(hours=1), from_cache=True)
-        store.record_results(run_id, [reused])
-        store.finish_run(run_id)
-    with HistoryDB.of(store) as db:
-        history = db.observations()[URL]
+        store.results.record(run_id, [reused])
+        store.history.finish_run(run_id)
+    db = store.history
+    history = db.observations()[URL]
     assert [o.reused for o in history] == [False, True, True, True]
     state = link_state(history)
     assert (state.status, state.failures) == (LinkStatus.FAILING, 1)
 
 
 def test_one_result_per_run_and_fresh_wins(store: Store, clock: Clock) -> None:
-    run_id = store.begin_run(["a.md"], {})
-    store.record_results(
+    run_id = store.history.begin_run(["a.md"], {})
+    store.results.record(
         run_id,
         [
             result(URL, Verdict.OK, clock(), from_cache=True),
             result(URL, Verdict.BROKEN, clock() + timedelta(seconds=1)),
         ],
     )
-    store.finish_run(run_id)
-    with HistoryDB.of(store) as db:
-        assert db.run_results(run_id)[URL].verdict is Verdict.BROKEN
-        assert [o.verdict for o in db.observations()[URL]] == [Verdict.BROKEN]
+    store.history.finish_run(run_id)
+    db = store.history
+    assert db.run_results(run_id)[URL].verdict is Verdict.BROKEN
+    assert [o.verdict for o in db.observations()[URL]] == [Verdict.BROKEN]
 
 
 def test_interrupted_run_is_not_the_latest(store: Store, clock: Clock) -> None:
     first = record(store, clock, {URL: Verdict.OK})
     clock.advance(days=1)
-    store.begin_run(["a.md"], {})  # killed before finishing
-    with HistoryDB.of(store) as db:
-        latest = db.latest_run()
-        assert latest is not None
-        assert latest.id == first
+    store.history.begin_run(["a.md"], {})  # killed before finishing
+    db = store.history
+    latest = db.latest_run()
+    assert latest is not None
+    assert latest.id == first
 
 
 def test_newly_archived_between_runs(store: Store, clock: Clock) -> None:
     other = "https://example.org/other"
     record(store, clock, {URL: Verdict.BROKEN, other: Verdict.BROKEN})
-    with HistoryDB.of(store) as db:
-        first = db.latest_run()
-        assert first is not None
-        db.record_archives(first.id, [(URL, date(2020, 6, 1), ArchiveMark(True), "no capture")])
+    db = store.history
+    first = db.latest_run()
+    assert first is not None
+    db.record_archives(first.id, [(URL, date(2020, 6, 1), ArchiveMark(True), "no capture")])
     clock.advance(days=1)
     second = record(store, clock, {URL: Verdict.BROKEN, other: Verdict.BROKEN})
     copy_url = "https://web.archive.org/web/20200601000000/https://example.org/report"
     old_copy = "https://web.archive.org/web/20100101000000/https://example.org/other"
-    with HistoryDB.of(store) as db:
-        db.record_archives(
-            second,
-            [
-                (URL, "2020-06-01", ArchiveMark(True, copy_url, clock() - timedelta(days=5)), ""),
-                # Found now, never looked for before, captured long ago: not news.
-                (other, "2020-06-01", ArchiveMark(True, old_copy, datetime(2010, 1, 1)), ""),
-                # A second write of "none" never hides a found copy.
-                (URL, "2020-06-01", ArchiveMark(True), "no capture"),
-            ],
-        )
-        marks = db.archive_marks(second)
-        assert marks[URL].archive_url == copy_url
-        assert sorted(db.known_copies()) == sorted({match_key(URL), match_key(other)})
+    db = store.history
+    db.record_archives(
+        second,
+        [
+            (URL, "2020-06-01", ArchiveMark(True, copy_url, clock() - timedelta(days=5)), ""),
+            # Found now, never looked for before, captured long ago: not news.
+            (other, "2020-06-01", ArchiveMark(True, old_copy, datetime(2010, 1, 1)), ""),
+            # A second write of "none" never hides a found copy.
+            (URL, "2020-06-01", ArchiveMark(True), "no capture"),
+        ],
+    )
+    marks = db.archive_marks(second)
+    assert marks[URL].archive_url == copy_url
+    assert sorted(db.known_copies()) == sorted({match_key(URL), match_key(other)})
     diff = diff_latest(store)
     assert [c.key for c in diff.newly_archived] == [URL]
     assert diff.newly_archived[0].archive_url == copy_url
@@ -131,10 +132,14 @@ def test_known_copies_include_cached_lookups(store: Store) -> None:
         True,
         200,
     )
-    store.put_archive("https://EXAMPLE.org/report", date(2019, 1, 10), copy, "nearest")
-    store.put_archive("https://example.org/none", date(2019, 1, 10), None, "no capture")
-    with HistoryDB.of(store) as db:
-        known = db.known_copies()
+    store.archives.put(
+        "https://EXAMPLE.org/report", date(2019, 1, 10), ArchiveLookup(copy, "nearest")
+    )
+    store.archives.put(
+        "https://example.org/none", date(2019, 1, 10), ArchiveLookup(None, "no capture")
+    )
+    db = store.history
+    known = db.known_copies()
     assert list(known) == [match_key("https://example.org/report#frag")]
     assert known[match_key(URL)][0].captured_at == datetime(2019, 1, 1, tzinfo=UTC)
 
@@ -184,20 +189,22 @@ def test_upgrade_from_an_older_schema_keeps_history_and_a_backup(
     with Store.open(db_path, now=clock) as store:
         assert store.schema_version == SCHEMA_VERSION
         assert any(f"bak-v{version}" in note for note in store.notes)
-        with HistoryDB.of(store) as db:
-            runs = db.runs()
-            if version >= 2:
-                assert [r.id for r in runs] == [1]
-                history = db.observations()[URL]
-                assert [(o.verdict, o.run_id) for o in history] == [(Verdict.BROKEN, 1)]
-                assert db.citations(1)[0].anchor_text == "the report"
-            else:
-                assert runs == []  # v1 had no runs; its cached result is still there
-            assert store.history(URL)[0][1].reason == "http_404"
-            # The new table works on the upgraded file.
-            run_id = store.begin_run(["a.md"], {})
-            db.record_archives(run_id, [(URL, "2026-01-05", ArchiveMark(True), "no capture")])
-            assert db.archive_marks(run_id) == {URL: ArchiveMark(True)}
+        db = store.history
+        runs = db.runs()
+        if version >= 2:
+            assert [r.id for r in runs] == [1]
+            history = db.observations()[URL]
+            assert [(o.verdict, o.run_id) for o in history] == [(Verdict.BROKEN, 1)]
+            assert db.citations(1)[0].anchor_text == "the report"
+        else:
+            assert runs == []  # v1 had no runs; its cached result is still there
+        assert store.db.query(
+            "SELECT reason FROM results WHERE key = ? ORDER BY checked_at, id", (URL,)
+        )[0] == ("http_404",)
+        # The new table works on the upgraded file.
+        run_id = store.history.begin_run(["a.md"], {})
+        db.record_archives(run_id, [(URL, "2026-01-05", ArchiveMark(True), "no capture")])
+        assert db.archive_marks(run_id) == {URL: ArchiveMark(True)}
     backup = db_path.with_name(f"cache.sqlite.bak-v{version}")
     kept = sqlite3.connect(backup)
     try:
@@ -249,18 +256,17 @@ def test_archive_marks_of_findings_and_saves() -> None:
 def test_documents_without_a_date_are_their_own_year(store: Store, clock: Clock) -> None:
     from linkaudit.health import build_health
 
-    run_id = store.begin_run(["a.md"], {})
-    store.record_citations(
+    run_id = store.history.begin_run(["a.md"], {})
+    store.history.record_citations(
         run_id,
         [citation("a.md", URL)],
         [Document("", DocumentKind.MARKDOWN, "a.md")],
     )
-    store.record_results(run_id, [result(URL, Verdict.OK, clock())])
-    store.finish_run(run_id)
+    store.results.record(run_id, [result(URL, Verdict.OK, clock())])
+    store.history.finish_run(run_id)
     copy = ArchiveCopy("wayback", "https://web.archive.org/web/3/x", URL, clock(), 0.0, True)
-    store.put_archive(URL, clock().date(), copy, "nearest")
-    with HistoryDB.of(store) as db:
-        health = build_health(db)
+    store.archives.put(URL, clock().date(), ArchiveLookup(copy, "nearest"))
+    health = build_health(store)
     assert [y.year for y in health.rot_by_year] == ["unknown"]
     # With no citation date, coverage aims at the run's own day.
     assert (health.coverage.considered, health.coverage.near) == (1, 1)

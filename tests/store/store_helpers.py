@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from linkaudit.model import CheckResult, Hop, Verdict
+from linkaudit.store import Store
+from linkaudit.store.codec import result_from_row
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -62,3 +64,26 @@ def full_result() -> CheckResult:
         notes=("retried after reset", "ünïcode note"),
         from_cache=False,
     )
+
+
+def stored_results(store: Store, key: str) -> list[tuple[int | None, CheckResult]]:
+    """Every row the store holds for a URL, oldest first, with its run (None: no run
+    claimed it).  Read straight from the table: no reader of the store needs every
+    row (the cache wants the latest, the history one per run), but a test of how
+    rows are superseded and claimed does."""
+    rows = store.db.query(
+        "SELECT key, url, verdict, reason, detail, evidence, checked_at, from_cache, run_id"
+        " FROM results WHERE key = ? ORDER BY checked_at, id",
+        (key,),
+    )
+    return [(row[8], result_from_row(*row[:7], from_cache=bool(row[7]))) for row in rows]
+
+
+def recorded_rows(store: Store, run_id: int) -> list[CheckResult]:
+    """Every row a run recorded, in the order written (duplicates included)."""
+    rows = store.db.query(
+        "SELECT key, url, verdict, reason, detail, evidence, checked_at, from_cache"
+        " FROM results WHERE run_id = ? ORDER BY id",
+        (run_id,),
+    )
+    return [result_from_row(*row[:7], from_cache=bool(row[7])) for row in rows]

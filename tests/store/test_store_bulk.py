@@ -12,12 +12,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from store_helpers import T0, Clock, full_result, make_result
+from store_helpers import T0, Clock, full_result, make_result, recorded_rows
 
-import linkaudit.store.sqlite as store_sqlite
+import linkaudit.store.reports as store_reports
 from linkaudit.model import CheckResult, Verdict
+from linkaudit.recording import RecheckFailing
 from linkaudit.store import Store, document_key
-from linkaudit.store.history import RecheckFailing
 
 ROWS = (
     "SELECT key, url, verdict, reason, detail, evidence, checked_at, run_id, from_cache"
@@ -32,16 +32,22 @@ def rows(db_path: Path) -> list[tuple[object, ...]]:
 
 def fill(store: Store, clock: Clock) -> list[str]:
     """Keys in every state ``get`` distinguishes; returns them plus one never stored."""
-    store.put(full_result())  # moved, a full chain: reusable for a week
-    store.put(make_result("https://a.example/ok", Verdict.OK, "http_200", checked_at=clock.now))
-    store.put(make_result("https://a.example/old", checked_at=clock.now - timedelta(days=2)))
-    store.put(make_result("https://a.example/future", checked_at=clock.now + timedelta(hours=1)))
+    store.results.put(full_result())  # moved, a full chain: reusable for a week
+    store.results.put(
+        make_result("https://a.example/ok", Verdict.OK, "http_200", checked_at=clock.now)
+    )
+    store.results.put(
+        make_result("https://a.example/old", checked_at=clock.now - timedelta(days=2))
+    )
+    store.results.put(
+        make_result("https://a.example/future", checked_at=clock.now + timedelta(hours=1))
+    )
     # a transient latest result hides an older definitive one
-    run = store.begin_run(["x"], {})
-    store.record_results(
+    run = store.history.begin_run(["x"], {})
+    store.results.record(
         run, [make_result("https://a.example/hidden", checked_at=clock.now - timedelta(hours=2))]
     )
-    store.put(
+    store.results.put(
         make_result(
             "https://a.example/hidden",
             Verdict.UNREACHABLE,
@@ -51,11 +57,11 @@ def fill(store: Store, clock: Clock) -> list[str]:
     )
     # a newer definitive result beats an older one; ties go to the later row
     for reason in ("first", "second"):
-        run = store.begin_run(["x"], {})
-        store.record_results(
+        run = store.history.begin_run(["x"], {})
+        store.results.record(
             run, [make_result("https://a.example/twice", reason=reason, checked_at=clock.now)]
         )
-    with sqlite3.connect(store.path) as raw:  # a verdict from a newer linkaudit
+    with sqlite3.connect(store.name) as raw:  # a verdict from a newer linkaudit
         raw.execute(
             "INSERT INTO results (key, url, verdict, reason, detail, evidence, checked_at)"
             " VALUES ('https://a.example/zombie', 'u', 'zombie', '', '', '{}', ?)",
@@ -75,7 +81,7 @@ def fill(store: Store, clock: Clock) -> list[str]:
 
 def test_snapshot_and_get_many_answer_as_get(store: Store, clock: Clock) -> None:
     keys = fill(store, clock)
-    expected = {key: store.get(key) for key in keys}
+    expected = {key: store.results.get(key) for key in keys}
     assert expected[full_result().key] == dataclasses.replace(full_result(), from_cache=True)
     assert expected["https://a.example/twice"] is not None
     assert expected["https://a.example/twice"].reason == "second"
@@ -86,50 +92,52 @@ def test_snapshot_and_get_many_answer_as_get(store: Store, clock: Clock) -> None
         "https://a.example/zombie",
         "https://a.example/never",
     ]
-    for snapshot in (store.snapshot(), store.snapshot(keys)):
+    for snapshot in (store.results.snapshot(), store.results.snapshot(keys)):
         assert snapshot is not None
         assert {key: snapshot.get(key) for key in keys} == expected
-    assert store.get_many(keys) == {k: v for k, v in expected.items() if v is not None}
-    assert list(store.get_many(reversed(keys))) == [
+    assert store.results.get_many(keys) == {k: v for k, v in expected.items() if v is not None}
+    assert list(store.results.get_many(reversed(keys))) == [
         k for k in reversed(keys) if expected[k] is not None
     ]
-    assert store.get_many([]) == {}
+    assert store.results.get_many([]) == {}
 
 
 def test_get_many_in_chunks(store: Store, clock: Clock) -> None:
     """More keys than one query takes (500): every chunk is read."""
     keys = [f"https://bulk.example/{i:04d}" for i in range(1203)]
-    store.put_many(make_result(k, Verdict.OK, "http_200", checked_at=clock.now) for k in keys)
-    got = store.get_many([*keys, "https://bulk.example/missing"])
+    store.results.put_many(
+        make_result(k, Verdict.OK, "http_200", checked_at=clock.now) for k in keys
+    )
+    got = store.results.get_many([*keys, "https://bulk.example/missing"])
     assert list(got) == keys
     assert all(r.from_cache and r.key == k for k, r in got.items())
 
 
 def test_snapshot_is_policy_checked_when_asked(store: Store, clock: Clock) -> None:
-    store.put(make_result("https://a.example/x", checked_at=clock.now))
-    snapshot = store.snapshot()
+    store.results.put(make_result("https://a.example/x", checked_at=clock.now))
+    snapshot = store.results.snapshot()
     assert snapshot is not None
     assert "https://a.example/x" in snapshot
     assert len(snapshot) == 1
     clock.advance(days=2)  # past max_age: the snapshot says what get says now
     assert snapshot.get("https://a.example/x") is None
-    assert store.get("https://a.example/x") is None
+    assert store.results.get("https://a.example/x") is None
 
 
 def test_recheck_failing_reads_one_snapshot_and_sees_its_own_puts(
     store: Store, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     keys = fill(store, clock)
-    expected = {key: store.get(key) for key in keys}
-    cache = RecheckFailing(store, [], now=clock)
+    expected = {key: store.results.get(key) for key in keys}
+    cache = RecheckFailing(store.results, [])
     calls: list[str] = []
-    real_get = store.get
+    real_get = store.results.get
 
     def counting_get(key: str) -> CheckResult | None:
         calls.append(key)
         return real_get(key)
 
-    monkeypatch.setattr(store, "get", counting_get)
+    monkeypatch.setattr(store.results, "get", counting_get)
     assert {key: cache.get(key) for key in keys} == expected
     assert calls == []  # all from the snapshot
     fresh = make_result("https://a.example/old", Verdict.OK, "http_200", checked_at=clock.now)
@@ -139,10 +147,10 @@ def test_recheck_failing_reads_one_snapshot_and_sees_its_own_puts(
 
 
 def test_recheck_failing_still_refuses_yesterdays_failures(store: Store, clock: Clock) -> None:
-    store.put(make_result("https://a.example/dying", checked_at=clock.now))
+    store.results.put(make_result("https://a.example/dying", checked_at=clock.now))
     clock.advance(hours=23)  # the next day, still within max_age
-    cache = RecheckFailing(store, ["https://a.example/dying"], now=clock)
-    assert store.get("https://a.example/dying") is not None
+    cache = RecheckFailing(store.results, ["https://a.example/dying"])
+    assert store.results.get("https://a.example/dying") is not None
     assert cache.get("https://a.example/dying") is None
 
 
@@ -152,17 +160,17 @@ def test_reused_results_are_recorded_from_their_stored_rows(
     """Handed-out results are copied from their rows; anything else (a result the
     caller changed, one never handed out, fresh ones) is encoded as before; the
     order given is the order recorded."""
-    store.put(full_result())
-    store.put(make_result("https://a.example/changed", Verdict.BLOCKED, checked_at=T0))
-    store.put(make_result("https://a.example/claimed", checked_at=clock.now))
-    served = store.get(full_result().key)
-    changed = store.get("https://a.example/changed")
+    store.results.put(full_result())
+    store.results.put(make_result("https://a.example/changed", Verdict.BLOCKED, checked_at=T0))
+    store.results.put(make_result("https://a.example/claimed", checked_at=clock.now))
+    served = store.results.get(full_result().key)
+    changed = store.results.get("https://a.example/changed")
     assert served is not None
     assert changed is not None
     accepted = dataclasses.replace(changed, verdict=Verdict.OK, reason="accepted_status")
     never_served = make_result("https://a.example/elsewhere", checked_at=T0, from_cache=True)
-    run = store.begin_run(["x"], {})
-    store.record_results(
+    run = store.history.begin_run(["x"], {})
+    store.results.record(
         run,
         [
             make_result("https://a.example/unput", checked_at=clock.now),
@@ -172,7 +180,7 @@ def test_reused_results_are_recorded_from_their_stored_rows(
             never_served,
         ],
     )
-    got = store.run_results(run)
+    got = recorded_rows(store, run)
     assert [(r.key, r.verdict, r.from_cache) for r in got] == [
         ("https://a.example/claimed", Verdict.BROKEN, False),  # claimed: its put's row
         ("https://a.example/unput", Verdict.BROKEN, False),
@@ -193,13 +201,15 @@ def test_reused_results_are_recorded_from_their_stored_rows(
 def test_a_superseded_row_still_records_its_reuse(store: Store, clock: Clock) -> None:
     """A bare put may delete the row a result was read from before the run records
     it: the reuse is recorded all the same."""
-    store.put(make_result("https://a.example/x", checked_at=T0))
-    served = store.get("https://a.example/x")
+    store.results.put(make_result("https://a.example/x", checked_at=T0))
+    served = store.results.get("https://a.example/x")
     assert served is not None
-    store.put(make_result("https://a.example/x", Verdict.OK, "http_200", checked_at=clock.now))
-    run = store.begin_run(["x"], {})
-    store.record_results(run, [served])
-    assert store.run_results(run) == [served]
+    store.results.put(
+        make_result("https://a.example/x", Verdict.OK, "http_200", checked_at=clock.now)
+    )
+    run = store.history.begin_run(["x"], {})
+    store.results.record(run, [served])
+    assert recorded_rows(store, run) == [served]
 
 
 def test_batched_reports_equal_single_ones(
@@ -210,21 +220,21 @@ def test_batched_reports_equal_single_ones(
     ]
 
     def table(store: Store) -> list[tuple[object, ...]]:
-        with sqlite3.connect(store.path) as raw:
+        with sqlite3.connect(store.name) as raw:
             return raw.execute(
                 "SELECT run_id, document, sha256, report, created_at FROM document_reports"
                 " ORDER BY run_id, document"
             ).fetchall()
 
     with Store.open(tmp_path / "one.sqlite", now=clock) as one:
-        run = one.begin_run(["x"], {})
+        run = one.history.begin_run(["x"], {})
         for document, sha, text in reports:
-            one.record_document_report(run, document, sha, text)
+            one.reports.record(run, [(document, sha, text)])
         singles = table(one)
-    monkeypatch.setattr(store_sqlite, "_REPORT_BATCH_CHARS", 1000)  # several transactions
+    monkeypatch.setattr(store_reports, "_REPORT_BATCH_CHARS", 1000)  # several transactions
     with Store.open(tmp_path / "many.sqlite", now=clock) as many:
-        run = many.begin_run(["x"], {})
-        other = sqlite3.connect(many.path, timeout=0.1, isolation_level=None)
+        run = many.history.begin_run(["x"], {})
+        other = sqlite3.connect(many.name, timeout=0.1, isolation_level=None)
 
         def produce() -> Iterator[tuple[str, str | None, str]]:
             for report in reports:
@@ -234,11 +244,11 @@ def test_batched_reports_equal_single_ones(
                 yield report
 
         try:
-            many.record_document_reports(run, produce())
+            many.reports.record(run, produce())
         finally:
             other.close()
         assert table(many) == singles
-        assert many.latest_document_report("/docs/7.html", timedelta(days=1)) == (
+        assert many.reports.latest("/docs/7.html", timedelta(days=1)) == (
             "x" * 107,
             "sha7",
         )
@@ -247,16 +257,16 @@ def test_batched_reports_equal_single_ones(
 def test_only_the_newest_report_of_each_document_is_kept(
     tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_sqlite, "_REPORT_BATCH_CHARS", 50)  # several transactions
+    monkeypatch.setattr(store_reports, "_REPORT_BATCH_CHARS", 50)  # several transactions
     with Store.open(tmp_path / "weekly.sqlite", now=clock) as store:
         for week in range(4):
-            run = store.begin_run(["site"], {})
+            run = store.history.begin_run(["site"], {})
             audited = [f"/docs/{i}.html" for i in range(6) if week < 2 or i % 2 == 0]
-            store.record_document_reports(
+            store.reports.record(
                 run, ((doc, f"sha-{week}", f"week {week} of {doc}") for doc in audited)
             )
             clock.advance(days=7)
-        with sqlite3.connect(store.path) as raw:
+        with sqlite3.connect(store.name) as raw:
             rows = raw.execute(
                 "SELECT document, report FROM document_reports ORDER BY document"
             ).fetchall()
@@ -264,7 +274,7 @@ def test_only_the_newest_report_of_each_document_is_kept(
             (f"/docs/{i}.html", f"week {3 if i % 2 == 0 else 1} of /docs/{i}.html")
             for i in range(6)
         ]  # one row per document: the newest, even when it was not audited last time
-        assert store.latest_document_report("/docs/1.html", timedelta(days=30)) == (
+        assert store.reports.latest("/docs/1.html", timedelta(days=30)) == (
             "week 1 of /docs/1.html",
             "sha-1",
         )
@@ -294,7 +304,7 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "real" / "a" / "alias.html").symlink_to(tmp_path / "other" / "one.html")
     (tmp_path / "real" / "a" / "dangling.html").symlink_to(tmp_path / "missing.html")
     monkeypatch.chdir(tmp_path / "real")
-    monkeypatch.setattr(store_sqlite, "_REAL_DIRS", {})
+    monkeypatch.setattr(store_reports, "_REAL_DIRS", {})
     return tmp_path
 
 

@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from store_helpers import T0, Clock, full_result, make_result
+from store_helpers import T0, Clock, full_result, make_result, recorded_rows, stored_results
 
-from linkaudit.archive.base import ArchiveCache, ArchiveLookup
 from linkaudit.model import (
     ArchiveCopy,
+    ArchiveLookup,
     Citation,
     CitationKind,
     Document,
@@ -22,13 +22,14 @@ from linkaudit.model import (
     Verdict,
 )
 from linkaudit.store import SCHEMA_VERSION, CachePolicy, ResultCache, Store, is_transient
+from linkaudit.store.base import ArchiveCache
 
 
 def test_open_creates_directories_and_uses_wal(db_path: Path, clock: Clock) -> None:
     assert not db_path.parent.exists()
     with Store.open(db_path, now=clock) as store:
         assert db_path.is_file()
-        assert store.journal_mode() == "wal"
+        assert store.db.query_one("PRAGMA journal_mode") == ("wal",)
         assert store.schema_version == SCHEMA_VERSION
         assert store.warnings == []
         assert store.notes == []  # a fresh file is not an "upgrade"
@@ -53,16 +54,16 @@ def test_open_creates_directories_and_uses_wal(db_path: Path, clock: Clock) -> N
 
 
 def test_store_satisfies_the_protocols(store: Store) -> None:
-    cache: ResultCache = store
-    archive: ArchiveCache = store.archive_cache()
+    cache: ResultCache = store.results
+    archive: ArchiveCache = store.archives
     assert cache.get("https://nothing.example/") is None
     assert archive.get("https://nothing.example/", date(2020, 1, 1)) is None
 
 
 def test_round_trip_keeps_every_field(store: Store) -> None:
     original = full_result()
-    store.put(original)
-    got = store.get(original.key)
+    store.results.put(original)
+    got = store.results.get(original.key)
     assert got == dataclasses.replace(original, from_cache=True)
     assert got is not None
     assert got.checked_at == T0
@@ -73,49 +74,51 @@ def test_round_trip_keeps_every_field(store: Store) -> None:
 
 def test_round_trip_survives_reopen(db_path: Path, clock: Clock) -> None:
     with Store.open(db_path, now=clock) as store:
-        store.put(full_result())
+        store.results.put(full_result())
     with Store.open(db_path, now=clock) as store:
-        assert store.get(full_result().key) == dataclasses.replace(full_result(), from_cache=True)
+        assert store.results.get(full_result().key) == dataclasses.replace(
+            full_result(), from_cache=True
+        )
 
 
 def test_naive_and_other_timezones_are_utc(store: Store) -> None:
     from datetime import timezone
 
     plus2 = timezone(timedelta(hours=2))
-    store.put(make_result("k1", checked_at=T0.astimezone(plus2)))
-    store.put(make_result("k2", checked_at=T0.replace(tzinfo=None)))
+    store.results.put(make_result("k1", checked_at=T0.astimezone(plus2)))
+    store.results.put(make_result("k2", checked_at=T0.replace(tzinfo=None)))
     for key in ("k1", "k2"):
-        got = store.get(key)
+        got = store.results.get(key)
         assert got is not None
         assert got.checked_at == T0
         assert got.checked_at.tzinfo == UTC
 
 
 def test_missing_checked_at_uses_the_clock(store: Store, clock: Clock) -> None:
-    store.put(make_result("k", checked_at=None))
-    got = store.get("k")
+    store.results.put(make_result("k", checked_at=None))
+    got = store.results.get("k")
     assert got is not None
     assert got.checked_at == clock.now
 
 
 def test_latest_result_wins(store: Store, clock: Clock) -> None:
-    store.put(make_result("k", Verdict.BROKEN, "http_404", checked_at=T0))
+    store.results.put(make_result("k", Verdict.BROKEN, "http_404", checked_at=T0))
     clock.advance(hours=1)
-    store.put(make_result("k", Verdict.OK, "http_200", checked_at=clock.now))
-    got = store.get("k")
+    store.results.put(make_result("k", Verdict.OK, "http_200", checked_at=clock.now))
+    got = store.results.get("k")
     assert got is not None
     assert got.verdict is Verdict.OK
     # Without history, the cache keeps one row per URL.
-    assert len(store.history("k")) == 1
+    assert len(stored_results(store, "k")) == 1
 
 
 def test_putting_a_cached_result_back_is_a_no_op(store: Store) -> None:
-    store.put(make_result("k"))
-    cached = store.get("k")
+    store.results.put(make_result("k"))
+    cached = store.results.get("k")
     assert cached is not None
-    store.put(cached)
-    store.put_many([cached])
-    assert len(store.history("k")) == 1
+    store.results.put(cached)
+    store.results.put_many([cached])
+    assert len(stored_results(store, "k")) == 1
 
 
 @pytest.mark.parametrize(
@@ -133,15 +136,15 @@ def test_putting_a_cached_result_back_is_a_no_op(store: Store) -> None:
 def test_definitive_results_reused_within_their_age(
     store: Store, clock: Clock, verdict: Verdict, reason: str, fresh_for: timedelta
 ) -> None:
-    store.put(make_result("k", verdict, reason, checked_at=clock.now))
-    assert store.get("k") is not None
+    store.results.put(make_result("k", verdict, reason, checked_at=clock.now))
+    assert store.results.get("k") is not None
     clock.now = T0 + fresh_for - timedelta(seconds=1)
-    got = store.get("k")
+    got = store.results.get("k")
     assert got is not None
     assert got.from_cache
     assert got.verdict is verdict
     clock.now = T0 + fresh_for
-    assert store.get("k") is None
+    assert store.results.get("k") is None
 
 
 @pytest.mark.parametrize(
@@ -157,44 +160,44 @@ def test_transient_results_never_reused(
 ) -> None:
     result = make_result("k", verdict, reason, checked_at=clock.now)
     assert is_transient(result)
-    store.put(result)
-    assert store.get("k") is None
+    store.results.put(result)
+    assert store.results.get("k") is None
     # Stored all the same: history wants to know.
-    assert [r.verdict for _, r in store.history("k")] == [verdict]
+    assert [r.verdict for _, r in stored_results(store, "k")] == [verdict]
 
 
 def test_transient_latest_hides_older_definitive(store: Store, clock: Clock) -> None:
-    run = store.begin_run(["a.html"], {})
-    store.record_results(run, [make_result("k", Verdict.OK, "http_200", checked_at=T0)])
+    run = store.history.begin_run(["a.html"], {})
+    store.results.record(run, [make_result("k", Verdict.OK, "http_200", checked_at=T0)])
     clock.advance(minutes=5)
-    store.put(make_result("k", Verdict.UNREACHABLE, "timeout", checked_at=clock.now))
-    assert store.get("k") is None
+    store.results.put(make_result("k", Verdict.UNREACHABLE, "timeout", checked_at=clock.now))
+    assert store.results.get("k") is None
 
 
 def test_result_from_the_future_is_not_trusted(store: Store, clock: Clock) -> None:
-    store.put(make_result("k", Verdict.OK, "http_200", checked_at=T0 + timedelta(hours=1)))
-    assert store.get("k") is None
+    store.results.put(make_result("k", Verdict.OK, "http_200", checked_at=T0 + timedelta(hours=1)))
+    assert store.results.get("k") is None
 
 
 def test_custom_policy_and_zero_age(db_path: Path, clock: Clock) -> None:
     policy = CachePolicy(max_age=timedelta(hours=2), max_age_ok=timedelta(0))
     with Store.open(db_path, now=clock, policy=policy) as store:
-        store.put(make_result("ok", Verdict.OK, "http_200"))
-        store.put(make_result("gone", Verdict.BROKEN, "http_410"))
-        assert store.get("ok") is None  # zero age: never reuse
+        store.results.put(make_result("ok", Verdict.OK, "http_200"))
+        store.results.put(make_result("gone", Verdict.BROKEN, "http_410"))
+        assert store.results.get("ok") is None  # zero age: never reuse
         clock.advance(hours=1, minutes=59)
-        assert store.get("gone") is not None
+        assert store.results.get("gone") is not None
         clock.advance(minutes=1)
-        assert store.get("gone") is None
+        assert store.results.get("gone") is None
 
 
 def test_unknown_verdict_from_newer_version_is_a_miss(store: Store, db_path: Path) -> None:
-    store.put(make_result("k"))
+    store.results.put(make_result("k"))
     raw = sqlite3.connect(db_path)
     raw.execute("UPDATE results SET verdict = 'zombie'")
     raw.commit()
     raw.close()
-    assert store.get("k") is None
+    assert store.results.get("k") is None
 
 
 # --------------------------------------------------------------------------- archive
@@ -213,30 +216,33 @@ def a_copy() -> ArchiveCopy:
 
 
 def test_archive_lookup_round_trip_and_ages(store: Store, clock: Clock) -> None:
-    store.put_archive("https://example.org/a", "2020-01-04", a_copy(), "wayback capture")
-    store.put_archive("https://example.org/b", date(2020, 1, 4), None, "no capture")
-    assert store.get_archive("https://example.org/a", date(2020, 1, 4)) == (
-        a_copy(),
-        "wayback capture",
+    store.archives.put(
+        "https://example.org/a", "2020-01-04", ArchiveLookup(a_copy(), "wayback capture")
     )
-    assert store.get_archive("https://example.org/b", "2020-01-04") == (None, "no capture")
-    assert store.get_archive("https://example.org/a", "2020-01-05") is None  # other day
+    store.archives.put("https://example.org/b", date(2020, 1, 4), ArchiveLookup(None, "no capture"))
+    assert store.archives.get("https://example.org/a", date(2020, 1, 4)) == ArchiveLookup(
+        a_copy(), "wayback capture"
+    )
+    assert store.archives.get("https://example.org/b", "2020-01-04") == ArchiveLookup(
+        None, "no capture"
+    )
+    assert store.archives.get("https://example.org/a", "2020-01-05") is None  # other day
     clock.advance(days=1)
-    assert store.get_archive("https://example.org/b", "2020-01-04") is None  # none: 1 day
-    assert store.get_archive("https://example.org/a", "2020-01-04") is not None
+    assert store.archives.get("https://example.org/b", "2020-01-04") is None  # none: 1 day
+    assert store.archives.get("https://example.org/a", "2020-01-04") is not None
     clock.advance(days=29)
-    assert store.get_archive("https://example.org/a", "2020-01-04") is None  # found: 30 days
+    assert store.archives.get("https://example.org/a", "2020-01-04") is None  # found: 30 days
 
 
 def test_archive_put_replaces(store: Store, clock: Clock) -> None:
-    store.put_archive("u", "2020-01-04", None, "no capture")
+    store.archives.put("u", "2020-01-04", ArchiveLookup(None, "no capture"))
     clock.advance(hours=2)
-    store.put_archive("u", "2020-01-04", a_copy(), "found later")
-    assert store.get_archive("u", "2020-01-04") == (a_copy(), "found later")
+    store.archives.put("u", "2020-01-04", ArchiveLookup(a_copy(), "found later"))
+    assert store.archives.get("u", "2020-01-04") == ArchiveLookup(a_copy(), "found later")
 
 
 def test_archive_cache_adapter(store: Store) -> None:
-    cache = store.archive_cache()
+    cache = store.archives
     day = date(2020, 1, 4)
     cache.put("u", day, ArchiveLookup(a_copy(), "note", tried=("cdx", "timegate")))
     cache.put("t", day, ArchiveLookup(None, "429 from CDX", transient=True))
@@ -266,13 +272,13 @@ def citation(doc: str, key: str | None, line: int, text: str) -> Citation:
 
 def test_run_history(store: Store, clock: Clock, db_path: Path) -> None:
     settings = {"fail_on": ["broken"], "hosts": {"a.org": {"headers": {"T": "***"}}}}
-    run = store.begin_run(["posts/", "https://site.example/feed"], settings)
+    run = store.history.begin_run(["posts/", "https://site.example/feed"], settings)
     fresh = make_result("https://a.org/x", Verdict.BROKEN, "http_404", checked_at=clock.now)
-    store.put(fresh)  # the engine caches as it goes...
+    store.results.put(fresh)  # the engine caches as it goes...
     earlier = make_result("https://b.org/y", Verdict.OK, "http_200", checked_at=T0)
     reused = dataclasses.replace(earlier, from_cache=True)
     unput = make_result("https://c.org/z", Verdict.STALE, "soft_404", checked_at=clock.now)
-    store.record_results(run, [fresh, reused, unput])  # ...the run records at the end
+    store.results.record(run, [fresh, reused, unput])  # ...the run records at the end
     docs = [
         Document(
             text="",
@@ -282,7 +288,7 @@ def test_run_history(store: Store, clock: Clock, db_path: Path) -> None:
             cited_at=datetime(2019, 5, 1, tzinfo=UTC),
         )
     ]
-    store.record_citations(
+    store.history.record_citations(
         run,
         [
             citation("posts/a.html", "https://a.org/x", 10, "the study"),
@@ -291,22 +297,22 @@ def test_run_history(store: Store, clock: Clock, db_path: Path) -> None:
         docs,
     )
     clock.advance(minutes=3)
-    store.finish_run(run)
+    store.history.finish_run(run)
 
-    (record,) = store.runs()
+    (record,) = store.history.runs()
     assert record.id == run
     assert record.started_at == T0
     assert record.finished_at == T0 + timedelta(minutes=3)
     assert record.sources == ("posts/", "https://site.example/feed")
     assert record.settings == settings
-    got = store.run_results(run)
+    got = recorded_rows(store, run)
     assert [(r.key, r.verdict, r.from_cache) for r in got] == [
         ("https://a.org/x", Verdict.BROKEN, False),  # claimed, not duplicated
         ("https://b.org/y", Verdict.OK, True),
         ("https://c.org/z", Verdict.STALE, False),
     ]
-    assert len(store.history("https://a.org/x")) == 1
-    assert store.citations(run) == [
+    assert len(stored_results(store, "https://a.org/x")) == 1
+    assert [(c.document, c.key, c.line, c.anchor_text) for c in store.history.citations(run)] == [
         ("posts/a.html", "https://a.org/x", 10, "the study"),
         ("posts/a.html", None, 12, "floated the idea"),
     ]
@@ -328,14 +334,14 @@ def test_run_history(store: Store, clock: Clock, db_path: Path) -> None:
 def test_history_survives_cache_supersession(store: Store, clock: Clock) -> None:
     """Results a run recorded are history: later cache puts never delete them."""
     for verdict in (Verdict.BROKEN, Verdict.BROKEN, Verdict.OK):
-        run = store.begin_run(["a"], {})
+        run = store.history.begin_run(["a"], {})
         result = make_result("k", verdict, "x", checked_at=clock.now)
-        store.put(result)
-        store.record_results(run, [result])
-        store.finish_run(run)
+        store.results.put(result)
+        store.results.record(run, [result])
+        store.history.finish_run(run)
         clock.advance(days=1)
-    store.put(make_result("k", Verdict.BROKEN, "x", checked_at=clock.now))
-    history = store.history("k")
+    store.results.put(make_result("k", Verdict.BROKEN, "x", checked_at=clock.now))
+    history = stored_results(store, "k")
     assert [(run_id, r.verdict) for run_id, r in history] == [
         (1, Verdict.BROKEN),
         (2, Verdict.BROKEN),
@@ -345,23 +351,23 @@ def test_history_survives_cache_supersession(store: Store, clock: Clock) -> None
 
 
 def test_interrupted_run_has_no_finish(store: Store) -> None:
-    store.begin_run(["a"], {})
-    assert store.runs()[0].finished_at is None
+    store.history.begin_run(["a"], {})
+    assert store.history.runs()[0].finished_at is None
 
 
 def test_settings_json_round_trips_odd_values(store: Store) -> None:
-    run = store.begin_run(["a"], {"path": Path("/x"), "when": T0, "verdict": Verdict.OK})
-    assert store.runs()[0].settings == {
+    run = store.history.begin_run(["a"], {"path": Path("/x"), "when": T0, "verdict": Verdict.OK})
+    assert store.history.runs()[0].settings == {
         "path": "/x",
         "when": "2026-03-01T12:00:00Z",
         "verdict": "ok",
     }
-    assert json.dumps(store.runs()[0].settings)
+    assert json.dumps(store.history.runs()[0].settings)
     assert run == 1
 
 
 def test_busy_timeout_is_set(store: Store) -> None:
-    assert store._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    assert store.db.query_one("PRAGMA busy_timeout") == (30_000,)
 
 
 def test_threads_share_one_store(store: Store, clock: Clock) -> None:
@@ -369,8 +375,8 @@ def test_threads_share_one_store(store: Store, clock: Clock) -> None:
 
     def work(n: int) -> int:
         for i in range(50):
-            store.put(make_result(f"t{n}-{i}", checked_at=clock.now))
-            assert store.get(f"t{n}-{i}") is not None
+            store.results.put(make_result(f"t{n}-{i}", checked_at=clock.now))
+            assert store.results.get(f"t{n}-{i}") is not None
         return n
 
     with ThreadPoolExecutor(max_workers=4) as pool:

@@ -228,7 +228,7 @@ def _rows(db_path: Path) -> list[tuple[str, str]]:
 
 
 def test_put_flush_get_and_misses(store: Store, db_path: Path) -> None:
-    cache: ExtractCache = store.extract_cache()
+    cache: ExtractCache = store.extracts
     doc = _doc("[a](https://a.example/) and <https://b.example/>\n")
     citations = extract(doc)
     assert len(citations) == 2
@@ -238,7 +238,7 @@ def test_put_flush_get_and_misses(store: Store, db_path: Path) -> None:
     assert _rows(db_path) == []  # ... but not written before flush
     cache.flush()
     assert len(_rows(db_path)) == 1
-    fresh = store.extract_cache()
+    fresh = store.extracts
     assert fresh.get(doc, Scope.ARTICLE) == citations
     assert fresh.get(doc, Scope.PAGE) is None
     assert fresh.get(replace(doc, sha256="1" * 64), Scope.ARTICLE) is None
@@ -252,7 +252,7 @@ def test_put_flush_get_and_misses(store: Store, db_path: Path) -> None:
 
 
 def test_a_new_version_of_a_file_replaces_the_old_row(store: Store, db_path: Path) -> None:
-    cache = store.extract_cache()
+    cache = store.extracts
     old, new, other = _doc(), _doc(sha256="1" * 64), _doc(origin="notes/b.md")
     for doc in (old, other):
         cache.put(doc, Scope.ARTICLE, extract(doc))
@@ -266,31 +266,31 @@ def test_a_new_version_of_a_file_replaces_the_old_row(store: Store, db_path: Pat
 
 
 def test_rows_unused_for_a_month_are_pruned(store: Store, db_path: Path, clock: Clock) -> None:
-    cache = store.extract_cache()
+    cache = store.extracts
     unused, used, new = _doc(), _doc(origin="notes/b.md"), _doc(origin="notes/c.md")
     for doc in (unused, used):
         cache.put(doc, Scope.ARTICLE, extract(doc))
     cache.flush()
     stored = dict(_rows(db_path))
     clock.advance(days=10)
-    cache = store.extract_cache()
+    cache = store.extracts
     assert cache.get(used, Scope.ARTICLE) is not None
     cache.flush()
     assert dict(_rows(db_path)) == stored  # a young row is not re-stamped on every read
     clock.advance(days=10)
-    cache = store.extract_cache()
+    cache = store.extracts
     assert cache.get(used, Scope.ARTICLE) is not None
     cache.flush()  # twenty days old, half-way to pruning: re-stamped
     assert dict(_rows(db_path))["notes/b.md"] > stored["notes/b.md"]
     clock.advance(days=11)
-    cache = store.extract_cache()
+    cache = store.extracts
     cache.put(new, Scope.ARTICLE, extract(new))
     cache.flush()
     assert [origin for origin, _ in _rows(db_path)] == ["notes/b.md", "notes/c.md"]
 
 
 def test_a_damaged_row_is_a_miss(store: Store, db_path: Path) -> None:
-    cache = store.extract_cache()
+    cache = store.extracts
     doc = _doc()
     cache.put(doc, Scope.ARTICLE, extract(doc))
     cache.flush()
@@ -300,11 +300,11 @@ def test_a_damaged_row_is_a_miss(store: Store, db_path: Path) -> None:
         raw.commit()
     finally:
         raw.close()
-    assert store.extract_cache().get(doc, Scope.ARTICLE) is None
+    assert store.extracts.get(doc, Scope.ARTICLE) is None
 
 
 def test_citations_of_another_document_are_not_cached(store: Store) -> None:
-    cache = store.extract_cache()
+    cache = store.extracts
     doc = _doc()
     foreign = [replace(c, document="elsewhere.md") for c in extract(doc)]
     cache.put(doc, Scope.ARTICLE, foreign)
@@ -339,11 +339,10 @@ def test_upgrade_from_v4_keeps_rows_and_adds_the_extraction_cache(
     with Store.open(db_path, now=clock) as store:
         assert store.schema_version == SCHEMA_VERSION
         assert any("from v4 to v5" in note and "bak-v4" in note for note in store.notes)
-        assert [r.id for r in store.runs()] == [1]
-        with store._lock:
-            kept = store._conn.execute("SELECT document, sha256 FROM document_reports").fetchall()
+        assert [r.id for r in store.history.runs()] == [1]
+        kept = store.db.query("SELECT document, sha256 FROM document_reports")
         assert kept == [("/abs/a.md", "abc")]
-        cache = store.extract_cache()
+        cache = store.extracts
         doc = _doc()
         cache.put(doc, Scope.ARTICLE, extract(doc))
         cache.flush()

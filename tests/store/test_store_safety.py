@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from store_helpers import T0, Clock, make_result
+from store_helpers import T0, Clock, make_result, recorded_rows, stored_results
 
-from linkaudit.model import Verdict
+from linkaudit.model import ArchiveLookup, Verdict
 from linkaudit.store import SCHEMA_VERSION, Store, StoreError
 
 # Children run the real package from this checkout, whatever the cwd.
@@ -31,17 +31,17 @@ WRITER = textwrap.dedent(
     path, tag, other, count = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
     sys.stdin.readline()  # start together
     with Store.open(path) as store:
-        run = store.begin_run([tag], {"writer": tag})
+        run = store.history.begin_run([tag], {"writer": tag})
         for i in range(count):
             result = CheckResult(
                 key=f"https://{tag}.example/{i}", url=f"https://{tag}.example/{i}",
                 verdict=Verdict.BROKEN, reason="http_404", detail="x" * 200,
                 checked_at=datetime.now(UTC),
             )
-            store.put(result)
-            store.record_results(run, [result])
-            store.get(f"https://{other}.example/{i}")
-        store.finish_run(run)
+            store.results.put(result)
+            store.results.record(run, [result])
+            store.results.get(f"https://{other}.example/{i}")
+        store.history.finish_run(run)
         assert not store.warnings, store.warnings
     print("done", flush=True)
     """
@@ -72,14 +72,14 @@ def test_two_processes_write_at_once(db_path: Path) -> None:
     clock = Clock(datetime.now(UTC))
     with Store.open(db_path, now=clock) as store:
         assert store.warnings == []
-        runs = store.runs()
+        runs = store.history.runs()
         assert sorted(r.sources[0] for r in runs) == ["alpha", "beta"]
         assert all(r.finished_at is not None for r in runs)
         for run in runs:
-            assert len(store.run_results(run.id)) == count  # claimed, not duplicated
+            assert len(recorded_rows(store, run.id)) == count  # claimed, not duplicated
         for tag in ("alpha", "beta"):
             for i in (0, count // 2, count - 1):
-                got = store.get(f"https://{tag}.example/{i}")
+                got = store.results.get(f"https://{tag}.example/{i}")
                 assert got is not None
                 assert got.verdict is Verdict.BROKEN
 
@@ -89,11 +89,11 @@ KILLED = textwrap.dedent(
     import itertools, sys
     from datetime import UTC, datetime
     from pathlib import Path
-    from linkaudit.model import CheckResult, Verdict
+    from linkaudit.model import ArchiveLookup, CheckResult, Verdict
     from linkaudit.store import Store
 
     store = Store.open(Path(sys.argv[1]))
-    run = store.begin_run(["loop"], {})
+    run = store.history.begin_run(["loop"], {})
     for batch in itertools.count():
         results = [
             CheckResult(
@@ -103,9 +103,11 @@ KILLED = textwrap.dedent(
             )
             for i in range(50)
         ]
-        store.put_many(results)
-        store.record_results(run, results)
-        store.put_archive(f"https://k.example/{batch}", "2020-01-01", None, "no capture")
+        store.results.put_many(results)
+        store.results.record(run, results)
+        store.archives.put(
+            f"https://k.example/{batch}", "2020-01-01", ArchiveLookup(None, "no capture")
+        )
         if batch == 20:
             print("ready", flush=True)
     """
@@ -134,15 +136,15 @@ def test_killed_writer_leaves_a_usable_store(db_path: Path, extra_batches: int) 
     with Store.open(db_path, now=clock) as store:
         assert store.warnings == []  # not corrupt, nothing set aside
         assert not list(db_path.parent.glob("*.corrupt-*"))
-        first = store.get("https://k.example/0/0")
+        first = store.results.get("https://k.example/0/0")
         assert first is not None
         assert first.verdict is Verdict.OK
-        (run,) = store.runs()
+        (run,) = store.history.runs()
         assert run.finished_at is None  # the interrupted run says so
-        assert len(store.run_results(run.id)) >= 21 * 50
+        assert len(recorded_rows(store, run.id)) >= 21 * 50
         # And it takes writes again.
-        store.put(make_result("https://after.example/", checked_at=clock.now))
-        assert store.get("https://after.example/") is not None
+        store.results.put(make_result("https://after.example/", checked_at=clock.now))
+        assert store.results.get("https://after.example/") is not None
     with sqlite3.connect(db_path) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
@@ -152,8 +154,8 @@ def test_killed_writer_leaves_a_usable_store(db_path: Path, extra_batches: int) 
 
 def open_fresh(db_path: Path, clock: Clock) -> Store:
     store = Store.open(db_path, now=clock)
-    store.put(make_result("k", checked_at=clock.now))
-    assert store.get("k") is not None  # a working fresh cache
+    store.results.put(make_result("k", checked_at=clock.now))
+    assert store.results.get("k") is not None  # a working fresh cache
     return store
 
 
@@ -191,7 +193,7 @@ def test_sqlite_header_with_garbage_body(db_path: Path, clock: Clock) -> None:
 
 def test_truncated_database_is_set_aside(db_path: Path, clock: Clock) -> None:
     with Store.open(db_path, now=clock) as store:
-        store.put_many(
+        store.results.put_many(
             make_result(f"https://t.example/{i}", checked_at=clock.now, notes=("z" * 300,))
             for i in range(600)
         )
@@ -205,7 +207,7 @@ def test_truncated_database_is_set_aside(db_path: Path, clock: Clock) -> None:
     with open_fresh(db_path, clock) as store:
         (warning,) = store.warnings
         assert "damaged" in warning
-        assert store.get("https://t.example/1") is None  # fresh: the old rows are aside
+        assert store.results.get("https://t.example/1") is None  # fresh: the old rows are aside
     (aside,) = set_aside_files(db_path)
     assert aside.stat().st_size == size // 2
 
@@ -331,15 +333,17 @@ def test_upgrade_from_v1_keeps_data_and_a_backup(db_path: Path, clock: Clock) ->
         (note,) = store.notes
         assert f"from v1 to v{SCHEMA_VERSION}" in note
         assert "cache.sqlite.bak-v1" in note
-        old = store.get("https://old.example/")  # an hour old, within a day
+        old = store.results.get("https://old.example/")  # an hour old, within a day
         assert old is not None
         assert old.verdict is Verdict.BROKEN
         assert old.chain[0].status == 404
         assert old.checked_at == datetime(2026, 3, 1, 11, 0, tzinfo=UTC)
-        assert store.get_archive("https://old.example/", "2019-05-01") == (None, "no capture")
-        assert store.history("https://old.example/")[0][0] is None  # no run before history
-        run = store.begin_run(["x"], {})  # the new tables work
-        store.record_results(run, [make_result("n", checked_at=clock.now)])
+        assert store.archives.get("https://old.example/", "2019-05-01") == ArchiveLookup(
+            None, "no capture"
+        )
+        assert stored_results(store, "https://old.example/")[0][0] is None  # no run before history
+        run = store.history.begin_run(["x"], {})  # the new tables work
+        store.results.record(run, [make_result("n", checked_at=clock.now)])
     backup = db_path.with_name("cache.sqlite.bak-v1")
     assert backup.is_file()
     with sqlite3.connect(backup) as kept:

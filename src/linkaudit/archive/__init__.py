@@ -1,6 +1,6 @@
 """Archived copies: the capture the author saw, Save Page Now, lost links restored.
 
-See DESIGN.md (Archive copies) and issue 4.  Every function here turns whatever an
+See DESIGN.md (Archive copies).  Every function here turns whatever an
 archive answers into data (a copy, or a one-line note); none raises for it.
 """
 
@@ -8,10 +8,7 @@ from linkaudit.archive.base import (
     ARCHIVE_TODAY,
     DEFAULT_TIMEGATES,
     WAYBACK,
-    ArchiveCache,
-    ArchiveLookup,
     ArchiveOptions,
-    Capture,
     select_capture,
     to_copy,
 )
@@ -25,6 +22,8 @@ from linkaudit.archive.lookup import (
 from linkaudit.archive.ratelimit import RateLimiter
 from linkaudit.archive.restore import restore_lost
 from linkaudit.archive.save import SaveOutcome, SaveStatus, save_live
+from linkaudit.model import ArchiveLookup, Capture
+from linkaudit.store.base import ArchiveCache
 
 __all__ = [
     "ARCHIVE_TODAY",

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from linkaudit.model import ArchiveCopy
+from linkaudit.model import ArchiveCopy, Capture, as_utc
 
 WAYBACK = "wayback"
 ARCHIVE_TODAY = "archive.today"
@@ -82,55 +81,6 @@ class ArchiveOptions:
         without the Wayback toolbar and link rewriting, which is what a parser wants."""
         flag = "id_" if raw else ""
         return f"{self.wayback_url.rstrip('/')}/web/{timestamp}{flag}/{original}"
-
-
-@dataclass(frozen=True)
-class Capture:
-    """One candidate capture as an archive reported it, before selection."""
-
-    archive: str
-    url: str  # archive URL a reader can open
-    original_url: str
-    captured_at: datetime  # aware, UTC
-    status: int | None = None  # None: the archive does not say (Memento)
-    mimetype: str | None = None
-    timestamp: str | None = None  # 14-digit Wayback timestamp when known
-
-
-@dataclass(frozen=True)
-class ArchiveLookup:
-    """The outcome of looking one URL up near one date.
-
-    ``note`` says in one line why there is no copy (or how the copy was found);
-    ``tried`` lists the archive endpoints asked, in order.  ``transient`` marks an
-    outcome caused by errors (429, 503, timeouts, malformed answers) rather than a
-    clean "no capture", so persistent caches should not keep it.
-    """
-
-    copy: ArchiveCopy | None
-    note: str = ""
-    tried: tuple[str, ...] = ()
-    transient: bool = False
-    candidates: tuple[Capture, ...] = field(default=(), compare=False, repr=False)
-
-
-class ArchiveCache(Protocol):
-    """A persistent store of lookups (SQLite, added by the store module).
-
-    Keyed by URL and the target *day*: two citations of the same URL dated the same
-    day want the same capture, and a finer key would defeat the cache.
-    """
-
-    def get(self, url: str, target_day: date) -> ArchiveLookup | None: ...
-
-    def put(self, url: str, target_day: date, lookup: ArchiveLookup) -> None: ...
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Naive datetimes are UTC here: WordPress ``date_gmt`` and CDX timestamps are."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 _TS_RE = re.compile(r"^\d{4,14}$")

@@ -14,18 +14,12 @@ from datetime import date, datetime
 
 import httpx
 
-from linkaudit.archive.base import (
-    ArchiveCache,
-    ArchiveLookup,
-    ArchiveOptions,
-    Capture,
-    as_utc,
-    select_capture,
-    to_copy,
-)
+from linkaudit.archive.base import ArchiveOptions, select_capture, to_copy
 from linkaudit.archive.memento import timegate_lookup
 from linkaudit.archive.ratelimit import RateLimiter
 from linkaudit.archive.wayback import availability_lookup, cdx_lookup
+from linkaudit.model import ArchiveLookup, Capture, as_utc
+from linkaudit.store.base import ArchiveCache
 
 
 class MemoryArchiveCache:

@@ -17,14 +17,10 @@ from urllib.parse import urljoin
 
 import httpx
 
-from linkaudit.archive.base import (
-    ArchiveOptions,
-    Capture,
-    archive_name,
-    as_utc,
-)
+from linkaudit.archive.base import ArchiveOptions, archive_name
 from linkaudit.archive.ratelimit import RateLimiter
 from linkaudit.archive.wayback import EndpointResult
+from linkaudit.model import Capture, as_utc
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ import httpx
 import lxml.etree
 import lxml.html
 
-from linkaudit.archive.base import ArchiveOptions, Capture, as_utc
+from linkaudit.archive.base import ArchiveOptions
 from linkaudit.archive.lookup import make_client
 from linkaudit.archive.ratelimit import RateLimiter
 from linkaudit.archive.wayback import availability_lookup, cdx_lookup
-from linkaudit.model import Citation, Document, Restoration
+from linkaudit.model import Capture, Citation, Document, Restoration, as_utc
 
 _SPACE = re.compile(r"\s+")
 _REWRITTEN = re.compile(r"^(?:https?://[^/]+)?/web/\d{1,14}(?:[a-z]{2}_)?/(.+)$")

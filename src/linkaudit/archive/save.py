@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from linkaudit.archive.base import ArchiveOptions, as_utc
+from linkaudit.archive.base import ArchiveOptions
 from linkaudit.archive.ratelimit import RateLimiter
+from linkaudit.model import as_utc
 
 T = TypeVar("T")
 

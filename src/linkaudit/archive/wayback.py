@@ -22,11 +22,11 @@ import httpx
 from linkaudit.archive.base import (
     WAYBACK,
     ArchiveOptions,
-    Capture,
     parse_wayback_timestamp,
     wayback_timestamp,
 )
 from linkaudit.archive.ratelimit import RateLimiter, retry_after_seconds
+from linkaudit.model import Capture
 
 CDX_FIELDS: tuple[str, ...] = ("timestamp", "original", "statuscode", "mimetype", "digest")
 

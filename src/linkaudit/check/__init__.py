@@ -12,10 +12,11 @@ from linkaudit.check.client import (
     build_client,
     describe_error,
 )
-from linkaudit.check.engine import ResultCache, check_urls, check_urls_sync
+from linkaudit.check.engine import check_urls, check_urls_sync
 from linkaudit.check.evidence import Classification, Evidence, FetchError, Page, Probe
 from linkaudit.check.limiter import Clock, Limiter, ScaledClock, SystemClock
 from linkaudit.check.options import DEFAULT_USER_AGENT, CheckOptions
+from linkaudit.store.base import ResultCache
 
 __all__ = [
     "DEFAULT_USER_AGENT",

@@ -32,11 +32,10 @@ import re
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -57,6 +56,7 @@ from linkaudit.check.options import CheckOptions, HostSettings, host_deadline, h
 from linkaudit.check.quirks import has_anchor
 from linkaudit.errors import LinkauditError
 from linkaudit.model import CheckResult, Hop
+from linkaudit.store.base import BatchResultCache, ResultCache
 from linkaudit.urls import defragment
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -87,21 +87,6 @@ BINARY_EXTENSIONS = frozenset({
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
-
-
-class ResultCache(Protocol):
-    """Where earlier results live between runs (the store implements it)."""
-
-    def get(self, key: str) -> CheckResult | None: ...
-
-    def put(self, result: CheckResult) -> None: ...
-
-
-@runtime_checkable
-class BatchResultCache(ResultCache, Protocol):
-    """A cache that takes results in batches: one transaction for many, not each."""
-
-    def put_many(self, results: Sequence[CheckResult]) -> None: ...
 
 
 #: Fresh results handed to a ``BatchResultCache`` at a time.  An interrupted run

@@ -235,7 +235,7 @@ def _stored_audit(source: Path, cache_path: Path, max_age: str) -> tuple[Report,
     if not cache_path.is_file():
         return None
     with Store.open(cache_path) as store:
-        found = store.latest_document_report(document_key(str(source)), limit)
+        found = store.reports.latest(document_key(str(source)), limit)
     if found is None:
         return None
     text, sha256 = found

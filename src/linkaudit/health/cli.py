@@ -19,7 +19,6 @@ from linkaudit.health import HEALTH_FORMATS, build_health, write_health
 from linkaudit.health.model import DEFAULT_NEAR_DAYS
 from linkaudit.history import ConfirmPolicy
 from linkaudit.store import DEFAULT_PATH, Store
-from linkaudit.store.history import HistoryDB
 
 
 def _now() -> datetime:
@@ -48,15 +47,13 @@ def run_health(
     with Store.open(cache, now=now) as store:
         for warning in store.warnings:
             click.echo(f"linkaudit: warning: {warning}", err=True)
-        with HistoryDB.of(store) as db:
-            report = build_health(
-                db,
-                policy=policy,
-                near_days=near_days,
-                top_hosts=top_hosts,
-                store_name=str(cache),
-                now=now,
-            )
+        report = build_health(
+            store,
+            policy=policy,
+            near_days=near_days,
+            top_hosts=top_hosts,
+            store_name=str(cache),
+        )
     chosen = list(HEALTH_FORMATS) if "all" in formats else list(dict.fromkeys(formats))
     written = write_health(report, chosen, output_dir, force=force, now=report.generated_at)
     return written, report.diff.text()

@@ -9,8 +9,8 @@ standing summary and hosts, which count distinct URLs (what needs fixing).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from linkaudit.health.model import (
@@ -24,24 +24,20 @@ from linkaudit.health.model import (
     RunPoint,
     YearRot,
 )
-from linkaudit.history import UNKNOWN, ConfirmPolicy, LinkState, LinkStatus, link_state
-from linkaudit.model import Verdict
-from linkaudit.store.base import as_utc
-from linkaudit.store.history import (
-    CitationRow,
-    DocumentRow,
-    HistoryDB,
-    KnownCopy,
-    ResultRow,
-    diff_runs,
-    match_key,
+from linkaudit.history import (
+    UNKNOWN,
+    ConfirmPolicy,
+    LinkState,
+    LinkStatus,
+    Observation,
+    link_state,
 )
+from linkaudit.model import CheckResult, Verdict, as_utc
+from linkaudit.recording import diff_runs
+from linkaudit.store import CitationRow, DocumentRow, KnownCopy, RunRecord, Store
+from linkaudit.store.history import RunHistory, match_key
 
 _BAD = (LinkStatus.CONFIRMED_DEAD, LinkStatus.FAILING)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _nearest(copies: Sequence[KnownCopy], target: datetime, near_days: int) -> Capture | None:
@@ -75,44 +71,87 @@ def _severity(item: CitationHealth) -> tuple[int, str, int, int]:
 
 
 def build_health(
-    db: HistoryDB,
+    store: Store,
     *,
     policy: ConfirmPolicy | None = None,
     near_days: int = DEFAULT_NEAR_DAYS,
     top_hosts: int = 10,
     max_runs: int = 60,
     store_name: str = "",
-    now: Callable[[], datetime] = _now,
 ) -> HealthReport:
-    """Everything the health formats show, from the store alone."""
+    """Everything the health formats show, from the store alone ("now" is the store's
+    clock)."""
     policy = policy or ConfirmPolicy()
-    runs = db.runs()
+    db = store.history
     latest = db.latest_run()
-    warnings: list[str] = []
     if latest is None:
-        diff = diff_runs(db, None, policy)
-        warnings.append("no runs recorded yet: run `linkaudit audit` with a cache first")
-        return HealthReport(
-            generated_at=now(),
-            store=store_name,
-            policy=policy,
-            run_id=None,
-            run_at=None,
-            runs=(),
-            states={s.value: 0 for s in LinkStatus},
-            diff=diff,
-            rot_by_year=(),
-            top_hosts=(),
-            coverage=Coverage(near_days, 0, 0, 0, 0),
-            documents=(),
-            warnings=tuple(warnings),
-        )
+        return _empty_report(store, policy, near_days, store_name)
+    warnings: list[str] = []
     if latest.finished_at is None:
         warnings.append(f"run {latest.id} was interrupted; its results may be partial")
 
-    shown = runs[-max_runs:]
+    citations = db.citations(latest.id)
+    histories = db.observations({c.key for c in citations if c.key})
+    documents = {d.origin: d for d in db.documents(latest.id)}
+    items = _citation_health(
+        citations,
+        db.run_results(latest.id),
+        _states_as_of(latest, histories, policy),
+        documents,
+        db.known_copies(),
+        latest.started_at,
+        near_days,
+    )
+    url_states = {
+        item.key: item.status
+        for _, item in items
+        if item.key is not None and item.status is not None
+    }
+    tally = Counter(url_states.values())
+    return HealthReport(
+        generated_at=store.now(),
+        store=store_name,
+        policy=policy,
+        run_id=latest.id,
+        run_at=latest.started_at,
+        runs=_run_points(db, max_runs),
+        states={s.value: tally.get(s, 0) for s in LinkStatus},
+        diff=diff_runs(db, latest, policy, histories),
+        rot_by_year=_rot_by_year(items, documents),
+        top_hosts=_host_rot(url_states, top_hosts),
+        coverage=_coverage(items, near_days),
+        documents=_document_health(items, citations, documents),
+        citations=len(citations),
+        warnings=tuple(warnings),
+    )
+
+
+def _empty_report(
+    store: Store, policy: ConfirmPolicy, near_days: int, store_name: str
+) -> HealthReport:
+    """The report of a store with no run yet: zeros, and a warning saying what to do."""
+    return HealthReport(
+        generated_at=store.now(),
+        store=store_name,
+        policy=policy,
+        run_id=None,
+        run_at=None,
+        runs=(),
+        states={s.value: 0 for s in LinkStatus},
+        diff=diff_runs(store.history, None, policy),
+        rot_by_year=(),
+        top_hosts=(),
+        coverage=Coverage(near_days, 0, 0, 0, 0),
+        documents=(),
+        warnings=("no runs recorded yet: run `linkaudit audit` with a cache first",),
+    )
+
+
+def _run_points(db: RunHistory, max_runs: int) -> tuple[RunPoint, ...]:
+    """Citations by verdict for each of the last ``max_runs`` runs (the trend charts)."""
+    shown = db.runs()[-max_runs:]
     counts = db.verdict_counts(min(r.id for r in shown)) if shown else {}
-    points = tuple(
+    return tuple(
         RunPoint(
             run.id,
             run.started_at,
@@ -122,32 +161,41 @@ def build_health(
         for run in shown
     )
 
-    citations = db.citations(latest.id)
-    results = db.run_results(latest.id)
-    histories = db.observations({c.key for c in citations if c.key})
-    diff = diff_runs(db, latest, policy, histories)
-    cutoff = (latest.started_at, latest.id)
-    states: dict[str, LinkState] = {
+
+def _states_as_of(
+    run: RunRecord, histories: dict[str, list[Observation]], policy: ConfirmPolicy
+) -> dict[str, LinkState]:
+    """Each URL's standing as of ``run``: later runs (a report of an older run) are
+    not seen."""
+    cutoff = (run.started_at, run.id)
+    return {
         key: link_state([o for o in obs if (o.at, o.run_id or 0) <= cutoff], policy)
         for key, obs in histories.items()
     }
-    documents = {d.origin: d for d in db.documents(latest.id)}
-    copies = db.known_copies()
 
+
+def _citation_health(
+    citations: Sequence[CitationRow],
+    results: dict[str, CheckResult],
+    states: dict[str, LinkState],
+    documents: dict[str, DocumentRow],
+    copies: dict[str, list[KnownCopy]],
+    run_at: datetime,
+    near_days: int,
+) -> list[tuple[CitationRow, CitationHealth]]:
+    """Every citation that has a standing to report, with its row."""
     items: list[tuple[CitationRow, CitationHealth]] = []
     for row in citations:
-        item = _citation(row, results, states, documents, copies, latest.started_at, near_days)
+        item = _citation(row, results, states, documents, copies, run_at, near_days)
         if item is not None:
             items.append((row, item))
+    return items
 
-    # Standing of distinct URLs.
-    url_states: dict[str, LinkStatus] = {}
-    for _, item in items:
-        if item.key is not None and item.status is not None:
-            url_states[item.key] = item.status
-    tally = Counter(url_states.values())
 
-    # Rot by the year sources were cited.
+def _rot_by_year(
+    items: Sequence[tuple[CitationRow, CitationHealth]], documents: dict[str, DocumentRow]
+) -> tuple[YearRot, ...]:
+    """Citations by the year their sources were cited, and how many have rotted."""
     years: dict[str, Counter[str]] = defaultdict(Counter)
     for row, item in items:
         doc = documents.get(row.document)
@@ -155,7 +203,7 @@ def build_health(
         bucket = years[year]
         bucket["citations"] += 1
         bucket["lost" if item.lost else (item.status or LinkStatus.UNKNOWN).value] += 1
-    rot = tuple(
+    return tuple(
         YearRot(
             year,
             c["citations"],
@@ -168,86 +216,70 @@ def build_health(
         for year, c in sorted(years.items(), key=lambda kv: (kv[0] == "unknown", kv[0]))
     )
 
-    # Hosts by dead (then failing) URLs.
+
+def _host_rot(url_states: dict[str, LinkStatus], top_hosts: int) -> tuple[HostRot, ...]:
+    """Hosts by dead, then failing, distinct URLs: where rot concentrates."""
     hosts: dict[str, Counter[LinkStatus]] = defaultdict(Counter)
     for key, status in url_states.items():
-        if status in (LinkStatus.CONFIRMED_DEAD, LinkStatus.FAILING):
+        if status in _BAD:
             hosts[_host(key)][status] += 1
     ranked = sorted(
         hosts.items(),
         key=lambda kv: (-kv[1][LinkStatus.CONFIRMED_DEAD], -kv[1][LinkStatus.FAILING], kv[0]),
     )
-    host_rot = tuple(
+    return tuple(
         HostRot(host, c[LinkStatus.CONFIRMED_DEAD], c[LinkStatus.FAILING])
         for host, c in ranked[:top_hosts]
     )
 
-    # Archive coverage of checked citations.
+
+def _coverage(items: Sequence[tuple[CitationRow, CitationHealth]], near_days: int) -> Coverage:
+    """How many checked citations have an archived copy near their citation date."""
     considered = [item for _, item in items if item.key is not None and not item.lost]
     near = sum(1 for i in considered if i.capture is not None and i.capture.near)
     far = sum(1 for i in considered if i.capture is not None and not i.capture.near)
     candidates = tuple(i for i in considered if i.status is LinkStatus.ALIVE and i.capture is None)
-    coverage = Coverage(
-        near_days, len(considered), near, far, len(considered) - near - far, candidates
-    )
+    return Coverage(near_days, len(considered), near, far, len(considered) - near - far, candidates)
 
-    # Worst documents first.
+
+def _document_health(
+    items: Sequence[tuple[CitationRow, CitationHealth]],
+    citations: Sequence[CitationRow],
+    documents: dict[str, DocumentRow],
+) -> tuple[DocumentHealth, ...]:
+    """Each document's problems, worst documents first."""
     by_doc: dict[str, list[CitationHealth]] = defaultdict(list)
     for row, item in items:
         by_doc[row.document].append(item)
     per_doc = Counter(row.document for row in citations)
-    origins = sorted(set(documents) | set(per_doc))
-    doc_health: list[DocumentHealth] = []
-    for origin in origins:
-        its = by_doc.get(origin, [])
-        doc = documents.get(origin)
-        dead = sum(1 for i in its if i.status is LinkStatus.CONFIRMED_DEAD)
-        lost = sum(1 for i in its if i.lost)
-        failing = sum(1 for i in its if i.status is LinkStatus.FAILING)
-        problems = sorted(
-            (
-                i
-                for i in its
-                if i.lost or i.status in (LinkStatus.CONFIRMED_DEAD, LinkStatus.FAILING)
-            ),
-            key=_severity,
-        )
-        doc_health.append(
-            DocumentHealth(
-                origin,
-                doc.title if doc else None,
-                doc.canonical_url if doc else None,
-                doc.cited_at if doc else None,
-                per_doc[origin],
-                dead,
-                lost,
-                failing,
-                tuple(problems),
-            )
-        )
-    doc_health.sort(key=lambda d: (-d.rotten, -d.failing, d.origin))
+    health = [
+        _one_document(origin, documents.get(origin), by_doc.get(origin, []), per_doc[origin])
+        for origin in sorted(set(documents) | set(per_doc))
+    ]
+    health.sort(key=lambda d: (-d.rotten, -d.failing, d.origin))
+    return tuple(health)
 
-    return HealthReport(
-        generated_at=now(),
-        store=store_name,
-        policy=policy,
-        run_id=latest.id,
-        run_at=latest.started_at,
-        runs=points,
-        states={s.value: tally.get(s, 0) for s in LinkStatus},
-        diff=diff,
-        rot_by_year=rot,
-        top_hosts=host_rot,
-        coverage=coverage,
-        documents=tuple(doc_health),
-        citations=len(citations),
-        warnings=tuple(warnings),
+
+def _one_document(
+    origin: str, doc: DocumentRow | None, items: Sequence[CitationHealth], citations: int
+) -> DocumentHealth:
+    problems = sorted((i for i in items if i.lost or i.status in _BAD), key=_severity)
+    return DocumentHealth(
+        origin,
+        doc.title if doc else None,
+        doc.canonical_url if doc else None,
+        doc.cited_at if doc else None,
+        citations,
+        sum(1 for i in items if i.status is LinkStatus.CONFIRMED_DEAD),
+        sum(1 for i in items if i.lost),
+        sum(1 for i in items if i.status is LinkStatus.FAILING),
+        tuple(problems),
     )
 
 
 def _citation(
     row: CitationRow,
-    results: dict[str, ResultRow],
+    results: dict[str, CheckResult],
     states: dict[str, LinkState],
     documents: dict[str, DocumentRow],
     copies: dict[str, list[KnownCopy]],

@@ -1,42 +1,49 @@
-"""The store: a SQLite cache of check results and archive lookups, and the run
-history issue 7's health reports read, in one file (``.linkaudit/cache.sqlite``).
+"""The store: the check cache, archive lookups, extracted citations, run history and
+each document's last report, in one database (``.linkaudit/cache.sqlite`` by default).
 
-Callers depend on the protocols (:class:`ResultCache`, :class:`RunHistory`); the
-SQLite implementation is the embedded default.
+The pipeline's stages depend only on the protocols in :mod:`linkaudit.store.base`;
+:class:`Store` implements them with parts that share one connection, owned by an
+engine (:mod:`linkaudit.store.sqlite`, the embedded default).
 """
 
 from __future__ import annotations
 
 from linkaudit.store.base import (
     TRANSIENT_BLOCKED_REASONS,
+    ArchiveCache,
+    BatchResultCache,
     CachePolicy,
+    CitationRow,
+    Database,
+    DatabaseError,
+    DocumentRow,
+    ExtractCache,
+    KnownCopy,
     ResultCache,
-    RunHistory,
+    RunRecord,
     StoreError,
     is_transient,
 )
 from linkaudit.store.migrations import LATEST as SCHEMA_VERSION
-from linkaudit.store.sqlite import (
-    DEFAULT_PATH,
-    RunRecord,
-    SQLiteArchiveCache,
-    SQLiteStore,
-    document_key,
-)
-
-#: The default store.
-Store = SQLiteStore
+from linkaudit.store.reports import document_key
+from linkaudit.store.sqlite import DEFAULT_PATH
+from linkaudit.store.store import Store
 
 __all__ = [
     "DEFAULT_PATH",
     "SCHEMA_VERSION",
     "TRANSIENT_BLOCKED_REASONS",
+    "ArchiveCache",
+    "BatchResultCache",
     "CachePolicy",
+    "CitationRow",
+    "Database",
+    "DatabaseError",
+    "DocumentRow",
+    "ExtractCache",
+    "KnownCopy",
     "ResultCache",
-    "RunHistory",
     "RunRecord",
-    "SQLiteArchiveCache",
-    "SQLiteStore",
     "Store",
     "StoreError",
     "document_key",

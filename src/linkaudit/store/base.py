@@ -1,21 +1,43 @@
-"""The store's interface, reuse policy and JSON codec, independent of SQLite.
+"""The store's interface: what the pipeline asks of a store, and what an engine gives it.
 
-The check engine and the archive stage depend only on the small protocols here, so
-a shared server database (PostgreSQL, for teams) can be added later without
-touching them; :mod:`linkaudit.store.sqlite` is the embedded default.  The reuse
-policy lives here too because it is a rule about verdicts, not about storage.
+Two layers, so a second engine (PostgreSQL, for many workers) adds one module:
+
+- The **protocols the stages depend on** (:class:`ResultCache`,
+  :class:`BatchResultCache`, :class:`ArchiveCache`, :class:`ExtractCache`), declared
+  here once.  The check engine, the archive stage and extraction import them from
+  here and know nothing else about storage; :class:`~linkaudit.store.store.Store`
+  implements each with one of its parts.
+- The **engine** (:class:`Database`): one connection, its transactions and its
+  dialect.  The parts (``results``, ``archives``, ``extracts``, ``history``,
+  ``reports``) are plain SQL over it, written in the subset SQLite and PostgreSQL
+  share with ``?`` placeholders, which an engine translates if its driver wants
+  another style.
+
+The reuse policy lives here too because it is a rule about verdicts, not about
+storage; the row types are the vocabulary of the history readers.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
 
 from linkaudit.errors import LinkauditError
-from linkaudit.model import ArchiveCopy, CheckResult, Citation, Document, Hop, Verdict
+from linkaudit.model import (
+    ArchiveLookup,
+    CheckResult,
+    Citation,
+    Document,
+    Scope,
+    Verdict,
+    as_utc,
+)
+
+#: Where "now" comes from: one per store, injected by tests and the demo.
+Clock = Callable[[], datetime]
 
 #: ``blocked`` reasons that mean "ask again later", not "this host refuses robots".
 TRANSIENT_BLOCKED_REASONS: frozenset[str] = frozenset({"rate_limited"})
@@ -27,6 +49,18 @@ class StoreError(LinkauditError):
     exit_code = 2
 
 
+class DatabaseError(StoreError):
+    """One statement or transaction failed; its text is the driver's own message.
+
+    Engines raise only this, so the parts decide per question whether a failure
+    is a warning (a cache read) or fatal (recording the history) without knowing
+    which driver is underneath.
+    """
+
+
+# --------------------------------------------------------------------------- protocols
+
+
 class ResultCache(Protocol):
     """What the check engine needs: a result for a normalised URL, or None."""
 
@@ -35,18 +69,113 @@ class ResultCache(Protocol):
     def put(self, result: CheckResult) -> None: ...
 
 
-class RunHistory(Protocol):
-    """What a run records so issue 7's health reports can read it back."""
+@runtime_checkable
+class BatchResultCache(ResultCache, Protocol):
+    """A cache that takes results in batches: one transaction for many, not each."""
 
-    def begin_run(self, sources: Iterable[str], settings: Mapping[str, Any]) -> int: ...
+    def put_many(self, results: Sequence[CheckResult]) -> None: ...
 
-    def finish_run(self, run_id: int) -> None: ...
 
-    def record_citations(
-        self, run_id: int, citations: Iterable[Citation], documents: Iterable[Document] = ()
-    ) -> None: ...
+class ArchiveCache(Protocol):
+    """Archive lookups kept between runs (or within one: ``MemoryArchiveCache``).
 
-    def record_results(self, run_id: int, results: Iterable[CheckResult]) -> None: ...
+    Keyed by URL and the target *day*: two citations of the same URL dated the same
+    day want the same capture, and a finer key would defeat the cache.
+    """
+
+    def get(self, url: str, target_day: date) -> ArchiveLookup | None: ...
+
+    def put(self, url: str, target_day: date, lookup: ArchiveLookup) -> None: ...
+
+
+class ExtractCache(Protocol):
+    """Citations of documents already extracted.
+
+    ``get`` answers None for anything it cannot vouch for; ``put`` may buffer
+    until ``flush``, which extraction calls once at the end of a batch.
+    """
+
+    def get(self, document: Document, scope: Scope) -> list[Citation] | None: ...
+
+    def put(self, document: Document, scope: Scope, citations: Sequence[Citation]) -> None: ...
+
+    def flush(self) -> None: ...
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+class Cursor(Protocol):
+    """What a statement inside a transaction answers."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+
+class Transaction(Protocol):
+    """Statements run inside :meth:`Database.transaction`."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def insert_id(self, sql: str, params: Sequence[Any]) -> int:
+        """Run an ``INSERT`` into a table with an integer ``id`` and return the id."""
+        ...
+
+
+class Database(Protocol):
+    """One engine's connection: the only thing the store's parts talk to.
+
+    Every method raises :class:`DatabaseError` (never a driver's own exception).
+    ``name`` identifies the store in messages (a path, or a DSN with its password
+    masked).  ``warnings`` and ``notes`` collect what the caller should print: a
+    failing cache write, a damaged file set aside, a schema upgrade.
+    """
+
+    name: str
+    warnings: list[str]
+    notes: list[str]
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Every row of one read, fetched whole."""
+        ...
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None: ...
+
+    def write(self, *steps: tuple[str, Sequence[Sequence[Any]]]) -> None:
+        """One short write transaction: each ``(statement, rows)`` run for each row."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A write transaction for statements that depend on earlier ones' answers."""
+        ...
+
+    def schema_version(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def warn_once(db: Database, action: str, exc: Exception) -> None:
+    """Record that a cache ``action`` failed, once per message: a cache that cannot be
+    read or written slows a run down but must never stop it."""
+    message = f"{db.name}: cache {action} failed: {exc}"
+    if message not in db.warnings:
+        db.warnings.append(message)
+
+
+def chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    """Slices of ``items`` for ``IN (...)`` lists: far below every driver's limit
+    (SQLite's oldest is 999 variables), and few queries for a run's URLs."""
+    return (items[i : i + size] for i in range(0, len(items), size))
+
+
+def marks(count: int) -> str:
+    """``?, ?, ?`` for ``count`` parameters."""
+    return ", ".join("?" * count)
+
+
+# --------------------------------------------------------------------------- policy
 
 
 @dataclass(frozen=True)
@@ -90,127 +219,65 @@ def is_transient(result: CheckResult) -> bool:
     )
 
 
-# --------------------------------------------------------------------------- codec
-# Stored datetimes are ISO 8601 in UTC with microseconds: lexically sortable, so
-# "latest" is an ORDER BY on text, and exact, so a round trip loses nothing.
-# (serialize.to_jsonable drops microseconds, which is right for reports only.)
+# --------------------------------------------------------------------------- rows
 
 
-def as_utc(moment: datetime) -> datetime:
-    """Naive datetimes are taken as UTC, the convention across the model."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+@dataclass(frozen=True)
+class RunRecord:
+    """One audit run as stored: when, over what, with which (masked) settings."""
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    sources: tuple[str, ...]
+    settings: dict[str, Any]
 
 
-def dump_time(moment: datetime | None) -> str | None:
-    return None if moment is None else as_utc(moment).isoformat(timespec="microseconds")
+@dataclass(frozen=True)
+class DocumentRow:
+    """A document as a run saw it; ``cited_at`` None means no date was known."""
+
+    run_id: int
+    origin: str
+    title: str | None
+    canonical_url: str | None
+    cited_at: datetime | None
 
 
-def load_time(text: str | None) -> datetime | None:
-    return None if text is None else as_utc(datetime.fromisoformat(text))
+@dataclass(frozen=True)
+class CitationRow:
+    """One citation of one run; ``verdict`` is set only when no check was needed
+    (``skipped``, ``invalid``, ``lost``)."""
+
+    run_id: int
+    document: str
+    key: str | None
+    url: str | None
+    kind: str
+    line: int
+    column: int
+    anchor_text: str
+    verdict: Verdict | None
+    reason: str
 
 
-def day_text(target_day: date | str) -> str:
-    """Archive lookups are keyed by the target *day* (``YYYY-MM-DD``)."""
-    if isinstance(target_day, datetime):
-        return as_utc(target_day).date().isoformat()
-    if isinstance(target_day, date):
-        return target_day.isoformat()
-    return date.fromisoformat(target_day).isoformat()
+@dataclass(frozen=True)
+class ResultRow:
+    """A URL's result in one run (one per key: a fresh check beats a reused one)."""
+
+    key: str
+    url: str
+    verdict: Verdict
+    reason: str
+    detail: str
+    reused: bool
 
 
-def evidence_json(result: CheckResult) -> str:
-    """Everything of a result that is not its own column."""
-    return json.dumps(
-        {
-            "chain": [
-                {
-                    "url": hop.url,
-                    "status": hop.status,
-                    "method": hop.method,
-                    "location": hop.location,
-                    "note": hop.note,
-                }
-                for hop in result.chain
-            ],
-            "final_url": result.final_url,
-            "status": result.status,
-            "attempts": result.attempts,
-            "elapsed": result.elapsed,
-            "notes": list(result.notes),
-            "retry_after": dump_time(result.retry_after),
-        },
-        separators=(",", ":"),
-    )
+@dataclass(frozen=True)
+class KnownCopy:
+    """An archived capture of a URL, from any run's lookups or saves."""
 
-
-def result_from_row(
-    key: str,
-    url: str,
-    verdict: str,
-    reason: str,
-    detail: str,
-    evidence: str,
-    checked_at: str,
-    *,
-    from_cache: bool,
-) -> CheckResult:
-    data: dict[str, Any] = json.loads(evidence)
-    return CheckResult(
-        key=key,
-        url=url,
-        verdict=Verdict(verdict),
-        reason=reason,
-        detail=detail,
-        chain=tuple(
-            Hop(
-                url=h["url"],
-                status=h.get("status"),
-                method=h.get("method", "GET"),
-                location=h.get("location"),
-                note=h.get("note", ""),
-            )
-            for h in data.get("chain", [])
-        ),
-        final_url=data.get("final_url"),
-        status=data.get("status"),
-        attempts=int(data.get("attempts", 0)),
-        elapsed=float(data.get("elapsed", 0.0)),
-        checked_at=load_time(checked_at),
-        retry_after=load_time(data.get("retry_after")),
-        notes=tuple(data.get("notes", [])),
-        from_cache=from_cache,
-    )
-
-
-def copy_json(copy: ArchiveCopy | None) -> str | None:
-    if copy is None:
-        return None
-    return json.dumps(
-        {
-            "archive": copy.archive,
-            "url": copy.url,
-            "original_url": copy.original_url,
-            "captured_at": dump_time(copy.captured_at),
-            "distance_days": copy.distance_days,
-            "before": copy.before,
-            "status": copy.status,
-        },
-        separators=(",", ":"),
-    )
-
-
-def copy_from_json(text: str | None) -> ArchiveCopy | None:
-    if text is None:
-        return None
-    data: dict[str, Any] = json.loads(text)
-    captured = load_time(data["captured_at"])
-    assert captured is not None
-    return ArchiveCopy(
-        archive=data["archive"],
-        url=data["url"],
-        original_url=data["original_url"],
-        captured_at=captured,
-        distance_days=float(data["distance_days"]),
-        before=bool(data["before"]),
-        status=data.get("status"),
-    )
+    match_key: str
+    archive: str
+    archive_url: str
+    captured_at: datetime

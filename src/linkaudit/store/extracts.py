@@ -25,19 +25,25 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import linkaudit
-from linkaudit.model import Citation, CitationKind, Document, Location, Relation, Scope, Verdict
-from linkaudit.store.base import as_utc, dump_time
-
-if TYPE_CHECKING:
-    from linkaudit.store.sqlite import SQLiteStore
+from linkaudit.model import (
+    Citation,
+    CitationKind,
+    Document,
+    Location,
+    Relation,
+    Scope,
+    Verdict,
+    as_utc,
+)
+from linkaudit.store.base import Clock, Database, DatabaseError, warn_once
+from linkaudit.store.codec import dump_time
 
 #: Bump when the stored citation encoding (:func:`encode_citations`) changes.
 EXTRACT_FORMAT: Final = 1
@@ -191,15 +197,17 @@ def decode_citations(text: str, origin: str) -> list[Citation]:
     return out
 
 
-class SQLiteExtractCache:
-    """The store as the pipeline's ``ExtractCache`` (see the module docstring)."""
+class ExtractStore:
+    """The store as extraction's :class:`~linkaudit.store.base.ExtractCache` (see the
+    module docstring)."""
 
-    def __init__(self, store: SQLiteStore, *, max_age: timedelta = DEFAULT_MAX_AGE) -> None:
-        self.store = store
+    def __init__(self, db: Database, now: Clock, *, max_age: timedelta = DEFAULT_MAX_AGE) -> None:
+        self._db = db
+        self._now = now
         self.max_age = max_age
         self._pending: dict[str, tuple[str, str]] = {}  # key -> (origin, encoded)
         self._touch: list[str] = []  # keys read whose row is half-way to pruning
-        self._refresh_before = dump_time(as_utc(store.now()) - max_age / 2)
+        self._refresh_before: str | None = None  # set on the first read of a batch
         self._last: tuple[Document, Scope, str | None] | None = None
 
     def _key(self, document: Document, scope: Scope) -> str | None:
@@ -220,18 +228,18 @@ class SQLiteExtractCache:
         if pending is not None:
             text = pending[1]
         else:
-            store = self.store
             try:
-                with store._lock:
-                    row = store._conn.execute(
-                        "SELECT citations, stored_at FROM extracts WHERE key = ?", (key,)
-                    ).fetchone()
-            except sqlite3.Error as exc:
-                store._warn("read", exc)
+                row = self._db.query_one(
+                    "SELECT citations, stored_at FROM extracts WHERE key = ?", (key,)
+                )
+            except DatabaseError as exc:
+                warn_once(self._db, "read", exc)
                 return None
             if row is None:
                 return None
             text = row[0]
+            if self._refresh_before is None:
+                self._refresh_before = dump_time(as_utc(self._now()) - self.max_age / 2)
             if row[1] < self._refresh_before:  # in use: keep it from being pruned
                 self._touch.append(key)
         try:
@@ -254,31 +262,29 @@ class SQLiteExtractCache:
         Rows read this run and older than half ``max_age`` get a new ``stored_at``,
         so pruning only ever takes rows no run uses (files deleted or renamed).
         """
+        self._refresh_before = None
         if not self._pending and not self._touch:
             return
         rows = [(key, origin, text) for key, (origin, text) in self._pending.items()]
-        touched = [(key,) for key in self._touch]
+        touched = self._touch
         self._pending, self._touch = {}, []
-        store = self.store
-        now = as_utc(store.now())
+        now = as_utc(self._now())
         stamp = dump_time(now)
         try:
-            with store._write() as db:
-                db.executemany(
+            self._db.write(
+                (
                     "DELETE FROM extracts WHERE origin = ? AND key <> ?",
                     [(origin, key) for key, origin, _ in rows],
-                )
-                db.executemany(
-                    "INSERT OR REPLACE INTO extracts (key, origin, stored_at, citations)"
-                    " VALUES (?, ?, ?, ?)",
+                ),
+                (
+                    "INSERT INTO extracts (key, origin, stored_at, citations)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+                    " origin = excluded.origin, stored_at = excluded.stored_at,"
+                    " citations = excluded.citations",
                     [(key, origin, stamp, text) for key, origin, text in rows],
-                )
-                db.executemany(
-                    "UPDATE extracts SET stored_at = ? WHERE key = ?",
-                    [(stamp, key) for (key,) in touched],
-                )
-                db.execute(
-                    "DELETE FROM extracts WHERE stored_at < ?", (dump_time(now - self.max_age),)
-                )
-        except sqlite3.Error as exc:
-            store._warn("write", exc)
+                ),
+                ("UPDATE extracts SET stored_at = ? WHERE key = ?", [(stamp, k) for k in touched]),
+                ("DELETE FROM extracts WHERE stored_at < ?", [(dump_time(now - self.max_age),)]),
+            )
+        except DatabaseError as exc:
+            warn_once(self._db, "write", exc)

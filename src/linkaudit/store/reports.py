@@ -1,0 +1,149 @@
+"""Each audited document's JSON report, kept so ``linkaudit fix`` can repair from
+the audit instead of checking again; and :func:`document_key`, how a document is
+known across commands.
+
+Only the newest report of a document is kept: ``fix`` reads no other, and a site
+audited weekly would otherwise add a full copy of every page's report to the
+store each week (25 MB a run for the 2,000-file benchmark corpus).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from linkaudit.model import as_utc
+from linkaudit.store.base import Clock, Database, DatabaseError, StoreError
+from linkaudit.store.codec import dump_time, load_time
+
+_UPSERT_REPORT = (
+    "INSERT INTO document_reports (run_id, document, sha256, report, created_at)"
+    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, document) DO UPDATE SET"
+    " sha256 = excluded.sha256, report = excluded.report, created_at = excluded.created_at"
+)
+#: A document's reports from other runs, dropped when its newest is written.
+_DELETE_OLDER_REPORTS = "DELETE FROM document_reports WHERE document = ? AND run_id <> ?"
+#: Document reports written per transaction, in characters of JSON.
+_REPORT_BATCH_CHARS = 4_000_000
+
+
+class DocumentReports:
+    """The newest JSON report per document (by :func:`document_key`)."""
+
+    def __init__(self, db: Database, now: Clock) -> None:
+        self._db = db
+        self._now = now
+
+    def record(self, run_id: int, reports: Iterable[tuple[str, str | None, str]]) -> None:
+        """Keep ``(document, sha256 of the bytes audited, report JSON)`` of a run: one
+        transaction per few megabytes instead of one per document.  ``reports`` is
+        read between transactions, never while holding the write lock, and at most
+        one batch is held in memory."""
+        batch: list[tuple[Any, ...]] = []
+        size = 0
+        for document, sha256, report_json in reports:
+            batch.append((run_id, document, sha256, report_json, dump_time(self._now())))
+            size += len(report_json)
+            if size >= _REPORT_BATCH_CHARS:
+                self._write(run_id, batch)
+                batch, size = [], 0
+        if batch:
+            self._write(run_id, batch)
+
+    def _write(self, run_id: int, batch: list[tuple[Any, ...]]) -> None:
+        older = [(row[1], run_id) for row in batch]
+        try:
+            self._db.write((_UPSERT_REPORT, batch), (_DELETE_OLDER_REPORTS, older))
+        except DatabaseError as exc:
+            raise StoreError(f"{self._db.name}: cannot update the history: {exc}") from exc
+
+    def latest(self, document: str, max_age: timedelta) -> tuple[str, str | None] | None:
+        """The newest JSON report of ``document`` younger than ``max_age``, with the
+        sha256 of the bytes it audited; None when there is none that fresh."""
+        try:
+            row = self._db.query_one(
+                "SELECT report, sha256, created_at FROM document_reports "
+                "WHERE document = ? ORDER BY created_at DESC, run_id DESC LIMIT 1",
+                (document,),
+            )
+        except DatabaseError as exc:
+            raise StoreError(f"{self._db.name}: cannot read the stored reports: {exc}") from exc
+        if row is None:
+            return None
+        created = load_time(row[2])
+        if created is None or as_utc(self._now()) - created > max_age:
+            return None
+        return str(row[0]), (str(row[1]) if row[1] is not None else None)
+
+
+def document_key(origin: str) -> str:
+    """How a document is known across commands: files by absolute path, so
+    ``audit ./a.html`` and ``fix a.html`` find each other; URLs and stdin as given."""
+    if "://" in origin:
+        return origin
+    try:
+        key = _plain_file_key(origin)
+    except (OSError, ValueError):
+        key = None
+    if key is not None:
+        return key
+    path = Path(origin)
+    try:
+        if path.is_file():
+            return str(path.resolve())
+    except OSError:
+        pass
+    return origin
+
+
+#: Real paths of the directories documents were found in, by directory as written
+#: (made absolute), with the identity (device, inode) that directory had then.
+#: A run over 2,000 files of one tree would otherwise resolve the same few
+#: directories, component by component, 2,000 times.
+_REAL_DIRS: dict[str, tuple[tuple[int, int], str]] = {}
+_REAL_DIRS_MAX = 4096
+
+
+def _plain_file_key(origin: str) -> str | None:
+    """``str(Path(origin).resolve())`` for a regular file that is not itself a
+    symlink (the usual document), else None (the general way decides).
+
+    Such a file resolves to its directory's real path plus its name.  The
+    directory's real path is remembered and reused while the directory path still
+    leads to the same directory (same device and inode), so a symlink moved to
+    another directory is noticed.
+    """
+    if os.sep != "/":  # the spelling rules and joins below are POSIX's
+        return None
+    # pathlib's spelling, as resolve() reads it: no empty or "." parts (a path
+    # that has none is spelled as given, and checking that is cheaper)
+    clean = (
+        origin not in ("", ".")
+        and "//" not in origin
+        and "/./" not in origin
+        and not origin.startswith("./")
+        and not origin.endswith(("/", "/."))
+    )
+    path = origin if clean else os.fspath(Path(origin))
+    if path.startswith("//") or not stat.S_ISREG(os.lstat(path).st_mode):
+        return None
+    head, slash, name = path.rpartition("/")
+    if not slash:
+        head = os.getcwd()
+    elif not head:
+        head = "/"
+    elif head[0] != "/":
+        head = os.path.join(os.getcwd(), head)
+    info = os.stat(head)
+    identity = (info.st_dev, info.st_ino)
+    known = _REAL_DIRS.get(head)
+    if known is None or known[0] != identity:
+        if len(_REAL_DIRS) >= _REAL_DIRS_MAX:
+            _REAL_DIRS.clear()
+        known = _REAL_DIRS[head] = (identity, os.path.realpath(head))
+    real = known[1]
+    return f"/{name}" if real == "/" else f"{real}/{name}"

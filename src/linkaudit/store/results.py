@@ -1,0 +1,218 @@
+"""Check results: the cache the engine reads before it asks the network, and each
+run's claim on the results it reported.
+
+One table, ``results``, serves both: a fresh result is stored (:meth:`ResultStore.put`)
+the moment it is known, so a killed run keeps what it learned, and the run then
+claims it (:meth:`ResultStore.record`); a result reused from the cache is recorded
+again with ``from_cache`` set, so the history can tell a new observation from a
+repeated one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from linkaudit.model import CheckResult
+from linkaudit.store.base import (
+    CachePolicy,
+    Clock,
+    Database,
+    DatabaseError,
+    StoreError,
+    chunks,
+    warn_once,
+)
+from linkaudit.store.codec import dump_time, evidence_json, result_from_row
+
+_INSERT_RESULT = (
+    "INSERT INTO results (key, url, verdict, reason, detail, evidence, checked_at,"
+    " run_id, from_cache) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+#: Earlier results for a key that no run has claimed: superseded by a newer put, so a
+#: cache used without history stays one row per URL.
+_DELETE_UNCLAIMED = "DELETE FROM results WHERE key = ? AND run_id IS NULL"
+_CLAIM = (
+    "UPDATE results SET run_id = ? WHERE id = (SELECT id FROM results"
+    " WHERE key = ? AND checked_at = ? AND run_id IS NULL ORDER BY id DESC LIMIT 1)"
+)
+_COLUMNS = "SELECT r.id, r.key, r.url, r.verdict, r.reason, r.detail, r.evidence, r.checked_at"
+#: The latest row of each key in ``k``: the one :meth:`ResultStore.get` answers from.
+_LATEST = (
+    " JOIN results AS r ON r.id = (SELECT x.id FROM results AS x WHERE x.key = k.key"
+    " ORDER BY x.checked_at DESC, x.id DESC LIMIT 1)"
+)
+
+
+class CachedResults:
+    """Stored results read in one go (:meth:`ResultStore.snapshot`): each key's
+    latest row, decoded (and judged by the reuse policy) only when asked for."""
+
+    def __init__(self, results: ResultStore, rows: dict[str, tuple[Any, ...]]) -> None:
+        self._results = results
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def get(self, key: str) -> CheckResult | None:
+        """What :meth:`ResultStore.get` answers, as of the snapshot."""
+        row = self._rows.get(key)
+        return None if row is None else self._results._reuse(row)
+
+
+class ResultStore:
+    """The check engine's :class:`~linkaudit.store.base.BatchResultCache`, and the
+    record of which results each run reported."""
+
+    def __init__(self, db: Database, policy: CachePolicy, now: Clock) -> None:
+        self._db = db
+        self.policy = policy
+        self.now = now
+        #: Per key, the stored values (``key`` to ``checked_at``) and the result
+        #: :meth:`get` last handed out, so recording its reuse need not re-encode it.
+        self._served_rows: dict[str, tuple[tuple[Any, ...], CheckResult]] = {}
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, key: str) -> CheckResult | None:
+        """The latest result for ``key`` if the policy allows reusing it, marked
+        ``from_cache``.  A transient latest result hides older definitive ones: the
+        last thing seen is what the next run must re-check."""
+        try:
+            row = self._db.query_one(
+                "SELECT id, key, url, verdict, reason, detail, evidence, checked_at"
+                " FROM results WHERE key = ? ORDER BY checked_at DESC, id DESC LIMIT 1",
+                (key,),
+            )
+        except DatabaseError as exc:
+            warn_once(self._db, "read", exc)
+            return None
+        return None if row is None else self._reuse(row)
+
+    def snapshot(self, keys: Iterable[str] | None = None) -> CachedResults | None:
+        """What :meth:`get` would answer for each of ``keys`` (default: every key
+        stored), read in one query (named keys: a few hundred per query) instead
+        of one query per key.  Later writes are not in it.  None, with a warning,
+        when the store cannot be read."""
+        queries: list[tuple[str, Sequence[str]]]
+        if keys is None:
+            queries = [(f"{_COLUMNS} FROM (SELECT DISTINCT key FROM results) AS k{_LATEST}", ())]
+        else:
+            queries = [
+                (
+                    f"WITH k (key) AS (VALUES {', '.join(['(?)'] * len(chunk))})"
+                    f" {_COLUMNS} FROM k{_LATEST}",
+                    chunk,
+                )
+                for chunk in chunks(sorted(set(keys)))
+            ]
+        rows: dict[str, tuple[Any, ...]] = {}
+        try:
+            for sql, params in queries:
+                for row in self._db.query(sql, params):
+                    rows[row[1]] = row
+        except DatabaseError as exc:
+            warn_once(self._db, "read", exc)
+            return None
+        return CachedResults(self, rows)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, CheckResult]:
+        """:meth:`get` for many keys at once: ``{key: result}`` for each key it
+        would answer, in the order given."""
+        wanted = list(dict.fromkeys(keys))
+        snapshot = self.snapshot(wanted)
+        if snapshot is None:
+            return {}
+        out: dict[str, CheckResult] = {}
+        for key in wanted:
+            result = snapshot.get(key)
+            if result is not None:
+                out[key] = result
+        return out
+
+    def _reuse(self, row: Sequence[Any]) -> CheckResult | None:
+        """A stored row (its id first) as :meth:`get` answers it: decoded, marked
+        ``from_cache``, None when unreadable or the policy refuses to reuse it.
+
+        Remembers the row it handed out, so :meth:`record` can record the reuse
+        from the stored values instead of encoding the result again.
+        """
+        stored = tuple(row[1:])
+        try:
+            result = result_from_row(*stored, from_cache=True)
+        except (ValueError, KeyError, TypeError):  # e.g. a verdict from a newer version
+            return None
+        if not self.policy.reusable(result, self.now()):
+            return None
+        self._served_rows[result.key] = (stored, result)
+        return result
+
+    # ------------------------------------------------------------------ writing
+
+    def put(self, result: CheckResult) -> None:
+        """Store a fresh result; results read from the cache are already stored.
+
+        Supersedes earlier results for the key that no run has recorded, so a
+        cache used without history stays one row per URL.
+        """
+        self.put_many((result,))
+
+    def put_many(self, results: Iterable[CheckResult]) -> None:
+        """:meth:`put` for a batch, in one transaction."""
+        # The last result of a key wins, as if each had been put in turn.
+        fresh = list({r.key: r for r in results if not r.from_cache}.values())
+        if not fresh:
+            return
+        try:
+            self._db.write(
+                (_DELETE_UNCLAIMED, [(r.key,) for r in fresh]),
+                (_INSERT_RESULT, [self._row(r, None) for r in fresh]),
+            )
+        except DatabaseError as exc:
+            warn_once(self._db, "write", exc)
+
+    def record(self, run_id: int, results: Iterable[CheckResult]) -> None:
+        """Tie each result to the run: a fresh result already :meth:`put` is claimed
+        (not duplicated); a reused one is recorded with ``from_cache`` so history can
+        tell a new observation from a repeated one.
+
+        A reused result exactly as :meth:`get` handed it out (a warm run's bulk) is
+        written from the stored row it was read from rather than encoded again.
+        New rows are written in one batch, in the order given.
+        """
+        served = self._served_rows
+        try:
+            with self._db.transaction() as db:
+                rows: list[tuple[Any, ...]] = []
+                for result in results:
+                    if not result.from_cache:
+                        checked = dump_time(result.checked_at or self.now())
+                        if db.execute(_CLAIM, (run_id, result.key, checked)).rowcount:
+                            continue
+                    else:
+                        source = served.get(result.key)
+                        if source is not None and source[1] == result:
+                            rows.append((*source[0], run_id, 1))
+                            continue
+                    rows.append(self._row(result, run_id))
+                db.executemany(_INSERT_RESULT, rows)
+        except DatabaseError as exc:
+            raise StoreError(f"{self._db.name}: cannot record results: {exc}") from exc
+
+    def _row(self, result: CheckResult, run_id: int | None) -> tuple[Any, ...]:
+        """The values of :data:`_INSERT_RESULT` for one result."""
+        return (
+            result.key,
+            result.url,
+            result.verdict.value,
+            result.reason,
+            result.detail,
+            evidence_json(result),
+            dump_time(result.checked_at or self.now()),
+            run_id,
+            int(result.from_cache),
+        )
