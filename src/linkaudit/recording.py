@@ -153,7 +153,7 @@ def diff_runs(
 ) -> RunDiff:
     """What changed between ``run`` (default: the latest finished) and the run before.
 
-    ``histories`` (from :meth:`HistoryDB.observations`, covering at least the URLs
+    ``histories`` (from :meth:`RunHistory.observations`, covering at least the URLs
     cited in ``run``) saves loading them twice when the caller has them.
     """
     policy = policy or ConfirmPolicy()
@@ -163,26 +163,9 @@ def diff_runs(
     previous = db.previous_run(run)
     if previous is None:
         return RunDiff(run.id, run.started_at, policy=policy)
-    # Only a URL whose observation in this run counts (a fresh, non-neutral check)
-    # can change standing: without one, its state before and after the run is the
-    # same.  Only a URL with a copy found this run can be newly archived.  On a
-    # warm run that is almost none, so only their citations and histories are read.
     latest_marks = db.archive_marks(run.id)
     found = {key for key, mark in latest_marks.items() if mark.found}
-    loaded: Mapping[str, Sequence[Observation]]
-    if histories is None:
-        decisive = db.decisive_keys(run.id)
-        cited = db.cited(run.id, decisive | found)
-        loaded = db.observations(key for key in decisive if key in cited)
-    else:
-        cited = db.cited(run.id)
-        loaded = histories
-    cutoff = (run.started_at, run.id)
-    upto: dict[str, list[Observation]] = {}
-    for key in cited:
-        history = [o for o in loaded.get(key, ()) if (o.at, o.run_id or 0) <= cutoff]
-        if any(o.run_id == run.id and counts_as(o) != "neutral" for o in history):
-            upto[key] = history
+    cited, upto = _decisive_histories(db, run, found, histories)
     failing, confirmed, recovered = diff_states(
         {key: cited[key] for key in upto}, upto, run.started_at, policy, run_id=run.id
     )
@@ -204,6 +187,38 @@ def diff_runs(
         tuple(archived),
         policy,
     )
+
+
+def _decisive_histories(
+    db: RunHistory,
+    run: RunRecord,
+    found: set[str],
+    histories: Mapping[str, Sequence[Observation]] | None,
+) -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, list[Observation]]]:
+    """The URLs cited in ``run`` (``(url, documents)`` by key) and, for those whose
+    standing ``run`` can have changed, their histories up to it.
+
+    Only a URL whose observation in this run counts (a fresh, non-neutral check)
+    can change standing: without one, its state before and after the run is the
+    same.  Only a URL with a copy found this run (``found``) can be newly archived.
+    On a warm run that is almost none, so only their citations and histories are
+    read, unless the caller already holds every history.
+    """
+    loaded: Mapping[str, Sequence[Observation]]
+    if histories is None:
+        decisive = db.decisive_keys(run.id)
+        cited = db.cited(run.id, decisive | found)
+        loaded = db.observations(key for key in decisive if key in cited)
+    else:
+        cited = db.cited(run.id)
+        loaded = histories
+    cutoff = (run.started_at, run.id)
+    upto: dict[str, list[Observation]] = {}
+    for key in cited:
+        history = [o for o in loaded.get(key, ()) if (o.at, o.run_id or 0) <= cutoff]
+        if any(o.run_id == run.id and counts_as(o) != "neutral" for o in history):
+            upto[key] = history
+    return cited, upto
 
 
 def diff_latest(store: Store, policy: ConfirmPolicy | None = None) -> RunDiff:

@@ -26,12 +26,12 @@ from linkaudit.model import (
     Scope,
     Verdict,
 )
-from linkaudit.pipeline import AuditOptions, ExtractCache, Services
+from linkaudit.pipeline import AuditOptions, Services
 from linkaudit.runner import RunRequest, run
 from linkaudit.sources.base import SourceOptions
 from linkaudit.sources.collect import Collection
 from linkaudit.sources.loader import load_file
-from linkaudit.store import SCHEMA_VERSION, Store
+from linkaudit.store import SCHEMA_VERSION, ExtractCache, Store
 from linkaudit.store.extracts import decode_citations, encode_citations, extract_key
 from linkaudit.store.migrations import MIGRATIONS
 from linkaudit.testing.server import LoopbackServer, Site, page
