@@ -13,7 +13,6 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
@@ -22,27 +21,37 @@ from typing import Any, ClassVar, ParamSpec, TypeVar
 import click
 
 from linkaudit import __version__
-from linkaudit.config import Config, load_config
+from linkaudit.check.options import CheckOptions
 from linkaudit.errors import AuditError, LinkauditError
 from linkaudit.extract import extract
 from linkaudit.history import ConfirmPolicy
-from linkaudit.model import CheckResult, Citation, Document, Relation, Report, Scope, Verdict
+from linkaudit.model import (
+    DEFAULT_FAIL_ON,
+    CheckResult,
+    Citation,
+    Document,
+    Relation,
+    Report,
+    Scope,
+    Verdict,
+)
 from linkaudit.pipeline import AuditRun, Services, exit_code, network_down
 from linkaudit.report import FORMATS, get_formatter, write_reports
 from linkaudit.report.json_format import FindingLines, JsonFormatter
 from linkaudit.runner import RunRequest
 from linkaudit.runner import run as run_request
 from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
-from linkaudit.settings import audit_options
+from linkaudit.settings import RunInputs, RunPlan, plan_run
 from linkaudit.sources import DEFAULT_MAX_BYTES, SourceOptions
 from linkaudit.sources.base import parse_date
-from linkaudit.sources.changed import changed_files
 from linkaudit.sources.collect import Collection, collect
 from linkaudit.store import DEFAULT_PATH as DEFAULT_CACHE_PATH
-from linkaudit.store import CachePolicy
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+#: The library's defaults, which the help texts quote (declared there, not here).
+_CHECK = CheckOptions()
 
 
 def _fail(message: str, code: int) -> None:
@@ -291,25 +300,27 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
         click.option(
             "--timeout",
             type=click.FloatRange(min=0, min_open=True),
-            help="Seconds to wait for a read (default 10).",
+            help=f"Seconds to wait for a read (default {_CHECK.timeout_read:g}).",
         ),
         click.option(
-            "--concurrency", type=click.IntRange(min=1), help="Requests in flight (default 64)."
+            "--concurrency",
+            type=click.IntRange(min=1),
+            help=f"Requests in flight (default {_CHECK.concurrency}).",
         ),
         click.option(
             "--per-host",
             type=click.IntRange(min=1),
-            help="Requests in flight per host (default 4).",
+            help=f"Requests in flight per host (default {_CHECK.per_host}).",
         ),
         click.option(
             "--max-retries",
             type=click.IntRange(min=0),
-            help="Retries for transient failures (default 2).",
+            help=f"Retries for transient failures (default {_CHECK.max_retries}).",
         ),
         click.option(
             "--max-retry-wait",
             type=click.FloatRange(min=0),
-            help="Longest Retry-After waited out, seconds (default 30).",
+            help=f"Longest Retry-After waited out, seconds (default {_CHECK.max_retry_wait:g}).",
         ),
         click.option("--user-agent", help="Replace the default, honest User-Agent."),
         click.option("--insecure", is_flag=True, help="Check despite TLS errors (still noted)."),
@@ -317,13 +328,14 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
         click.option(
             "--fail-on",
             metavar="VERDICTS",
-            help="Comma-separated verdicts that make the exit code 1 (default broken,lost).",
+            help="Comma-separated verdicts that make the exit code 1 "
+            f"(default {','.join(DEFAULT_FAIL_ON)}).",
         ),
         click.option(
             "--cache",
             "cache_path",
             type=click.Path(path_type=Path, dir_okay=False),
-            help="SQLite cache and history (default .linkaudit/cache.sqlite).",
+            help=f"SQLite cache and history (default {DEFAULT_CACHE_PATH}).",
         ),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
         click.option(
@@ -362,65 +374,58 @@ class _Progress:
             click.echo("\r" + " " * 40 + "\r", nl=False, err=True)
 
 
-def _prepare(params: dict[str, Any], *, offline: bool = False) -> tuple[RunRequest, Config]:
-    """Turn parsed options into a run request (configuration file + command line)."""
-    config = load_config(Path.cwd(), params.pop("config_path"))
-    config = config.merged_with(
-        scope=params["scope"],
-        include_internal=params["include_internal"],
-        exclude=list(params["exclude"]) or None,
-        include_paths=list(params["include_path"]) or None,
-        exclude_paths=list(params["exclude_path"]) or None,
-        timeout=params["timeout"],
-        concurrency=params["concurrency"],
-        per_host=params["per_host"],
-        max_retries=params["max_retries"],
-        max_retry_wait=params["max_retry_wait"],
-        user_agent=params["user_agent"],
-        fail_on=params["fail_on"],
-        cache=params["cache_path"],
-        max_age=params["max_age"],
-        check_fragments=False if params["no_fragments"] else None,
-    )
-    changed = None
-    if params["changed_since"]:
-        changed = changed_files(params["changed_since"], Path.cwd())
-    collection = Collection(
-        specs=tuple(params["sources"]),
-        include=config.include_paths,
-        exclude=config.exclude_paths,
+#: Command-line parameters that are configuration keys (``linkaudit.toml`` spelling).
+_SETTING_PARAMS = {
+    "scope": "scope",
+    "include_internal": "include_internal",
+    "exclude": "exclude",
+    "include_path": "include_paths",
+    "exclude_path": "exclude_paths",
+    "timeout": "timeout",
+    "concurrency": "concurrency",
+    "per_host": "per_host",
+    "max_retries": "max_retries",
+    "max_retry_wait": "max_retry_wait",
+    "user_agent": "user_agent",
+    "fail_on": "fail_on",
+    "cache_path": "cache",
+    "max_age": "max_age",
+    "no_cache": "no_cache",
+    "archive_all": "archive_all",
+}
+
+
+def _plan(
+    params: dict[str, Any], *, archive: bool = False, confirm: ConfirmPolicy | None = None
+) -> RunPlan:
+    """The parsed options as :class:`RunInputs`; the library plans the run."""
+    overrides: dict[str, object] = {}
+    for param, key in _SETTING_PARAMS.items():
+        value = params.get(param)
+        if isinstance(value, tuple):  # options given several times
+            value = list(value) or None
+        overrides[key] = (value or None) if isinstance(value, bool) else value  # flag not given
+    overrides["check_fragments"] = False if params.get("no_fragments") else None
+    inputs = RunInputs(
+        sources=tuple(params["sources"]),
+        config=params.get("config_path"),
+        overrides=overrides,
+        base_url=params["base_url"],
+        cited_at=params["cited_at"],
+        max_bytes=params["max_bytes"],
         wordpress=params["wordpress"],
         modified_after=params["modified_after"],
         sitemap=params["sitemap"],
-        changed=changed,
-    )
-    options = audit_options(
-        config,
+        changed_since=params["changed_since"],
         insecure=params["insecure"],
-        offline=offline or params.get("offline", False),
-        archive=params.get("archive", False),
-        wayback_url=params.get("wayback_url"),
-        cited_at=params["cited_at"],
-        save=params.get("save", False),
+        offline=params.get("offline", False),
+        archive=archive,
         use_all_archives=params.get("archives", False),
+        save=params.get("save", False),
+        wayback_url=params.get("wayback_url"),
+        confirm=confirm or ConfirmPolicy(),
     )
-    options = replace(options, changed_lines=changed)
-    if params.get("archive_all"):
-        options = replace(options, archive_all=True)
-    cache_path: Path | None = None
-    if not params["no_cache"] and not config.no_cache:
-        cache_path = config.cache or DEFAULT_CACHE_PATH
-    request = RunRequest(
-        collection=collection,
-        sources=SourceOptions(
-            base_url=params["base_url"], cited_at=params["cited_at"], max_bytes=params["max_bytes"]
-        ),
-        audit=options,
-        cache_path=cache_path,
-        policy=CachePolicy(max_age=config.max_age, max_age_ok=config.max_age_ok),
-        settings=config.to_dict(),
-    )
-    return request, config
+    return plan_run(inputs)
 
 
 def _execute(request: RunRequest) -> AuditRun:
@@ -437,12 +442,12 @@ def _print_warnings(report: Report) -> None:
         click.echo(f"linkaudit: warning: {warning}", err=True)
 
 
-def _exit(report: Report, config: Config) -> None:
+def _exit(report: Report, fail_on: frozenset[Verdict]) -> None:
     """DESIGN.md exit codes; 3 when the run could not reach any host at all."""
     down = network_down(report)
     if down is not None:
         _fail(down, AuditError.exit_code)
-    sys.exit(exit_code(report, frozenset(config.fail_on)))
+    sys.exit(exit_code(report, fail_on))
 
 
 @main.command("check")
@@ -461,14 +466,14 @@ def check_command(output_format: str, **params: Any) -> None:
 
     No archive lookups and no report files: for that, use ``audit``.
     """
-    request, config = _prepare(params)
-    outcome = _execute(request)
+    plan = _plan(params)
+    outcome = _execute(plan.request)
     _print_warnings(outcome.report)
     if output_format == "json":
         JsonFormatter(outcome.finding_lines or FindingLines()).write(outcome.report, sys.stdout)
     else:
         click.echo(FORMATS["terminal"].render(outcome.report, color=sys.stdout.isatty()))
-    _exit(outcome.report, config)
+    _exit(outcome.report, plan.fail_on)
 
 
 @main.command("audit")
@@ -504,14 +509,14 @@ def check_command(output_format: str, **params: Any) -> None:
 @click.option(
     "--confirm-runs",
     type=click.IntRange(min=1),
-    default=3,
+    default=ConfirmPolicy.runs,
     show_default=True,
     help="History: failing runs needed before a link is confirmed dead.",
 )
 @click.option(
     "--confirm-days",
     type=click.IntRange(min=0),
-    default=3,
+    default=ConfirmPolicy.days,
     show_default=True,
     help="History: days those failing runs must span.",
 )
@@ -530,24 +535,22 @@ def audit_command(
     Prints the findings and the report files written; exits 1 when a finding is
     at a --fail-on verdict.
     """
-    params["archive"] = not no_archive
     confirm = ConfirmPolicy(runs=params.pop("confirm_runs"), days=params.pop("confirm_days"))
-    request, config = _prepare(params)
-    request = replace(request, confirm=confirm)
+    plan = _plan(params, archive=not no_archive, confirm=confirm)
     names = [f.strip() for f in formats.split(",") if f.strip()]
     for name in names:
         get_formatter(name)  # unknown formats fail before any network work
-    outcome = _execute(request)
+    outcome = _execute(plan.request)
     report = outcome.report
     _print_warnings(report)
     terminal = FORMATS["terminal"].render(report, color=sys.stdout.isatty())
     click.echo(terminal.splitlines()[-1] if quiet and terminal else terminal)
     for save in outcome.saves:
         click.echo(f"save: {save.status.value}: {save.url} {save.archive_url or save.reason}")
-    paths = write_reports(report, names, output_dir, force=force, fail_on=frozenset(config.fail_on))
+    paths = write_reports(report, names, output_dir, force=force, fail_on=plan.fail_on)
     for path in paths:
         click.echo(f"wrote {path}")
-    _exit(report, config)
+    _exit(report, plan.fail_on)
 
 
 # --- demo (fix and health: see _LazyGroup) ------------------------------------------

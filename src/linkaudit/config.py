@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import enum
 import os
 import re
 import tomllib
@@ -34,13 +35,11 @@ from typing import Any, NoReturn
 
 from linkaudit.archive.base import DEFAULT_TIMEGATES, WAYBACK
 from linkaudit.errors import ConfigError
-from linkaudit.model import Scope, Verdict
+from linkaudit.hosts import host_key, match_host
+from linkaudit.model import DEFAULT_FAIL_ON, Scope, Verdict
 
 CONFIG_FILE = "linkaudit.toml"
 PYPROJECT = "pyproject.toml"
-DEFAULT_FAIL_ON: tuple[Verdict, ...] = (Verdict.BROKEN, Verdict.LOST)
-DEFAULT_MAX_AGE = timedelta(days=1)
-DEFAULT_MAX_AGE_OK = timedelta(days=7)
 MASK = "***"
 
 #: Archives that need no ``timegate``: the Wayback Machine and the built-in TimeGates.
@@ -128,138 +127,6 @@ class HostConfig:
             "timeout": self.timeout,
             "headers": {k: MASK if isinstance(v, Secret) else v for k, v in self.headers.items()},
             "accept": [f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in self.accept],
-        }
-
-
-@dataclass(frozen=True)
-class Config:
-    """Validated settings. Every key is optional in the file.
-
-    ``source``: the file these came from (None: defaults only).
-    ``exclude``: URL regexes (``re.search``); matching URLs are ``skipped``.
-    ``exclude_paths`` / ``include_paths``: path globs for directory sources,
-    relative to the config file's directory (:attr:`root`).
-    ``fail_on``: verdicts that make the exit code 1 (list or ``"broken,lost"``).
-    ``timeout`` / ``connect_timeout``: seconds per request / per connect;
-    ``deadline``: seconds for one URL including retries.  Numbers are seconds;
-    strings are durations (``"30s"``, ``"2m"``).
-    ``concurrency``: requests in flight overall; ``per_host``: per host;
-    ``host_interval``: seconds between request starts to one host.
-    ``max_retries`` (retries after the first attempt), ``max_retry_wait`` (the
-    longest ``Retry-After`` honoured, seconds), ``max_redirects`` (more is ``broken``).
-    ``user_agent``: replaces the default honest User-Agent.
-    ``scope``: ``"article"`` or ``"page"``; ``include_internal``: check links to the
-    article's own site too; ``check_fragments``: verify ``#fragment`` targets.
-    ``archives``: names (``"wayback"``) or ``{name, timegate}`` tables, in order;
-    ``archive_all``: look up copies for every citation, not only failing ones.
-    ``cache``: the SQLite file (relative to the config file), or ``false`` for
-    ``no_cache``.  ``max_age``: how long a definitive result is reused;
-    ``max_age_ok``: the same for ``ok``/``moved`` (durations: ``"1d"``, ``"12h"``,
-    ``"30m"``, ``"1d12h"`` or seconds).
-    ``hosts``: per-host overrides, see :class:`HostConfig`.
-
-    None for an engine setting means "the engine's own default": this module
-    validates settings but does not decide how the checker behaves.
-    """
-
-    source: Path | None = None
-    exclude: tuple[re.Pattern[str], ...] = ()
-    exclude_paths: tuple[str, ...] = ()
-    include_paths: tuple[str, ...] = ()
-    fail_on: tuple[Verdict, ...] = DEFAULT_FAIL_ON
-    timeout: float | None = None
-    connect_timeout: float | None = None
-    deadline: float | None = None
-    concurrency: int | None = None
-    per_host: int | None = None
-    host_interval: float | None = None
-    max_retries: int | None = None
-    max_retry_wait: float | None = None
-    max_redirects: int = 20
-    user_agent: str | None = None
-    scope: Scope = Scope.ARTICLE
-    include_internal: bool = False
-    check_fragments: bool = True
-    archives: tuple[ArchiveSpec, ...] = ()
-    archive_all: bool = False
-    cache: Path | None = None
-    no_cache: bool = False
-    max_age: timedelta = DEFAULT_MAX_AGE
-    max_age_ok: timedelta = DEFAULT_MAX_AGE_OK
-    hosts: Mapping[str, HostConfig] = field(default_factory=lambda: MappingProxyType({}))
-
-    @property
-    def root(self) -> Path | None:
-        """The directory relative paths in the file are relative to."""
-        return self.source.parent if self.source is not None else None
-
-    def host(self, hostname: str) -> HostConfig | None:
-        """Overrides for a host: an exact entry, else the longest ``*.suffix`` entry."""
-        name = hostname.lower().rstrip(".")
-        if name in self.hosts:
-            return self.hosts[name]
-        best: tuple[int, HostConfig] | None = None
-        for pattern, conf in self.hosts.items():
-            matches = pattern.startswith("*.") and (
-                name.endswith(pattern[1:]) or name == pattern[2:]
-            )
-            if matches and (best is None or len(pattern) > best[0]):
-                best = (len(pattern), conf)
-        return best[1] if best else None
-
-    def is_excluded(self, url: str) -> bool:
-        return any(pattern.search(url) for pattern in self.exclude)
-
-    def merged_with(self, **overrides: object) -> Config:
-        """This configuration with command-line values on top.
-
-        None means "option not given" and keeps the file's value; anything else is
-        validated exactly as the file's value would be (so ``fail_on="broken,stale"``
-        or ``max_age="2h"`` work) and replaces it: lists replace, they do not extend.
-        An unknown name is a programming error (TypeError), not a user error.
-        """
-        names = {f.name for f in dataclasses.fields(self)} - {"source"}
-        changes: dict[str, Any] = {}
-        ctx = _Ctx("command line", (), cli=True)
-        for name, value in overrides.items():
-            if name not in names:
-                raise TypeError(f"merged_with() got an unknown setting {name!r}")
-            if value is None:
-                continue
-            changes[name] = _FIELDS[name](value, ctx, (name,))
-        if "cache" in changes and changes["cache"] is False:
-            changes["cache"] = None
-            changes["no_cache"] = True
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready settings for a report or the run history; secrets masked."""
-        return {
-            "source": str(self.source) if self.source else None,
-            "exclude": [p.pattern for p in self.exclude],
-            "exclude_paths": list(self.exclude_paths),
-            "include_paths": list(self.include_paths),
-            "fail_on": [v.value for v in self.fail_on],
-            "timeout": self.timeout,
-            "connect_timeout": self.connect_timeout,
-            "deadline": self.deadline,
-            "concurrency": self.concurrency,
-            "per_host": self.per_host,
-            "host_interval": self.host_interval,
-            "max_retries": self.max_retries,
-            "max_retry_wait": self.max_retry_wait,
-            "max_redirects": self.max_redirects,
-            "user_agent": self.user_agent,
-            "scope": self.scope.value,
-            "include_internal": self.include_internal,
-            "check_fragments": self.check_fragments,
-            "archives": [dataclasses.asdict(a) for a in self.archives],
-            "archive_all": self.archive_all,
-            "cache": str(self.cache) if self.cache else None,
-            "no_cache": self.no_cache,
-            "max_age": self.max_age.total_seconds(),
-            "max_age_ok": self.max_age_ok.total_seconds(),
-            "hosts": {name: conf.to_dict() for name, conf in self.hosts.items()},
         }
 
 
@@ -637,7 +504,7 @@ def _hosts(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Mapping[str, HostCon
     out: dict[str, HostConfig] = {}
     for raw_name, table in value.items():
         where = (*keys, raw_name)
-        name = str(raw_name).strip().lower().rstrip(".")
+        name = host_key(str(raw_name))
         if "://" in name or "/" in name:
             ctx.fail(where, 'use a host name such as "example.org", not a URL')
         if not _HOST_NAME.match(name):
@@ -723,32 +590,139 @@ def _accept(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> tuple[tuple[int, in
     return tuple(out)
 
 
-_FIELDS: dict[str, _Parser] = {
-    "exclude": _regexes,
-    "exclude_paths": _str_list,
-    "include_paths": _str_list,
-    "fail_on": _verdicts,
-    "timeout": _positive_seconds,
-    "connect_timeout": _positive_seconds,
-    "deadline": _positive_seconds,
-    "concurrency": _int(1),
-    "per_host": _int(1),
-    "host_interval": _nonnegative_seconds,
-    "max_retries": _int(0),
-    "max_retry_wait": _nonnegative_seconds,
-    "max_redirects": _int(0),
-    "user_agent": _str,
-    "scope": _scope,
-    "include_internal": _bool,
-    "check_fragments": _bool,
-    "archives": _archives,
-    "archive_all": _bool,
-    "cache": _cache,
-    "no_cache": _bool,
-    "max_age": _age,
-    "max_age_ok": _age,
-    "hosts": _hosts,
-}
+def _setting(parse: _Parser, default: Any = None, *, in_file: bool = True) -> Any:
+    """A configuration field: its default and the parser that validates it, from a
+    file or the command line alike."""
+    return field(default=default, metadata={"parse": parse, "in_file": in_file})
 
+
+def _jsonable(value: Any) -> Any:
+    """A configured value as JSON (what ``to_dict`` writes into reports and history)."""
+    if isinstance(value, re.Pattern):
+        return value.pattern
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, ArchiveSpec):
+        return dataclasses.asdict(value)
+    if isinstance(value, HostConfig):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, tuple | list):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated settings. Every key is optional in the file.
+
+    ``source``: the file these came from (None: defaults only).
+    ``exclude``: URL regexes (``re.search``); matching URLs are ``skipped``.
+    ``exclude_paths`` / ``include_paths``: path globs for directory sources,
+    relative to the config file's directory (:attr:`root`).
+    ``fail_on``: verdicts that make the exit code 1 (list or ``"broken,lost"``).
+    ``timeout`` / ``connect_timeout``: seconds per request / per connect;
+    ``deadline``: seconds for one URL including retries.  Numbers are seconds;
+    strings are durations (``"30s"``, ``"2m"``).
+    ``concurrency``: requests in flight overall; ``per_host``: per host;
+    ``host_interval``: seconds between request starts to one host.
+    ``max_retries`` (retries after the first attempt), ``max_retry_wait`` (the
+    longest ``Retry-After`` honoured, seconds), ``max_redirects`` (more is ``broken``).
+    ``user_agent``: replaces the default honest User-Agent.
+    ``scope``: ``"article"`` or ``"page"``; ``include_internal``: check links to the
+    article's own site too; ``check_fragments``: verify ``#fragment`` targets.
+    ``archives``: names (``"wayback"``) or ``{name, timegate}`` tables, in order;
+    ``archive_all``: look up copies for every citation, not only failing ones.
+    ``cache``: the SQLite file (relative to the config file), or ``false`` for
+    ``no_cache``.  ``max_age``: how long a definitive result is reused;
+    ``max_age_ok``: the same for ``ok``/``moved`` (durations: ``"1d"``, ``"12h"``,
+    ``"30m"``, ``"1d12h"`` or seconds).
+    ``hosts``: per-host overrides, see :class:`HostConfig`.
+
+    None means "not configured": the stage's own default applies (declared once,
+    with the stage: ``CheckOptions``, ``AuditOptions``, ``CachePolicy``).  This
+    module validates settings; it does not decide how the stages behave.  Each
+    field's parser is in its metadata, so a new setting is one field here and
+    one mapping onto its stage (``linkaudit.settings``).
+    """
+
+    source: Path | None = None
+    exclude: tuple[re.Pattern[str], ...] = _setting(_regexes, ())
+    exclude_paths: tuple[str, ...] = _setting(_str_list, ())
+    include_paths: tuple[str, ...] = _setting(_str_list, ())
+    fail_on: tuple[Verdict, ...] = _setting(_verdicts, DEFAULT_FAIL_ON)
+    timeout: float | None = _setting(_positive_seconds)
+    connect_timeout: float | None = _setting(_positive_seconds)
+    deadline: float | None = _setting(_positive_seconds)
+    concurrency: int | None = _setting(_int(1))
+    per_host: int | None = _setting(_int(1))
+    host_interval: float | None = _setting(_nonnegative_seconds)
+    max_retries: int | None = _setting(_int(0))
+    max_retry_wait: float | None = _setting(_nonnegative_seconds)
+    max_redirects: int | None = _setting(_int(0))
+    user_agent: str | None = _setting(_str)
+    scope: Scope | None = _setting(_scope)
+    include_internal: bool | None = _setting(_bool)
+    check_fragments: bool | None = _setting(_bool)
+    archives: tuple[ArchiveSpec, ...] = _setting(_archives, ())
+    archive_all: bool | None = _setting(_bool)
+    cache: Path | None = _setting(_cache)
+    no_cache: bool = _setting(_bool, False, in_file=False)  # ``cache = false`` in a file
+    max_age: timedelta | None = _setting(_age)
+    max_age_ok: timedelta | None = _setting(_age)
+    hosts: Mapping[str, HostConfig] = field(
+        default_factory=lambda: MappingProxyType({}), metadata={"parse": _hosts, "in_file": True}
+    )
+
+    @property
+    def root(self) -> Path | None:
+        """The directory relative paths in the file are relative to."""
+        return self.source.parent if self.source is not None else None
+
+    def host(self, hostname: str) -> HostConfig | None:
+        """Overrides for a host (the rule of :func:`linkaudit.hosts.match_host`)."""
+        return match_host(self.hosts, hostname)
+
+    def is_excluded(self, url: str) -> bool:
+        return any(pattern.search(url) for pattern in self.exclude)
+
+    def merged_with(self, **overrides: object) -> Config:
+        """This configuration with command-line values on top.
+
+        None means "option not given" and keeps the file's value; anything else is
+        validated exactly as the file's value would be (so ``fail_on="broken,stale"``
+        or ``max_age="2h"`` work) and replaces it: lists replace, they do not extend.
+        An unknown name is a programming error (TypeError), not a user error.
+        """
+        names = {f.name for f in dataclasses.fields(self)} - {"source"}
+        changes: dict[str, Any] = {}
+        ctx = _Ctx("command line", (), cli=True)
+        for name, value in overrides.items():
+            if name not in names:
+                raise TypeError(f"merged_with() got an unknown setting {name!r}")
+            if value is None:
+                continue
+            changes[name] = _FIELDS[name](value, ctx, (name,))
+        if "cache" in changes and changes["cache"] is False:
+            changes["cache"] = None
+            changes["no_cache"] = True
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready settings as configured, field by field; secrets masked."""
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+#: Every setting's parser, by name (``source`` is where they came from, not a setting).
+_FIELDS: dict[str, _Parser] = {
+    f.name: f.metadata["parse"] for f in dataclasses.fields(Config) if "parse" in f.metadata
+}
 #: Keys a file may use (``no_cache`` is spelled ``cache = false`` there).
-_FILE_KEYS: tuple[str, ...] = tuple(sorted(k for k in _FIELDS if k != "no_cache"))
+_FILE_KEYS: tuple[str, ...] = tuple(
+    sorted(f.name for f in dataclasses.fields(Config) if f.metadata.get("in_file"))
+)

@@ -40,6 +40,10 @@ class Verdict(enum.StrEnum):
         return _SEVERITY[self]
 
 
+#: The verdicts that fail a run (exit code 1) unless ``--fail-on`` says otherwise:
+#: a dead source and a citation with no link at all are what an editor must fix.
+DEFAULT_FAIL_ON: tuple[Verdict, ...] = (Verdict.BROKEN, Verdict.LOST)
+
 _SEVERITY: dict[Verdict, int] = {
     Verdict.LOST: 90,
     Verdict.BROKEN: 80,

@@ -10,7 +10,7 @@ same code runs against the real web, the loopback zoo of the tests, or the demo.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,13 +19,17 @@ from urllib.parse import urlsplit
 import httpx
 
 from linkaudit.archive import ArchiveLookup, ArchiveOptions, find_copies
+from linkaudit.archive.base import WAYBACK
 from linkaudit.archive.lookup import MemoryArchiveCache, make_client, make_limiters
 from linkaudit.archive.restore import restore_lost
 from linkaudit.archive.save import SaveOutcome, save_live
 from linkaudit.check import CheckOptions, Resolver, check_urls
 from linkaudit.check.limiter import Clock
+from linkaudit.check.options import USER_NAMES
 from linkaudit.extract.parallel import extract_many
+from linkaudit.hosts import match_host
 from linkaudit.model import (
+    DEFAULT_FAIL_ON,
     CheckResult,
     Citation,
     Document,
@@ -43,8 +47,6 @@ from linkaudit.urls import defragment, normalize
 #: Verdicts that need no archive copy: the reader already gets the page, or we chose
 #: not to look.
 _FINE = frozenset({Verdict.OK, Verdict.SKIPPED})
-
-DEFAULT_FAIL_ON: frozenset[Verdict] = frozenset({Verdict.BROKEN, Verdict.LOST})
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,7 @@ async def audit_documents(
         findings=tuple(findings),
         started_at=started,
         finished_at=services.clock(),
-        settings=_settings(options),
+        settings=audit_settings(options),
         warnings=tuple(w for doc in documents for w in (f"{doc.origin}: {x}" for x in doc.warnings))
         + tuple(warnings),
     )
@@ -309,7 +311,7 @@ def _accepted(result: CheckResult, accept: Mapping[str, frozenset[int]]) -> Chec
     if result.verdict is Verdict.OK or result.status is None:
         return result
     host = (urlsplit(result.url).hostname or "").lower().rstrip(".")
-    statuses = _for_host(accept, host)
+    statuses = match_host(accept, host)
     if statuses is None or result.status not in statuses:
         return result
     return replace(
@@ -319,19 +321,6 @@ def _accepted(result: CheckResult, accept: Mapping[str, frozenset[int]]) -> Chec
         detail=f"Answered {result.status}, which the configuration accepts for {host}.",
         notes=(*result.notes, f"would have been {result.verdict.value} ({result.reason})"),
     )
-
-
-def _for_host(table: Mapping[str, frozenset[int]], host: str) -> frozenset[int] | None:
-    """An exact entry, else the longest ``*.suffix`` entry (which also matches the bare
-    domain), the same rule as the engine's per-host settings."""
-    if host in table:
-        return table[host]
-    best: tuple[int, frozenset[int]] | None = None
-    for pattern, statuses in table.items():
-        matches = pattern.startswith("*.") and (host.endswith(pattern[1:]) or host == pattern[2:])
-        if matches and (best is None or len(pattern) > best[0]):
-            best = (len(pattern), statuses)
-    return best[1] if best else None
 
 
 def _order(finding: Finding) -> tuple[int, str, int, int]:
@@ -418,20 +407,25 @@ async def _save_live(
     return tuple(await save_live(pairs, options, now=now))
 
 
-def _settings(options: AuditOptions) -> dict[str, object]:
+def audit_settings(options: AuditOptions) -> dict[str, object]:
+    """What an audit used, by the names users give the settings (configuration
+    keys), defaults included: the report's ``settings`` (and, with the run's own
+    additions, what the history stores)."""
     check = options.check
+    archive = None if options.offline else options.archive
     return {
         "scope": options.scope.value,
         "include_internal": options.include_internal,
         "exclude": list(options.exclude),
         "cited_at": options.cited_at.isoformat() if options.cited_at else None,
         "offline": options.offline,
-        "archive": options.archive is not None and not options.offline,
+        "archive": archive is not None,
+        "archives": [WAYBACK, *(name for name, _ in archive.timegates)] if archive else [],
+        "wayback_url": archive.wayback_url if archive else None,
         "archive_all": options.archive_all,
-        "concurrency": check.concurrency,
-        "per_host": check.per_host,
-        "max_retries": check.max_retries,
-        "check_fragments": check.check_fragments,
+        "save": options.save,
+        **{name: getattr(check, attribute) for name, attribute in USER_NAMES.items()},
+        "verify_tls": check.verify_tls,
     }
 
 
@@ -461,6 +455,6 @@ def network_down(report: Report) -> str | None:
     )
 
 
-def exit_code(report: Report, fail_on: frozenset[Verdict] = DEFAULT_FAIL_ON) -> int:
+def exit_code(report: Report, fail_on: Collection[Verdict] = DEFAULT_FAIL_ON) -> int:
     """DESIGN.md exit codes: 1 when any finding's verdict is in ``fail_on``, else 0."""
     return 1 if any(f.verdict in fail_on for f in report.findings) else 0

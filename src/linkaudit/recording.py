@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from linkaudit.archive.save import SaveOutcome
 from linkaudit.history import (
@@ -108,18 +108,17 @@ def record_audit(
     run: AuditRun,
     *,
     sources: Sequence[str],
-    settings: Mapping[str, Any] | None = None,
 ) -> int:
-    """Record a finished audit as one run (``--save`` outcomes count as captures).
+    """Record a finished audit as one run (``--save`` outcomes count as captures),
+    with the settings its report shows.
 
     Documents are stored with the citation date archive lookups aimed at (the
     ``--cited-at`` override when given), which is what coverage is measured
     against.  Returns the run id.
     """
     report = run.report
-    run_settings: Mapping[str, Any] = settings if settings is not None else report.settings
     history = store.history
-    run_id = history.begin_run(sources, run_settings)
+    run_id = history.begin_run(sources, report.settings)
     documents = []
     for doc in report.documents:
         cited_at = _effective_cited_at(report.settings, doc.cited_at)

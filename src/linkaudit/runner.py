@@ -35,7 +35,9 @@ class RunRequest:
     audit: AuditOptions = field(default_factory=AuditOptions)
     cache_path: Path | None = None  # None: no cache and no history
     policy: CachePolicy = field(default_factory=CachePolicy)
-    settings: Mapping[str, Any] = field(default_factory=dict)  # recorded with the run
+    #: What the run used, as its report shows it and its history stores it
+    #: (``settings.run_settings``); empty: the audit's own account of its options.
+    settings: Mapping[str, Any] = field(default_factory=dict)
     confirm: ConfirmPolicy = field(default_factory=ConfirmPolicy)  # when failing becomes dead
 
 
@@ -61,13 +63,11 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
                 extract_cache=services.extract_cache or store.extracts,
             )
         outcome = aio.run(audit_documents(documents, request.audit, services))
+        if request.settings:  # the run's full account of what it used (``plan_run``'s)
+            report = replace(outcome.report, settings=dict(request.settings))
+            outcome = replace(outcome, report=report)
         if store is not None:
-            run_id = record_audit(
-                store,
-                outcome,
-                sources=describe(request.collection),
-                settings=dict(request.settings),
-            )
+            run_id = record_audit(store, outcome, sources=describe(request.collection))
             lines = FindingLines()
             _keep_document_reports(store, run_id, outcome.report, lines)
             changes = diff_latest(store, request.confirm).text()

@@ -1,45 +1,163 @@
-"""From validated configuration (file + command line) to the options of each stage.
+"""From configuration (file + command line) to one run: the only bridge.
 
 ``config.Config`` only validates; each stage has its own frozen options with its
-own defaults.  This module is the one place that maps one onto the other, so the
-CLI, the GitHub Action and library users who start from a ``linkaudit.toml`` get
-exactly the same run.
+own defaults (declared once, there).  :func:`plan_run` is the one call that turns
+what a caller asks for (:class:`RunInputs`: sources, a config file or discovery,
+command-line overrides, flags) into a :class:`RunPlan`, so the CLI, the GitHub
+Action and library users who start from a ``linkaudit.toml`` get exactly the same
+run.  The settings a report shows and the history stores are
+:func:`run_settings` of that plan: what the run used, defaults included.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
+from linkaudit import DEFAULT_USER_AGENT
 from linkaudit.archive import ArchiveOptions
 from linkaudit.archive.base import DEFAULT_TIMEGATES, WAYBACK
 from linkaudit.check import CheckOptions
-from linkaudit.check.options import HostSettings
-from linkaudit.config import Config
-from linkaudit.pipeline import AuditOptions
+from linkaudit.check.options import USER_NAMES, HostSettings
+from linkaudit.config import Config, load_config
+from linkaudit.history import ConfirmPolicy
+from linkaudit.model import Verdict
+from linkaudit.pipeline import AuditOptions, audit_settings
+from linkaudit.runner import RunRequest
+from linkaudit.sources.base import DEFAULT_MAX_BYTES, SourceOptions
+from linkaudit.sources.changed import changed_files
+from linkaudit.sources.collect import Collection
+from linkaudit.store import DEFAULT_PATH, CachePolicy
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """What one invocation asks for, as the command line (or the Action, or a
+    library caller) says it.
+
+    ``overrides`` are configuration keys given on the command line (``per_host``,
+    ``fail_on``, ``no_cache`` …): None means "not given", anything else is
+    validated exactly as the file's value would be and replaces it.  The other
+    fields are what a run needs that is not a setting: what to read, and flags.
+    """
+
+    sources: tuple[str, ...] = ()
+    config: Path | None = None  # --config; None: discover from ``cwd`` upwards
+    cwd: Path | None = None  # where discovery and ``git`` start (default: the process's)
+    overrides: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    base_url: str | None = None
+    cited_at: datetime | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+    wordpress: str | None = None
+    modified_after: datetime | None = None
+    sitemap: str | None = None
+    changed_since: str | None = None
+    insecure: bool = False
+    offline: bool = False
+    archive: bool = True  # look up archived copies (``check`` does not)
+    use_all_archives: bool = False
+    save: bool = False
+    wayback_url: str | None = None
+    confirm: ConfirmPolicy = field(default_factory=ConfirmPolicy)
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """A run, ready to go: the request and what decides its exit code."""
+
+    request: RunRequest
+    config: Config
+    fail_on: frozenset[Verdict]
+
+
+def plan_run(inputs: RunInputs) -> RunPlan:
+    """Everything a command decides before the first request, in one place.
+
+    Raises ``ConfigError`` (a bad file or override) and ``InputError`` (e.g. a
+    ``--changed-since`` ref git does not know) before any network work.
+    """
+    cwd = inputs.cwd or Path.cwd()
+    config = load_config(cwd, inputs.config).merged_with(**inputs.overrides)
+    changed = changed_files(inputs.changed_since, cwd) if inputs.changed_since else None
+    collection = Collection(
+        specs=inputs.sources,
+        include=config.include_paths,
+        exclude=config.exclude_paths,
+        wordpress=inputs.wordpress,
+        modified_after=inputs.modified_after,
+        sitemap=inputs.sitemap,
+        changed=changed,
+    )
+    options = audit_options(
+        config,
+        insecure=inputs.insecure,
+        offline=inputs.offline,
+        archive=inputs.archive,
+        wayback_url=inputs.wayback_url,
+        cited_at=inputs.cited_at,
+        save=inputs.save,
+        use_all_archives=inputs.use_all_archives,
+    )
+    request = RunRequest(
+        collection=collection,
+        sources=SourceOptions(
+            base_url=inputs.base_url,
+            cited_at=inputs.cited_at,
+            max_bytes=inputs.max_bytes,
+            user_agent=config.user_agent or DEFAULT_USER_AGENT,
+        ),
+        audit=replace(options, changed_lines=changed),
+        cache_path=None if config.no_cache else (config.cache or DEFAULT_PATH),
+        policy=cache_policy(config),
+        confirm=inputs.confirm,
+    )
+    fail_on = frozenset(config.fail_on)
+    request = replace(request, settings=run_settings(config, request, fail_on))
+    return RunPlan(request, config, fail_on)
+
+
+def run_settings(
+    config: Config, request: RunRequest, fail_on: frozenset[Verdict]
+) -> dict[str, object]:
+    """The settings a run used, defaults included, as its reports show them and its
+    history stores them (secrets masked)."""
+    ordered = [v.value for v in Verdict if v in fail_on]
+    return {
+        **audit_settings(request.audit),
+        "config": str(config.source) if config.source else None,
+        "include_paths": list(config.include_paths),
+        "exclude_paths": list(config.exclude_paths),
+        "fail_on": ordered,
+        "cache": str(request.cache_path) if request.cache_path else None,
+        "max_age": request.policy.max_age.total_seconds(),
+        "max_age_ok": request.policy.max_age_ok.total_seconds(),
+        "confirm_runs": request.confirm.runs,
+        "confirm_days": request.confirm.days,
+        "hosts": {name: conf.to_dict() for name, conf in config.hosts.items()},
+    }
+
+
+def cache_policy(config: Config) -> CachePolicy:
+    """How long stored answers are trusted: the configured ages, else the store's."""
+    base = CachePolicy()
+    return replace(
+        base,
+        max_age=base.max_age if config.max_age is None else config.max_age,
+        max_age_ok=base.max_age_ok if config.max_age_ok is None else config.max_age_ok,
+    )
 
 
 def check_options(config: Config, *, insecure: bool = False) -> CheckOptions:
     """Engine settings: the file's values where given, the engine's defaults elsewhere."""
-    base = CheckOptions()
-    values: dict[str, object] = {
-        "max_redirects": config.max_redirects,
-        "check_fragments": config.check_fragments,
-        "verify_tls": not insecure,
-    }
-    for field, value in (
-        ("concurrency", config.concurrency),
-        ("per_host", config.per_host),
-        ("host_interval", config.host_interval),
-        ("timeout_read", config.timeout),
-        ("timeout_connect", config.connect_timeout),
-        ("deadline", config.deadline),
-        ("max_retries", config.max_retries),
-        ("max_retry_wait", config.max_retry_wait),
-        ("user_agent", config.user_agent),
-    ):
+    values: dict[str, Any] = {"verify_tls": not insecure}
+    for name, attribute in USER_NAMES.items():
+        value = getattr(config, name)
         if value is not None:
-            values[field] = value
+            values[attribute] = value
     hosts = {
         name: HostSettings(
             concurrency=conf.concurrency,
@@ -51,12 +169,13 @@ def check_options(config: Config, *, insecure: bool = False) -> CheckOptions:
     }
     if hosts:
         values["hosts"] = hosts
-    return replace(base, **values)  # type: ignore[arg-type]
+    return CheckOptions(**values)
 
 
 def archive_options(config: Config, *, wayback_url: str | None = None) -> ArchiveOptions:
-    """Which archives to ask, in the configured order (Wayback first by default)."""
-    base = ArchiveOptions()
+    """Which archives to ask, in the configured order (Wayback first by default), and
+    who is asking."""
+    base = ArchiveOptions(user_agent=config.user_agent or DEFAULT_USER_AGENT)
     if wayback_url:
         base = replace(base, wayback_url=wayback_url.rstrip("/"))
     if not config.archives:
@@ -92,14 +211,17 @@ def audit_options(
         for name, conf in config.hosts.items()
         if conf.accept
     }
+    base = AuditOptions()
     return AuditOptions(
-        scope=config.scope,
-        include_internal=config.include_internal,
+        scope=config.scope or base.scope,
+        include_internal=(
+            base.include_internal if config.include_internal is None else config.include_internal
+        ),
         exclude=tuple(p.pattern for p in config.exclude),
         cited_at=cited_at,
         check=check_options(config, insecure=insecure),
         archive=archives,
-        archive_all=config.archive_all,
+        archive_all=base.archive_all if config.archive_all is None else config.archive_all,
         save=save,
         offline=offline,
         accept=accept,

@@ -21,6 +21,7 @@ from linkaudit.config import (
 )
 from linkaudit.errors import ConfigError
 from linkaudit.model import Scope, Verdict
+from linkaudit.settings import RunInputs, plan_run
 
 
 def write(path: Path, text: str) -> Path:
@@ -36,10 +37,14 @@ def test_no_file_anywhere_gives_defaults(tmp_path: Path) -> None:
     config = load_config(start=tmp_path)
     assert config.source is None
     assert config.fail_on == DEFAULT_FAIL_ON
-    assert config.max_age == timedelta(days=1)
-    assert config.max_age_ok == timedelta(days=7)
-    assert config.max_redirects == 20
-    assert config.scope is Scope.ARTICLE
+    # unset: each stage's own default applies (declared there, once)
+    assert config.max_age is config.max_age_ok is config.max_redirects is config.scope is None
+    plan = plan_run(RunInputs(cwd=tmp_path))
+    assert plan.request.policy.max_age == timedelta(days=1)
+    assert plan.request.policy.max_age_ok == timedelta(days=7)
+    assert plan.request.audit.check.max_redirects == 20
+    assert plan.request.audit.scope is Scope.ARTICLE
+    assert plan.fail_on == frozenset(DEFAULT_FAIL_ON)
 
 
 def test_walks_up_from_a_subdirectory(tmp_path: Path) -> None:

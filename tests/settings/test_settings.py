@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
+
+from linkaudit import DEFAULT_USER_AGENT, __version__
+from linkaudit.check import CheckOptions
 from linkaudit.check.options import host_settings
 from linkaudit.config import load_config
-from linkaudit.model import Scope
+from linkaudit.model import Scope, Verdict
 from linkaudit.settings import audit_options
+from linkaudit.store import DEFAULT_PATH
 
 CONFIG = """
 per_host = 2
@@ -74,3 +80,88 @@ def test_accepted_statuses_turn_a_verdict_ok_with_evidence() -> None:
     assert "would have been blocked (status_999)" in accepted.notes
     assert _accepted(refused, {"linkedin.com.evil": frozenset({999})}) is refused
     assert _accepted(refused, {"*.linkedin.com": frozenset({403})}) is refused
+
+
+def test_plan_run_is_the_one_path_from_file_and_overrides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the CLI's options do, as a library call: the file, then overrides."""
+    from linkaudit.settings import RunInputs, plan_run
+
+    monkeypatch.setenv("TOKEN", "s3cret-token")
+    (tmp_path / "linkaudit.toml").write_text(CONFIG, encoding="utf-8")
+    plan = plan_run(
+        RunInputs(
+            sources=("a.html",),
+            cwd=tmp_path,
+            overrides={"per_host": 3, "fail_on": "broken,stale", "no_cache": None},
+        )
+    )
+    check = plan.request.audit.check
+    assert check.per_host == 3  # the override beats the file's 2
+    assert check.max_retries == 1  # the file
+    assert plan.fail_on == frozenset({Verdict.BROKEN, Verdict.STALE})
+    assert plan.request.cache_path == DEFAULT_PATH
+    assert plan.request.collection.specs == ("a.html",)
+    settings = plan.request.settings
+    assert settings["per_host"] == 3
+    assert settings["concurrency"] == CheckOptions().concurrency  # defaults included
+    assert settings["fail_on"] == ["broken", "stale"]
+    assert "s3cret" not in json.dumps(settings, default=str)
+
+
+def test_user_agent_reaches_every_client(tmp_path: Path) -> None:
+    from linkaudit.settings import RunInputs, plan_run
+
+    default = plan_run(RunInputs(cwd=tmp_path, archive=True)).request
+    assert __version__ in DEFAULT_USER_AGENT
+    for agent in (
+        default.sources.user_agent,
+        default.audit.check.user_agent,
+        default.audit.archive.user_agent if default.audit.archive else None,
+    ):
+        assert agent == DEFAULT_USER_AGENT
+    own = plan_run(
+        RunInputs(cwd=tmp_path, archive=True, overrides={"user_agent": "NewsroomBot/2"})
+    ).request
+    assert own.sources.user_agent == own.audit.check.user_agent == "NewsroomBot/2"
+    assert own.audit.archive is not None
+    assert own.audit.archive.user_agent == "NewsroomBot/2"
+
+
+def test_a_report_shows_the_settings_its_run_used_and_stored(tmp_path: Path) -> None:
+    from linkaudit.pipeline import Services
+    from linkaudit.runner import run
+    from linkaudit.settings import RunInputs, plan_run
+    from linkaudit.store import Store
+
+    article = tmp_path / "a.html"
+    article.write_text('<p><a href="mailto:x@example.org">mail</a></p>', encoding="utf-8")
+    cache = tmp_path / "cache.sqlite"
+    plan = plan_run(
+        RunInputs(
+            sources=(str(article),),
+            cwd=tmp_path,
+            archive=False,
+            overrides={"cache": str(cache), "timeout": 7},
+        )
+    )
+    report = run(plan.request, Services()).report
+    with Store.open(cache) as store:
+        (stored,) = store.history.runs()
+    assert report.settings == stored.settings == json.loads(json.dumps(plan.request.settings))
+    assert report.settings["timeout"] == 7.0
+    assert report.settings["per_host"] == CheckOptions().per_host
+
+
+def test_cli_help_quotes_the_library_defaults() -> None:
+    from click.testing import CliRunner
+
+    from linkaudit.cli import main
+
+    text = " ".join(CliRunner().invoke(main, ["check", "--help"]).output.split())
+    options = CheckOptions()
+    assert f"Requests in flight per host (default {options.per_host})" in text
+    assert f"Requests in flight (default {options.concurrency})" in text
+    assert f"(default {options.max_retries})" in text
+    assert "(default broken,lost)" in text

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from linkaudit import DEFAULT_USER_AGENT
 from linkaudit.model import ArchiveCopy, Capture, as_utc
 
 WAYBACK = "wayback"
@@ -24,8 +25,6 @@ DEFAULT_TIMEGATES: tuple[tuple[str, str], ...] = (
     ("timetravel", "http://timetravel.mementoweb.org/timegate/"),
     (ARCHIVE_TODAY, "https://archive.ph/timegate/"),
 )
-
-USER_AGENT = "linkaudit/0.1 (citation auditor; +https://github.com/linkaudit/linkaudit)"
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ class ArchiveOptions:
     save_workers: int = 2
     # Lost-link restoration: how many captures of the article to open at most.
     restore_max_captures: int = 3
-    user_agent: str = USER_AGENT
+    user_agent: str = DEFAULT_USER_AGENT
 
     @property
     def cdx_url(self) -> str:

@@ -4,6 +4,7 @@
 into a verdict without any network, so every hard case is testable as data.
 """
 
+from linkaudit import DEFAULT_USER_AGENT
 from linkaudit.check.client import (
     NameNotFound,
     NameTemporaryFailure,
@@ -15,7 +16,7 @@ from linkaudit.check.client import (
 from linkaudit.check.engine import check_urls, check_urls_sync
 from linkaudit.check.evidence import Classification, Evidence, FetchError, Page, Probe
 from linkaudit.check.limiter import Clock, Limiter, ScaledClock, SystemClock
-from linkaudit.check.options import DEFAULT_USER_AGENT, CheckOptions
+from linkaudit.check.options import CheckOptions
 from linkaudit.store.base import ResultCache
 
 __all__ = [

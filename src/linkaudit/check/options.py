@@ -13,9 +13,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from linkaudit import __version__
+from linkaudit import DEFAULT_USER_AGENT
+from linkaudit.hosts import host_key, match_host
 
-DEFAULT_USER_AGENT = f"linkaudit/{__version__} (+https://github.com/linkaudit/linkaudit)"
+#: The names users give the engine's settings (configuration keys; with dashes, the
+#: command-line options), each with the :class:`CheckOptions` field it sets.  The
+#: defaults are the fields' own: this is the only place the two names meet.
+USER_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "concurrency": "concurrency",
+        "per_host": "per_host",
+        "host_interval": "host_interval",
+        "timeout": "timeout_read",
+        "connect_timeout": "timeout_connect",
+        "deadline": "deadline",
+        "max_retries": "max_retries",
+        "max_retry_wait": "max_retry_wait",
+        "max_redirects": "max_redirects",
+        "user_agent": "user_agent",
+        "check_fragments": "check_fragments",
+    }
+)
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")
@@ -82,8 +100,6 @@ class CheckOptions:
     link is judged anyway but the TLS problem is still reported.  ``ssl_context``
     replaces the system trust store (tests trust a throwaway CA with it).
     ``retry_base`` is the first backoff step; it doubles per retry, with jitter.
-    ``accept_statuses`` are statuses the user declares fine (reported as ``ok``
-    by the caller's policy; the engine only carries them).
     ``hosts`` maps host names (exact, or ``*.suffix``) to :class:`HostSettings`;
     see :func:`host_settings` for the lookup.  Names are kept lower-case.
     """
@@ -105,37 +121,16 @@ class CheckOptions:
     verify_tls: bool = True
     retry_base: float = 0.5
     ssl_context: ssl.SSLContext | None = None
-    accept_statuses: frozenset[int] = frozenset()
     hosts: Mapping[str, HostSettings] = field(default_factory=_no_hosts, hash=False)
 
     def __post_init__(self) -> None:
-        normalised = {_host_name(name): conf for name, conf in self.hosts.items()}
+        normalised = {host_key(name): conf for name, conf in self.hosts.items()}
         object.__setattr__(self, "hosts", MappingProxyType(normalised))
 
 
-def _host_name(name: str) -> str:
-    return name.strip().lower().rstrip(".")
-
-
 def host_settings(options: CheckOptions, hostname: str) -> HostSettings | None:
-    """The overrides for ``hostname``: an exact entry, else the longest ``*.suffix`` entry.
-
-    The same rule as ``Config.host``: ``*.example.org`` matches ``a.example.org``,
-    ``a.b.example.org`` and ``example.org`` itself.
-    """
-    hosts = options.hosts
-    if not hosts:
-        return None
-    name = _host_name(hostname)
-    exact = hosts.get(name)
-    if exact is not None:
-        return exact
-    best: tuple[int, HostSettings] | None = None
-    for pattern, conf in hosts.items():
-        matches = pattern.startswith("*.") and (name.endswith(pattern[1:]) or name == pattern[2:])
-        if matches and (best is None or len(pattern) > best[0]):
-            best = (len(pattern), conf)
-    return best[1] if best else None
+    """The overrides for ``hostname`` (the rule of :func:`linkaudit.hosts.match_host`)."""
+    return match_host(options.hosts, hostname)
 
 
 def host_deadline(options: CheckOptions, settings: HostSettings | None) -> float:

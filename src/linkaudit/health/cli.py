@@ -31,8 +31,8 @@ def run_health(
     output_dir: Path,
     *,
     force: bool = False,
-    confirm_runs: int = 3,
-    confirm_days: int = 3,
+    confirm_runs: int = ConfirmPolicy.runs,
+    confirm_days: int = ConfirmPolicy.days,
     near_days: int = DEFAULT_NEAR_DAYS,
     top_hosts: int = 10,
     now: Callable[[], datetime] = _now,
@@ -89,14 +89,14 @@ def run_health(
 @click.option(
     "--confirm-runs",
     type=click.IntRange(min=1),
-    default=3,
+    default=ConfirmPolicy.runs,
     show_default=True,
     help="Failed runs needed before a link is confirmed dead.",
 )
 @click.option(
     "--confirm-days",
     type=click.IntRange(min=0),
-    default=3,
+    default=ConfirmPolicy.days,
     show_default=True,
     help="Days the failures must span before a link is confirmed dead.",
 )

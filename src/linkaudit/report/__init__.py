@@ -15,9 +15,8 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from linkaudit.errors import InputError
-from linkaudit.model import Report, Verdict
+from linkaudit.model import DEFAULT_FAIL_ON, Report, Verdict
 from linkaudit.report.base import (
-    DEFAULT_FAIL_ON,
     Formatter,
     ReportExistsError,
     problems,

@@ -14,13 +14,10 @@ from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from linkaudit.errors import LinkauditError
-from linkaudit.model import Finding, Report, Verdict
+from linkaudit.model import DEFAULT_FAIL_ON, Finding, Report, Verdict
 
 #: Verdicts that need no action; everything else is a problem an editor should see.
 PASSING: frozenset[Verdict] = frozenset({Verdict.OK, Verdict.SKIPPED})
-
-#: ``--fail-on`` default (DESIGN.md, Exit codes): what fails a CI run.
-DEFAULT_FAIL_ON: frozenset[Verdict] = frozenset({Verdict.BROKEN, Verdict.LOST})
 
 #: Problem verdicts from worst to mildest, then the passing ones: the order of headings.
 VERDICT_ORDER: tuple[Verdict, ...] = tuple(sorted(Verdict, key=lambda v: -v.severity))
@@ -224,4 +221,4 @@ def warnings_of(report: Report) -> Iterable[str]:
 
 
 def fail_set(fail_on: Collection[Verdict] | None) -> frozenset[Verdict]:
-    return DEFAULT_FAIL_ON if fail_on is None else frozenset(fail_on)
+    return frozenset(DEFAULT_FAIL_ON if fail_on is None else fail_on)

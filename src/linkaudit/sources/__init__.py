@@ -12,7 +12,8 @@ from __future__ import annotations
 from importlib.resources import as_file, files
 from pathlib import Path
 
-from linkaudit.sources.base import DEFAULT_MAX_BYTES, DEFAULT_USER_AGENT, SourceOptions
+from linkaudit import DEFAULT_USER_AGENT
+from linkaudit.sources.base import DEFAULT_MAX_BYTES, SourceOptions
 from linkaudit.sources.loader import STDIN, load_file, load_source, load_stream
 
 __all__ = [

@@ -16,11 +16,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from linkaudit import __version__
+from linkaudit import DEFAULT_USER_AGENT
 from linkaudit.errors import InputError
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-DEFAULT_USER_AGENT = f"linkaudit/{__version__} (+https://pypi.org/project/linkaudit/)"
 
 
 @dataclass(frozen=True)
