@@ -234,6 +234,8 @@ _PARKING_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 _BANNER_TEXT = 100  # characters: a parking banner is a line, not a paragraph
 _BANNER_TAGS = ("a", "button", "h2", "h3", "h4", "p", "div", "span", "li", "strong", "b", "td")
+_RESOURCE_TAGS = ("script", "iframe", "frame", "img", "link", "form", "meta", "embed")
+_RESOURCE_ATTRIBUTES = ("src", "href", "action", "content", "data-src")
 
 
 def parking_marker(html: str, host: str | None = None) -> str | None:
@@ -244,36 +246,84 @@ def parking_marker(html: str, host: str | None = None) -> str | None:
     banner, link or button, since an article may discuss domain sales.  Provider
     hosts are matched as hosts (``jordan.com`` is not ``dan.com``), and not at all
     on the provider's own site (``host``), which loads its own scripts.
+
+    The signals are asked strongest first and the first answer wins, so a page
+    that both loads Sedo's script and says "buy this domain" is named for Sedo.
     """
     root = parse_html(html)
     if root is None:
         return None
+    loaded = _loaded_resources(root)
+    return (
+        _parking_provider(loaded, host)
+        or _parking_snippet(loaded)
+        or _parking_headline(root)
+        or _parking_banner(root, html)
+    )
+
+
+def _loaded_resources(root: etree._Element) -> str:
+    """What the page loads or runs (resource URLs, inline scripts), lower-cased, one blob.
+
+    Plain ``<a href>`` links are left out on purpose: an article about parking
+    links to providers, while only a parking page loads their scripts and frames.
+    """
     resources: list[str] = []
-    for el in root.iter("script", "iframe", "frame", "img", "link", "form", "meta", "embed"):
-        for attr in ("src", "href", "action", "content", "data-src"):
+    for el in root.iter(*_RESOURCE_TAGS):
+        for attr in _RESOURCE_ATTRIBUTES:
             value = el.get(attr)
             if value:
                 resources.append(value.lower())
         if el.tag == "script" and el.text:
             resources.append(el.text[:20000].lower())
-    blob = "\n".join(resources)
+    return "\n".join(resources)
+
+
+def _parking_provider(loaded: str, host: str | None) -> str | None:
+    """A provider host among the loaded resources, unless the page *is* that provider's site.
+
+    Matched as a host name, not a substring, so ``jordan.com`` is not ``dan.com``.
+    """
     own = (host or "").lower().removeprefix("www.")
-    for found in _URL_HOST.findall(blob):
+    for found in _URL_HOST.findall(loaded):
         found_host = found.lower().rstrip(".")
         for suffix, label in _PARKING_HOSTS:
             if _host_matches(found_host, suffix) and not (own and _host_matches(own, suffix)):
                 return label
+    return None
+
+
+def _parking_snippet(loaded: str) -> str | None:
+    """A provider's script path or variable: as decisive as its host, and host-less."""
     for needle, label in _PARKING_SNIPPETS:
-        if needle in blob:
+        if needle in loaded:
             return label
+    return None
+
+
+def _parking_headline(root: etree._Element) -> str | None:
+    """A parking phrase in the title or main heading, where a sale page puts it.
+
+    Phrases are tried in their table's order over all headlines, so the most
+    specific phrase names the page whichever headline carries it.
+    """
     headings = [element_text(el).lower() for el in root.iter("title", "h1")]
     for pattern, label in _PARKING_PHRASES:
         if any(pattern.search(heading) for heading in headings):
             return label
+    return None
+
+
+def _parking_banner(root: etree._Element, html: str) -> str | None:
+    """A banner, link or button whose *whole* text is a parking phrase.
+
+    A sentence that mentions domain sales is an article, not a banner, hence the
+    length and child limits.  The cheap substring test first spares the walk over
+    every element of an ordinary page.
+    """
     lowered = html.lower()
     if "for sale" not in lowered and "parked" not in lowered and "buy this domain" not in lowered:
         return None
-    # A banner or button whose whole text is the phrase, not a sentence that mentions it.
     for el in root.iter(*_BANNER_TAGS):
         if len(el) > 4:
             continue
