@@ -155,6 +155,9 @@ def _title_of(html: str) -> str:
     return _SPACES.sub(" ", match.group(1)).strip().lower()
 
 
+_REFUSAL_STATUSES = frozenset({401, 403, 405, 406, 409, 429, 503})
+
+
 def bot_challenge_marker(status: int, headers: Mapping[str, str], html: str) -> str | None:
     """Say which bot wall answered, or None when the answer looks like the site's own.
 
@@ -165,25 +168,57 @@ def bot_challenge_marker(status: int, headers: Mapping[str, str], html: str) -> 
     article may well embed reCAPTCHA in a comment form or write about Cloudflare.
     """
     h = {k.lower(): v for k, v in headers.items()}
-    if h.get("cf-mitigated", "").strip().lower() == "challenge":
-        return "Cloudflare challenge (cf-mitigated: challenge)"
-    waf_action = h.get("x-amzn-waf-action", "").strip().lower()
-    if waf_action in {"challenge", "captcha"}:
-        return f"AWS WAF {waf_action} (x-amzn-waf-action)"
+    declared = _challenge_header(h)
+    if declared is not None:
+        return declared
     body = unescape(html[:262144]).lower()  # Akamai writes its markers as entities
     title = _title_of(html)
     server = h.get("server", "").lower()
-    refused = status in {401, 403, 405, 406, 409, 429, 503} or status >= 520
-
-    title_label = next(
-        (label for pattern, label in _CHALLENGE_TITLES if pattern.search(title)), None
-    )
-    cloudflare_wall = "cloudflare" in server or "/cdn-cgi/challenge-platform" in body
-    if title_label is not None and (refused or cloudflare_wall or "_cf_chl_opt" in body):
-        return title_label
+    refused = status in _REFUSAL_STATUSES or status >= 520
+    titled = _challenge_title(title, body, server, refused=refused)
+    if titled is not None:
+        return titled
     if not refused:
         return None
-    if status == 403 and "x-datadome" in h:
+    return _refusal_marker(status, h, body, title, server)
+
+
+def _challenge_header(headers: Mapping[str, str]) -> str | None:
+    """A header the wall sets about itself: decisive whatever the status or body."""
+    if headers.get("cf-mitigated", "").strip().lower() == "challenge":
+        return "Cloudflare challenge (cf-mitigated: challenge)"
+    waf_action = headers.get("x-amzn-waf-action", "").strip().lower()
+    if waf_action in {"challenge", "captcha"}:
+        return f"AWS WAF {waf_action} (x-amzn-waf-action)"
+    return None
+
+
+def _challenge_title(title: str, body: str, server: str, *, refused: bool) -> str | None:
+    """A challenge page's title, when it is believable.
+
+    "Just a moment..." could title an article; it names a wall only on a refusal
+    status or where Cloudflare's own machinery (server header, challenge script,
+    ``_cf_chl_opt``) is present.
+    """
+    label = next((label for pattern, label in _CHALLENGE_TITLES if pattern.search(title)), None)
+    if label is None:
+        return None
+    cloudflare_wall = "cloudflare" in server or "/cdn-cgi/challenge-platform" in body
+    if refused or cloudflare_wall or "_cf_chl_opt" in body:
+        return label
+    return None
+
+
+def _refusal_marker(
+    status: int, headers: Mapping[str, str], body: str, title: str, server: str
+) -> str | None:
+    """Which wall refused us, from markers that are trusted only on a refusal status.
+
+    These phrases and scripts also appear in live articles (a comment form's
+    reCAPTCHA, a post about Akamai), so the caller asks only when the status
+    already says "refused".
+    """
+    if status == 403 and "x-datadome" in headers:
         return "DataDome (x-datadome header)"
     for needle, label in _CHALLENGE_BODY_MARKERS:
         if needle in body:
