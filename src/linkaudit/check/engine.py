@@ -35,7 +35,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
 
@@ -56,6 +55,7 @@ from linkaudit.check.limiter import Clock, Limiter, SystemClock
 from linkaudit.check.options import CheckOptions, HostSettings, host_deadline, host_settings
 from linkaudit.check.quirks import has_anchor
 from linkaudit.errors import LinkauditError
+from linkaudit.httputil import retry_after_seconds
 from linkaudit.model import CheckResult, Hop
 from linkaudit.urls import defragment
 
@@ -487,21 +487,17 @@ class _Engine:
         return outcome.error in TRANSIENT_ERRORS
 
     def _retry_after(self, outcome: _Outcome) -> float | None:
-        """Seconds the server asked us to wait (``Retry-After`` seconds or HTTP-date)."""
+        """Seconds the server asked us to wait (``Retry-After`` seconds or HTTP-date).
+
+        Parsed by the shared ``httputil`` parser against this run's clock, so the
+        archive clients and the checker read the header alike.
+        """
         if outcome.final is None:
             return None
-        value = outcome.final.headers.get("retry-after", "").strip()
-        if not value:
+        value = outcome.final.headers.get("retry-after")
+        if value is None:
             return None
-        if value.isdigit():
-            return float(value)
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            return None
-        return max((when - self.clock.now()).total_seconds(), 0.0)
+        return retry_after_seconds(value, now=self.clock.now())
 
     def _backoff(self, retry: int) -> float:
         """Exponential, with jitter so that many URLs of one host do not retry in step."""
