@@ -18,7 +18,7 @@ from linkaudit.health.model import CitationHealth, DocumentHealth, HealthReport
 from linkaudit.history import Change, LinkStatus
 from linkaudit.model import Verdict
 from linkaudit.report.base import VERDICT_ORDER, one_line, utc_date, utc_stamp
-from linkaudit.report.html import e, link
+from linkaudit.report.html import escape_html, link
 
 _STYLE = """
 :root { --fg: #1d2330; --muted: #5d6677; --line: #d9dde5; --soft: #f4f6f9; }
@@ -82,7 +82,7 @@ def _pct(share: float) -> str:
 def _status(item: CitationHealth) -> str:
     word = "lost" if item.lost else (item.status.value if item.status else "unknown")
     label = word.replace("_", " ")
-    return f'<span class="status s-{e(word)}">{e(label)}</span>'
+    return f'<span class="status s-{escape_html(word)}">{escape_html(label)}</span>'
 
 
 def _standing(item: CitationHealth) -> str:
@@ -105,13 +105,14 @@ def _capture(item: CitationHealth) -> str:
         return '<span class="muted">no capture known</span>'
     near = "near" if cap.near else "far from"
     return (
-        f'{link(cap.url, "archived copy")} <span class="muted">{e(utc_date(cap.captured_at))}, '
+        f"{link(cap.url, 'archived copy')} "
+        f'<span class="muted">{escape_html(utc_date(cap.captured_at))}, '
         f"{cap.distance_days:.0f} days {near} citation date</span>"
     )
 
 
 def _where(item: CitationHealth) -> str:
-    return f"<code>{e(item.document)}:{item.line}:{item.column}</code>"
+    return f"<code>{escape_html(item.document)}:{item.line}:{item.column}</code>"
 
 
 def _url(item: CitationHealth) -> str:
@@ -119,8 +120,10 @@ def _url(item: CitationHealth) -> str:
 
 
 def _data_table(headers: list[str], rows: list[list[object]]) -> str:
-    head = "".join(f"<th>{e(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows)
+    head = "".join(f"<th>{escape_html(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape_html(c)}</td>" for c in r) + "</tr>" for r in rows
+    )
     return (
         '<details class="data"><summary>data</summary>'
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>"
@@ -133,14 +136,14 @@ def _changes(title: str, changes: tuple[Change, ...], archived: bool = False) ->
     rows = []
     for c in changes:
         extra = (
-            f"{link(c.archive_url, 'archived copy')} {e(utc_date(c.captured_at))}"
+            f"{link(c.archive_url, 'archived copy')} {escape_html(utc_date(c.captured_at))}"
             if archived
-            else e(f"since {utc_date(c.after.since)}" if c.after.since else "")
+            else escape_html(f"since {utc_date(c.after.since)}" if c.after.since else "")
         )
-        docs = ", ".join(f"<code>{e(d)}</code>" for d in c.documents)
+        docs = ", ".join(f"<code>{escape_html(d)}</code>" for d in c.documents)
         rows.append(f"<tr><td>{link(c.url)}</td><td>{docs}</td><td>{extra}</td></tr>")
     return (
-        f"<h3>{e(title)} ({len(changes)})</h3><table><thead><tr><th>URL</th>"
+        f"<h3>{escape_html(title)} ({len(changes)})</h3><table><thead><tr><th>URL</th>"
         f"<th>Cited in</th><th></th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -156,15 +159,17 @@ def _doc_id(index: int) -> str:
 
 
 def _document(index: int, doc: DocumentHealth) -> str:
-    title = e(one_line(doc.title)) if doc.title else f"<code>{e(doc.origin)}</code>"
-    meta = [f"<code>{e(doc.origin)}</code>"]
+    title = (
+        escape_html(one_line(doc.title)) if doc.title else f"<code>{escape_html(doc.origin)}</code>"
+    )
+    meta = [f"<code>{escape_html(doc.origin)}</code>"]
     if doc.canonical_url:
         meta.append(link(doc.canonical_url))
     if doc.cited_at:
-        meta.append(f"cited {e(utc_date(doc.cited_at))}")
+        meta.append(f"cited {escape_html(utc_date(doc.cited_at))}")
     rows = "".join(
-        f"<tr><td>{_status(i)}</td><td>{_where(i)}</td><td>{e(one_line(i.anchor_text))}</td>"
-        f"<td>{_url(i)}</td><td>{e(_standing(i))}</td><td>{_capture(i)}</td></tr>"
+        f"<tr><td>{_status(i)}</td><td>{_where(i)}</td><td>{escape_html(one_line(i.anchor_text))}</td>"
+        f"<td>{_url(i)}</td><td>{escape_html(_standing(i))}</td><td>{_capture(i)}</td></tr>"
         for i in doc.findings
     )
     return (
@@ -257,10 +262,10 @@ class HealthHtmlFormatter:
             '<html lang="en">',
             "<head>",
             '<meta charset="utf-8">',
-            f'<meta http-equiv="Content-Security-Policy" content="{e(CSP)}">',
+            f'<meta http-equiv="Content-Security-Policy" content="{escape_html(CSP)}">',
             '<meta name="referrer" content="no-referrer">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f'<meta name="generator" content="linkaudit {e(__version__)}">',
+            f'<meta name="generator" content="linkaudit {escape_html(__version__)}">',
             "<title>Link health</title>",
             f"<style>{_STYLE}</style>",
             "</head>",
@@ -268,17 +273,18 @@ class HealthHtmlFormatter:
         ]
         body = ["<header><h1>Link health</h1>"]
         latest = (
-            f"latest run #{report.run_id} on {e(utc_stamp(report.run_at))}"
+            f"latest run #{report.run_id} on {escape_html(utc_stamp(report.run_at))}"
             if report.run_id is not None
             else "no runs yet"
         )
         body.append(
-            f'<p class="meta">{e(report.total_runs)} runs recorded; {latest}; store '
-            f"<code>{e(report.store)}</code>; generated {e(utc_stamp(report.generated_at))} "
-            f"by linkaudit {e(__version__)}.</p></header>"
+            f'<p class="meta">{escape_html(report.total_runs)} runs recorded; {latest}; store '
+            f"<code>{escape_html(report.store)}</code>; "
+            f"generated {escape_html(utc_stamp(report.generated_at))} "
+            f"by linkaudit {escape_html(__version__)}.</p></header>"
         )
         if report.warnings:
-            items = "".join(f"<li>{e(one_line(w))}</li>" for w in report.warnings)
+            items = "".join(f"<li>{escape_html(one_line(w))}</li>" for w in report.warnings)
             body.append(f'<section class="warnings"><ul>{items}</ul></section>')
 
         st = report.states
@@ -293,14 +299,15 @@ class HealthHtmlFormatter:
         ]
         body.append('<section class="cards" aria-label="Summary">')
         body.extend(
-            f'<div class="card {cls}"><span class="n">{e(n)}</span>{e(label)}</div>'
+            f'<div class="card {cls}"><span class="n">{escape_html(n)}</span>'
+            f"{escape_html(label)}</div>"
             for cls, n, label in cards
         )
         body.append("</section>")
 
         diff = report.diff
         body.append('<h2 id="changes">Changes since the previous run</h2>')
-        body.append(f'<p class="diff">{e(diff.text())}</p>')
+        body.append(f'<p class="diff">{escape_html(diff.text())}</p>')
         body.append(_changes("Newly confirmed dead", diff.newly_confirmed_dead))
         body.append(_changes("Newly failing", diff.newly_failing))
         body.append(_changes("Recovered", diff.recovered))
@@ -313,9 +320,10 @@ class HealthHtmlFormatter:
 
         body.append('<h2 id="coverage">Archive coverage</h2>')
         body.append(
-            f"<p>{e(cov.near)} of {e(cov.considered)} checked citations ({_pct(cov.share)}) "
-            f"have an archived capture within {e(cov.near_days)} days of their citation date; "
-            f"{e(cov.far)} have captures only further away; {e(cov.none)} have no capture "
+            f"<p>{escape_html(cov.near)} of {escape_html(cov.considered)} checked citations "
+            f"({_pct(cov.share)}) have an archived capture within {escape_html(cov.near_days)} "
+            f"days of their citation date; {escape_html(cov.far)} have captures only further "
+            f"away; {escape_html(cov.none)} have no capture "
             "known (none exists, or none was looked up: live links are looked up with "
             "<code>--archive-all</code>).</p>"
         )
@@ -344,7 +352,8 @@ class HealthHtmlFormatter:
         troubled = [d for d in report.documents if d.findings]
         if troubled:
             rows = "".join(
-                f'<tr><td><a href="#{_doc_id(i)}">{e(one_line(d.title or d.origin))}</a></td>'
+                f'<tr><td><a href="#{_doc_id(i)}">'
+                f"{escape_html(one_line(d.title or d.origin))}</a></td>"
                 f'<td class="n">{d.confirmed_dead}</td><td class="n">{d.lost}</td>'
                 f'<td class="n">{d.failing}</td><td class="n">{d.citations}</td></tr>'
                 for i, d in enumerate(troubled[: self.max_rows])

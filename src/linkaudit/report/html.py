@@ -217,7 +217,7 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def e(value: object) -> str:
+def escape_html(value: object) -> str:
     """Escape for element content and quoted attributes alike."""
     return escape(str(value), quote=True)
 
@@ -226,19 +226,22 @@ def link(url: str | None, label: str | None = None) -> str:
     """A clickable link for http(s) only; any other scheme is inert text."""
     if not url:
         return ""
-    text = e(label if label is not None else url)
+    text = escape_html(label if label is not None else url)
     if is_safe_href(url):
-        return f'<a href="{e(url)}" rel="noopener noreferrer nofollow" target="_blank">{text}</a>'
-    shown = text if label is None else f"{text} ({e(url)})"
+        return (
+            f'<a href="{escape_html(url)}" rel="noopener noreferrer nofollow" target="_blank">'
+            f"{text}</a>"
+        )
+    shown = text if label is None else f"{text} ({escape_html(url)})"
     return f'<span class="url-plain" title="not a web link; not clickable">{shown}</span>'
 
 
 def _hop(hop: Hop) -> str:
-    status = e(hop.status) if hop.status is not None else "no answer"
-    note = f' <span class="detail">{e(hop.note)}</span>' if hop.note else ""
+    status = escape_html(hop.status) if hop.status is not None else "no answer"
+    note = f' <span class="detail">{escape_html(hop.note)}</span>' if hop.note else ""
     target = f" \u2192 {link(hop.location)}" if hop.location else ""
     return (
-        f'<li><span class="status">{status}</span> {e(hop.method)} {link(hop.url)}'
+        f'<li><span class="status">{status}</span> {escape_html(hop.method)} {link(hop.url)}'
         f"{target}{note}</li>"
     )
 
@@ -249,14 +252,17 @@ def _archive_cell(f: Finding) -> str:
     if new:
         return f"moved to {link(new)}"
     if f.archive is not None:
-        return f'{link(f.archive.url, "archived copy")}<div class="when">{e(capture_note(f))}</div>'
+        return (
+            f"{link(f.archive.url, 'archived copy')}"
+            f'<div class="when">{escape_html(capture_note(f))}</div>'
+        )
     if f.restoration is not None:
         return (
             f"restored: {link(f.restoration.url)}"
             f'<div class="when">from {link(f.restoration.evidence_url, "archived article")}</div>'
         )
     if f.archive_note:
-        return f'<span class="detail">{e(f.archive_note)}</span>'
+        return f'<span class="detail">{escape_html(f.archive_note)}</span>'
     return ""
 
 
@@ -264,11 +270,11 @@ def _details(f: Finding) -> str:
     cit = f.citation
     items: list[tuple[str, str]] = []
     if cit.context:
-        items.append(("Context", f"\u201c{e(one_line(cit.context))}\u201d"))
+        items.append(("Context", f"\u201c{escape_html(one_line(cit.context))}\u201d"))
     if f.detail:
-        items.append(("Evidence", e(f.detail)))
+        items.append(("Evidence", escape_html(f.detail)))
     if cit.url_as_written is not None:
-        items.append(("As written", f"<code>{e(cit.url_as_written)}</code>"))
+        items.append(("As written", f"<code>{escape_html(cit.url_as_written)}</code>"))
     if cit.url and cit.url != cit.url_as_written:
         items.append(("Resolved", link(cit.url)))
     result = f.result
@@ -282,7 +288,7 @@ def _details(f: Finding) -> str:
         items.append(("Fix", f"update the link to {link(new)}"))
     if f.restoration is not None:
         rest = f.restoration
-        when = f" (captured {e(utc_date(rest.captured_at))})" if rest.captured_at else ""
+        when = f" (captured {escape_html(utc_date(rest.captured_at))})" if rest.captured_at else ""
         items.append(
             (
                 "Restored href",
@@ -294,18 +300,21 @@ def _details(f: Finding) -> str:
         items.append(
             (
                 "Archived copy",
-                f"{link(copy.url)}<div class='when'>{e(capture_note(f))}, {e(copy.archive)}"
-                + (f", status {e(copy.status)}" if copy.status is not None else "")
+                f"{link(copy.url)}<div class='when'>{escape_html(capture_note(f))}, "
+                f"{escape_html(copy.archive)}"
+                + (f", status {escape_html(copy.status)}" if copy.status is not None else "")
                 + "</div>",
             )
         )
     elif f.archive_note:
-        items.append(("Archive", e(f.archive_note)))
+        items.append(("Archive", escape_html(f.archive_note)))
     markup = f"{cit.element}[{cit.attribute}]" if cit.element and cit.attribute else cit.element
-    kind = e(cit.kind.value) + (f" \u00b7 <code>{e(markup)}</code>" if markup else "")
+    kind = escape_html(cit.kind.value) + (
+        f" \u00b7 <code>{escape_html(markup)}</code>" if markup else ""
+    )
     if cit.rel:
-        kind += f" \u00b7 rel={e(' '.join(cit.rel))}"
-    kind += f" \u00b7 {e(cit.relation.value)}"
+        kind += f" \u00b7 rel={escape_html(' '.join(cit.rel))}"
+    kind += f" \u00b7 {escape_html(cit.relation.value)}"
     items.append(("Citation", kind))
     if result is not None:
         checked = [f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}"]
@@ -313,9 +322,9 @@ def _details(f: Finding) -> str:
             checked.insert(0, utc_stamp(result.checked_at))
         if result.from_cache:
             checked.append("from cache")
-        items.append(("Checked", e(", ".join(checked))))
+        items.append(("Checked", escape_html(", ".join(checked))))
         if result.notes:
-            items.append(("Notes", "<br>".join(e(n) for n in result.notes)))
+            items.append(("Notes", "<br>".join(escape_html(n) for n in result.notes)))
     return "<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
 
 
@@ -354,19 +363,20 @@ def _row(index: int, f: Finding, doc_index: int) -> str:
         "data-karchive": archive_key,
         "data-search": search,
     }
-    attr_text = " ".join(f'{k}="{e(v)}"' for k, v in attrs.items())
+    attr_text = " ".join(f'{k}="{escape_html(v)}"' for k, v in attrs.items())
     more_id = f"more-{index}"
     url_cell = link(url) if url else '<span class="detail">(no link)</span>'
-    detail = f'<div class="detail">{e(f.detail)}</div>' if f.detail else ""
+    detail = f'<div class="detail">{escape_html(f.detail)}</div>' if f.detail else ""
     return (
         f"<tbody {attr_text}>\n"
         f'<tr class="row"><td class="c-verdict"><button type="button" class="toggle" '
         f'aria-expanded="false" aria-controls="{more_id}" title="evidence">\u25b8</button> '
-        f'<span class="verdict v-{e(f.verdict.value)}">{e(f.verdict.value)}</span></td>'
-        f'<td class="c-loc"><code>{e(location_text(f))}</code></td>'
-        f'<td class="c-text">{e(label)}</td>'
+        f'<span class="verdict v-{escape_html(f.verdict.value)}">'
+        f"{escape_html(f.verdict.value)}</span></td>"
+        f'<td class="c-loc"><code>{escape_html(location_text(f))}</code></td>'
+        f'<td class="c-text">{escape_html(label)}</td>'
         f'<td class="c-url">{url_cell}</td>'
-        f'<td class="c-reason"><code>{e(f.reason)}</code>{detail}</td>'
+        f'<td class="c-reason"><code>{escape_html(f.reason)}</code>{detail}</td>'
         f'<td class="c-archive">{_archive_cell(f)}</td></tr>\n'
         f'<tr class="more" id="{more_id}" hidden><td colspan="{len(_COLUMNS)}">'
         f"{_details(f)}</td></tr>\n</tbody>"
@@ -395,41 +405,46 @@ class HtmlFormatter:
             '<html lang="en">',
             "<head>",
             '<meta charset="utf-8">',
-            f'<meta http-equiv="Content-Security-Policy" content="{e(CSP)}">',
+            f'<meta http-equiv="Content-Security-Policy" content="{escape_html(CSP)}">',
             '<meta name="referrer" content="no-referrer">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f'<meta name="generator" content="linkaudit {e(__version__)}">',
-            f"<title>Link audit: {e(page_title)}</title>",
+            f'<meta name="generator" content="linkaudit {escape_html(__version__)}">',
+            f"<title>Link audit: {escape_html(page_title)}</title>",
             f"<style>{_STYLE}</style>",
             "</head>",
             "<body>",
             "<header>",
-            f"<h1>Link audit: {e(page_title)}</h1>",
+            f"<h1>Link audit: {escape_html(page_title)}</h1>",
         ]
         body: list[str] = []
         for doc in docs:
-            meta = [f"<code>{e(doc.origin)}</code>"]
+            meta = [f"<code>{escape_html(doc.origin)}</code>"]
             if doc.canonical_url:
                 meta.append(link(doc.canonical_url))
             if doc.cited_at:
-                source = f" ({e(doc.cited_at_source)})" if doc.cited_at_source else ""
-                meta.append(f"cited {e(utc_date(doc.cited_at))}{source}")
-            title = f'<span class="title">{e(one_line(doc.title))}</span> ' if doc.title else ""
+                source = f" ({escape_html(doc.cited_at_source)})" if doc.cited_at_source else ""
+                meta.append(f"cited {escape_html(utc_date(doc.cited_at))}{source}")
+            title = (
+                f'<span class="title">{escape_html(one_line(doc.title))}</span> '
+                if doc.title
+                else ""
+            )
             body.append(
                 f'<div class="doc">{title}<span class="meta">{_SEP.join(meta)}</span></div>'
             )
         body.append(
-            f'<p class="meta">Checked {e(utc_stamp(report.started_at))} to '
-            f"{e(utc_stamp(report.finished_at))} by linkaudit {e(__version__)}</p>"
+            f'<p class="meta">Checked {escape_html(utc_stamp(report.started_at))} to '
+            f"{escape_html(utc_stamp(report.finished_at))} by linkaudit "
+            f"{escape_html(__version__)}</p>"
         )
         body.append("</header>")
         warnings = list(warnings_of(report))
         if warnings:
-            items = "".join(f"<li>{e(one_line(w))}</li>" for w in warnings)
+            items = "".join(f"<li>{escape_html(one_line(w))}</li>" for w in warnings)
             body.append(
                 f'<section class="warnings"><strong>Warnings</strong><ul>{items}</ul></section>'
             )
-        body.append(f'<p class="summary">{e(summary_line(report))}</p>')
+        body.append(f'<p class="summary">{escape_html(summary_line(report))}</p>')
 
         chips = []
         for verdict in VERDICT_ORDER:
