@@ -23,7 +23,7 @@ import hashlib
 from html import escape
 
 from linkaudit import __version__
-from linkaudit.model import Finding, Hop, Report
+from linkaudit.model import ArchiveCopy, CheckResult, Citation, Finding, Hop, Report, Restoration
 from linkaudit.report.base import (
     VERDICT_ORDER,
     anchor_label,
@@ -266,66 +266,117 @@ def _archive_cell(f: Finding) -> str:
     return ""
 
 
+#: One entry of a finding's evidence list: a label and its (already escaped) markup.
+_Entry = tuple[str, str]
+
+
 def _details(f: Finding) -> str:
+    """The evidence under a finding, as a definition list an editor reads top down.
+
+    First what was cited and found, then where the request led, then the repairs
+    on offer, then how the citation was written and when it was checked.  An entry
+    with nothing to say is left out rather than shown empty.
+    """
+    entries = [
+        *_cited_entries(f),
+        *_path_entries(f.result),
+        *_repair_entries(f),
+        ("Citation", _citation_kind(f.citation)),
+        *_check_entries(f.result),
+    ]
+    return "<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in entries) + "</dl>"
+
+
+def _cited_entries(f: Finding) -> list[_Entry]:
+    """The sentence around the link, the verdict's evidence, and the URL as written/resolved.
+
+    The resolved URL is shown only when it differs, so a plain absolute link does
+    not appear twice.
+    """
     cit = f.citation
-    items: list[tuple[str, str]] = []
+    entries: list[_Entry] = []
     if cit.context:
-        items.append(("Context", f"\u201c{escape_html(one_line(cit.context))}\u201d"))
+        entries.append(("Context", f"\u201c{escape_html(one_line(cit.context))}\u201d"))
     if f.detail:
-        items.append(("Evidence", escape_html(f.detail)))
+        entries.append(("Evidence", escape_html(f.detail)))
     if cit.url_as_written is not None:
-        items.append(("As written", f"<code>{escape_html(cit.url_as_written)}</code>"))
+        entries.append(("As written", f"<code>{escape_html(cit.url_as_written)}</code>"))
     if cit.url and cit.url != cit.url_as_written:
-        items.append(("Resolved", link(cit.url)))
-    result = f.result
-    if result is not None and result.chain:
+        entries.append(("Resolved", link(cit.url)))
+    return entries
+
+
+def _path_entries(result: CheckResult | None) -> list[_Entry]:
+    """Every hop the check took and where it ended (nothing for an unchecked citation)."""
+    if result is None:
+        return []
+    entries: list[_Entry] = []
+    if result.chain:
         hops = "".join(_hop(h) for h in result.chain)
-        items.append(("Status chain", f'<ol class="chain">{hops}</ol>'))
-    if result is not None and result.final_url:
-        items.append(("Final URL", link(result.final_url)))
+        entries.append(("Status chain", f'<ol class="chain">{hops}</ol>'))
+    if result.final_url:
+        entries.append(("Final URL", link(result.final_url)))
+    return entries
+
+
+def _repair_entries(f: Finding) -> list[_Entry]:
+    """What an editor can do about it: the new URL, a restored href, an archived copy.
+
+    A note about the archive (none found, lookup failed) stands in only when
+    there is no copy to show.
+    """
+    entries: list[_Entry] = []
     new = moved_to(f)
     if new:
-        items.append(("Fix", f"update the link to {link(new)}"))
+        entries.append(("Fix", f"update the link to {link(new)}"))
     if f.restoration is not None:
-        rest = f.restoration
-        when = f" (captured {escape_html(utc_date(rest.captured_at))})" if rest.captured_at else ""
-        items.append(
-            (
-                "Restored href",
-                f"{link(rest.url)}<div class='when'>found in {link(rest.evidence_url)}{when}</div>",
-            )
-        )
+        entries.append(("Restored href", _restored_href(f.restoration)))
     if f.archive is not None:
-        copy = f.archive
-        items.append(
-            (
-                "Archived copy",
-                f"{link(copy.url)}<div class='when'>{escape_html(capture_note(f))}, "
-                f"{escape_html(copy.archive)}"
-                + (f", status {escape_html(copy.status)}" if copy.status is not None else "")
-                + "</div>",
-            )
-        )
+        entries.append(("Archived copy", _archived_copy(f, f.archive)))
     elif f.archive_note:
-        items.append(("Archive", escape_html(f.archive_note)))
+        entries.append(("Archive", escape_html(f.archive_note)))
+    return entries
+
+
+def _restored_href(rest: Restoration) -> str:
+    """The recovered href with the archived article that proves it (and its capture date)."""
+    when = f" (captured {escape_html(utc_date(rest.captured_at))})" if rest.captured_at else ""
+    return f"{link(rest.url)}<div class='when'>found in {link(rest.evidence_url)}{when}</div>"
+
+
+def _archived_copy(f: Finding, copy: ArchiveCopy) -> str:
+    """The copy's link with when, where and (if recorded) with what status it was captured."""
+    status = f", status {escape_html(copy.status)}" if copy.status is not None else ""
+    return (
+        f"{link(copy.url)}<div class='when'>{escape_html(capture_note(f))}, "
+        f"{escape_html(copy.archive)}{status}</div>"
+    )
+
+
+def _citation_kind(cit: Citation) -> str:
+    """How the citation is written: its kind, element[attribute], rel and relation."""
     markup = f"{cit.element}[{cit.attribute}]" if cit.element and cit.attribute else cit.element
     kind = escape_html(cit.kind.value) + (
         f" \u00b7 <code>{escape_html(markup)}</code>" if markup else ""
     )
     if cit.rel:
         kind += f" \u00b7 rel={escape_html(' '.join(cit.rel))}"
-    kind += f" \u00b7 {escape_html(cit.relation.value)}"
-    items.append(("Citation", kind))
-    if result is not None:
-        checked = [f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}"]
-        if result.checked_at:
-            checked.insert(0, utc_stamp(result.checked_at))
-        if result.from_cache:
-            checked.append("from cache")
-        items.append(("Checked", escape_html(", ".join(checked))))
-        if result.notes:
-            items.append(("Notes", "<br>".join(escape_html(n) for n in result.notes)))
-    return "<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
+    return kind + f" \u00b7 {escape_html(cit.relation.value)}"
+
+
+def _check_entries(result: CheckResult | None) -> list[_Entry]:
+    """When and how the link was checked (attempts, cache), and the checker's notes."""
+    if result is None:
+        return []
+    checked = [f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}"]
+    if result.checked_at:
+        checked.insert(0, utc_stamp(result.checked_at))
+    if result.from_cache:
+        checked.append("from cache")
+    entries: list[_Entry] = [("Checked", escape_html(", ".join(checked)))]
+    if result.notes:
+        entries.append(("Notes", "<br>".join(escape_html(n) for n in result.notes)))
+    return entries
 
 
 def _row(index: int, f: Finding, doc_index: int) -> str:
