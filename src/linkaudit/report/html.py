@@ -23,7 +23,17 @@ import hashlib
 from html import escape
 
 from linkaudit import __version__
-from linkaudit.model import ArchiveCopy, CheckResult, Citation, Finding, Hop, Report, Restoration
+from linkaudit.model import (
+    ArchiveCopy,
+    CheckResult,
+    Citation,
+    Document,
+    Finding,
+    Hop,
+    Report,
+    Restoration,
+    Verdict,
+)
 from linkaudit.report.base import (
     VERDICT_ORDER,
     anchor_label,
@@ -441,107 +451,140 @@ class HtmlFormatter:
     extension = "html"
 
     def render(self, report: Report, *, color: bool = False) -> str:
+        """The whole page: head, header, summary, filters, the findings table, footer."""
         docs = report.documents
-        if len(docs) == 1:
-            page_title = one_line(docs[0].title or docs[0].origin)
-        else:
-            page_title = f"{len(docs)} documents"
-        doc_index = {doc.origin: i for i, doc in enumerate(docs)}
-        tally = counts(report)
-        any_problem = any(is_problem(v) and n for v, n in tally.items())
+        page_title = _page_title(docs)
         findings = sorted(report.findings, key=severity_sort_key(report))
-
-        head = [
-            "<!DOCTYPE html>",
-            '<html lang="en">',
-            "<head>",
-            '<meta charset="utf-8">',
-            f'<meta http-equiv="Content-Security-Policy" content="{escape_html(CSP)}">',
-            '<meta name="referrer" content="no-referrer">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f'<meta name="generator" content="linkaudit {escape_html(__version__)}">',
-            f"<title>Link audit: {escape_html(page_title)}</title>",
-            f"<style>{_STYLE}</style>",
-            "</head>",
+        lines = [
+            *_head(page_title),
             "<body>",
             "<header>",
             f"<h1>Link audit: {escape_html(page_title)}</h1>",
-        ]
-        body: list[str] = []
-        for doc in docs:
-            meta = [f"<code>{escape_html(doc.origin)}</code>"]
-            if doc.canonical_url:
-                meta.append(link(doc.canonical_url))
-            if doc.cited_at:
-                source = f" ({escape_html(doc.cited_at_source)})" if doc.cited_at_source else ""
-                meta.append(f"cited {escape_html(utc_date(doc.cited_at))}{source}")
-            title = (
-                f'<span class="title">{escape_html(one_line(doc.title))}</span> '
-                if doc.title
-                else ""
-            )
-            body.append(
-                f'<div class="doc">{title}<span class="meta">{_SEP.join(meta)}</span></div>'
-            )
-        body.append(
+            *(_document_line(doc) for doc in docs),
             f'<p class="meta">Checked {escape_html(utc_stamp(report.started_at))} to '
             f"{escape_html(utc_stamp(report.finished_at))} by linkaudit "
-            f"{escape_html(__version__)}</p>"
-        )
-        body.append("</header>")
-        warnings = list(warnings_of(report))
-        if warnings:
-            items = "".join(f"<li>{escape_html(one_line(w))}</li>" for w in warnings)
-            body.append(
-                f'<section class="warnings"><strong>Warnings</strong><ul>{items}</ul></section>'
-            )
-        body.append(f'<p class="summary">{escape_html(summary_line(report))}</p>')
-
-        chips = []
-        for verdict in VERDICT_ORDER:
-            if not tally[verdict]:
-                continue
-            on = is_problem(verdict) or not any_problem
-            chips.append(
-                f'<button type="button" class="chip v-{verdict.value}" '
-                f'data-verdict="{verdict.value}" '
-                f'data-problem="{"true" if is_problem(verdict) else "false"}" '
-                f'aria-pressed="{"true" if on else "false"}">{verdict.value}'
-                f'<span class="n">{tally[verdict]}</span></button>'
-            )
-        body.append('<nav class="controls" aria-label="Filters">')
-        body.extend(chips)
-        body.append('<button type="button" class="preset" data-preset="problems">problems</button>')
-        body.append('<button type="button" class="preset" data-preset="all">all</button>')
-        body.append(
-            '<button type="button" class="preset" id="expand-all" aria-pressed="false">'
-            "expand all</button>"
-        )
-        body.append(
-            '<input type="search" id="search" placeholder="Search text, URL, reason\u2026" '
-            'aria-label="Search findings" autocomplete="off">'
-        )
-        body.append("</nav>")
-        body.append(
+            f"{escape_html(__version__)}</p>",
+            "</header>",
+            *_warnings(report),
+            f'<p class="summary">{escape_html(summary_line(report))}</p>',
+            *_filter_controls(counts(report)),
             f'<p class="muted">Showing <span id="shown">{len(findings)}</span> of '
-            f"{len(findings)} citations.</p>"
-        )
-        heads = "".join(
-            f'<th data-sort="{key}" scope="col"><button type="button">{label}</button></th>'
-            for key, label in _COLUMNS
-        )
-        body.append(f'<table id="findings">\n<thead><tr>{heads}</tr></thead>')
-        for i, finding in enumerate(findings):
-            body.append(_row(i, finding, doc_index.get(finding.citation.document, len(docs))))
-        body.append("</table>")
-        body.append('<p class="empty" id="no-match" hidden>No citation matches these filters.</p>')
-        body.append(
-            "<footer>Verdicts: ok (live), moved (update the link), broken (gone), stale "
-            "(answers, content gone), blocked (refused to verify), unreachable (may be "
-            "transient), insecure (TLS fails), fragment_missing (#anchor not on the page), "
-            "invalid (not a URL), skipped (not checked), lost (the link is missing).</footer>"
-        )
-        body.append(f"<script>{_SCRIPT}</script>")
-        body.append("</body>")
-        body.append("</html>")
-        return "\n".join(head + body) + "\n"
+            f"{len(findings)} citations.</p>",
+            *_findings_table(findings, docs),
+            '<p class="empty" id="no-match" hidden>No citation matches these filters.</p>',
+            _FOOTER,
+            f"<script>{_SCRIPT}</script>",
+            "</body>",
+            "</html>",
+        ]
+        return "\n".join(lines) + "\n"
+
+
+_FOOTER = (
+    "<footer>Verdicts: ok (live), moved (update the link), broken (gone), stale "
+    "(answers, content gone), blocked (refused to verify), unreachable (may be "
+    "transient), insecure (TLS fails), fragment_missing (#anchor not on the page), "
+    "invalid (not a URL), skipped (not checked), lost (the link is missing).</footer>"
+)
+
+
+def _page_title(docs: tuple[Document, ...]) -> str:
+    """One document's title (or origin), else how many documents the page covers."""
+    if len(docs) == 1:
+        return one_line(docs[0].title or docs[0].origin)
+    return f"{len(docs)} documents"
+
+
+def _head(page_title: str) -> list[str]:
+    """Everything up to ``<body>``: the strict CSP first, then the pinned style."""
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{escape_html(CSP)}">',
+        '<meta name="referrer" content="no-referrer">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="linkaudit {escape_html(__version__)}">',
+        f"<title>Link audit: {escape_html(page_title)}</title>",
+        f"<style>{_STYLE}</style>",
+        "</head>",
+    ]
+
+
+def _document_line(doc: Document) -> str:
+    """One audited document in the header: title, origin, canonical URL, citation date."""
+    meta = [f"<code>{escape_html(doc.origin)}</code>"]
+    if doc.canonical_url:
+        meta.append(link(doc.canonical_url))
+    if doc.cited_at:
+        source = f" ({escape_html(doc.cited_at_source)})" if doc.cited_at_source else ""
+        meta.append(f"cited {escape_html(utc_date(doc.cited_at))}{source}")
+    title = f'<span class="title">{escape_html(one_line(doc.title))}</span> ' if doc.title else ""
+    return f'<div class="doc">{title}<span class="meta">{_SEP.join(meta)}</span></div>'
+
+
+def _warnings(report: Report) -> list[str]:
+    """The run's warnings in one box, or nothing at all when there are none."""
+    warnings = list(warnings_of(report))
+    if not warnings:
+        return []
+    items = "".join(f"<li>{escape_html(one_line(w))}</li>" for w in warnings)
+    return [f'<section class="warnings"><strong>Warnings</strong><ul>{items}</ul></section>']
+
+
+def _filter_controls(tally: dict[Verdict, int]) -> list[str]:
+    """A chip per verdict present, the presets, expand-all and the search box.
+
+    Problem verdicts start pressed, so the page opens on what needs work; a run
+    with no problem at all starts with every chip pressed instead of an empty table.
+    """
+    any_problem = any(is_problem(v) and n for v, n in tally.items())
+    chips = [
+        _chip(verdict, tally[verdict], pressed=is_problem(verdict) or not any_problem)
+        for verdict in VERDICT_ORDER
+        if tally[verdict]
+    ]
+    return [
+        '<nav class="controls" aria-label="Filters">',
+        *chips,
+        '<button type="button" class="preset" data-preset="problems">problems</button>',
+        '<button type="button" class="preset" data-preset="all">all</button>',
+        '<button type="button" class="preset" id="expand-all" aria-pressed="false">'
+        "expand all</button>",
+        '<input type="search" id="search" placeholder="Search text, URL, reason\u2026" '
+        'aria-label="Search findings" autocomplete="off">',
+        "</nav>",
+    ]
+
+
+def _chip(verdict: Verdict, count: int, *, pressed: bool) -> str:
+    """The filter button of one verdict, with its count."""
+    return (
+        f'<button type="button" class="chip v-{verdict.value}" '
+        f'data-verdict="{verdict.value}" '
+        f'data-problem="{"true" if is_problem(verdict) else "false"}" '
+        f'aria-pressed="{"true" if pressed else "false"}">{verdict.value}'
+        f'<span class="n">{count}</span></button>'
+    )
+
+
+def _findings_table(findings: list[Finding], docs: tuple[Document, ...]) -> list[str]:
+    """The sortable table, one ``<tbody>`` per finding (its row and its evidence).
+
+    Each row carries its document's position so that sorting by location keeps
+    documents in report order; a finding of an unknown document sorts last.
+    """
+    doc_index = {doc.origin: i for i, doc in enumerate(docs)}
+    heads = "".join(
+        f'<th data-sort="{key}" scope="col"><button type="button">{label}</button></th>'
+        for key, label in _COLUMNS
+    )
+    return [
+        f'<table id="findings">\n<thead><tr>{heads}</tr></thead>',
+        *(
+            _row(i, finding, doc_index.get(finding.citation.document, len(docs)))
+            for i, finding in enumerate(findings)
+        ),
+        "</table>",
+    ]
