@@ -13,7 +13,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+
+from linkaudit import httputil
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -75,16 +76,10 @@ class RateLimiter:
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date), else None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date), else None.
+
+    The archive clients keep no clock of their own, so ``now`` defaults to the wall
+    clock; the parsing itself is :func:`linkaudit.httputil.retry_after_seconds`, the
+    one the checker uses too, so both read a header the same way.
+    """
+    return httputil.retry_after_seconds(value, now=now if now is not None else datetime.now(UTC))

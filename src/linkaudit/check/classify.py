@@ -19,7 +19,7 @@ from http import HTTPStatus
 from urllib.parse import urlsplit, urlunsplit
 
 from linkaudit.check import quirks, soft404
-from linkaudit.check.evidence import Classification, Evidence, FetchError, Page
+from linkaudit.check.evidence import Classification, Evidence, FetchError, Page, Probe
 from linkaudit.model import Hop, Verdict
 
 __all__ = [
@@ -545,35 +545,81 @@ def _meta_refresh(ctx: _Context) -> Classification | None:
 
 
 def _soft_404(ctx: _Context) -> Classification | None:
-    """Compare the target with the host's answer for a path that cannot exist."""
-    ev = ctx.evidence
-    title, heading = soft404.title_and_heading(ctx.html) if ctx.html else ("", "")
-    cues = soft404.not_found_cues(title, heading)
-    said = f"the title says {title!r}" if title else f"the heading says {heading!r}"
-    probe = ev.probe
-    if probe is None:
-        if cues:
-            ctx.notes.append(
-                f"Possibly a soft 404: {said}, but there was no probe of the host to confirm."
-            )
+    """Compare the target with the host's answer for a path that cannot exist.
+
+    A page that says "not found" of itself is only a claim (an article may be
+    titled "404"); the host's answer to a random path is the evidence.  Without a
+    usable probe the claim becomes a note, never a verdict.
+    """
+    claim = _not_found_claim(ctx.html)
+    probe = ctx.evidence.probe
+    if probe is None or _refuses_random_paths(probe):
+        if claim is not None:
+            ctx.notes.append(_unconfirmed_claim(probe, claim))
         return None
-    if probe.status is not None and not (200 <= probe.status < 300):
-        if cues:
-            ctx.notes.append(
-                f"The host answers a random path with {probe.status}, so it does not serve soft "
-                f"404s in general; yet {said}."
-            )
-        return None
-    probe_page = probe.page
     probe_final = _defrag(probe.final_url or probe.url)
     if probe_final == ctx.final and ctx.redirected:
         return _done(
             ctx,
             Verdict.STALE,
             "soft_404",
-            f"Answers {_status_text(ev.status or 200)} at {ctx.final}, but a random path on the "
-            "same host lands on that very URL: a soft 404.",
+            f"Answers {_status_text(ctx.evidence.status or 200)} at {ctx.final}, but a random "
+            "path on the same host lands on that very URL: a soft 404.",
         )
+    likeness = _likeness(ctx, probe, probe_final)
+    if likeness is None:
+        return None
+    detail = _soft_404_detail(ctx, likeness, claim)
+    if detail is not None:
+        return _done(ctx, Verdict.STALE, "soft_404", detail)
+    note = _likeness_note(likeness, claim)
+    if note is not None:
+        ctx.notes.append(note)
+    return None
+
+
+@dataclass(frozen=True)
+class _Likeness:
+    """How much the target looks like the host's answer to a random path."""
+
+    score: float  # similarity of the visible texts, words echoed from the paths ignored
+    comparable: bool  # both pages have enough visible words for the score to mean much
+
+
+def _not_found_claim(html: str) -> str | None:
+    """What the page's title or heading says if it says "not found" (as a clause), else None."""
+    title, heading = soft404.title_and_heading(html) if html else ("", "")
+    if not soft404.not_found_cues(title, heading):
+        return None
+    return f"the title says {title!r}" if title else f"the heading says {heading!r}"
+
+
+def _refuses_random_paths(probe: Probe) -> bool:
+    """The host answered the random path with an error, so it does not serve soft 404s.
+
+    A probe without a status (no answer at all) proves nothing either way and is
+    still compared, as far as it has a page.
+    """
+    return probe.status is not None and not (200 <= probe.status < 300)
+
+
+def _unconfirmed_claim(probe: Probe | None, claim: str) -> str:
+    """The note for a page that says "not found" when the probe cannot back the claim."""
+    if probe is None:
+        return f"Possibly a soft 404: {claim}, but there was no probe of the host to confirm."
+    return (
+        f"The host answers a random path with {probe.status}, so it does not serve soft "
+        f"404s in general; yet {claim}."
+    )
+
+
+def _likeness(ctx: _Context, probe: Probe, probe_final: str) -> _Likeness | None:
+    """Compare the visible texts of target and probe; None when either is not an HTML page.
+
+    Words of the URLs are ignored because a not-found page often echoes the path
+    asked for, which would make two answers for different paths look different.
+    """
+    probe_page = probe.page
     if probe_page is None or not _is_html(probe_page) or not ctx.html:
         return None
     target_text = soft404.visible_text(ctx.html)
@@ -581,36 +627,52 @@ def _soft_404(ctx: _Context) -> Classification | None:
     n_target = len(soft404.tokens(target_text, MIN_COMPARABLE_TOKENS))
     n_probe = len(soft404.tokens(probe_text, MIN_COMPARABLE_TOKENS))
     echoed = soft404.path_words(ctx.url, ctx.final, probe.url, probe_final)
-    score = soft404.similarity(target_text, probe_text, ignore=echoed)
-    comparable = n_target >= MIN_COMPARABLE_TOKENS and n_probe >= MIN_COMPARABLE_TOKENS
-    if not comparable and not cues:
-        if score >= SOFT_404_SIMILARITY:
-            ctx.notes.append(
+    return _Likeness(
+        score=soft404.similarity(target_text, probe_text, ignore=echoed),
+        comparable=n_target >= MIN_COMPARABLE_TOKENS and n_probe >= MIN_COMPARABLE_TOKENS,
+    )
+
+
+def _soft_404_detail(ctx: _Context, likeness: _Likeness, claim: str | None) -> str | None:
+    """The verdict's sentence when the likeness makes the target a soft 404, else None.
+
+    Near-identity is enough on its own; a borderline likeness needs the page's own
+    "not found" claim as well.  Pages too short to compare (script-rendered
+    shells) are judged only when they make that claim.
+    """
+    if not likeness.comparable and claim is None:
+        return None
+    text = _status_text(ctx.evidence.status or 200)
+    if likeness.score >= SOFT_404_SIMILARITY:
+        return (
+            f"Answers {text}, but the host serves the same page for a random path "
+            f"(similarity {likeness.score:.2f}): a soft 404."
+        )
+    if claim is not None and likeness.score >= BORDERLINE_SIMILARITY:
+        return (
+            f"Answers {text}, but {claim} and the page is much like the host's answer for a "
+            f"random path (similarity {likeness.score:.2f}): a soft 404."
+        )
+    return None
+
+
+def _likeness_note(likeness: _Likeness, claim: str | None) -> str | None:
+    """What an editor should know when ``_soft_404_detail`` found no soft 404.
+
+    Either the page was too short to judge though it looked like the probe, or it
+    says "not found" yet differs from the host's not-found answer.
+    """
+    if not likeness.comparable and claim is None:
+        if likeness.score >= SOFT_404_SIMILARITY:
+            return (
                 "The page has too little visible text to tell it from the host's answer to a "
                 "random path (probably rendered by script); not judged a soft 404."
             )
         return None
-    text = _status_text(ev.status or 200)
-    if score >= SOFT_404_SIMILARITY:
-        return _done(
-            ctx,
-            Verdict.STALE,
-            "soft_404",
-            f"Answers {text}, but the host serves the same page for a random path "
-            f"(similarity {score:.2f}): a soft 404.",
-        )
-    if cues and score >= BORDERLINE_SIMILARITY:
-        return _done(
-            ctx,
-            Verdict.STALE,
-            "soft_404",
-            f"Answers {text}, but {said} and the page is much like the host's answer for a random "
-            f"path (similarity {score:.2f}): a soft 404.",
-        )
-    if cues:
-        ctx.notes.append(
-            f"{said[0].upper()}{said[1:]}, but the page differs from the host's answer for a "
-            f"random path (similarity {score:.2f}); treated as live."
+    if claim is not None:
+        return (
+            f"{claim[0].upper()}{claim[1:]}, but the page differs from the host's answer for a "
+            f"random path (similarity {likeness.score:.2f}); treated as live."
         )
     return None
 

@@ -413,43 +413,71 @@ def describe_error(exc: BaseException) -> tuple[FetchError, str]:
 
     The whole ``__cause__``/``__context__`` chain is inspected because httpx wraps
     httpcore, which wraps the OS or ssl exception that carries the real reason.
+    Only when no link of the chain is telling does the outer (httpx) exception's
+    type decide.
     """
-    detail = str(exc) or type(exc).__name__
     for link in _chain(exc):
-        if isinstance(link, NameNotFound):
-            return FetchError.DNS_NOT_FOUND, f"the name {link.host} does not exist"
-        if isinstance(link, NameTemporaryFailure):
-            return FetchError.DNS_TEMPORARY, f"the name {link.host} could not be resolved now"
-        if isinstance(link, ssl.SSLCertVerificationError):
-            return _tls_error(link), f"certificate rejected: {link.verify_message or link}"
-        if isinstance(link, socket.gaierror):
-            if link.errno in _DNS_TEMPORARY:
-                return FetchError.DNS_TEMPORARY, f"temporary DNS failure: {link}"
-            return FetchError.DNS_NOT_FOUND, f"name not found: {link}"
-        if isinstance(link, ConnectionRefusedError):
-            return FetchError.CONNECT_REFUSED, "connection refused"
-        if isinstance(link, ConnectionResetError | BrokenPipeError | ssl.SSLEOFError):
-            return FetchError.RESET, "connection reset by the server"
+        described = _describe_cause(link)
+        if described is not None:
+            return described
+    return _describe_httpx(exc, str(exc) or type(exc).__name__)
+
+
+def _describe_cause(link: BaseException) -> tuple[FetchError, str] | None:
+    """What a resolver, ssl or OS exception means, wherever it sits in the chain.
+
+    These carry the real reason (a missing name, a rejected certificate, a
+    refused port) and so outrank the generic httpx error that wraps them.
+    """
+    if isinstance(link, NameNotFound):
+        return FetchError.DNS_NOT_FOUND, f"the name {link.host} does not exist"
+    if isinstance(link, NameTemporaryFailure):
+        return FetchError.DNS_TEMPORARY, f"the name {link.host} could not be resolved now"
+    if isinstance(link, ssl.SSLCertVerificationError):
+        return _tls_error(link), f"certificate rejected: {link.verify_message or link}"
+    if isinstance(link, socket.gaierror):
+        if link.errno in _DNS_TEMPORARY:
+            return FetchError.DNS_TEMPORARY, f"temporary DNS failure: {link}"
+        return FetchError.DNS_NOT_FOUND, f"name not found: {link}"
+    if isinstance(link, ConnectionRefusedError):
+        return FetchError.CONNECT_REFUSED, "connection refused"
+    if isinstance(link, ConnectionResetError | BrokenPipeError | ssl.SSLEOFError):
+        return FetchError.RESET, "connection reset by the server"
+    return None
+
+
+def _describe_httpx(exc: BaseException, detail: str) -> tuple[FetchError, str]:
+    """What the outermost exception's type says, when its chain said nothing precise."""
     if isinstance(exc, httpx.TimeoutException):
         return FetchError.TIMEOUT, f"timed out ({type(exc).__name__})"
     if isinstance(exc, TimeoutError):
         return FetchError.TIMEOUT, "timed out"
     if isinstance(exc, httpx.ConnectError):
-        lowered = detail.lower()
-        if "refused" in lowered or f"errno {errno.ECONNREFUSED}" in lowered:
-            return FetchError.CONNECT_REFUSED, "connection refused"
-        if "ssl" in lowered or "tls" in lowered or "certificate" in lowered:
-            return FetchError.TLS_OTHER, f"TLS handshake failed: {detail}"
-        return FetchError.CONNECT_FAILED, f"could not connect: {detail}"
+        return _describe_connect_error(detail)
     if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.CloseError):
         return FetchError.RESET, f"connection broken: {detail}"
     if isinstance(exc, httpx.RemoteProtocolError):
-        lowered = detail.lower()
-        if "disconnect" in lowered or "closed" in lowered or "incomplete" in lowered:
-            return FetchError.RESET, f"connection closed: {detail}"
-        return FetchError.PROTOCOL, f"not a valid HTTP answer: {detail}"
+        return _describe_protocol_error(detail)
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return FetchError.INVALID_URL, detail
     if isinstance(exc, httpx.DecodingError):
         return FetchError.PROTOCOL, f"undecodable body: {detail}"
     return FetchError.CONNECT_FAILED, detail
+
+
+def _describe_connect_error(detail: str) -> tuple[FetchError, str]:
+    """A connect error whose cause was lost: only its message tells refused from TLS."""
+    lowered = detail.lower()
+    if "refused" in lowered or f"errno {errno.ECONNREFUSED}" in lowered:
+        return FetchError.CONNECT_REFUSED, "connection refused"
+    if "ssl" in lowered or "tls" in lowered or "certificate" in lowered:
+        return FetchError.TLS_OTHER, f"TLS handshake failed: {detail}"
+    return FetchError.CONNECT_FAILED, f"could not connect: {detail}"
+
+
+def _describe_protocol_error(detail: str) -> tuple[FetchError, str]:
+    """A server that hung up mid-answer is a reset (may pass); garbage is a protocol error."""
+    lowered = detail.lower()
+    if "disconnect" in lowered or "closed" in lowered or "incomplete" in lowered:
+        return FetchError.RESET, f"connection closed: {detail}"
+    return FetchError.PROTOCOL, f"not a valid HTTP answer: {detail}"

@@ -35,7 +35,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -55,6 +54,7 @@ from linkaudit.check.limiter import Clock, Limiter, SystemClock
 from linkaudit.check.options import CheckOptions, HostSettings, host_deadline, host_settings
 from linkaudit.check.quirks import has_anchor
 from linkaudit.errors import LinkauditError
+from linkaudit.httputil import retry_after_seconds
 from linkaudit.model import CheckResult, Hop
 from linkaudit.store.base import BatchResultCache, ResultCache
 from linkaudit.urls import defragment
@@ -131,6 +131,25 @@ class _State:
     tls_error: FetchError | None = None
     notes: list[str] = field(default_factory=list)
     out_of_time: bool = False
+
+
+@dataclass(frozen=True)
+class _RetryPlan:
+    """After a transient answer: wait ``wait`` seconds and ask again, or stop (None)."""
+
+    wait: float | None
+    retry_after: datetime | None  # when the server said to come back, if it said
+    exceeded: bool = False  # it asked for longer than we may wait
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """The last pass for one URL, what all passes cost, and the server's last Retry-After."""
+
+    outcome: _Outcome
+    state: _State
+    retry_after: datetime | None = None
+    exceeded: bool = False
 
 
 def _host_key(url: httpx.URL) -> str:
@@ -389,7 +408,6 @@ class _Engine:
 
     async def check(self, url: str) -> Evidence:
         """Evidence for one fragment-less URL (fragments are judged by the caller)."""
-        state = _State()
         started = time.monotonic()
         method = "HEAD" if _is_binary(url) else "GET"
         if method == "GET":
@@ -397,9 +415,24 @@ class _Engine:
             # path; asking alongside the target instead of after it keeps a slow host
             # from costing two round trips in a row.  Still one probe per directory.
             self._probe_task(url)
+        asked = await self._ask(url, method)
+        final = asked.outcome.final
+        if final is not None and final.status < 400:
+            self.limiter.relax(_host_key(httpx.URL(final.url)))
+        probe = await self._maybe_probe(url, asked.outcome)
+        return self._evidence(url, asked, probe, started)
+
+    async def _ask(self, url: str, method: str) -> _Asked:
+        """Ask until the answer is one to judge: HEAD gives way to GET, transient ones repeat.
+
+        A HEAD that cannot decide is asked again with GET at once, unless its answer
+        was itself a refusal to wait out (429/503), which is waited out like any
+        other before GET asks.  The last ``Retry-After`` seen is kept even when a
+        later attempt succeeds, as the result has always reported it.
+        """
+        state = _State()
         retries = 0
-        retry_after: datetime | None = None
-        exceeded = False
+        plan = _RetryPlan(wait=None, retry_after=None)
         while True:
             state.attempts += 1
             outcome = await self._follow(url, method, state)
@@ -408,28 +441,44 @@ class _Engine:
                 state.notes.append("HEAD was not conclusive; checked with GET")
                 if not self._transient(outcome):
                     continue
-                # A host that refused HEAD with 429/503 is waited out like any other
-                # refusal before it is asked again, now with GET.
             if state.out_of_time or not self._transient(outcome):
-                break
-            wait = self._retry_after(outcome)
-            retry_after = None
-            if wait is not None:
-                retry_after = self.clock.now() + timedelta(seconds=wait)
-                if wait > self.options.max_retry_wait:
-                    exceeded = True
-                    break
-            if retries >= self.options.max_retries:
-                break
-            if wait is None:
-                wait = self._backoff(retries)
-            if outcome.final is not None and outcome.final.status in (429, 503):
-                self.limiter.penalize(_host_key(httpx.URL(outcome.final.url)), wait)
-            await self.clock.sleep(wait)
+                return _Asked(outcome, state, plan.retry_after)
+            plan = self._plan_retry(outcome, retries)
+            if plan.wait is None:
+                return _Asked(outcome, state, plan.retry_after, plan.exceeded)
+            await self._wait_out(outcome, plan.wait)
             retries += 1
-        if outcome.final is not None and outcome.final.status < 400:
-            self.limiter.relax(_host_key(httpx.URL(outcome.final.url)))
-        probe = await self._maybe_probe(url, outcome)
+
+    def _plan_retry(self, outcome: _Outcome, retries: int) -> _RetryPlan:
+        """How long to wait before asking again after a transient answer, or to stop.
+
+        The server's ``Retry-After`` wins over our backoff; one longer than we may
+        wait ends the URL at once (the result says when to come back) instead of
+        spending the retries.  Backoff draws its jitter only when a retry is made.
+        """
+        asked = self._retry_after(outcome)
+        retry_after = None if asked is None else self.clock.now() + timedelta(seconds=asked)
+        if asked is not None and asked > self.options.max_retry_wait:
+            return _RetryPlan(wait=None, retry_after=retry_after, exceeded=True)
+        if retries >= self.options.max_retries:
+            return _RetryPlan(wait=None, retry_after=retry_after)
+        wait = self._backoff(retries) if asked is None else asked
+        return _RetryPlan(wait=wait, retry_after=retry_after)
+
+    async def _wait_out(self, outcome: _Outcome, wait: float) -> None:
+        """Sleep before the next attempt; a host that refused (429/503) is slowed as long.
+
+        Penalising the host's pool keeps this URL's siblings from asking the same
+        refusing host in the meantime.
+        """
+        final = outcome.final
+        if final is not None and final.status in (429, 503):
+            self.limiter.penalize(_host_key(httpx.URL(final.url)), wait)
+        await self.clock.sleep(wait)
+
+    def _evidence(self, url: str, asked: _Asked, probe: Probe | None, started: float) -> Evidence:
+        """Everything learned about ``url``, secrets masked, for the pure classifier."""
+        outcome, state = asked.outcome, asked.state
         final = outcome.final
         return Evidence(
             url=url,
@@ -442,8 +491,8 @@ class _Engine:
             error_detail=self.redact(outcome.detail),
             attempts=state.attempts,
             elapsed=time.monotonic() - started,
-            retry_after=retry_after,
-            retry_after_exceeded_cap=exceeded,
+            retry_after=asked.retry_after,
+            retry_after_exceeded_cap=asked.exceeded,
             probe=probe,
             root_url=_root(url),
             tls_verification_skipped=state.tls_error is not None,
@@ -472,21 +521,17 @@ class _Engine:
         return outcome.error in TRANSIENT_ERRORS
 
     def _retry_after(self, outcome: _Outcome) -> float | None:
-        """Seconds the server asked us to wait (``Retry-After`` seconds or HTTP-date)."""
+        """Seconds the server asked us to wait (``Retry-After`` seconds or HTTP-date).
+
+        Parsed by the shared ``httputil`` parser against this run's clock, so the
+        archive clients and the checker read the header alike.
+        """
         if outcome.final is None:
             return None
-        value = outcome.final.headers.get("retry-after", "").strip()
-        if not value:
+        value = outcome.final.headers.get("retry-after")
+        if value is None:
             return None
-        if value.isdigit():
-            return float(value)
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            return None
-        return max((when - self.clock.now()).total_seconds(), 0.0)
+        return retry_after_seconds(value, now=self.clock.now())
 
     def _backoff(self, retry: int) -> float:
         """Exponential, with jitter so that many URLs of one host do not retry in step."""

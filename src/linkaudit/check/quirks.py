@@ -155,6 +155,9 @@ def _title_of(html: str) -> str:
     return _SPACES.sub(" ", match.group(1)).strip().lower()
 
 
+_REFUSAL_STATUSES = frozenset({401, 403, 405, 406, 409, 429, 503})
+
+
 def bot_challenge_marker(status: int, headers: Mapping[str, str], html: str) -> str | None:
     """Say which bot wall answered, or None when the answer looks like the site's own.
 
@@ -165,25 +168,57 @@ def bot_challenge_marker(status: int, headers: Mapping[str, str], html: str) -> 
     article may well embed reCAPTCHA in a comment form or write about Cloudflare.
     """
     h = {k.lower(): v for k, v in headers.items()}
-    if h.get("cf-mitigated", "").strip().lower() == "challenge":
-        return "Cloudflare challenge (cf-mitigated: challenge)"
-    waf_action = h.get("x-amzn-waf-action", "").strip().lower()
-    if waf_action in {"challenge", "captcha"}:
-        return f"AWS WAF {waf_action} (x-amzn-waf-action)"
+    declared = _challenge_header(h)
+    if declared is not None:
+        return declared
     body = unescape(html[:262144]).lower()  # Akamai writes its markers as entities
     title = _title_of(html)
     server = h.get("server", "").lower()
-    refused = status in {401, 403, 405, 406, 409, 429, 503} or status >= 520
-
-    title_label = next(
-        (label for pattern, label in _CHALLENGE_TITLES if pattern.search(title)), None
-    )
-    cloudflare_wall = "cloudflare" in server or "/cdn-cgi/challenge-platform" in body
-    if title_label is not None and (refused or cloudflare_wall or "_cf_chl_opt" in body):
-        return title_label
+    refused = status in _REFUSAL_STATUSES or status >= 520
+    titled = _challenge_title(title, body, server, refused=refused)
+    if titled is not None:
+        return titled
     if not refused:
         return None
-    if status == 403 and "x-datadome" in h:
+    return _refusal_marker(status, h, body, title, server)
+
+
+def _challenge_header(headers: Mapping[str, str]) -> str | None:
+    """A header the wall sets about itself: decisive whatever the status or body."""
+    if headers.get("cf-mitigated", "").strip().lower() == "challenge":
+        return "Cloudflare challenge (cf-mitigated: challenge)"
+    waf_action = headers.get("x-amzn-waf-action", "").strip().lower()
+    if waf_action in {"challenge", "captcha"}:
+        return f"AWS WAF {waf_action} (x-amzn-waf-action)"
+    return None
+
+
+def _challenge_title(title: str, body: str, server: str, *, refused: bool) -> str | None:
+    """A challenge page's title, when it is believable.
+
+    "Just a moment..." could title an article; it names a wall only on a refusal
+    status or where Cloudflare's own machinery (server header, challenge script,
+    ``_cf_chl_opt``) is present.
+    """
+    label = next((label for pattern, label in _CHALLENGE_TITLES if pattern.search(title)), None)
+    if label is None:
+        return None
+    cloudflare_wall = "cloudflare" in server or "/cdn-cgi/challenge-platform" in body
+    if refused or cloudflare_wall or "_cf_chl_opt" in body:
+        return label
+    return None
+
+
+def _refusal_marker(
+    status: int, headers: Mapping[str, str], body: str, title: str, server: str
+) -> str | None:
+    """Which wall refused us, from markers that are trusted only on a refusal status.
+
+    These phrases and scripts also appear in live articles (a comment form's
+    reCAPTCHA, a post about Akamai), so the caller asks only when the status
+    already says "refused".
+    """
+    if status == 403 and "x-datadome" in headers:
         return "DataDome (x-datadome header)"
     for needle, label in _CHALLENGE_BODY_MARKERS:
         if needle in body:
@@ -234,6 +269,8 @@ _PARKING_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 _BANNER_TEXT = 100  # characters: a parking banner is a line, not a paragraph
 _BANNER_TAGS = ("a", "button", "h2", "h3", "h4", "p", "div", "span", "li", "strong", "b", "td")
+_RESOURCE_TAGS = ("script", "iframe", "frame", "img", "link", "form", "meta", "embed")
+_RESOURCE_ATTRIBUTES = ("src", "href", "action", "content", "data-src")
 
 
 def parking_marker(html: str, host: str | None = None) -> str | None:
@@ -244,36 +281,84 @@ def parking_marker(html: str, host: str | None = None) -> str | None:
     banner, link or button, since an article may discuss domain sales.  Provider
     hosts are matched as hosts (``jordan.com`` is not ``dan.com``), and not at all
     on the provider's own site (``host``), which loads its own scripts.
+
+    The signals are asked strongest first and the first answer wins, so a page
+    that both loads Sedo's script and says "buy this domain" is named for Sedo.
     """
     root = parse_html(html)
     if root is None:
         return None
+    loaded = _loaded_resources(root)
+    return (
+        _parking_provider(loaded, host)
+        or _parking_snippet(loaded)
+        or _parking_headline(root)
+        or _parking_banner(root, html)
+    )
+
+
+def _loaded_resources(root: etree._Element) -> str:
+    """What the page loads or runs (resource URLs, inline scripts), lower-cased, one blob.
+
+    Plain ``<a href>`` links are left out on purpose: an article about parking
+    links to providers, while only a parking page loads their scripts and frames.
+    """
     resources: list[str] = []
-    for el in root.iter("script", "iframe", "frame", "img", "link", "form", "meta", "embed"):
-        for attr in ("src", "href", "action", "content", "data-src"):
+    for el in root.iter(*_RESOURCE_TAGS):
+        for attr in _RESOURCE_ATTRIBUTES:
             value = el.get(attr)
             if value:
                 resources.append(value.lower())
         if el.tag == "script" and el.text:
             resources.append(el.text[:20000].lower())
-    blob = "\n".join(resources)
+    return "\n".join(resources)
+
+
+def _parking_provider(loaded: str, host: str | None) -> str | None:
+    """A provider host among the loaded resources, unless the page *is* that provider's site.
+
+    Matched as a host name, not a substring, so ``jordan.com`` is not ``dan.com``.
+    """
     own = (host or "").lower().removeprefix("www.")
-    for found in _URL_HOST.findall(blob):
+    for found in _URL_HOST.findall(loaded):
         found_host = found.lower().rstrip(".")
         for suffix, label in _PARKING_HOSTS:
             if _host_matches(found_host, suffix) and not (own and _host_matches(own, suffix)):
                 return label
+    return None
+
+
+def _parking_snippet(loaded: str) -> str | None:
+    """A provider's script path or variable: as decisive as its host, and host-less."""
     for needle, label in _PARKING_SNIPPETS:
-        if needle in blob:
+        if needle in loaded:
             return label
+    return None
+
+
+def _parking_headline(root: etree._Element) -> str | None:
+    """A parking phrase in the title or main heading, where a sale page puts it.
+
+    Phrases are tried in their table's order over all headlines, so the most
+    specific phrase names the page whichever headline carries it.
+    """
     headings = [element_text(el).lower() for el in root.iter("title", "h1")]
     for pattern, label in _PARKING_PHRASES:
         if any(pattern.search(heading) for heading in headings):
             return label
+    return None
+
+
+def _parking_banner(root: etree._Element, html: str) -> str | None:
+    """A banner, link or button whose *whole* text is a parking phrase.
+
+    A sentence that mentions domain sales is an article, not a banner, hence the
+    length and child limits.  The cheap substring test first spares the walk over
+    every element of an ordinary page.
+    """
     lowered = html.lower()
     if "for sale" not in lowered and "parked" not in lowered and "buy this domain" not in lowered:
         return None
-    # A banner or button whose whole text is the phrase, not a sentence that mentions it.
     for el in root.iter(*_BANNER_TAGS):
         if len(el) > 4:
             continue

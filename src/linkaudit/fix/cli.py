@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -175,56 +176,132 @@ def fix_command(
     Without -o or --in-place, prints a unified diff (a dry run).  With no
     repair selected the output is identical to the input.
     """
-    if output is not None and in_place:
-        raise click.UsageError("-o and --in-place exclude each other")
-    if dry_run and (output is not None or in_place):
-        raise click.UsageError("--dry-run writes nothing; drop -o/--in-place")
-    repairs = {
-        repair
-        for repair, wanted in (
-            (Repair.ROBUST_LINKS, robust_links),
-            (Repair.REPLACE_DEAD, replace_dead),
-            (Repair.UPDATE_MOVED, update_moved),
-            (Repair.RESTORE_LOST, restore_lost),
-        )
-        if wanted
-    }
+    _check_destination(output, in_place=in_place, dry_run=dry_run)
+    repairs = _selected_repairs(
+        robust_links=robust_links,
+        replace_dead=replace_dead,
+        update_moved=update_moved,
+        restore_lost=restore_lost,
+    )
     try:
         options = SourceOptions(base_url=base_url, cited_at=cited_at)
-        report: Report | None = None
-        audited: str | None = None
-        if from_report is not None:
-            report, hashes = load_report(from_report)
-            audited = next(
-                (h for o, h in hashes.items() if Path(o).resolve() == source.resolve()), None
-            )
-            if in_place and audited is None and not force:
-                _refuse_if_newer(source, report)
-        elif not no_cache:
-            stored = _stored_audit(source, cache_path, max_age)
-            if stored is not None:
-                report, audited = stored
-                click.echo("linkaudit: repairing from the stored audit (no new requests)", err=True)
-        result = run_fix(source, repairs, report=report, audited_sha256=audited, options=options)
+        audit = _choose_audit(
+            source,
+            from_report,
+            cache_path=None if no_cache else cache_path,
+            max_age=max_age,
+            trust_unhashed=force or not in_place,
+        )
+        if audit.stored:
+            _say("repairing from the stored audit (no new requests)")
+        result = run_fix(
+            source, repairs, report=audit.report, audited_sha256=audit.sha256, options=options
+        )
         for line in _summary(result):
-            click.echo(f"linkaudit: {line}", err=True)
-        if output is not None:
-            write_new(result, output, force=force)
-            click.echo(f"linkaudit: wrote {output}", err=True)
-        elif in_place:
-            backup = write_in_place(result, audited_sha256=audited)
-            if backup is None:
-                click.echo(f"linkaudit: {source} unchanged; nothing written", err=True)
-            else:
-                click.echo(f"linkaudit: rewrote {source} (backup: {backup})", err=True)
-        else:
-            sys.stdout.write(result.diff(str(source)))
+            _say(line)
+        done = _deliver(
+            result, source, output=output, in_place=in_place, force=force, audited=audit.sha256
+        )
+        if done is not None:
+            _say(done)
     except LinkauditError as exc:
         click.echo(f"linkaudit: error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except OSError as exc:  # e.g. -o into a missing directory: say so, never a traceback
         click.echo(f"linkaudit: error: cannot write ({exc.strerror or exc})", err=True)
         sys.exit(2)
+
+
+def _say(line: str) -> None:
+    """A progress line on stderr, so stdout carries nothing but the diff."""
+    click.echo(f"linkaudit: {line}", err=True)
+
+
+def _check_destination(output: Path | None, *, in_place: bool, dry_run: bool) -> None:
+    """-o, --in-place and --dry-run each say where the result goes: at most one may."""
+    if output is not None and in_place:
+        raise click.UsageError("-o and --in-place exclude each other")
+    if dry_run and (output is not None or in_place):
+        raise click.UsageError("--dry-run writes nothing; drop -o/--in-place")
+
+
+def _selected_repairs(
+    *, robust_links: bool, replace_dead: bool, update_moved: bool, restore_lost: bool
+) -> set[Repair]:
+    """The repairs whose flags are on (none: the output equals the input)."""
+    flags = {
+        Repair.ROBUST_LINKS: robust_links,
+        Repair.REPLACE_DEAD: replace_dead,
+        Repair.UPDATE_MOVED: update_moved,
+        Repair.RESTORE_LOST: restore_lost,
+    }
+    return {repair for repair, wanted in flags.items() if wanted}
+
+
+@dataclass(frozen=True)
+class _Audit:
+    """The audit to repair from; an empty one means "audit SOURCE afresh"."""
+
+    report: Report | None = None
+    sha256: str | None = None  # SOURCE's hash when it was audited, if recorded
+    stored: bool = False  # taken from the store that ``linkaudit audit`` keeps
+
+
+def _choose_audit(
+    source: Path,
+    from_report: Path | None,
+    *,
+    cache_path: Path | None,
+    max_age: str,
+    trust_unhashed: bool,
+) -> _Audit:
+    """``--from-report`` first, else the store's latest audit if young enough, else none.
+
+    ``cache_path`` is None under ``--no-cache``; ``--max-age`` is read only when
+    the store is asked.  ``trust_unhashed`` (``--force``, or not ``--in-place``)
+    lets a report that recorded no hash for SOURCE be used even if SOURCE changed
+    after the audit began: only a rewrite in place needs that guard.
+    """
+    if from_report is not None:
+        report, hashes = load_report(from_report)
+        audited = next(
+            (h for o, h in hashes.items() if Path(o).resolve() == source.resolve()), None
+        )
+        if audited is None and not trust_unhashed:
+            _refuse_if_newer(source, report)
+        return _Audit(report, audited)
+    if cache_path is None:
+        return _Audit()
+    stored = _stored_audit(source, cache_path, max_age)
+    if stored is None:
+        return _Audit()
+    report, audited = stored
+    return _Audit(report, audited, stored=True)
+
+
+def _deliver(
+    result: FixResult,
+    source: Path,
+    *,
+    output: Path | None,
+    in_place: bool,
+    force: bool,
+    audited: str | None,
+) -> str | None:
+    """Write the repaired text where the flags say; the line to report, or None for a diff.
+
+    The default is the diff on stdout, so nothing is written by accident.
+    """
+    if output is not None:
+        write_new(result, output, force=force)
+        return f"wrote {output}"
+    if in_place:
+        backup = write_in_place(result, audited_sha256=audited)
+        if backup is None:
+            return f"{source} unchanged; nothing written"
+        return f"rewrote {source} (backup: {backup})"
+    sys.stdout.write(result.diff(str(source)))
+    return None
 
 
 def _stored_audit(source: Path, cache_path: Path, max_age: str) -> tuple[Report, str | None] | None:

@@ -14,11 +14,11 @@ import hashlib
 
 from linkaudit import __version__
 from linkaudit.health.charts import COLORS, Series, horizontal_bars, stacked_columns
-from linkaudit.health.model import CitationHealth, DocumentHealth, HealthReport
-from linkaudit.history import Change, LinkStatus
+from linkaudit.health.model import CitationHealth, Coverage, DocumentHealth, HealthReport
+from linkaudit.history import Change, LinkStatus, RunDiff
 from linkaudit.model import Verdict
 from linkaudit.report.base import VERDICT_ORDER, one_line, utc_date, utc_stamp
-from linkaudit.report.html import e, link
+from linkaudit.report.html import escape_html, link
 
 _STYLE = """
 :root { --fg: #1d2330; --muted: #5d6677; --line: #d9dde5; --soft: #f4f6f9; }
@@ -82,7 +82,7 @@ def _pct(share: float) -> str:
 def _status(item: CitationHealth) -> str:
     word = "lost" if item.lost else (item.status.value if item.status else "unknown")
     label = word.replace("_", " ")
-    return f'<span class="status s-{e(word)}">{e(label)}</span>'
+    return f'<span class="status s-{escape_html(word)}">{escape_html(label)}</span>'
 
 
 def _standing(item: CitationHealth) -> str:
@@ -105,13 +105,14 @@ def _capture(item: CitationHealth) -> str:
         return '<span class="muted">no capture known</span>'
     near = "near" if cap.near else "far from"
     return (
-        f'{link(cap.url, "archived copy")} <span class="muted">{e(utc_date(cap.captured_at))}, '
+        f"{link(cap.url, 'archived copy')} "
+        f'<span class="muted">{escape_html(utc_date(cap.captured_at))}, '
         f"{cap.distance_days:.0f} days {near} citation date</span>"
     )
 
 
 def _where(item: CitationHealth) -> str:
-    return f"<code>{e(item.document)}:{item.line}:{item.column}</code>"
+    return f"<code>{escape_html(item.document)}:{item.line}:{item.column}</code>"
 
 
 def _url(item: CitationHealth) -> str:
@@ -119,8 +120,10 @@ def _url(item: CitationHealth) -> str:
 
 
 def _data_table(headers: list[str], rows: list[list[object]]) -> str:
-    head = "".join(f"<th>{e(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows)
+    head = "".join(f"<th>{escape_html(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape_html(c)}</td>" for c in r) + "</tr>" for r in rows
+    )
     return (
         '<details class="data"><summary>data</summary>'
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>"
@@ -133,14 +136,14 @@ def _changes(title: str, changes: tuple[Change, ...], archived: bool = False) ->
     rows = []
     for c in changes:
         extra = (
-            f"{link(c.archive_url, 'archived copy')} {e(utc_date(c.captured_at))}"
+            f"{link(c.archive_url, 'archived copy')} {escape_html(utc_date(c.captured_at))}"
             if archived
-            else e(f"since {utc_date(c.after.since)}" if c.after.since else "")
+            else escape_html(f"since {utc_date(c.after.since)}" if c.after.since else "")
         )
-        docs = ", ".join(f"<code>{e(d)}</code>" for d in c.documents)
+        docs = ", ".join(f"<code>{escape_html(d)}</code>" for d in c.documents)
         rows.append(f"<tr><td>{link(c.url)}</td><td>{docs}</td><td>{extra}</td></tr>")
     return (
-        f"<h3>{e(title)} ({len(changes)})</h3><table><thead><tr><th>URL</th>"
+        f"<h3>{escape_html(title)} ({len(changes)})</h3><table><thead><tr><th>URL</th>"
         f"<th>Cited in</th><th></th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -156,15 +159,17 @@ def _doc_id(index: int) -> str:
 
 
 def _document(index: int, doc: DocumentHealth) -> str:
-    title = e(one_line(doc.title)) if doc.title else f"<code>{e(doc.origin)}</code>"
-    meta = [f"<code>{e(doc.origin)}</code>"]
+    title = (
+        escape_html(one_line(doc.title)) if doc.title else f"<code>{escape_html(doc.origin)}</code>"
+    )
+    meta = [f"<code>{escape_html(doc.origin)}</code>"]
     if doc.canonical_url:
         meta.append(link(doc.canonical_url))
     if doc.cited_at:
-        meta.append(f"cited {e(utc_date(doc.cited_at))}")
+        meta.append(f"cited {escape_html(utc_date(doc.cited_at))}")
     rows = "".join(
-        f"<tr><td>{_status(i)}</td><td>{_where(i)}</td><td>{e(one_line(i.anchor_text))}</td>"
-        f"<td>{_url(i)}</td><td>{e(_standing(i))}</td><td>{_capture(i)}</td></tr>"
+        f"<tr><td>{_status(i)}</td><td>{_where(i)}</td><td>{escape_html(one_line(i.anchor_text))}</td>"
+        f"<td>{_url(i)}</td><td>{escape_html(_standing(i))}</td><td>{_capture(i)}</td></tr>"
         for i in doc.findings
     )
     return (
@@ -251,121 +256,181 @@ class HealthHtmlFormatter:
         self.max_rows = max_rows
 
     def render(self, report: HealthReport) -> str:
-        policy = report.policy
-        head = [
-            "<!DOCTYPE html>",
-            '<html lang="en">',
-            "<head>",
-            '<meta charset="utf-8">',
-            f'<meta http-equiv="Content-Security-Policy" content="{e(CSP)}">',
-            '<meta name="referrer" content="no-referrer">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f'<meta name="generator" content="linkaudit {e(__version__)}">',
-            "<title>Link health</title>",
-            f"<style>{_STYLE}</style>",
-            "</head>",
-            "<body>",
+        """The whole page: its head, then one function per section, in reading order."""
+        lines = [
+            *_head(),
+            *_header(report),
+            *_summary_cards(report),
+            *_changes_section(report.diff),
+            *_trends_section(report),
+            *_coverage_section(report.coverage, self.max_rows),
+            *_documents_section(report.documents, self.max_rows),
+            _footer(report),
+            "</body></html>",
         ]
-        body = ["<header><h1>Link health</h1>"]
-        latest = (
-            f"latest run #{report.run_id} on {e(utc_stamp(report.run_at))}"
-            if report.run_id is not None
-            else "no runs yet"
-        )
-        body.append(
-            f'<p class="meta">{e(report.total_runs)} runs recorded; {latest}; store '
-            f"<code>{e(report.store)}</code>; generated {e(utc_stamp(report.generated_at))} "
-            f"by linkaudit {e(__version__)}.</p></header>"
-        )
-        if report.warnings:
-            items = "".join(f"<li>{e(one_line(w))}</li>" for w in report.warnings)
-            body.append(f'<section class="warnings"><ul>{items}</ul></section>')
+        return "\n".join(lines) + "\n"
 
-        st = report.states
-        cov = report.coverage
-        cards = [
-            ("dead", st.get("confirmed_dead", 0), "URLs confirmed dead"),
-            ("failing", st.get("failing", 0), "URLs failing, not yet confirmed"),
-            ("alive", st.get("alive", 0), "URLs alive"),
-            ("unknown", st.get("unknown", 0), "URLs not yet judged"),
-            ("lost", sum(d.lost for d in report.documents), "lost links"),
-            ("coverage", _pct(cov.share), f"archived within {cov.near_days} days"),
-        ]
-        body.append('<section class="cards" aria-label="Summary">')
-        body.extend(
-            f'<div class="card {cls}"><span class="n">{e(n)}</span>{e(label)}</div>'
+
+def _head() -> list[str]:
+    """Everything up to ``<body>``: the strict CSP first, then the pinned style."""
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{escape_html(CSP)}">',
+        '<meta name="referrer" content="no-referrer">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="linkaudit {escape_html(__version__)}">',
+        "<title>Link health</title>",
+        f"<style>{_STYLE}</style>",
+        "</head>",
+        "<body>",
+    ]
+
+
+def _header(report: HealthReport) -> list[str]:
+    """The title, which run and store the page describes, and the store's warnings."""
+    latest = (
+        f"latest run #{report.run_id} on {escape_html(utc_stamp(report.run_at))}"
+        if report.run_id is not None
+        else "no runs yet"
+    )
+    lines = [
+        "<header><h1>Link health</h1>",
+        f'<p class="meta">{escape_html(report.total_runs)} runs recorded; {latest}; store '
+        f"<code>{escape_html(report.store)}</code>; "
+        f"generated {escape_html(utc_stamp(report.generated_at))} "
+        f"by linkaudit {escape_html(__version__)}.</p></header>",
+    ]
+    if report.warnings:
+        items = "".join(f"<li>{escape_html(one_line(w))}</li>" for w in report.warnings)
+        lines.append(f'<section class="warnings"><ul>{items}</ul></section>')
+    return lines
+
+
+def _summary_cards(report: HealthReport) -> list[str]:
+    """The headline numbers, one card each, before any detail."""
+    st = report.states
+    cov = report.coverage
+    cards = [
+        ("dead", st.get("confirmed_dead", 0), "URLs confirmed dead"),
+        ("failing", st.get("failing", 0), "URLs failing, not yet confirmed"),
+        ("alive", st.get("alive", 0), "URLs alive"),
+        ("unknown", st.get("unknown", 0), "URLs not yet judged"),
+        ("lost", sum(d.lost for d in report.documents), "lost links"),
+        ("coverage", _pct(cov.share), f"archived within {cov.near_days} days"),
+    ]
+    return [
+        '<section class="cards" aria-label="Summary">',
+        *(
+            f'<div class="card {cls}"><span class="n">{escape_html(n)}</span>'
+            f"{escape_html(label)}</div>"
             for cls, n, label in cards
-        )
-        body.append("</section>")
+        ),
+        "</section>",
+    ]
 
-        diff = report.diff
-        body.append('<h2 id="changes">Changes since the previous run</h2>')
-        body.append(f'<p class="diff">{e(diff.text())}</p>')
-        body.append(_changes("Newly confirmed dead", diff.newly_confirmed_dead))
-        body.append(_changes("Newly failing", diff.newly_failing))
-        body.append(_changes("Recovered", diff.recovered))
-        body.append(_changes("Newly archived", diff.newly_archived, archived=True))
 
-        body.append('<h2 id="trends">Trends</h2>')
-        body.append(_verdict_chart(report))
-        body.append(_year_chart(report))
-        body.append(_host_chart(report))
+def _changes_section(diff: RunDiff) -> list[str]:
+    """What changed since the previous run: the summary sentence, then a table per kind.
 
-        body.append('<h2 id="coverage">Archive coverage</h2>')
-        body.append(
-            f"<p>{e(cov.near)} of {e(cov.considered)} checked citations ({_pct(cov.share)}) "
-            f"have an archived capture within {e(cov.near_days)} days of their citation date; "
-            f"{e(cov.far)} have captures only further away; {e(cov.none)} have no capture "
-            "known (none exists, or none was looked up: live links are looked up with "
-            "<code>--archive-all</code>).</p>"
-        )
-        if cov.candidates:
-            urls = cov.candidate_urls()
-            rows = "".join(
-                f"<tr><td>{_url(items[0])}</td><td>{_where(items[0])}"
-                + (
-                    f' <span class="muted">and {len(items) - 1} more</span>'
-                    if len(items) > 1
-                    else ""
-                )
-                + f'</td><td class="n">{len(items)}</td></tr>'
-                for _, items in urls[: self.max_rows]
-            )
-            more = _more(len(urls) - self.max_rows, "URLs")
-            body.append(
-                f"<h3>Live links with no capture ({_count(len(urls), 'URL')}, "
-                f"{_count(len(cov.candidates), 'citation')}): candidates for "
-                "<code>--save</code></h3><table><thead><tr>"
-                '<th>URL</th><th>Cited at</th><th class="n">Citations</th></tr></thead>'
-                f"<tbody>{rows}</tbody></table>{more}"
-            )
+    A kind without changes leaves an empty line, as it always has.
+    """
+    return [
+        '<h2 id="changes">Changes since the previous run</h2>',
+        f'<p class="diff">{escape_html(diff.text())}</p>',
+        _changes("Newly confirmed dead", diff.newly_confirmed_dead),
+        _changes("Newly failing", diff.newly_failing),
+        _changes("Recovered", diff.recovered),
+        _changes("Newly archived", diff.newly_archived, archived=True),
+    ]
 
-        body.append('<h2 id="documents">Worst documents first</h2>')
-        troubled = [d for d in report.documents if d.findings]
-        if troubled:
-            rows = "".join(
-                f'<tr><td><a href="#{_doc_id(i)}">{e(one_line(d.title or d.origin))}</a></td>'
-                f'<td class="n">{d.confirmed_dead}</td><td class="n">{d.lost}</td>'
-                f'<td class="n">{d.failing}</td><td class="n">{d.citations}</td></tr>'
-                for i, d in enumerate(troubled[: self.max_rows])
-            )
-            body.append(
-                '<table id="worst"><thead><tr><th>Document</th><th class="n">Dead</th>'
-                '<th class="n">Lost</th><th class="n">Failing</th><th class="n">Citations</th>'
-                f"</tr></thead><tbody>{rows}</tbody></table>"
-                + _more(len(troubled) - self.max_rows, "documents")
-            )
-            body.extend(_document(i, d) for i, d in enumerate(troubled[: self.max_rows]))
-        clean = len(report.documents) - len(troubled)
-        body.append(f'<p class="muted">{clean} documents have no dead, failing or lost links.</p>')
 
-        body.append(
-            f"<footer>A link is <strong>confirmed dead</strong> after failing (broken or stale) "
-            f"in at least {policy.runs} runs spanning at least {policy.days} days; until then "
-            "it is <strong>failing</strong> since its first failure. A pass resets it; "
-            "blocked and unreachable results never count toward death. Verdict words: "
-            + ", ".join(v.value for v in Verdict)
-            + ".</footer>"
-        )
-        body.append("</body></html>")
-        return "\n".join(head + body) + "\n"
+def _trends_section(report: HealthReport) -> list[str]:
+    """The three charts, each with its numbers in a collapsed table."""
+    return [
+        '<h2 id="trends">Trends</h2>',
+        _verdict_chart(report),
+        _year_chart(report),
+        _host_chart(report),
+    ]
+
+
+def _coverage_section(cov: Coverage, limit: int) -> list[str]:
+    """How much is archived near its citation date, then what is worth saving now."""
+    lines = [
+        '<h2 id="coverage">Archive coverage</h2>',
+        f"<p>{escape_html(cov.near)} of {escape_html(cov.considered)} checked citations "
+        f"({_pct(cov.share)}) have an archived capture within {escape_html(cov.near_days)} "
+        f"days of their citation date; {escape_html(cov.far)} have captures only further "
+        f"away; {escape_html(cov.none)} have no capture "
+        "known (none exists, or none was looked up: live links are looked up with "
+        "<code>--archive-all</code>).</p>",
+    ]
+    if cov.candidates:
+        lines.append(_save_candidates(cov, limit))
+    return lines
+
+
+def _save_candidates(cov: Coverage, limit: int) -> str:
+    """Live URLs with no capture, most cited first: ``--save`` saves URLs, not citations."""
+    urls = cov.candidate_urls()
+    rows = "".join(_candidate_row(items) for _, items in urls[:limit])
+    return (
+        f"<h3>Live links with no capture ({_count(len(urls), 'URL')}, "
+        f"{_count(len(cov.candidates), 'citation')}): candidates for "
+        "<code>--save</code></h3><table><thead><tr>"
+        '<th>URL</th><th>Cited at</th><th class="n">Citations</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>{_more(len(urls) - limit, 'URLs')}"
+    )
+
+
+def _candidate_row(items: tuple[CitationHealth, ...]) -> str:
+    """One uncaptured URL: where it is first cited, and how often."""
+    more = f' <span class="muted">and {len(items) - 1} more</span>' if len(items) > 1 else ""
+    return (
+        f"<tr><td>{_url(items[0])}</td><td>{_where(items[0])}{more}</td>"
+        f'<td class="n">{len(items)}</td></tr>'
+    )
+
+
+def _documents_section(documents: tuple[DocumentHealth, ...], limit: int) -> list[str]:
+    """The worst documents: an overview table, one section each, and how many are clean."""
+    troubled = [d for d in documents if d.findings]
+    lines = ['<h2 id="documents">Worst documents first</h2>']
+    if troubled:
+        lines.append(_worst_table(troubled, limit))
+        lines.extend(_document(i, d) for i, d in enumerate(troubled[:limit]))
+    clean = len(documents) - len(troubled)
+    lines.append(f'<p class="muted">{clean} documents have no dead, failing or lost links.</p>')
+    return lines
+
+
+def _worst_table(troubled: list[DocumentHealth], limit: int) -> str:
+    """One row per troubled document, linking to its section below."""
+    rows = "".join(
+        f'<tr><td><a href="#{_doc_id(i)}">'
+        f"{escape_html(one_line(d.title or d.origin))}</a></td>"
+        f'<td class="n">{d.confirmed_dead}</td><td class="n">{d.lost}</td>'
+        f'<td class="n">{d.failing}</td><td class="n">{d.citations}</td></tr>'
+        for i, d in enumerate(troubled[:limit])
+    )
+    return (
+        '<table id="worst"><thead><tr><th>Document</th><th class="n">Dead</th>'
+        '<th class="n">Lost</th><th class="n">Failing</th><th class="n">Citations</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table>" + _more(len(troubled) - limit, "documents")
+    )
+
+
+def _footer(report: HealthReport) -> str:
+    """What "confirmed dead" means under this report's policy, and the verdict words."""
+    policy = report.policy
+    return (
+        f"<footer>A link is <strong>confirmed dead</strong> after failing (broken or stale) "
+        f"in at least {policy.runs} runs spanning at least {policy.days} days; until then "
+        "it is <strong>failing</strong> since its first failure. A pass resets it; "
+        "blocked and unreachable results never count toward death. Verdict words: "
+        + ", ".join(v.value for v in Verdict)
+        + ".</footer>"
+    )

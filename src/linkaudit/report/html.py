@@ -23,7 +23,17 @@ import hashlib
 from html import escape
 
 from linkaudit import __version__
-from linkaudit.model import Finding, Hop, Report
+from linkaudit.model import (
+    ArchiveCopy,
+    CheckResult,
+    Citation,
+    Document,
+    Finding,
+    Hop,
+    Report,
+    Restoration,
+    Verdict,
+)
 from linkaudit.report.base import (
     VERDICT_ORDER,
     anchor_label,
@@ -217,7 +227,7 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def e(value: object) -> str:
+def escape_html(value: object) -> str:
     """Escape for element content and quoted attributes alike."""
     return escape(str(value), quote=True)
 
@@ -226,19 +236,22 @@ def link(url: str | None, label: str | None = None) -> str:
     """A clickable link for http(s) only; any other scheme is inert text."""
     if not url:
         return ""
-    text = e(label if label is not None else url)
+    text = escape_html(label if label is not None else url)
     if is_safe_href(url):
-        return f'<a href="{e(url)}" rel="noopener noreferrer nofollow" target="_blank">{text}</a>'
-    shown = text if label is None else f"{text} ({e(url)})"
+        return (
+            f'<a href="{escape_html(url)}" rel="noopener noreferrer nofollow" target="_blank">'
+            f"{text}</a>"
+        )
+    shown = text if label is None else f"{text} ({escape_html(url)})"
     return f'<span class="url-plain" title="not a web link; not clickable">{shown}</span>'
 
 
 def _hop(hop: Hop) -> str:
-    status = e(hop.status) if hop.status is not None else "no answer"
-    note = f' <span class="detail">{e(hop.note)}</span>' if hop.note else ""
+    status = escape_html(hop.status) if hop.status is not None else "no answer"
+    note = f' <span class="detail">{escape_html(hop.note)}</span>' if hop.note else ""
     target = f" \u2192 {link(hop.location)}" if hop.location else ""
     return (
-        f'<li><span class="status">{status}</span> {e(hop.method)} {link(hop.url)}'
+        f'<li><span class="status">{status}</span> {escape_html(hop.method)} {link(hop.url)}'
         f"{target}{note}</li>"
     )
 
@@ -249,74 +262,131 @@ def _archive_cell(f: Finding) -> str:
     if new:
         return f"moved to {link(new)}"
     if f.archive is not None:
-        return f'{link(f.archive.url, "archived copy")}<div class="when">{e(capture_note(f))}</div>'
+        return (
+            f"{link(f.archive.url, 'archived copy')}"
+            f'<div class="when">{escape_html(capture_note(f))}</div>'
+        )
     if f.restoration is not None:
         return (
             f"restored: {link(f.restoration.url)}"
             f'<div class="when">from {link(f.restoration.evidence_url, "archived article")}</div>'
         )
     if f.archive_note:
-        return f'<span class="detail">{e(f.archive_note)}</span>'
+        return f'<span class="detail">{escape_html(f.archive_note)}</span>'
     return ""
 
 
+#: One entry of a finding's evidence list: a label and its (already escaped) markup.
+_Entry = tuple[str, str]
+
+
 def _details(f: Finding) -> str:
+    """The evidence under a finding, as a definition list an editor reads top down.
+
+    First what was cited and found, then where the request led, then the repairs
+    on offer, then how the citation was written and when it was checked.  An entry
+    with nothing to say is left out rather than shown empty.
+    """
+    entries = [
+        *_cited_entries(f),
+        *_path_entries(f.result),
+        *_repair_entries(f),
+        ("Citation", _citation_kind(f.citation)),
+        *_check_entries(f.result),
+    ]
+    return "<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in entries) + "</dl>"
+
+
+def _cited_entries(f: Finding) -> list[_Entry]:
+    """The sentence around the link, the verdict's evidence, and the URL as written/resolved.
+
+    The resolved URL is shown only when it differs, so a plain absolute link does
+    not appear twice.
+    """
     cit = f.citation
-    items: list[tuple[str, str]] = []
+    entries: list[_Entry] = []
     if cit.context:
-        items.append(("Context", f"\u201c{e(one_line(cit.context))}\u201d"))
+        entries.append(("Context", f"\u201c{escape_html(one_line(cit.context))}\u201d"))
     if f.detail:
-        items.append(("Evidence", e(f.detail)))
+        entries.append(("Evidence", escape_html(f.detail)))
     if cit.url_as_written is not None:
-        items.append(("As written", f"<code>{e(cit.url_as_written)}</code>"))
+        entries.append(("As written", f"<code>{escape_html(cit.url_as_written)}</code>"))
     if cit.url and cit.url != cit.url_as_written:
-        items.append(("Resolved", link(cit.url)))
-    result = f.result
-    if result is not None and result.chain:
+        entries.append(("Resolved", link(cit.url)))
+    return entries
+
+
+def _path_entries(result: CheckResult | None) -> list[_Entry]:
+    """Every hop the check took and where it ended (nothing for an unchecked citation)."""
+    if result is None:
+        return []
+    entries: list[_Entry] = []
+    if result.chain:
         hops = "".join(_hop(h) for h in result.chain)
-        items.append(("Status chain", f'<ol class="chain">{hops}</ol>'))
-    if result is not None and result.final_url:
-        items.append(("Final URL", link(result.final_url)))
+        entries.append(("Status chain", f'<ol class="chain">{hops}</ol>'))
+    if result.final_url:
+        entries.append(("Final URL", link(result.final_url)))
+    return entries
+
+
+def _repair_entries(f: Finding) -> list[_Entry]:
+    """What an editor can do about it: the new URL, a restored href, an archived copy.
+
+    A note about the archive (none found, lookup failed) stands in only when
+    there is no copy to show.
+    """
+    entries: list[_Entry] = []
     new = moved_to(f)
     if new:
-        items.append(("Fix", f"update the link to {link(new)}"))
+        entries.append(("Fix", f"update the link to {link(new)}"))
     if f.restoration is not None:
-        rest = f.restoration
-        when = f" (captured {e(utc_date(rest.captured_at))})" if rest.captured_at else ""
-        items.append(
-            (
-                "Restored href",
-                f"{link(rest.url)}<div class='when'>found in {link(rest.evidence_url)}{when}</div>",
-            )
-        )
+        entries.append(("Restored href", _restored_href(f.restoration)))
     if f.archive is not None:
-        copy = f.archive
-        items.append(
-            (
-                "Archived copy",
-                f"{link(copy.url)}<div class='when'>{e(capture_note(f))}, {e(copy.archive)}"
-                + (f", status {e(copy.status)}" if copy.status is not None else "")
-                + "</div>",
-            )
-        )
+        entries.append(("Archived copy", _archived_copy(f, f.archive)))
     elif f.archive_note:
-        items.append(("Archive", e(f.archive_note)))
+        entries.append(("Archive", escape_html(f.archive_note)))
+    return entries
+
+
+def _restored_href(rest: Restoration) -> str:
+    """The recovered href with the archived article that proves it (and its capture date)."""
+    when = f" (captured {escape_html(utc_date(rest.captured_at))})" if rest.captured_at else ""
+    return f"{link(rest.url)}<div class='when'>found in {link(rest.evidence_url)}{when}</div>"
+
+
+def _archived_copy(f: Finding, copy: ArchiveCopy) -> str:
+    """The copy's link with when, where and (if recorded) with what status it was captured."""
+    status = f", status {escape_html(copy.status)}" if copy.status is not None else ""
+    return (
+        f"{link(copy.url)}<div class='when'>{escape_html(capture_note(f))}, "
+        f"{escape_html(copy.archive)}{status}</div>"
+    )
+
+
+def _citation_kind(cit: Citation) -> str:
+    """How the citation is written: its kind, element[attribute], rel and relation."""
     markup = f"{cit.element}[{cit.attribute}]" if cit.element and cit.attribute else cit.element
-    kind = e(cit.kind.value) + (f" \u00b7 <code>{e(markup)}</code>" if markup else "")
+    kind = escape_html(cit.kind.value) + (
+        f" \u00b7 <code>{escape_html(markup)}</code>" if markup else ""
+    )
     if cit.rel:
-        kind += f" \u00b7 rel={e(' '.join(cit.rel))}"
-    kind += f" \u00b7 {e(cit.relation.value)}"
-    items.append(("Citation", kind))
-    if result is not None:
-        checked = [f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}"]
-        if result.checked_at:
-            checked.insert(0, utc_stamp(result.checked_at))
-        if result.from_cache:
-            checked.append("from cache")
-        items.append(("Checked", e(", ".join(checked))))
-        if result.notes:
-            items.append(("Notes", "<br>".join(e(n) for n in result.notes)))
-    return "<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items) + "</dl>"
+        kind += f" \u00b7 rel={escape_html(' '.join(cit.rel))}"
+    return kind + f" \u00b7 {escape_html(cit.relation.value)}"
+
+
+def _check_entries(result: CheckResult | None) -> list[_Entry]:
+    """When and how the link was checked (attempts, cache), and the checker's notes."""
+    if result is None:
+        return []
+    checked = [f"{result.attempts} attempt{'s' if result.attempts != 1 else ''}"]
+    if result.checked_at:
+        checked.insert(0, utc_stamp(result.checked_at))
+    if result.from_cache:
+        checked.append("from cache")
+    entries: list[_Entry] = [("Checked", escape_html(", ".join(checked)))]
+    if result.notes:
+        entries.append(("Notes", "<br>".join(escape_html(n) for n in result.notes)))
+    return entries
 
 
 def _row(index: int, f: Finding, doc_index: int) -> str:
@@ -354,19 +424,20 @@ def _row(index: int, f: Finding, doc_index: int) -> str:
         "data-karchive": archive_key,
         "data-search": search,
     }
-    attr_text = " ".join(f'{k}="{e(v)}"' for k, v in attrs.items())
+    attr_text = " ".join(f'{k}="{escape_html(v)}"' for k, v in attrs.items())
     more_id = f"more-{index}"
     url_cell = link(url) if url else '<span class="detail">(no link)</span>'
-    detail = f'<div class="detail">{e(f.detail)}</div>' if f.detail else ""
+    detail = f'<div class="detail">{escape_html(f.detail)}</div>' if f.detail else ""
     return (
         f"<tbody {attr_text}>\n"
         f'<tr class="row"><td class="c-verdict"><button type="button" class="toggle" '
         f'aria-expanded="false" aria-controls="{more_id}" title="evidence">\u25b8</button> '
-        f'<span class="verdict v-{e(f.verdict.value)}">{e(f.verdict.value)}</span></td>'
-        f'<td class="c-loc"><code>{e(location_text(f))}</code></td>'
-        f'<td class="c-text">{e(label)}</td>'
+        f'<span class="verdict v-{escape_html(f.verdict.value)}">'
+        f"{escape_html(f.verdict.value)}</span></td>"
+        f'<td class="c-loc"><code>{escape_html(location_text(f))}</code></td>'
+        f'<td class="c-text">{escape_html(label)}</td>'
         f'<td class="c-url">{url_cell}</td>'
-        f'<td class="c-reason"><code>{e(f.reason)}</code>{detail}</td>'
+        f'<td class="c-reason"><code>{escape_html(f.reason)}</code>{detail}</td>'
         f'<td class="c-archive">{_archive_cell(f)}</td></tr>\n'
         f'<tr class="more" id="{more_id}" hidden><td colspan="{len(_COLUMNS)}">'
         f"{_details(f)}</td></tr>\n</tbody>"
@@ -380,102 +451,140 @@ class HtmlFormatter:
     extension = "html"
 
     def render(self, report: Report, *, color: bool = False) -> str:
+        """The whole page: head, header, summary, filters, the findings table, footer."""
         docs = report.documents
-        if len(docs) == 1:
-            page_title = one_line(docs[0].title or docs[0].origin)
-        else:
-            page_title = f"{len(docs)} documents"
-        doc_index = {doc.origin: i for i, doc in enumerate(docs)}
-        tally = counts(report)
-        any_problem = any(is_problem(v) and n for v, n in tally.items())
+        page_title = _page_title(docs)
         findings = sorted(report.findings, key=severity_sort_key(report))
-
-        head = [
-            "<!DOCTYPE html>",
-            '<html lang="en">',
-            "<head>",
-            '<meta charset="utf-8">',
-            f'<meta http-equiv="Content-Security-Policy" content="{e(CSP)}">',
-            '<meta name="referrer" content="no-referrer">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f'<meta name="generator" content="linkaudit {e(__version__)}">',
-            f"<title>Link audit: {e(page_title)}</title>",
-            f"<style>{_STYLE}</style>",
-            "</head>",
+        lines = [
+            *_head(page_title),
             "<body>",
             "<header>",
-            f"<h1>Link audit: {e(page_title)}</h1>",
-        ]
-        body: list[str] = []
-        for doc in docs:
-            meta = [f"<code>{e(doc.origin)}</code>"]
-            if doc.canonical_url:
-                meta.append(link(doc.canonical_url))
-            if doc.cited_at:
-                source = f" ({e(doc.cited_at_source)})" if doc.cited_at_source else ""
-                meta.append(f"cited {e(utc_date(doc.cited_at))}{source}")
-            title = f'<span class="title">{e(one_line(doc.title))}</span> ' if doc.title else ""
-            body.append(
-                f'<div class="doc">{title}<span class="meta">{_SEP.join(meta)}</span></div>'
-            )
-        body.append(
-            f'<p class="meta">Checked {e(utc_stamp(report.started_at))} to '
-            f"{e(utc_stamp(report.finished_at))} by linkaudit {e(__version__)}</p>"
-        )
-        body.append("</header>")
-        warnings = list(warnings_of(report))
-        if warnings:
-            items = "".join(f"<li>{e(one_line(w))}</li>" for w in warnings)
-            body.append(
-                f'<section class="warnings"><strong>Warnings</strong><ul>{items}</ul></section>'
-            )
-        body.append(f'<p class="summary">{e(summary_line(report))}</p>')
-
-        chips = []
-        for verdict in VERDICT_ORDER:
-            if not tally[verdict]:
-                continue
-            on = is_problem(verdict) or not any_problem
-            chips.append(
-                f'<button type="button" class="chip v-{verdict.value}" '
-                f'data-verdict="{verdict.value}" '
-                f'data-problem="{"true" if is_problem(verdict) else "false"}" '
-                f'aria-pressed="{"true" if on else "false"}">{verdict.value}'
-                f'<span class="n">{tally[verdict]}</span></button>'
-            )
-        body.append('<nav class="controls" aria-label="Filters">')
-        body.extend(chips)
-        body.append('<button type="button" class="preset" data-preset="problems">problems</button>')
-        body.append('<button type="button" class="preset" data-preset="all">all</button>')
-        body.append(
-            '<button type="button" class="preset" id="expand-all" aria-pressed="false">'
-            "expand all</button>"
-        )
-        body.append(
-            '<input type="search" id="search" placeholder="Search text, URL, reason\u2026" '
-            'aria-label="Search findings" autocomplete="off">'
-        )
-        body.append("</nav>")
-        body.append(
+            f"<h1>Link audit: {escape_html(page_title)}</h1>",
+            *(_document_line(doc) for doc in docs),
+            f'<p class="meta">Checked {escape_html(utc_stamp(report.started_at))} to '
+            f"{escape_html(utc_stamp(report.finished_at))} by linkaudit "
+            f"{escape_html(__version__)}</p>",
+            "</header>",
+            *_warnings(report),
+            f'<p class="summary">{escape_html(summary_line(report))}</p>',
+            *_filter_controls(counts(report)),
             f'<p class="muted">Showing <span id="shown">{len(findings)}</span> of '
-            f"{len(findings)} citations.</p>"
-        )
-        heads = "".join(
-            f'<th data-sort="{key}" scope="col"><button type="button">{label}</button></th>'
-            for key, label in _COLUMNS
-        )
-        body.append(f'<table id="findings">\n<thead><tr>{heads}</tr></thead>')
-        for i, finding in enumerate(findings):
-            body.append(_row(i, finding, doc_index.get(finding.citation.document, len(docs))))
-        body.append("</table>")
-        body.append('<p class="empty" id="no-match" hidden>No citation matches these filters.</p>')
-        body.append(
-            "<footer>Verdicts: ok (live), moved (update the link), broken (gone), stale "
-            "(answers, content gone), blocked (refused to verify), unreachable (may be "
-            "transient), insecure (TLS fails), fragment_missing (#anchor not on the page), "
-            "invalid (not a URL), skipped (not checked), lost (the link is missing).</footer>"
-        )
-        body.append(f"<script>{_SCRIPT}</script>")
-        body.append("</body>")
-        body.append("</html>")
-        return "\n".join(head + body) + "\n"
+            f"{len(findings)} citations.</p>",
+            *_findings_table(findings, docs),
+            '<p class="empty" id="no-match" hidden>No citation matches these filters.</p>',
+            _FOOTER,
+            f"<script>{_SCRIPT}</script>",
+            "</body>",
+            "</html>",
+        ]
+        return "\n".join(lines) + "\n"
+
+
+_FOOTER = (
+    "<footer>Verdicts: ok (live), moved (update the link), broken (gone), stale "
+    "(answers, content gone), blocked (refused to verify), unreachable (may be "
+    "transient), insecure (TLS fails), fragment_missing (#anchor not on the page), "
+    "invalid (not a URL), skipped (not checked), lost (the link is missing).</footer>"
+)
+
+
+def _page_title(docs: tuple[Document, ...]) -> str:
+    """One document's title (or origin), else how many documents the page covers."""
+    if len(docs) == 1:
+        return one_line(docs[0].title or docs[0].origin)
+    return f"{len(docs)} documents"
+
+
+def _head(page_title: str) -> list[str]:
+    """Everything up to ``<body>``: the strict CSP first, then the pinned style."""
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{escape_html(CSP)}">',
+        '<meta name="referrer" content="no-referrer">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="linkaudit {escape_html(__version__)}">',
+        f"<title>Link audit: {escape_html(page_title)}</title>",
+        f"<style>{_STYLE}</style>",
+        "</head>",
+    ]
+
+
+def _document_line(doc: Document) -> str:
+    """One audited document in the header: title, origin, canonical URL, citation date."""
+    meta = [f"<code>{escape_html(doc.origin)}</code>"]
+    if doc.canonical_url:
+        meta.append(link(doc.canonical_url))
+    if doc.cited_at:
+        source = f" ({escape_html(doc.cited_at_source)})" if doc.cited_at_source else ""
+        meta.append(f"cited {escape_html(utc_date(doc.cited_at))}{source}")
+    title = f'<span class="title">{escape_html(one_line(doc.title))}</span> ' if doc.title else ""
+    return f'<div class="doc">{title}<span class="meta">{_SEP.join(meta)}</span></div>'
+
+
+def _warnings(report: Report) -> list[str]:
+    """The run's warnings in one box, or nothing at all when there are none."""
+    warnings = list(warnings_of(report))
+    if not warnings:
+        return []
+    items = "".join(f"<li>{escape_html(one_line(w))}</li>" for w in warnings)
+    return [f'<section class="warnings"><strong>Warnings</strong><ul>{items}</ul></section>']
+
+
+def _filter_controls(tally: dict[Verdict, int]) -> list[str]:
+    """A chip per verdict present, the presets, expand-all and the search box.
+
+    Problem verdicts start pressed, so the page opens on what needs work; a run
+    with no problem at all starts with every chip pressed instead of an empty table.
+    """
+    any_problem = any(is_problem(v) and n for v, n in tally.items())
+    chips = [
+        _chip(verdict, tally[verdict], pressed=is_problem(verdict) or not any_problem)
+        for verdict in VERDICT_ORDER
+        if tally[verdict]
+    ]
+    return [
+        '<nav class="controls" aria-label="Filters">',
+        *chips,
+        '<button type="button" class="preset" data-preset="problems">problems</button>',
+        '<button type="button" class="preset" data-preset="all">all</button>',
+        '<button type="button" class="preset" id="expand-all" aria-pressed="false">'
+        "expand all</button>",
+        '<input type="search" id="search" placeholder="Search text, URL, reason\u2026" '
+        'aria-label="Search findings" autocomplete="off">',
+        "</nav>",
+    ]
+
+
+def _chip(verdict: Verdict, count: int, *, pressed: bool) -> str:
+    """The filter button of one verdict, with its count."""
+    return (
+        f'<button type="button" class="chip v-{verdict.value}" '
+        f'data-verdict="{verdict.value}" '
+        f'data-problem="{"true" if is_problem(verdict) else "false"}" '
+        f'aria-pressed="{"true" if pressed else "false"}">{verdict.value}'
+        f'<span class="n">{count}</span></button>'
+    )
+
+
+def _findings_table(findings: list[Finding], docs: tuple[Document, ...]) -> list[str]:
+    """The sortable table, one ``<tbody>`` per finding (its row and its evidence).
+
+    Each row carries its document's position so that sorting by location keeps
+    documents in report order; a finding of an unknown document sorts last.
+    """
+    doc_index = {doc.origin: i for i, doc in enumerate(docs)}
+    heads = "".join(
+        f'<th data-sort="{key}" scope="col"><button type="button">{label}</button></th>'
+        for key, label in _COLUMNS
+    )
+    return [
+        f'<table id="findings">\n<thead><tr>{heads}</tr></thead>',
+        *(
+            _row(i, finding, doc_index.get(finding.citation.document, len(docs)))
+            for i, finding in enumerate(findings)
+        ),
+        "</table>",
+    ]
