@@ -20,7 +20,7 @@ import httpx
 
 from linkaudit.archive import ArchiveLookup, ArchiveOptions, find_copies
 from linkaudit.archive.base import WAYBACK
-from linkaudit.archive.lookup import MemoryArchiveCache, make_client, make_limiters
+from linkaudit.archive.lookup import ArchiveSession, MemoryArchiveCache
 from linkaudit.archive.restore import restore_lost
 from linkaudit.archive.save import SaveOutcome, save_live
 from linkaudit.check import CheckOptions, Resolver, check_urls
@@ -171,139 +171,207 @@ def _archive_url(citation: Citation) -> str | None:
     return defragment(citation.url)[0]
 
 
+#: A citation's place in the run: (document index, citation index).
+Position = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The network's answers for a run: each URL's result by key, and, for each lost
+    citation whose href was restored, the key its restored URL was checked as."""
+
+    results: Mapping[str, CheckResult]
+    restored_keys: Mapping[Position, str]
+
+
 async def audit_documents(
     documents: Sequence[Document],
     options: AuditOptions | None = None,
     services: Services | None = None,
 ) -> AuditRun:
-    """Audit already-loaded documents; see ``audit`` for the synchronous entry point."""
+    """Audit already-loaded documents, stage by stage: extract, restore lost links,
+    check, date, build findings, find archived copies, save.  Each stage is a
+    function of its own below, over the previous stages' data."""
     options = options or AuditOptions()
     services = services or Services()
     started = services.clock()
-    warnings: list[str] = []
     extracted = extract_all(documents, options, services.extract_cache)
-
-    archive_opts = None if options.offline else options.archive
-    archive_http: httpx.AsyncClient | None = None
-    if archive_opts is not None:
-        archive_http = make_client(archive_opts)
-        if services.archive_transport is not None:
-            await archive_http.aclose()
-            archive_http = httpx.AsyncClient(
-                transport=services.archive_transport,
-                headers={"User-Agent": archive_opts.user_agent},
-                timeout=httpx.Timeout(
-                    archive_opts.read_timeout, connect=archive_opts.connect_timeout
-                ),
-            )
+    archive = None if options.offline else options.archive
+    session = None if archive is None else ArchiveSession.open(archive, services.archive_transport)
+    saves: tuple[SaveOutcome, ...] = ()
     try:
-        # Lost links first: their restored hrefs join the same check batch.
-        restorations: dict[tuple[int, int], Restoration] = {}
-        if archive_opts is not None and options.restore_lost:
-            limiter, _ = make_limiters(archive_opts)
-            for d_index, (doc, citations) in enumerate(extracted):
-                lost_positions = [i for i, c in enumerate(citations) if c.verdict is Verdict.LOST]
-                if not lost_positions:
-                    continue
-                found = await restore_lost(
-                    doc,
-                    [citations[i] for i in lost_positions],
-                    archive_opts,
-                    client=archive_http,
-                    limiter=limiter,
-                )
-                for k, restoration in found.items():
-                    restorations[(d_index, lost_positions[k])] = restoration
-
-        keys = {c.key for _, cits in extracted for c in cits if c.needs_check and c.key}
-        restored_keys = {pos: normalize(r.url) for pos, r in restorations.items()}
-        keys.update(restored_keys.values())
-        results: dict[str, CheckResult] = {}
-        if keys and not options.offline:
-            if services.on_total is not None:
-                services.on_total(len(keys))
-            results = await check_urls(
-                sorted(keys),
-                options.check,
-                resolver=services.resolver,
-                transport=services.transport,
-                cache=services.cache,
-                progress=services.progress,
-                clock=services.check_clock,
+        restorations = await restore_links(extracted, options, session)
+        checked = await check_citations(extracted, restorations, options, services)
+        targets, warnings = citation_dates(extracted, options, services.clock())
+        findings = build_findings(extracted, checked, restorations)
+        if session is not None:
+            findings = await find_archived_copies(
+                findings, targets, options, session, services.archive_cache
             )
-            if options.accept:
-                results = {k: _accepted(r, options.accept) for k, r in results.items()}
-
-        now = services.clock()
-        dated: dict[int, datetime] = {}
-        undated: list[str] = []
-        for d_index, (doc, _) in enumerate(extracted):
-            dated[d_index] = citation_date(doc, options, now)
-            if options.cited_at is None and doc.cited_at is None:
-                undated.append(doc.origin)
-        if len(undated) == 1:
-            warnings.append(
-                f"{undated[0]}: no citation date found; archive copies are chosen nearest "
-                "to now (use --cited-at)"
-            )
-        elif undated:
-            named = ", ".join(undated[:3]) + (", ..." if len(undated) > 3 else "")
-            warnings.append(
-                f"{len(undated)} documents have no citation date ({named}); archive copies "
-                "for them are chosen nearest to now (use --cited-at)"
-            )
-
-        findings: list[Finding] = []
-        for d_index, (_doc, citations) in enumerate(extracted):
-            for c_index, citation in enumerate(citations):
-                findings.append(
-                    _finding(
-                        citation,
-                        results,
-                        restorations.get((d_index, c_index)),
-                        restored_keys.get((d_index, c_index)),
-                    )
-                )
-
-        # Archive copies for what is not fine, nearest to each document's citation date.
-        lookups: dict[tuple[str, datetime], ArchiveLookup] = {}
-        wanted: list[tuple[str, datetime]] = []
-        origin_index = {doc.origin: i for i, (doc, _) in enumerate(extracted)}
-        if archive_opts is not None:
-            for finding in findings:
-                url = _lookup_url(finding, options)
-                if url is not None:
-                    wanted.append((url, dated[origin_index[finding.citation.document]]))
-            if wanted:
-                lookups = await find_copies(
-                    wanted,
-                    archive_opts,
-                    client=archive_http,
-                    cache=services.archive_cache or MemoryArchiveCache(),
-                )
-            findings = [
-                _with_archive(f, lookups, dated[origin_index[f.citation.document]], options)
-                for f in findings
-            ]
-
-        saves: tuple[SaveOutcome, ...] = ()
-        if archive_opts is not None and options.save:
-            saves = await _save_live(findings, archive_opts, archive_http, now)
+            if options.save:
+                saves = await save_live_citations(findings, session, services.clock())
     finally:
-        if archive_http is not None:
-            await archive_http.aclose()
-
-    findings.sort(key=_order)
+        if session is not None:
+            await session.aclose()
     report = Report(
         documents=tuple(documents),
-        findings=tuple(findings),
+        findings=tuple(sorted(findings, key=_order)),
         started_at=started,
         finished_at=services.clock(),
         settings=audit_settings(options),
-        warnings=tuple(w for doc in documents for w in (f"{doc.origin}: {x}" for x in doc.warnings))
+        warnings=tuple(f"{doc.origin}: {w}" for doc in documents for w in doc.warnings)
         + tuple(warnings),
     )
     return AuditRun(report=report, saves=saves)
+
+
+async def restore_links(
+    extracted: Sequence[tuple[Document, list[Citation]]],
+    options: AuditOptions,
+    session: ArchiveSession | None,
+) -> dict[Position, Restoration]:
+    """The original href of each lost citation, from the article's archived copy
+    (when archives are asked and restoring is on).  Lost links go first: their
+    restored hrefs join the same check batch as everything else."""
+    restorations: dict[Position, Restoration] = {}
+    if session is None or not options.restore_lost:
+        return restorations
+    for d_index, (doc, citations) in enumerate(extracted):
+        lost_positions = [i for i, c in enumerate(citations) if c.verdict is Verdict.LOST]
+        if not lost_positions:
+            continue
+        found = await restore_lost(
+            doc,
+            [citations[i] for i in lost_positions],
+            session.options,
+            client=session.client,
+            limiter=session.wayback,
+        )
+        for k, restoration in found.items():
+            restorations[(d_index, lost_positions[k])] = restoration
+    return restorations
+
+
+async def check_citations(
+    extracted: Sequence[tuple[Document, list[Citation]]],
+    restorations: Mapping[Position, Restoration],
+    options: AuditOptions,
+    services: Services,
+) -> Checked:
+    """Check every distinct URL of the run once (restored hrefs included), and
+    apply the statuses the configuration accepts per host.  Offline: nothing."""
+    keys = {c.key for _, cits in extracted for c in cits if c.needs_check and c.key}
+    restored_keys = {pos: normalize(r.url) for pos, r in restorations.items()}
+    keys.update(restored_keys.values())
+    if not keys or options.offline:
+        return Checked({}, restored_keys)
+    if services.on_total is not None:
+        services.on_total(len(keys))
+    results = await check_urls(
+        sorted(keys),
+        options.check,
+        resolver=services.resolver,
+        transport=services.transport,
+        cache=services.cache,
+        progress=services.progress,
+        clock=services.check_clock,
+    )
+    if options.accept:
+        results = {k: _accepted(r, options.accept) for k, r in results.items()}
+    return Checked(results, restored_keys)
+
+
+def citation_dates(
+    extracted: Sequence[tuple[Document, list[Citation]]], options: AuditOptions, now: datetime
+) -> tuple[dict[str, datetime], list[str]]:
+    """When each document's sources were cited (what archive lookups aim at), by
+    origin, and a warning naming the documents that say nowhere."""
+    targets: dict[str, datetime] = {}
+    undated: list[str] = []
+    for doc, _ in extracted:
+        targets[doc.origin] = citation_date(doc, options, now)
+        if options.cited_at is None and doc.cited_at is None:
+            undated.append(doc.origin)
+    warnings: list[str] = []
+    if len(undated) == 1:
+        warnings.append(
+            f"{undated[0]}: no citation date found; archive copies are chosen nearest "
+            "to now (use --cited-at)"
+        )
+    elif undated:
+        named = ", ".join(undated[:3]) + (", ..." if len(undated) > 3 else "")
+        warnings.append(
+            f"{len(undated)} documents have no citation date ({named}); archive copies "
+            "for them are chosen nearest to now (use --cited-at)"
+        )
+    return targets, warnings
+
+
+def build_findings(
+    extracted: Sequence[tuple[Document, list[Citation]]],
+    checked: Checked,
+    restorations: Mapping[Position, Restoration],
+) -> list[Finding]:
+    """One finding per citation, in document order: its verdict, reason and evidence."""
+    return [
+        _finding(
+            citation,
+            checked.results,
+            restorations.get((d_index, c_index)),
+            checked.restored_keys.get((d_index, c_index)),
+        )
+        for d_index, (_doc, citations) in enumerate(extracted)
+        for c_index, citation in enumerate(citations)
+    ]
+
+
+async def find_archived_copies(
+    findings: Sequence[Finding],
+    targets: Mapping[str, datetime],
+    options: AuditOptions,
+    session: ArchiveSession,
+    cache: ArchiveCache | None,
+) -> list[Finding]:
+    """Archive copies for what is not fine, nearest to each document's citation date."""
+    wanted = [
+        (url, targets[finding.citation.document])
+        for finding in findings
+        if (url := _lookup_url(finding, options)) is not None
+    ]
+    if not wanted:
+        return list(findings)
+    lookups = await find_copies(
+        wanted,
+        session.options,
+        client=session.client,
+        cache=cache or MemoryArchiveCache(),
+        limiter=session.wayback,
+        timegate_limiters=session.timegates,
+    )
+    return [_with_archive(f, lookups, targets[f.citation.document], options) for f in findings]
+
+
+async def save_live_citations(
+    findings: Sequence[Finding], session: ArchiveSession, now: datetime
+) -> tuple[SaveOutcome, ...]:
+    """Archive live citations whose newest capture is missing or old (``--save``)."""
+    live = sorted(
+        {u for f in findings if f.verdict is Verdict.OK and (u := _archive_url(f.citation))}
+    )
+    if not live:
+        return ()
+    latest = await find_copies(
+        [(u, now) for u in live],
+        session.options,
+        client=session.client,
+        limiter=session.wayback,
+        timegate_limiters=session.timegates,
+    )
+    pairs = [
+        (u, (lk.copy.captured_at if (lk := latest.get((u, now))) and lk.copy else None))
+        for u in live
+    ]
+    return tuple(await save_live(pairs, session.options, now=now))
 
 
 def _accepted(result: CheckResult, accept: Mapping[str, frozenset[int]]) -> CheckResult:
@@ -330,7 +398,7 @@ def _order(finding: Finding) -> tuple[int, str, int, int]:
 
 def _finding(
     citation: Citation,
-    results: dict[str, CheckResult],
+    results: Mapping[str, CheckResult],
     restoration: Restoration | None,
     restored_key: str | None,
 ) -> Finding:
@@ -385,26 +453,6 @@ def _with_archive(
     if lookup is None:
         return finding
     return replace(finding, archive=lookup.copy, archive_note=lookup.note)
-
-
-async def _save_live(
-    findings: Sequence[Finding],
-    options: ArchiveOptions,
-    client: httpx.AsyncClient | None,
-    now: datetime,
-) -> tuple[SaveOutcome, ...]:
-    """Archive live citations whose newest capture is missing or old (``--save``)."""
-    live = sorted(
-        {u for f in findings if f.verdict is Verdict.OK and (u := _archive_url(f.citation))}
-    )
-    if not live:
-        return ()
-    latest = await find_copies([(u, now) for u in live], options, client=client)
-    pairs = [
-        (u, (lk.copy.captured_at if (lk := latest.get((u, now))) and lk.copy else None))
-        for u in live
-    ]
-    return tuple(await save_live(pairs, options, now=now))
 
 
 def audit_settings(options: AuditOptions) -> dict[str, object]:

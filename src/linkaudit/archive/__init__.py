@@ -13,6 +13,7 @@ from linkaudit.archive.base import (
     to_copy,
 )
 from linkaudit.archive.lookup import (
+    ArchiveSession,
     MemoryArchiveCache,
     find_copies,
     find_copy,
@@ -32,6 +33,7 @@ __all__ = [
     "ArchiveCache",
     "ArchiveLookup",
     "ArchiveOptions",
+    "ArchiveSession",
     "Capture",
     "MemoryArchiveCache",
     "RateLimiter",

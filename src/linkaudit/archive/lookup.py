@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import httpx
@@ -40,12 +41,16 @@ class MemoryArchiveCache:
         return len(self._data)
 
 
-def make_client(options: ArchiveOptions) -> httpx.AsyncClient:
-    """A client for archive lookups; honest User-Agent, bounded timeouts."""
+def make_client(
+    options: ArchiveOptions, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """A client for archive lookups; honest User-Agent, bounded timeouts.
+    ``transport`` replaces the network (tests, the demo)."""
     return httpx.AsyncClient(
         headers={"User-Agent": options.user_agent},
         timeout=httpx.Timeout(options.read_timeout, connect=options.connect_timeout),
         follow_redirects=False,
+        transport=transport,
     )
 
 
@@ -58,6 +63,28 @@ def make_limiters(options: ArchiveOptions) -> tuple[RateLimiter, dict[str, RateL
         for name, _ in options.timegates
     }
     return wayback, gates
+
+
+@dataclass
+class ArchiveSession:
+    """One run's way to the archives: one client and one rate budget per archive,
+    shared by lost-link restoration, lookups and Save Page Now, so the run as a
+    whole stays within each archive's limits."""
+
+    options: ArchiveOptions
+    client: httpx.AsyncClient
+    wayback: RateLimiter
+    timegates: dict[str, RateLimiter]
+
+    @classmethod
+    def open(
+        cls, options: ArchiveOptions, transport: httpx.AsyncBaseTransport | None = None
+    ) -> ArchiveSession:
+        wayback, timegates = make_limiters(options)
+        return cls(options, make_client(options, transport), wayback, timegates)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
 
 
 _CLEAN = ("no capture", "no memento")
