@@ -40,6 +40,7 @@ from linkaudit.model import (
     Scope,
     Verdict,
 )
+from linkaudit.reasons import Reason
 from linkaudit.sources.changed import citations_on_changed_lines
 from linkaudit.store.base import ArchiveCache, ExtractCache, ResultCache
 from linkaudit.urls import defragment, normalize
@@ -107,10 +108,10 @@ def apply_policy(
     if citation.verdict is not None or citation.url is None:
         return citation
     if citation.relation is Relation.INTERNAL and not options.include_internal:
-        return replace(citation, verdict=Verdict.SKIPPED, reason="internal")
+        return replace(citation, verdict=Verdict.SKIPPED, reason=Reason.INTERNAL)
     for pattern in excluded:
         if pattern.search(citation.url):
-            return replace(citation, verdict=Verdict.SKIPPED, reason="excluded")
+            return replace(citation, verdict=Verdict.SKIPPED, reason=Reason.EXCLUDED)
     return citation
 
 
@@ -145,20 +146,23 @@ def citation_date(document: Document, options: AuditOptions, now: datetime) -> d
     return options.cited_at or document.cited_at or now
 
 
-_PRECHECK_DETAIL = {
-    "internal": "Not checked: a link within the article's own site (use --include-internal).",
-    "excluded": "Not checked: the URL matches an --exclude pattern.",
-    "stripped_link": "The link was stripped: its anchor text survives but the href is gone.",
-    "empty_href": "The link has no target: its href is missing or empty.",
-    "placeholder_href": 'The link points nowhere: href="#".',
+#: The detail sentence of a citation decided before any request (its help sentence
+#: when not here).
+_PRECHECK_DETAIL: Mapping[Reason, str] = {
+    Reason.INTERNAL: "Not checked: a link within the article's own site (use --include-internal).",
+    Reason.EXCLUDED: "Not checked: the URL matches an --exclude pattern.",
+    Reason.STRIPPED_LINK: Reason.STRIPPED_LINK.help,
+    Reason.EMPTY_HREF: Reason.EMPTY_HREF.help,
+    Reason.PLACEHOLDER_HREF: Reason.PLACEHOLDER_HREF.help,
 }
 
 
 def _precheck_detail(citation: Citation) -> str:
-    if citation.reason in _PRECHECK_DETAIL:
-        return _PRECHECK_DETAIL[citation.reason]
-    if citation.reason.startswith("scheme_"):
-        scheme = citation.reason.removeprefix("scheme_")
+    reason = Reason.of(citation.reason)
+    if reason is not None and reason in _PRECHECK_DETAIL:
+        return _PRECHECK_DETAIL[reason]
+    if reason is Reason.SCHEME:
+        scheme = citation.reason.removeprefix(f"{Reason.SCHEME}_")
         return f"Not checked: {scheme}: links are not web pages."
     if citation.verdict is Verdict.INVALID:
         return f"Not a usable URL: {citation.url_as_written!r}."
@@ -385,7 +389,7 @@ def _accepted(result: CheckResult, accept: Mapping[str, frozenset[int]]) -> Chec
     return replace(
         result,
         verdict=Verdict.OK,
-        reason="accepted_status",
+        reason=Reason.ACCEPTED_STATUS,
         detail=f"Answered {result.status}, which the configuration accepts for {host}.",
         notes=(*result.notes, f"would have been {result.verdict.value} ({result.reason})"),
     )
@@ -423,7 +427,7 @@ def _finding(
         return Finding(citation, verdict, citation.reason, _precheck_detail(citation))
     result = results.get(citation.key)
     if result is None:  # offline run: nothing was checked
-        return Finding(citation, Verdict.SKIPPED, "offline", "Not checked: offline run.")
+        return Finding(citation, Verdict.SKIPPED, Reason.OFFLINE, "Not checked: offline run.")
     return Finding(citation, result.verdict, result.reason, result.detail, result=result)
 
 
@@ -477,10 +481,6 @@ def audit_settings(options: AuditOptions) -> dict[str, object]:
     }
 
 
-#: Failures that say nothing about the link, only about our path to it.
-_NO_ANSWER = frozenset({"timeout", "dns_temporary", "connect_failed", "reset", "protocol_error"})
-
-
 def network_down(report: Report) -> str | None:
     """Why the run's verdicts are meaningless, when not one host gave any answer.
 
@@ -492,7 +492,7 @@ def network_down(report: Report) -> str | None:
     fresh = [r for r in results.values() if not r.from_cache]
     if not fresh or len(fresh) != len(results):
         return None
-    if any(r.verdict is not Verdict.UNREACHABLE or r.reason not in _NO_ANSWER for r in fresh):
+    if not all(_no_answer(r) for r in fresh):
         return None
     hosts = {urlsplit(r.url).hostname for r in fresh}
     if len(hosts) < 2:
@@ -501,6 +501,13 @@ def network_down(report: Report) -> str | None:
         f"no network: none of the {len(hosts)} hosts answered ({len(fresh)} URLs unreachable); "
         "check the connection or proxy, then run again"
     )
+
+
+def _no_answer(result: CheckResult) -> bool:
+    """Whether nothing usable came back: a failure of our path to the host, not of
+    the link."""
+    reason = Reason.of(result.reason)
+    return result.verdict is Verdict.UNREACHABLE and reason is not None and reason.no_answer
 
 
 def exit_code(report: Report, fail_on: Collection[Verdict] = DEFAULT_FAIL_ON) -> int:

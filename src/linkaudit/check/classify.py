@@ -7,7 +7,8 @@ loads) whether it is the cited content at all (parked, homepage, soft 404, meta
 refresh to an error), whether the ``#fragment`` is there, and last whether the
 link should be updated (moved) or merely took a detour (ok).
 
-Reason codes come only from the vocabulary in ``Classification``'s docstring.
+Reasons come only from :class:`linkaudit.reasons.Reason`, and each rule's verdict is
+its reason's own (``_done``), so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from linkaudit.check import quirks, soft404
 from linkaudit.check.evidence import Classification, Evidence, FetchError, Page, Probe
-from linkaudit.model import Hop, Verdict
+from linkaudit.model import Hop
+from linkaudit.reasons import Reason
 
 __all__ = [
     "BORDERLINE_SIMILARITY",
@@ -36,81 +38,67 @@ MIN_COMPARABLE_TOKENS = 15  # fewer visible words: a script-rendered shell, not 
 _PERMANENT = frozenset({301, 308})
 _REDIRECT = frozenset({301, 302, 303, 307, 308})
 
-_ERRORS: dict[FetchError, tuple[Verdict, str, str]] = {
+_ERRORS: dict[FetchError, tuple[Reason, str]] = {
     FetchError.DNS_NOT_FOUND: (
-        Verdict.BROKEN,
-        "dns_not_found",
+        Reason.DNS_NOT_FOUND,
         "The host name {host} does not exist (DNS says NXDOMAIN).",
     ),
     FetchError.CONNECT_REFUSED: (
-        Verdict.BROKEN,
-        "connect_refused",
+        Reason.CONNECT_REFUSED,
         "The server at {host} refused the connection: nothing is listening there.",
     ),
     FetchError.REDIRECT_LOOP: (
-        Verdict.BROKEN,
-        "redirect_loop",
+        Reason.REDIRECT_LOOP,
         "The redirects loop back to a URL already visited ({hops} hops); "
         "a browser would show an error.",
     ),
     FetchError.TOO_MANY_REDIRECTS: (
-        Verdict.BROKEN,
-        "too_many_redirects",
+        Reason.TOO_MANY_REDIRECTS,
         "Too many redirects ({hops} hops recorded); browsers give up after 20.",
     ),
     FetchError.BAD_REDIRECT: (
-        Verdict.BROKEN,
-        "bad_redirect",
+        Reason.BAD_REDIRECT,
         "A redirect has no usable Location, so a browser cannot follow it.",
     ),
     FetchError.TIMEOUT: (
-        Verdict.UNREACHABLE,
-        "timeout",
+        Reason.TIMEOUT,
         "No complete answer from {host} within the time limit ({attempts}); it may be temporary.",
     ),
     FetchError.RESET: (
-        Verdict.UNREACHABLE,
-        "reset",
+        Reason.RESET,
         "The connection to {host} was closed or reset before a response ({attempts}); "
         "it may be temporary.",
     ),
     FetchError.DNS_TEMPORARY: (
-        Verdict.UNREACHABLE,
-        "dns_temporary",
+        Reason.DNS_TEMPORARY,
         "DNS could not resolve {host} for now (temporary failure); it may be transient.",
     ),
     FetchError.CONNECT_FAILED: (
-        Verdict.UNREACHABLE,
-        "connect_failed",
+        Reason.CONNECT_FAILED,
         "Could not connect to {host} ({attempts}); it may be temporary.",
     ),
     FetchError.PROTOCOL: (
-        Verdict.UNREACHABLE,
-        "protocol_error",
+        Reason.PROTOCOL_ERROR,
         "The server at {host} did not answer with valid HTTP.",
     ),
     FetchError.TLS_EXPIRED: (
-        Verdict.INSECURE,
-        "tls_expired",
+        Reason.TLS_EXPIRED,
         "The TLS certificate of {host} has expired: browsers show a warning instead of the page.",
     ),
     FetchError.TLS_SELF_SIGNED: (
-        Verdict.INSECURE,
-        "tls_self_signed",
+        Reason.TLS_SELF_SIGNED,
         "The TLS certificate of {host} is self-signed or from an unknown authority: "
         "browsers show a warning instead of the page.",
     ),
     FetchError.TLS_HOSTNAME: (
-        Verdict.INSECURE,
-        "tls_hostname",
+        Reason.TLS_HOSTNAME,
         "The TLS certificate does not name {host}: browsers show a warning instead of the page.",
     ),
     FetchError.TLS_OTHER: (
-        Verdict.INSECURE,
-        "tls_other",
+        Reason.TLS_OTHER,
         "The TLS handshake with {host} failed: browsers show an error instead of the page.",
     ),
-    FetchError.INVALID_URL: (Verdict.INVALID, "invalid_url", "This is not a usable URL."),
+    FetchError.INVALID_URL: (Reason.INVALID_URL, "This is not a usable URL."),
 }
 
 _TLS_NAMES: dict[FetchError, str] = {
@@ -125,10 +113,10 @@ _TLS_NAMES: dict[FetchError, str] = {
 # ``unreachable`` had we talked to the origin ourselves, so they get that verdict;
 # the others (origin refused, empty reply, origin TLS broken, origin DNS gone) are
 # persistent server-side failures and stay ``broken`` like any 5xx past retries.
-_CLOUDFLARE_UNREACHABLE: dict[int, tuple[str, str]] = {
-    522: ("timeout", "the origin server did not accept the CDN's connection in time"),
-    523: ("connect_failed", "the CDN could not reach the origin server"),
-    524: ("timeout", "the origin server accepted the connection but did not answer in time"),
+_CLOUDFLARE_UNREACHABLE: dict[int, tuple[Reason, str]] = {
+    522: (Reason.TIMEOUT, "the origin server did not accept the CDN's connection in time"),
+    523: (Reason.CONNECT_FAILED, "the CDN could not reach the origin server"),
+    524: (Reason.TIMEOUT, "the origin server accepted the connection but did not answer in time"),
 }
 _CLOUDFLARE_MEANINGS: dict[int, str] = {
     520: "the origin server sent an empty or unknown response",
@@ -166,8 +154,8 @@ def classify(evidence: Evidence) -> Classification:
         return _classify_error(evidence, evidence.error)
     if evidence.status is None:
         return Classification(
-            Verdict.UNREACHABLE,
-            "protocol_error",
+            Reason.PROTOCOL_ERROR.verdict,
+            Reason.PROTOCOL_ERROR,
             f"No response was recorded for {_host(evidence.url)}.",
         )
     ctx = _context(evidence)
@@ -184,8 +172,7 @@ def classify(evidence: Evidence) -> Classification:
     elif 300 <= status < 400:
         result = _done(
             ctx,
-            Verdict.OK,
-            "ok",
+            Reason.OK,
             f"Answers {_status_text(status)} at {ctx.final}; a browser shows that page.",
         )
     else:
@@ -259,9 +246,10 @@ def _context(evidence: Evidence) -> _Context:
     )
 
 
-def _done(ctx: _Context, verdict: Verdict, reason: str, detail: str) -> Classification:
+def _done(ctx: _Context, reason: Reason, detail: str) -> Classification:
+    """The classification for ``reason``, whose verdict the reason itself knows."""
     notes = tuple(dict.fromkeys(ctx.notes))  # keep order, drop repeats
-    return Classification(verdict, reason, detail, notes)
+    return Classification(reason.verdict, reason, detail, notes)
 
 
 def _after(ctx: _Context) -> str:
@@ -282,7 +270,7 @@ def _fmt_time(moment: datetime) -> str:
 
 
 def _classify_error(evidence: Evidence, error: FetchError) -> Classification:
-    verdict, reason, template = _ERRORS[error]
+    reason, template = _ERRORS[error]
     host = _host(evidence.final_url or evidence.url)
     hops = len(evidence.chain)
     detail = template.format(host=host, hops=hops, attempts=_attempts(evidence.attempts))
@@ -296,7 +284,7 @@ def _classify_error(evidence: Evidence, error: FetchError) -> Classification:
             f"The redirect from {last.url} ({last.status}) has no usable Location{location}, "
             "so a browser cannot follow it."
         )
-    return Classification(verdict, reason, detail, tuple(notes))
+    return Classification(reason.verdict, reason, detail, tuple(notes))
 
 
 # --- refusals and error statuses ---------------------------------------------------------
@@ -311,42 +299,37 @@ def _classify_refusal(ctx: _Context, status: int) -> Classification:
         if marker is not None and status != 429:
             return _done(
                 ctx,
-                Verdict.BLOCKED,
-                "bot_challenge",
+                Reason.BOT_CHALLENGE,
                 f"Answers {text} with a bot challenge ({marker}){after}: a browser would pass it; "
                 "this is not evidence the page is gone.",
             )
     if status == 404:
-        return _done(ctx, Verdict.BROKEN, "http_404", f"Answers {text}{after}.")
+        return _done(ctx, Reason.HTTP_404, f"Answers {text}{after}.")
     if status == 410:
-        return _done(ctx, Verdict.BROKEN, "http_410", f"Answers {text}{after}: removed on purpose.")
+        return _done(ctx, Reason.HTTP_410, f"Answers {text}{after}: removed on purpose.")
     if status in {401, 407}:
         return _done(
             ctx,
-            Verdict.BLOCKED,
-            "auth_required",
+            Reason.AUTH_REQUIRED,
             f"Answers {text}{after}: the page needs a login, so its content cannot be verified.",
         )
     if status == 402:
         return _done(
             ctx,
-            Verdict.BLOCKED,
-            "payment_required",
+            Reason.PAYMENT_REQUIRED,
             f"Answers {text}{after}: behind a paywall, so its content cannot be verified.",
         )
     if status == 403:
         return _done(
             ctx,
-            Verdict.BLOCKED,
-            "forbidden",
+            Reason.FORBIDDEN,
             f"Answers {text}{after} without a recognisable bot challenge: the server refuses "
             "access to us; not evidence the page is gone.",
         )
     if status == 999:
         return _done(
             ctx,
-            Verdict.BLOCKED,
-            "status_999",
+            Reason.STATUS_999,
             f"Answers {text}{after}, as LinkedIn and similar sites do to non-browsers; "
             "not evidence the page is gone.",
         )
@@ -363,24 +346,21 @@ def _classify_refusal(ctx: _Context, status: int) -> Classification:
         )
         return _done(
             ctx,
-            Verdict.BLOCKED,
-            "rate_limited",
+            Reason.RATE_LIMITED,
             f"Answers {text} ({why}){when}; not evidence the page is gone.",
         )
     if status == 451:
         return _done(
             ctx,
-            Verdict.BLOCKED,
-            "legal_block",
+            Reason.LEGAL_BLOCK,
             f"Answers {text}{after}: withheld for legal reasons where we check from.",
         )
     if 400 <= status < 500:
-        return _done(ctx, Verdict.BROKEN, "http_4xx", f"Answers {text}{after}.")
+        return _done(ctx, Reason.HTTP_4XX, f"Answers {text}{after}.")
     if status in _CLOUDFLARE_UNREACHABLE:
         reason, meaning = _CLOUDFLARE_UNREACHABLE[status]
         return _done(
             ctx,
-            Verdict.UNREACHABLE,
             reason,
             f"Answers {status} from the CDN{after}: {meaning} "
             f"(still after {_attempts(ev.attempts)}); it may be temporary.",
@@ -390,21 +370,18 @@ def _classify_refusal(ctx: _Context, status: int) -> Classification:
         explained = f": {cdn_meaning}" if cdn_meaning else ""
         return _done(
             ctx,
-            Verdict.BROKEN,
-            "http_5xx",
+            Reason.HTTP_5XX,
             f"Answers {text}{explained}{after}, still after {_attempts(ev.attempts)}.",
         )
     if 100 <= status < 200:
         return _done(
             ctx,
-            Verdict.UNREACHABLE,
-            "protocol_error",
+            Reason.PROTOCOL_ERROR,
             f"Ended with an informational status {status} instead of a final answer.",
         )
     return _done(
         ctx,
-        Verdict.UNREACHABLE,
-        "protocol_error",
+        Reason.PROTOCOL_ERROR,
         f"Answers with the non-standard status {status}{after}; a browser cannot rely on it.",
     )
 
@@ -421,8 +398,7 @@ def _classify_live(ctx: _Context) -> Classification:
     if marker is not None:
         return _done(
             ctx,
-            Verdict.BLOCKED,
-            "bot_challenge",
+            Reason.BOT_CHALLENGE,
             f"Answers {text} but with a bot challenge ({marker}) instead of the page: "
             "not evidence the page is gone.",
         )
@@ -432,8 +408,7 @@ def _classify_live(ctx: _Context) -> Classification:
         if parked is not None:
             return _done(
                 ctx,
-                Verdict.STALE,
-                "parked_domain",
+                Reason.PARKED_DOMAIN,
                 f"Answers {text}{_after(ctx)}, but it is a parked domain ({parked}): "
                 "the cited site is gone.",
             )
@@ -445,8 +420,7 @@ def _classify_live(ctx: _Context) -> Classification:
     if ctx.redirected and quirks.is_login_like(ctx.final) and not quirks.is_login_like(ctx.url):
         return _done(
             ctx,
-            Verdict.BLOCKED,
-            "auth_required",
+            Reason.AUTH_REQUIRED,
             f"Redirects to a login page ({ctx.final}): the content cannot be verified without "
             "an account.",
         )
@@ -472,8 +446,7 @@ def _classify_live(ctx: _Context) -> Classification:
             ctx.notes.append(redirect_note)
         return _done(
             ctx,
-            Verdict.FRAGMENT_MISSING,
-            "fragment_missing",
+            Reason.FRAGMENT_MISSING,
             f"The page loads ({text}{_after(ctx)}) but has no element with id or name "
             f"{ev_fragment!r}, so the link does not land where it was meant to.",
         )
@@ -503,8 +476,7 @@ def _homepage_redirect(ctx: _Context) -> Classification | None:
     )
     return _done(
         ctx,
-        Verdict.STALE,
-        "redirect_to_homepage",
+        Reason.REDIRECT_TO_HOMEPAGE,
         f"The deep link {original} now redirects to {where}: the cited page is gone.",
     )
 
@@ -523,8 +495,7 @@ def _meta_refresh(ctx: _Context) -> Classification | None:
     if quirks.is_error_page_url(target):
         return _done(
             ctx,
-            Verdict.STALE,
-            "meta_refresh_error",
+            Reason.META_REFRESH_ERROR,
             f"Answers {_status_text(ctx.evidence.status or 200)}, but the page forwards "
             f"(meta refresh, {delay:g} s) to an error page: {target}.",
         )
@@ -535,8 +506,7 @@ def _meta_refresh(ctx: _Context) -> Classification | None:
     if not quirks.is_homepage_like(original) and quirks.is_homepage_like(_path_and_query(target)):
         return _done(
             ctx,
-            Verdict.STALE,
-            "redirect_to_homepage",
+            Reason.REDIRECT_TO_HOMEPAGE,
             f"The deep link {original} forwards (meta refresh) to the front page {target}: "
             "the cited page is gone.",
         )
@@ -561,8 +531,7 @@ def _soft_404(ctx: _Context) -> Classification | None:
     if probe_final == ctx.final and ctx.redirected:
         return _done(
             ctx,
-            Verdict.STALE,
-            "soft_404",
+            Reason.SOFT_404,
             f"Answers {_status_text(ctx.evidence.status or 200)} at {ctx.final}, but a random "
             "path on the same host lands on that very URL: a soft 404.",
         )
@@ -571,7 +540,7 @@ def _soft_404(ctx: _Context) -> Classification | None:
         return None
     detail = _soft_404_detail(ctx, likeness, claim)
     if detail is not None:
-        return _done(ctx, Verdict.STALE, "soft_404", detail)
+        return _done(ctx, Reason.SOFT_404, detail)
     note = _likeness_note(likeness, claim)
     if note is not None:
         ctx.notes.append(note)
@@ -744,38 +713,34 @@ def _classify_redirects(ctx: _Context, text: str) -> Classification:
     if not ctx.redirected and ctx.refresh_target is not None:
         return _done(
             ctx,
-            Verdict.OK,
-            "ok_temporary_redirect",
+            Reason.OK_TEMPORARY_REDIRECT,
             f"Answers {text} and forwards the reader (meta refresh) to {ctx.refresh_target}; "
             "the link works as cited, though that address may be the one to cite.",
         )
     if not ctx.redirected:
         if head_only:
-            return _done(ctx, Verdict.OK, "ok_head", f"Answers {text} to HEAD.")
-        return _done(ctx, Verdict.OK, "ok", f"Answers {text}.")
+            return _done(ctx, Reason.OK_HEAD, f"Answers {text} to HEAD.")
+        return _done(ctx, Reason.OK, f"Answers {text}.")
     destination = _permanent_destination(ctx)
     if destination is not None:
         if destination != ctx.final:
             ctx.notes.append(f"A temporary redirect then continues to {ctx.final}.")
         return _done(
             ctx,
-            Verdict.MOVED,
-            "moved_permanently",
+            Reason.MOVED_PERMANENTLY,
             f"Moved permanently to {destination} ({text} there): update the link.",
         )
     if quirks.is_trivial_canonicalisation(ctx.url, ctx.final):
         ctx.notes.append(f"Canonical redirect to {ctx.final}; the link may be updated but works.")
         return _done(
             ctx,
-            Verdict.OK,
-            "ok_canonical_redirect",
+            Reason.OK_CANONICAL_REDIRECT,
             f"Answers {text} at {ctx.final}, the canonical form of the same address.",
         )
     codes = ", ".join(str(hop.status) for hop, _ in _redirect_hops(ev.chain)) or "redirect"
     return _done(
         ctx,
-        Verdict.OK,
-        "ok_temporary_redirect",
+        Reason.OK_TEMPORARY_REDIRECT,
         f"Answers {text} at {ctx.final} after a temporary redirect ({codes}); "
         "keep the link as cited.",
     )

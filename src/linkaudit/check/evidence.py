@@ -89,27 +89,8 @@ class Evidence:
 class Classification:
     """The classifier's answer: a verdict, a stable reason code and one human sentence.
 
-    Reason codes are a public contract (JSON, CI rules).  The vocabulary:
-
-    - ok: ``ok``, ``ok_temporary_redirect``, ``ok_canonical_redirect`` (http->https,
-      trailing slash, ``www.`` of the same path), ``ok_head`` (decided by HEAD)
-    - moved: ``moved_permanently``
-    - broken: ``http_404``, ``http_410``, ``http_4xx``, ``http_5xx``, ``dns_not_found``,
-      ``connect_refused``, ``redirect_loop``, ``too_many_redirects``, ``bad_redirect``
-    - stale: ``soft_404``, ``redirect_to_homepage``, ``parked_domain``,
-      ``meta_refresh_error``
-    - blocked: ``bot_challenge``, ``status_999``, ``auth_required`` (401/407),
-      ``payment_required`` (402), ``forbidden`` (403 without challenge markers),
-      ``legal_block`` (451), ``rate_limited`` (429 past retries or beyond the wait cap)
-    - unreachable: ``timeout``, ``reset``, ``dns_temporary``, ``connect_failed``,
-      ``protocol_error``
-    - insecure: ``tls_expired``, ``tls_self_signed``, ``tls_hostname``, ``tls_other``
-    - fragment_missing: ``fragment_missing``
-    - invalid / skipped (decided before any request, in ``linkaudit.urls`` and the
-      pipeline): ``invalid_url``, ``scheme_mailto`` (``scheme_<name>``), ``excluded``,
-      ``internal``, ``relative_no_base`` (a relative link and no base URL), ``offline``
-    - lost (decided by extraction): ``stripped_link``, ``empty_href``, ``placeholder_href``
-    - ok by configuration: ``accepted_status`` (a host's ``accept`` list)
+    ``reason`` is always a :class:`linkaudit.reasons.Reason` (the one vocabulary,
+    with each reason's verdict, transience and help), and ``verdict`` is its verdict.
     """
 
     verdict: Verdict

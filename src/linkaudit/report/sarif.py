@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from linkaudit import __version__
 from linkaudit.model import Finding, Report, Verdict
+from linkaudit.reasons import Reason
 from linkaudit.report.base import (
     anchor_label,
     capture_note,
@@ -64,49 +65,23 @@ _VERDICT_HELP: dict[Verdict, str] = {
     "Restore the original link; linkaudit recovers it from an archived copy when it can.",
 }
 
-_REASON_HELP: dict[str, str] = {
-    "http_404": "The server answered 404 Not Found.",
-    "http_410": "The server answered 410 Gone: removed on purpose.",
-    "http_4xx": "The server answered with a client error.",
-    "http_5xx": "The server kept failing with 5xx errors past retries.",
-    "dns_not_found": "The domain name does not exist any more.",
-    "connect_refused": "The server refused the connection.",
-    "redirect_loop": "The redirects go round in a loop.",
-    "too_many_redirects": "More than 20 redirects: browsers give up too.",
-    "bad_redirect": "A redirect without a usable Location.",
-    "soft_404": "The page says 'not found' (or looks like the site's error page) with a 200.",
-    "redirect_to_homepage": "A deep link now redirects to the site's homepage.",
-    "parked_domain": "The domain is parked or for sale.",
-    "meta_refresh_error": "The page refreshes to an error page.",
-    "moved_permanently": "A permanent redirect (301/308) to another live page.",
-    "bot_challenge": "A bot challenge (e.g. a CAPTCHA page) blocked the check.",
-    "status_999": "The site answered 999, its way of refusing automated requests.",
-    "auth_required": "The page needs a login.",
-    "payment_required": "The page is behind a paywall (402).",
-    "forbidden": "The server answered 403 Forbidden.",
-    "legal_block": "Unavailable for legal reasons (451).",
-    "rate_limited": "Rate limited (429) past the retries allowed.",
-    "timeout": "No answer within the time limit.",
-    "reset": "The connection was reset before a response.",
-    "dns_temporary": "The name could not be resolved right now.",
-    "connect_failed": "The connection failed.",
-    "protocol_error": "The server did not speak HTTP.",
-    "tls_expired": "The certificate has expired.",
-    "tls_self_signed": "The certificate is self-signed or from an unknown authority.",
-    "tls_hostname": "The certificate is for a different host name.",
-    "tls_other": "The TLS handshake failed.",
-    "fragment_missing": "No element with this id or name on the page.",
-    "invalid_url": "The URL cannot be parsed.",
-}
-
 
 def rule_id(f: Finding) -> str:
     return f"{f.verdict.value}/{f.reason}" if f.reason else f.verdict.value
 
 
+def _reason_help(finding: Finding) -> str:
+    """The reason's own sentence, except for lost links: how a link went missing
+    changes nothing about what to do, which the verdict's help says."""
+    reason = Reason.of(finding.reason)
+    if reason is None or finding.verdict is Verdict.LOST:
+        return ""
+    return reason.help
+
+
 def _rule(f: Finding) -> dict[str, Any]:
     verdict = f.verdict
-    reason_help = _REASON_HELP.get(f.reason, "")
+    reason_help = _reason_help(f)
     verdict_help = _VERDICT_HELP.get(verdict, "")
     short = reason_help or verdict_help.split(". ")[0]
     full = f"{reason_help} {verdict_help}".strip()

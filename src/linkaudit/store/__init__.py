@@ -9,7 +9,6 @@ engine (:mod:`linkaudit.store.sqlite`, the embedded default).
 from __future__ import annotations
 
 from linkaudit.store.base import (
-    TRANSIENT_BLOCKED_REASONS,
     ArchiveCache,
     BatchResultCache,
     CachePolicy,
@@ -32,7 +31,6 @@ from linkaudit.store.store import Store
 __all__ = [
     "DEFAULT_PATH",
     "SCHEMA_VERSION",
-    "TRANSIENT_BLOCKED_REASONS",
     "ArchiveCache",
     "BatchResultCache",
     "CachePolicy",

@@ -35,12 +35,10 @@ from linkaudit.model import (
     Verdict,
     as_utc,
 )
+from linkaudit.reasons import Reason
 
 #: Where "now" comes from: one per store, injected by tests and the demo.
 Clock = Callable[[], datetime]
-
-#: ``blocked`` reasons that mean "ask again later", not "this host refuses robots".
-TRANSIENT_BLOCKED_REASONS: frozenset[str] = frozenset({"rate_limited"})
 
 
 class StoreError(LinkauditError):
@@ -213,10 +211,13 @@ class CachePolicy:
 
 
 def is_transient(result: CheckResult) -> bool:
-    """Whether a result only describes this moment (never reused, never "death")."""
-    return result.verdict is Verdict.UNREACHABLE or (
-        result.verdict is Verdict.BLOCKED and result.reason in TRANSIENT_BLOCKED_REASONS
-    )
+    """Whether a result only describes this moment (never reused, never "death"):
+    its reason says so (:attr:`Reason.transient`); a reason this version does not
+    know is transient when its verdict is ``unreachable``."""
+    reason = Reason.of(result.reason)
+    if reason is None:
+        return result.verdict is Verdict.UNREACHABLE
+    return reason.transient
 
 
 # --------------------------------------------------------------------------- rows
