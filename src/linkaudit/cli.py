@@ -14,7 +14,6 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from functools import wraps
 from pathlib import Path
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
@@ -22,7 +21,8 @@ import click
 
 from linkaudit import __version__
 from linkaudit.check.options import CheckOptions
-from linkaudit.errors import AuditError, LinkauditError
+from linkaudit.commandline import fail, handles_errors, warn
+from linkaudit.errors import AuditError
 from linkaudit.extract import extract
 from linkaudit.history import ConfirmPolicy
 from linkaudit.model import (
@@ -52,27 +52,6 @@ R = TypeVar("R")
 
 #: The library's defaults, which the help texts quote (declared there, not here).
 _CHECK = CheckOptions()
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(f"linkaudit: error: {message}", err=True)
-    sys.exit(code)
-
-
-def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn library errors into a one-line message and a non-zero exit, never a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except LinkauditError as exc:
-            _fail(str(exc), exc.exit_code)
-        except KeyboardInterrupt:
-            _fail("interrupted", 130)
-        raise AssertionError("unreachable")
-
-    return wrapper
 
 
 class _LazyGroup(click.Group):
@@ -221,13 +200,13 @@ def extract_command(
     results: list[tuple[Document, list[Citation]]] = []
     documents, skipped = collect(Collection(specs=sources), options)
     for warning in skipped:
-        click.echo(f"linkaudit: warning: {warning}", err=True)
+        warn(warning)
     shown: set[str] = set()
     for document in documents:
         for warning in document.warnings:
             if warning not in shown:  # a WP list shares its parse warnings
                 shown.add(warning)
-                click.echo(f"linkaudit: warning: {document.origin}: {warning}", err=True)
+                warn(f"{document.origin}: {warning}")
         results.append((document, extract(document, scope=Scope(scope))))
     if output_format == "json":
         payload = {
@@ -439,14 +418,14 @@ def _execute(request: RunRequest) -> AuditRun:
 
 def _print_warnings(report: Report) -> None:
     for warning in report.warnings:
-        click.echo(f"linkaudit: warning: {warning}", err=True)
+        warn(warning)
 
 
 def _exit(report: Report, fail_on: frozenset[Verdict]) -> None:
     """DESIGN.md exit codes; 3 when the run could not reach any host at all."""
     down = network_down(report)
     if down is not None:
-        _fail(down, AuditError.exit_code)
+        fail(down, AuditError.exit_code)
     sys.exit(exit_code(report, fail_on))
 
 

@@ -76,3 +76,31 @@ def test_fail_on_reaches_junit(report: Report, tmp_path: Path) -> None:
 
     (path,) = write_reports(report, ["junit"], tmp_path, now=NOW, fail_on={Verdict.MOVED})
     assert path.read_text().count("<failure ") == 1
+
+
+def test_a_planted_link_is_replaced_never_written_through(tmp_path: Path) -> None:
+    from linkaudit.report.files import write_files
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "a.json").symlink_to(victim)
+    with pytest.raises(ReportExistsError):
+        write_files(out, [("a.json", lambda: "{}")], force=False)
+    (path,) = write_files(out, [("a.json", lambda: "{}")], force=True)
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert not path.is_symlink()
+    assert path.read_text(encoding="utf-8") == "{}"
+    assert sorted(p.name for p in out.iterdir()) == ["a.json"]  # no temporary left
+
+
+def test_health_and_audit_reports_share_one_writer(tmp_path: Path) -> None:
+    """Both refuse before writing anything when one target exists."""
+    from linkaudit.report.files import write_files
+
+    (tmp_path / "b.md").write_text("mine", encoding="utf-8")
+    with pytest.raises(ReportExistsError, match=r"b\.md"):
+        write_files(tmp_path, [("a.html", lambda: "x"), ("b.md", lambda: "y")], force=False)
+    assert not (tmp_path / "a.html").exists()
+    assert (tmp_path / "b.md").read_text(encoding="utf-8") == "mine"

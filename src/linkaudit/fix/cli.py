@@ -21,8 +21,9 @@ from typing import Any
 import click
 
 from linkaudit import _aio as aio
+from linkaudit.commandline import handles_errors
 from linkaudit.config import parse_duration
-from linkaudit.errors import InputError, LinkauditError
+from linkaudit.errors import InputError
 from linkaudit.fix.formats import FixResult, fix_file, read_source, write_in_place, write_new
 from linkaudit.fix.plan import Repair
 from linkaudit.fix.report_json import report_from_json
@@ -154,6 +155,7 @@ def _cited_at(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     metavar="DURATION",
     help="Use a stored audit only if it is this young.",
 )
+@handles_errors
 def fix_command(
     source: Path,
     robust_links: bool,
@@ -183,33 +185,26 @@ def fix_command(
         update_moved=update_moved,
         restore_lost=restore_lost,
     )
-    try:
-        options = SourceOptions(base_url=base_url, cited_at=cited_at)
-        audit = _choose_audit(
-            source,
-            from_report,
-            cache_path=None if no_cache else cache_path,
-            max_age=max_age,
-            trust_unhashed=force or not in_place,
-        )
-        if audit.stored:
-            _say("repairing from the stored audit (no new requests)")
-        result = run_fix(
-            source, repairs, report=audit.report, audited_sha256=audit.sha256, options=options
-        )
-        for line in _summary(result):
-            _say(line)
-        done = _deliver(
-            result, source, output=output, in_place=in_place, force=force, audited=audit.sha256
-        )
-        if done is not None:
-            _say(done)
-    except LinkauditError as exc:
-        click.echo(f"linkaudit: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except OSError as exc:  # e.g. -o into a missing directory: say so, never a traceback
-        click.echo(f"linkaudit: error: cannot write ({exc.strerror or exc})", err=True)
-        sys.exit(2)
+    options = SourceOptions(base_url=base_url, cited_at=cited_at)
+    audit = _choose_audit(
+        source,
+        from_report,
+        cache_path=None if no_cache else cache_path,
+        max_age=max_age,
+        trust_unhashed=force or not in_place,
+    )
+    if audit.stored:
+        _say("repairing from the stored audit (no new requests)")
+    result = run_fix(
+        source, repairs, report=audit.report, audited_sha256=audit.sha256, options=options
+    )
+    for line in _summary(result):
+        _say(line)
+    done = _deliver(
+        result, source, output=output, in_place=in_place, force=force, audited=audit.sha256
+    )
+    if done is not None:
+        _say(done)
 
 
 def _say(line: str) -> None:

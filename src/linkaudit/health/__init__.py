@@ -2,14 +2,15 @@
 
 Reads only the store (no network): :func:`build_health` computes a
 :class:`HealthReport` and the formats (HTML with inline SVG charts, Markdown,
-JSON) render it.  :func:`write_health` follows ``report.write_reports``: every
-target is checked before any is written, and nothing is overwritten unless forced.
+JSON) render it.  :func:`write_health` writes through the same
+``report.files.write_files`` as the audit's reports.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -19,7 +20,7 @@ from linkaudit.health.html import HealthHtmlFormatter
 from linkaudit.health.json_format import HealthJsonFormatter, health_document
 from linkaudit.health.markdown import HealthMarkdownFormatter
 from linkaudit.health.model import DEFAULT_NEAR_DAYS, HEALTH_SCHEMA_VERSION, HealthReport
-from linkaudit.report.base import ReportExistsError
+from linkaudit.report.files import write_files
 
 
 class HealthFormatter(Protocol):
@@ -66,35 +67,11 @@ def write_health(
     """
     moment = now or report.generated_at
     chosen = [get_health_formatter(f) if isinstance(f, str) else f for f in formats]
-    directory = Path(output_dir)
-    targets: list[tuple[Path, HealthFormatter]] = []
-    for formatter in chosen:
-        path = directory / health_filename(formatter, moment)
-        if any(path == p for p, _ in targets):
-            continue
-        if path.exists() and not force:
-            raise ReportExistsError(
-                f"report file already exists: {path} (use --force to replace it)"
-            )
-        targets.append((path, formatter))
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create report directory {directory}: {exc.strerror}") from exc
-    written: list[Path] = []
-    for path, formatter in targets:
-        text = formatter.render(report)
-        try:
-            with path.open("w" if force else "x", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        except FileExistsError as exc:
-            raise ReportExistsError(
-                f"report file already exists: {path} (use --force to replace it)"
-            ) from exc
-        except OSError as exc:
-            raise InputError(f"cannot write report {path}: {exc.strerror}") from exc
-        written.append(path)
-    return written
+    return write_files(
+        output_dir,
+        [(health_filename(f, moment), partial(f.render, report)) for f in chosen],
+        force=force,
+    )
 
 
 __all__ = [

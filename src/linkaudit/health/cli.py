@@ -7,14 +7,14 @@ they went and what changed.  No network: the report is about what past runs saw.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from linkaudit.errors import InputError, LinkauditError
+from linkaudit.commandline import handles_errors, warn
+from linkaudit.errors import InputError
 from linkaudit.health import HEALTH_FORMATS, build_health, write_health
 from linkaudit.health.model import DEFAULT_NEAR_DAYS
 from linkaudit.history import ConfirmPolicy
@@ -46,7 +46,7 @@ def run_health(
         raise InputError(str(exc)) from exc
     with Store.open(cache, now=now) as store:
         for warning in store.warnings:
-            click.echo(f"linkaudit: warning: {warning}", err=True)
+            warn(warning)
         report = build_health(
             store,
             policy=policy,
@@ -108,6 +108,7 @@ def run_health(
     help="A capture within this many days of the citation date counts as coverage.",
 )
 @click.option("--top-hosts", type=click.IntRange(min=1), default=10, show_default=True)
+@handles_errors
 def health_command(
     cache: Path,
     formats: tuple[str, ...],
@@ -123,20 +124,16 @@ def health_command(
     Reads the store only and sends no request: the runs are ``linkaudit audit``'s
     (scheduled), which re-checks links on their way to confirmation once a day.
     """
-    try:
-        written, changes = run_health(
-            cache,
-            tuple(f.lower() for f in formats),
-            output_dir,
-            force=force,
-            confirm_runs=confirm_runs,
-            confirm_days=confirm_days,
-            near_days=near_days,
-            top_hosts=top_hosts,
-        )
-    except LinkauditError as exc:
-        click.echo(f"linkaudit: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+    written, changes = run_health(
+        cache,
+        tuple(f.lower() for f in formats),
+        output_dir,
+        force=force,
+        confirm_runs=confirm_runs,
+        confirm_days=confirm_days,
+        near_days=near_days,
+        top_hosts=top_hosts,
+    )
     click.echo(changes)
     for path in written:
         click.echo(f"wrote {path}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from linkaudit.report.base import (
     verdicts_at_or_above,
 )
 from linkaudit.report.csv_format import CsvFormatter
+from linkaudit.report.files import write_files
 from linkaudit.report.html import HtmlFormatter
 from linkaudit.report.json_format import JsonFormatter
 from linkaudit.report.junit import JunitFormatter
@@ -92,35 +94,14 @@ def write_reports(
     """
     moment = now or datetime.now(UTC)
     chosen = [get_formatter(f, fail_on=fail_on) if isinstance(f, str) else f for f in formats]
-    directory = Path(output_dir)
-    targets: list[tuple[Path, Formatter]] = []
-    for formatter in chosen:
-        path = directory / report_filename(report, formatter, moment)
-        if any(path == p for p, _ in targets):
-            continue  # the same format asked for twice
-        if path.exists() and not force:
-            raise ReportExistsError(
-                f"report file already exists: {path} (use --force to replace it)"
-            )
-        targets.append((path, formatter))
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create report directory {directory}: {exc.strerror}") from exc
-    written: list[Path] = []
-    for path, formatter in targets:
-        text = formatter.render(report, color=False)
-        try:
-            with path.open("w" if force else "x", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        except FileExistsError as exc:  # appeared since the check above
-            raise ReportExistsError(
-                f"report file already exists: {path} (use --force to replace it)"
-            ) from exc
-        except OSError as exc:
-            raise InputError(f"cannot write report {path}: {exc.strerror}") from exc
-        written.append(path)
-    return written
+    return write_files(
+        output_dir,
+        [
+            (report_filename(report, f, moment), partial(f.render, report, color=False))
+            for f in chosen
+        ],
+        force=force,
+    )
 
 
 __all__ = [

@@ -1,0 +1,94 @@
+"""Writing report files: every report and the health page go through here.
+
+Every target is checked before any is written, so a refused run leaves nothing
+half-written, and nothing is overwritten unless forced.  Each file is written
+beside its target under a temporary name and then put in place in one step: a
+reader never sees half a report, and a link planted where the report goes is
+replaced, never written through (with ``--force``) or refused (without).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from linkaudit.errors import InputError
+from linkaudit.report.base import ReportExistsError
+
+#: A file to write: its name in the output directory and how to render it.
+Output = tuple[str, Callable[[], str]]
+
+
+def write_files(directory: Path | str, outputs: Sequence[Output], *, force: bool) -> list[Path]:
+    """Write each output into ``directory`` (created if missing); the paths written.
+
+    Raises :class:`ReportExistsError` naming the first target that exists when
+    ``force`` is false, before anything is written; :class:`InputError` when the
+    directory or a file cannot be written.  A name given twice is written once.
+    """
+    folder = Path(directory)
+    targets: list[tuple[Path, Callable[[], str]]] = []
+    for name, render in outputs:
+        path = folder / name
+        if any(path == known for known, _ in targets):
+            continue
+        if not force and (path.exists() or path.is_symlink()):
+            raise _exists(path)
+        targets.append((path, render))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create report directory {folder}: {exc.strerror}") from exc
+    written: list[Path] = []
+    for path, render in targets:
+        _put(path, render(), force=force)
+        written.append(path)
+    return written
+
+
+def _exists(path: Path) -> ReportExistsError:
+    return ReportExistsError(f"report file already exists: {path} (use --force to replace it)")
+
+
+def _put(path: Path, text: str, *, force: bool) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then move it into place:
+    replacing whatever is there when forced, else only if nothing is."""
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
+        )
+    except OSError as exc:
+        raise InputError(f"cannot write report {path}: {exc.strerror}") from exc
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)
+        if force:
+            os.replace(temporary, path)
+        else:
+            _link_new(temporary, path)
+    except FileExistsError as exc:  # appeared since the check
+        raise _exists(path) from exc
+    except OSError as exc:
+        raise InputError(f"cannot write report {path}: {exc.strerror}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _link_new(temporary: str, path: Path) -> None:
+    """Give the finished file its name only if the name is free (a hard link fails
+    when it is taken); where hard links are not supported, an exclusive create."""
+    try:
+        os.link(temporary, path)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+        with open(temporary, encoding="utf-8", newline="") as source:
+            text = source.read()
+        with path.open("x", encoding="utf-8", newline="") as stream:
+            stream.write(text)
