@@ -113,9 +113,6 @@ class HostConfig:
     headers: Mapping[str, str | Secret] = field(default_factory=lambda: MappingProxyType({}))
     accept: tuple[tuple[int, int], ...] = ()
 
-    def accepts(self, status: int) -> bool:
-        return any(low <= status <= high for low, high in self.accept)
-
     def http_headers(self) -> dict[str, str]:
         """Headers ready for httpx, secrets revealed: never log the result."""
         return {name: reveal(value) for name, value in self.headers.items()}
@@ -687,9 +684,6 @@ class Config:
     def host(self, hostname: str) -> HostConfig | None:
         """Overrides for a host (the rule of :func:`linkaudit.hosts.match_host`)."""
         return match_host(self.hosts, hostname)
-
-    def is_excluded(self, url: str) -> bool:
-        return any(pattern.search(url) for pattern in self.exclude)
 
     def merged_with(self, **overrides: object) -> Config:
         """This configuration with command-line values on top.

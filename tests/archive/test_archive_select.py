@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -62,9 +63,24 @@ def test_capture_at_the_exact_moment_counts_as_before() -> None:
     assert to_copy(chosen, TARGET).before
 
 
-def test_naive_target_is_utc() -> None:
-    chosen = select_capture([cap("20230418110000")], datetime(2023, 4, 18, 11, 30))
-    assert chosen is not None
+@pytest.mark.parametrize("zone", ["EST+05", "IST-05:30", "UTC0"])
+def test_naive_target_is_utc(zone: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A naive citation date means UTC wherever the process runs: read as local
+    time, 11:30 would pick 13:00 in New York (16:30 UTC) and 10:00 in Kolkata
+    (06:00 UTC, before every capture) instead of the 11:00 capture."""
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        captures = [cap("20230418100000"), cap("20230418110000"), cap("20230418130000")]
+        chosen = select_capture(captures, datetime(2023, 4, 18, 11, 30))
+        assert chosen is not None
+        assert chosen.timestamp == "20230418110000"
+        copy = to_copy(chosen, datetime(2023, 4, 18, 11, 30))
+        assert copy.before
+        assert copy.distance_days == pytest.approx(30 / 1440)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_parse_cdx_json_text_and_empty() -> None:

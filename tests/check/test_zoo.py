@@ -168,7 +168,9 @@ def test_rate_limit_says_when_to_retry(zoo_run: ZooRun) -> None:
 
 
 def test_only_zoo_names_are_resolved(zoo_run: ZooRun) -> None:
-    assert all(name.endswith((".zoo.test", ".invalid")) for name in zoo_run.zoo.resolver.lookups)
+    lookups = zoo_run.zoo.resolver.lookups
+    assert len(set(lookups)) > 10  # the run resolved its many zoo hosts ...
+    assert all(name.endswith((".zoo.test", ".invalid")) for name in lookups)  # ... and only them
 
 
 def test_insecure_checks_anyway_and_keeps_the_tls_problem(zoo: Zoo) -> None:

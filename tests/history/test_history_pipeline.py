@@ -11,6 +11,7 @@ import pytest
 
 from linkaudit.history import LinkStatus, link_states
 from linkaudit.recording import diff_latest
+from linkaudit.store import CitationRow
 from tests.history.scenario import DEAD_HOST_URL, MID, NEW, OLD, Scenario
 
 
@@ -106,7 +107,9 @@ def test_history_queries_see_every_run(scenario: Scenario) -> None:
     assert latest.id == scenario.run_ids[4]
     assert db.previous_run(latest) == runs[1]
     # Citations per document per run, lost links included.
-    by_doc = db.citations_by_document(latest.id)
+    by_doc: dict[str, list[CitationRow]] = {}
+    for row in db.citations(latest.id):
+        by_doc.setdefault(row.document, []).append(row)
     assert sorted(by_doc) == [OLD, MID, NEW]
     assert [c.verdict.value if c.verdict else None for c in by_doc[OLD]][-1] == "lost"
     assert len(by_doc[MID]) == 3

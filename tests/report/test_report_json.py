@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -11,13 +12,20 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from linkaudit import model
 from linkaudit.model import Report, Verdict
-from linkaudit.report.json_format import JsonFormatter, schema
+from linkaudit.report.json_format import JsonFormatter
 from linkaudit.serialize import SCHEMA_VERSION
 
 
 def render(report: Report) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(JsonFormatter().render(report))
     return data
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema shipped inside the package (what users validate against)."""
+    text = resources.files("linkaudit").joinpath("data/report.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
 def validator() -> Draft202012Validator:

@@ -10,7 +10,8 @@ import pytest
 from linkaudit.errors import InputError
 from linkaudit.model import DocumentKind
 from linkaudit.sources import SourceOptions
-from linkaudit.sources.tree import iter_tree, load_tree
+from linkaudit.sources.collect import Collection, collect
+from linkaudit.sources.tree import iter_tree
 
 from .conftest import SHARED_LINKS, ContentRepo, git
 
@@ -162,20 +163,21 @@ def test_empty_directory_is_not_an_error(tmp_path: Path) -> None:
     assert iter_tree([str(tmp_path)]) == []
 
 
-def test_load_tree_turns_unreadable_files_into_warnings(
+def test_a_tree_turns_unreadable_files_into_warnings(
     content_repo: ContentRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = content_repo.root
     (root / "content/posts/2021/05/broken.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(32))
     (root / "content/empty.md").write_text("   \n\n")
     monkeypatch.chdir(root)
-    documents, warnings = load_tree(["."], SourceOptions())
+    documents, warnings = collect(Collection(specs=(".",)), SourceOptions())
     assert len(documents) == len(content_repo.expected)
     origins = [d.origin for d in documents]
     assert origins == sorted(content_repo.expected)  # "content/posts/...", ready for file:line
     assert len(warnings) == 2
-    assert warnings[0].startswith("content/empty.md: ")
-    assert warnings[1].startswith("content/posts/2021/05/broken.html: ")
+    assert warnings[0].startswith("content/empty.md: skipped: ")
+    assert warnings[1].startswith("content/posts/2021/05/broken.html: skipped: ")
+    assert all(w.count("content/") == 1 for w in warnings)  # each names its file once
     assert "PNG" in warnings[1]
     kinds = {d.origin.rsplit(".", 1)[1].lower(): d.kind for d in documents}
     assert kinds["md"] is DocumentKind.MARKDOWN
@@ -185,13 +187,15 @@ def test_load_tree_turns_unreadable_files_into_warnings(
     assert len(citing) > 100
 
 
-def test_load_tree_passes_include_exclude_and_options(content_repo: ContentRepo) -> None:
+def test_a_tree_passes_include_exclude_and_options(content_repo: ContentRepo) -> None:
     cited = datetime(2019, 5, 1, tzinfo=UTC)
-    documents, warnings = load_tree(
-        [str(content_repo.root / "content")],
+    documents, warnings = collect(
+        Collection(
+            specs=(str(content_repo.root / "content"),),
+            include=("pages/",),
+            exclude=("page1*",),
+        ),
         SourceOptions(cited_at=cited),
-        include=["pages/"],
-        exclude=["page1*"],
     )
     assert warnings == []
     assert len(documents) == 10  # page00..page09; page10..page19 excluded

@@ -14,7 +14,7 @@ import pytest
 from linkaudit.errors import InputError
 from linkaudit.model import Document, DocumentKind
 from linkaudit.sources.base import SourceOptions
-from linkaudit.sources.wordpress_site import walk_wordpress, walk_wordpress_site
+from linkaudit.sources.wordpress_site import walk_wordpress_site
 
 from .conftest import Handler, LoopbackServer, Request, Response
 
@@ -164,7 +164,7 @@ async def test_modified_after_asks_the_server_and_cuts_exactly(
 ) -> None:
     _, server = wordpress
     since = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=180)
-    documents = await walk_wordpress(server.base, OPTIONS, modified_after=since)
+    documents, _ = await walk_wordpress_site(server.base, OPTIONS, modified_after=since)
     # Posts 181..250 were modified after the cut; pages 1..3 were not.
     assert _ids(documents) == [str(n) for n in range(181, 251)]
     sent = {r.query["modified_after"][0] for r in server.requests}
@@ -183,7 +183,7 @@ async def test_include_pages_false_and_injected_client(
 ) -> None:
     _, server = wordpress
     async with httpx.AsyncClient(headers={"User-Agent": "custom"}) as client:
-        documents = await walk_wordpress(
+        documents, _ = await walk_wordpress_site(
             server.base + "/", OPTIONS, client=client, include_pages=False
         )
     assert len(documents) == 250
@@ -257,7 +257,7 @@ async def test_missing_total_pages_header_walks_until_the_end(serve: Serve) -> N
 async def test_not_wordpress_and_unauthorised_are_one_line_errors(serve: Serve) -> None:
     plain = serve(lambda request: Response(404, b"<h1>Not Found</h1>"))
     with pytest.raises(InputError) as not_wp:
-        await walk_wordpress(plain.base, OPTIONS)
+        await walk_wordpress_site(plain.base, OPTIONS)
     message = str(not_wp.value)
     assert message.startswith(f"{plain.base}: not a WordPress site")
     assert "\n" not in message
@@ -266,13 +266,13 @@ async def test_not_wordpress_and_unauthorised_are_one_line_errors(serve: Serve) 
     fake = FakeWordPress(status=401)
     locked = serve(fake)
     with pytest.raises(InputError, match=r"refused access to posts \(HTTP 401 \(rest_forbidden"):
-        await walk_wordpress(locked.base, OPTIONS)
+        await walk_wordpress_site(locked.base, OPTIONS)
 
     html = serve(
         lambda request: Response(200, b"<html>a blog</html>", {"Content-Type": "text/html"})
     )
     with pytest.raises(InputError, match="not a WordPress REST API"):
-        await walk_wordpress(html.base, OPTIONS)
+        await walk_wordpress_site(html.base, OPTIONS)
 
 
 async def test_unreachable_site_is_an_input_error() -> None:
@@ -281,9 +281,9 @@ async def test_unreachable_site_is_an_input_error() -> None:
 
     async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as client:
         with pytest.raises(InputError, match="could not fetch"):
-            await walk_wordpress("https://blog.example", OPTIONS, client=client, retry_delay=0)
+            await walk_wordpress_site("https://blog.example", OPTIONS, client=client, retry_delay=0)
     with pytest.raises(InputError, match="not an http"):
-        await walk_wordpress("ftp://blog.example", OPTIONS)
+        await walk_wordpress_site("ftp://blog.example", OPTIONS)
 
 
 async def test_redirects_are_followed_on_an_injected_client(serve: Serve) -> None:
@@ -299,6 +299,19 @@ async def test_redirects_are_followed_on_an_injected_client(serve: Serve) -> Non
     server = serve(handler)
     fake.base = server.base
     async with httpx.AsyncClient() as client:  # httpx's default: no redirects
-        documents = await walk_wordpress(server.base + "/old", OPTIONS, client=client)
+        documents, _ = await walk_wordpress_site(server.base + "/old", OPTIONS, client=client)
     assert len(documents) == 3
     assert server.paths()[:2] == ["/old/wp-json/wp/v2/posts", "/wp-json/wp/v2/posts"]
+
+
+def test_a_walk_that_reads_nothing_is_an_error_not_an_empty_site(serve: Serve) -> None:
+    from linkaudit import _aio as aio
+    from linkaudit.sources.collect import Collection, collect
+
+    fake = FakeWordPress(posts=0, pages=3)
+    server = serve(fake)
+    fake.base = server.base
+    fake.broken[("pages", 1)] = Response(200, b"<html>Fatal error</html>")
+    assert not aio.run(walk_wordpress_site(server.base, OPTIONS))[0]  # nothing read ...
+    with pytest.raises(InputError, match="no posts could be read"):  # ... is not a clean site
+        collect(Collection(wordpress=server.base), OPTIONS)

@@ -1,5 +1,5 @@
 """The store's bulk paths answer and write exactly what the one-at-a-time paths do:
-``snapshot``/``get_many`` versus ``get``, reused results recorded from their stored
+``snapshot`` versus ``get``, reused results recorded from their stored
 rows, batched document reports, and the remembered directories of ``document_key``."""
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def fill(store: Store, clock: Clock) -> list[str]:
     ]
 
 
-def test_snapshot_and_get_many_answer_as_get(store: Store, clock: Clock) -> None:
+def test_snapshots_answer_as_get(store: Store, clock: Clock) -> None:
     keys = fill(store, clock)
     expected = {key: store.results.get(key) for key in keys}
     assert expected[full_result().key] == dataclasses.replace(full_result(), from_cache=True)
@@ -95,22 +95,26 @@ def test_snapshot_and_get_many_answer_as_get(store: Store, clock: Clock) -> None
     for snapshot in (store.results.snapshot(), store.results.snapshot(keys)):
         assert snapshot is not None
         assert {key: snapshot.get(key) for key in keys} == expected
-    assert store.results.get_many(keys) == {k: v for k, v in expected.items() if v is not None}
-    assert list(store.results.get_many(reversed(keys))) == [
-        k for k in reversed(keys) if expected[k] is not None
-    ]
-    assert store.results.get_many([]) == {}
+    empty = store.results.snapshot([])
+    assert empty is not None
+    assert len(empty) == 0
 
 
-def test_get_many_in_chunks(store: Store, clock: Clock) -> None:
+def test_a_snapshot_of_named_keys_reads_them_in_chunks(store: Store, clock: Clock) -> None:
     """More keys than one query takes (500): every chunk is read."""
     keys = [f"https://bulk.example/{i:04d}" for i in range(1203)]
     store.results.put_many(
         make_result(k, Verdict.OK, "http_200", checked_at=clock.now) for k in keys
     )
-    got = store.results.get_many([*keys, "https://bulk.example/missing"])
-    assert list(got) == keys
-    assert all(r.from_cache and r.key == k for k, r in got.items())
+    snapshot = store.results.snapshot([*keys, "https://bulk.example/missing"])
+    assert snapshot is not None
+    assert len(snapshot) == len(keys)
+    assert "https://bulk.example/missing" not in snapshot
+    for key in keys:
+        got = snapshot.get(key)
+        assert got is not None
+        assert got.from_cache
+        assert got.key == key
 
 
 def test_snapshot_is_policy_checked_when_asked(store: Store, clock: Clock) -> None:

@@ -1,4 +1,4 @@
-"""Write an audited article back with its repairs, changing nothing else (issue 8).
+"""Write an audited article back with its repairs, changing nothing else.
 
 The pieces, each usable alone:
 

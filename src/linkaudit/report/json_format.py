@@ -13,7 +13,6 @@ import dataclasses
 import io
 import json
 from collections.abc import Callable, Iterable, Mapping
-from importlib import resources
 from typing import Any, TextIO
 
 from linkaudit import __version__
@@ -45,14 +44,6 @@ def report_header(report: Report) -> dict[str, Any]:
             "citations": len(report.findings),
             "problems": sum(1 for f in report.findings if is_problem(f.verdict)),
         },
-    }
-
-
-def report_document(report: Report) -> dict[str, Any]:
-    """The JSON-ready report object (before encoding), for callers that embed it."""
-    return {
-        **report_header(report),
-        "findings": [to_jsonable(f) for f in in_document_order(report)],
     }
 
 
@@ -167,10 +158,3 @@ class JsonFormatter:
     def write(self, report: Report, out: TextIO) -> None:
         """Stream the report (what ``render`` returns) without building it in memory."""
         write_json(report_header(report), map(self._line, in_document_order(report)), out)
-
-
-def schema() -> dict[str, Any]:
-    """The shipped JSON Schema of this format."""
-    text = resources.files("linkaudit").joinpath("data/report.schema.json").read_text("utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded

@@ -62,7 +62,7 @@ def collect(collection: Collection, options: SourceOptions) -> tuple[list[Docume
                 try:
                     documents.extend(load_source(str(path), options))
                 except InputError as exc:
-                    warnings.append(f"{path}: skipped: {exc}")
+                    warnings.append(_skipped(path, exc))
         else:
             documents.extend(load_source(spec, options))
     if collection.wordpress:
@@ -71,6 +71,8 @@ def collect(collection: Collection, options: SourceOptions) -> tuple[list[Docume
                 collection.wordpress, options, modified_after=collection.modified_after
             )
         )
+        if more and not docs:  # a broken walk must not pass for an empty site
+            raise InputError(f"{collection.wordpress}: no posts could be read ({more[0]})")
         documents.extend(docs)
         warnings.extend(more)
     if collection.sitemap:
@@ -78,6 +80,14 @@ def collect(collection: Collection, options: SourceOptions) -> tuple[list[Docume
         documents.extend(docs)
         warnings.extend(more)
     return documents, warnings
+
+
+def _skipped(path: Path, exc: InputError) -> str:
+    """A directory's unreadable file, as a warning naming the file once."""
+    message = str(exc)
+    prefix = str(path)
+    reason = message.removeprefix(f"{prefix}: ") if message.startswith(prefix) else message
+    return f"{prefix}: skipped: {reason}"
 
 
 def describe(collection: Collection) -> Sequence[str]:

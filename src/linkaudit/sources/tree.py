@@ -25,12 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linkaudit.errors import InputError
-from linkaudit.model import Document
 
 if TYPE_CHECKING:
     import pathspec
 
-    from linkaudit.sources import SourceOptions
 
 CONTENT_SUFFIXES: frozenset[str] = frozenset({".html", ".htm", ".md", ".markdown"})
 """Suffixes (lower-cased) of files a directory or glob contributes."""
@@ -289,32 +287,3 @@ def iter_tree(
         else:
             raise InputError(f"{spec}: no such file or directory")
     return out
-
-
-def load_tree(
-    paths: Sequence[str],
-    options: SourceOptions,
-    *,
-    include: Sequence[str] = (),
-    exclude: Sequence[str] = (),
-) -> tuple[list[Document], list[str]]:
-    """Load every article of a tree; a file that cannot be read becomes a warning.
-
-    One binary or undecodable file in a repository of thousands must not stop the
-    audit of the rest, so its :class:`InputError` is reported as
-    ``"<path>: <reason>"`` and the walk goes on.  Errors in ``paths`` themselves
-    (a missing directory) still raise: they are the user's mistake, not the tree's.
-    """
-    # Imported here so ``load_source`` may itself dispatch directories to this module.
-    from linkaudit.sources import load_source
-
-    documents: list[Document] = []
-    warnings: list[str] = []
-    for path in iter_tree(paths, include=include, exclude=exclude):
-        try:
-            documents.extend(load_source(str(path), options))
-        except InputError as exc:
-            message = str(exc)
-            prefix = str(path)
-            warnings.append(message if message.startswith(prefix) else f"{prefix}: {message}")
-    return documents, warnings

@@ -320,35 +320,3 @@ async def walk_wordpress_site(
         if owned:
             await active.aclose()
     return documents, warnings
-
-
-async def walk_wordpress(
-    site: str,
-    options: SourceOptions,
-    *,
-    client: httpx.AsyncClient | None = None,
-    modified_after: datetime | None = None,
-    include_pages: bool = True,
-    concurrency: int = 4,
-    retry_delay: float = 2.0,
-) -> list[Document]:
-    """:func:`walk_wordpress_site` with the walk's warnings attached to the first document.
-
-    For callers that want a plain list; a walk with warnings but no documents
-    raises, so a broken walk is never mistaken for an empty site.
-    """
-    documents, warnings = await walk_wordpress_site(
-        site,
-        options,
-        client=client,
-        modified_after=modified_after,
-        include_pages=include_pages,
-        concurrency=concurrency,
-        retry_delay=retry_delay,
-    )
-    if warnings and documents:
-        first = documents[0]
-        documents[0] = replace(first, warnings=(*warnings, *first.warnings))
-    elif warnings:
-        raise InputError(f"{site}: no posts could be read ({warnings[0]})")
-    return documents

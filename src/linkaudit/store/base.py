@@ -263,18 +263,6 @@ class CitationRow:
 
 
 @dataclass(frozen=True)
-class ResultRow:
-    """A URL's result in one run (one per key: a fresh check beats a reused one)."""
-
-    key: str
-    url: str
-    verdict: Verdict
-    reason: str
-    detail: str
-    reused: bool
-
-
-@dataclass(frozen=True)
 class KnownCopy:
     """An archived capture of a URL, from any run's lookups or saves."""
 

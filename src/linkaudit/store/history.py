@@ -325,12 +325,6 @@ class RunHistory:
             for doc, key, url, kind, line, col, text, verdict, reason in self._query(sql, params)
         ]
 
-    def citations_by_document(self, run_id: int) -> dict[str, list[CitationRow]]:
-        out: dict[str, list[CitationRow]] = defaultdict(list)
-        for row in self.citations(run_id):
-            out[row.document].append(row)
-        return dict(out)
-
     def cited(
         self, run_id: int, keys: Iterable[str] | None = None
     ) -> dict[str, tuple[str, tuple[str, ...]]]:

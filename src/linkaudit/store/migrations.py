@@ -10,9 +10,9 @@ become TIMESTAMPTZ, JSON text becomes JSONB, ``INTEGER PRIMARY KEY`` becomes
 ``BIGSERIAL``), so a server store can follow the same list.
 
 1. The cache: check results keyed by normalised URL, archive lookups.
-2. History (issue 7): runs, each result tied to the run that produced or reused
+2. History: runs, each result tied to the run that produced or reused
    it, which documents cite which URLs, and the documents themselves.
-3. Archive copies per run (issue 7, ``linkaudit.store.history``): what each run
+3. Archive copies per run (``linkaudit.store.history``): what each run
    looked up or saved for each URL, so "newly archived" compares runs (the
    ``archive_lookups`` cache keeps only the latest answer per URL and day).
 4. Each document's JSON report per run, for ``linkaudit fix`` (no re-check).

@@ -120,20 +120,6 @@ class ResultStore:
             return None
         return CachedResults(self, rows)
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, CheckResult]:
-        """:meth:`get` for many keys at once: ``{key: result}`` for each key it
-        would answer, in the order given."""
-        wanted = list(dict.fromkeys(keys))
-        snapshot = self.snapshot(wanted)
-        if snapshot is None:
-            return {}
-        out: dict[str, CheckResult] = {}
-        for key in wanted:
-            result = snapshot.get(key)
-            if result is not None:
-                out[key] = result
-        return out
-
     def _reuse(self, row: Sequence[Any]) -> CheckResult | None:
         """A stored row (its id first) as :meth:`get` answers it: decoded, marked
         ``from_cache``, None when unreadable or the policy refuses to reuse it.

@@ -150,11 +150,6 @@ class SQLiteDatabase:
         assert row is not None
         return int(row[0])
 
-    def journal_mode(self) -> str:
-        row = self.query_one("PRAGMA journal_mode")
-        assert row is not None
-        return str(row[0]).lower()
-
     def close(self) -> None:
         with self._lock:
             if not self._closed:
