@@ -67,6 +67,7 @@ class Reason(enum.StrEnum):
     DNS_TEMPORARY = "dns_temporary"
     CONNECT_FAILED = "connect_failed"
     PROTOCOL_ERROR = "protocol_error"
+    SERVER_UNAVAILABLE = "server_unavailable"
     # insecure
     TLS_EXPIRED = "tls_expired"
     TLS_SELF_SIGNED = "tls_self_signed"
@@ -194,6 +195,12 @@ _INFO: dict[Reason, _Info] = {
     ),
     Reason.PROTOCOL_ERROR: _Info(
         _UNREACHABLE, "The server did not speak HTTP.", transient=True, no_answer=True
+    ),
+    Reason.SERVER_UNAVAILABLE: _Info(
+        _UNREACHABLE,
+        "The server kept answering that it cannot serve the page now (502, 503, 504, or a "
+        "CDN's 52x), past retries or beyond the wait it asked for.",
+        transient=True,
     ),
     Reason.TLS_EXPIRED: _Info(_INSECURE, "The certificate has expired."),
     Reason.TLS_SELF_SIGNED: _Info(

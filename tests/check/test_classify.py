@@ -465,17 +465,24 @@ CASES = [
     ),
     pytest.param(
         fetched(STORY, 502, "", attempts=4),
-        Verdict.BROKEN,
-        "http_5xx",
+        Verdict.UNREACHABLE,
+        "server_unavailable",
         "502 Bad Gateway",
         id="502",
     ),
     pytest.param(
         fetched(STORY, 503, "<h1>Service Unavailable</h1>", attempts=4),
-        Verdict.BROKEN,
-        "http_5xx",
-        "503",
+        Verdict.UNREACHABLE,
+        "server_unavailable",
+        "not evidence the page is gone",
         id="503-plain",
+    ),
+    pytest.param(
+        fetched(STORY, 504, "", attempts=3),
+        Verdict.UNREACHABLE,
+        "server_unavailable",
+        "gateway timed out",
+        id="504",
     ),
     pytest.param(
         fetched(
@@ -492,23 +499,30 @@ CASES = [
     pytest.param(
         fetched("https://cf-origin-down.example/a", 522, "", headers={"server": "cloudflare"}),
         Verdict.UNREACHABLE,
-        "timeout",
+        "server_unavailable",
         "522",
         id="522-origin-timeout",
     ),
     pytest.param(
         fetched("https://cf-origin-down.example/a", 523, "", headers={"server": "cloudflare"}),
         Verdict.UNREACHABLE,
-        "connect_failed",
+        "server_unavailable",
         "could not reach",
         id="523-origin-unreachable",
     ),
     pytest.param(
         fetched("https://cf-origin-down.example/a", 521, "", headers={"server": "cloudflare"}),
-        Verdict.BROKEN,
-        "http_5xx",
+        Verdict.UNREACHABLE,
+        "server_unavailable",
         "refused",
         id="521-origin-refused",
+    ),
+    pytest.param(
+        fetched("https://cf-origin-down.example/a", 530, "", headers={"server": "cloudflare"}),
+        Verdict.BROKEN,
+        "http_5xx",
+        "DNS no longer resolves",
+        id="530-origin-dns-gone",
     ),
     # --- walls that answer 2xx ---
     pytest.param(

@@ -20,6 +20,7 @@ from linkaudit.check import DEFAULT_USER_AGENT, CheckOptions, check_urls
 from linkaudit.check.engine import _host_by_host
 from linkaudit.check.limiter import ScaledClock
 from linkaudit.model import CheckResult, Verdict
+from linkaudit.store import is_transient
 
 from .conftest import FakeClock
 
@@ -47,14 +48,44 @@ async def test_503_is_retried_with_exponential_backoff_and_jitter(
     assert 0.5 <= second <= 1.5  # doubled
 
 
-async def test_persisting_5xx_is_broken_after_all_retries(
+async def test_a_persisting_gateway_error_is_unreachable_after_all_retries(
     httpx_mock: HTTPXMock, clock: FakeClock
 ) -> None:
     for _ in range(3):
         httpx_mock.add_response(url=URL, status_code=502)
     result = await check_one(clock)
-    assert (result.verdict, result.reason, result.attempts) == (Verdict.BROKEN, "http_5xx", 3)
+    assert (result.verdict, result.reason, result.attempts) == (
+        Verdict.UNREACHABLE,
+        "server_unavailable",
+        3,
+    )
     assert len(httpx_mock.get_requests()) == 3
+
+
+async def test_a_persisting_500_is_broken_after_all_retries(
+    httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    for _ in range(3):
+        httpx_mock.add_response(url=URL, status_code=500)
+    result = await check_one(clock)
+    assert (result.verdict, result.reason, result.attempts) == (Verdict.BROKEN, "http_5xx", 3)
+
+
+async def test_a_503_asking_for_an_hour_is_unreachable_at_once(
+    httpx_mock: HTTPXMock, clock: FakeClock
+) -> None:
+    """Retry-After: 3600 is the server saying "come back later": one request, then
+    unreachable (never cached), not broken."""
+    httpx_mock.add_response(url=URL, status_code=503, headers={"Retry-After": "3600"})
+    result = await check_one(clock)
+    assert (result.verdict, result.reason, result.attempts) == (
+        Verdict.UNREACHABLE,
+        "server_unavailable",
+        1,
+    )
+    assert "come back after" in result.detail
+    assert len(httpx_mock.get_requests()) == 1
+    assert is_transient(result)
 
 
 async def test_retry_after_seconds_is_honoured(httpx_mock: HTTPXMock, clock: FakeClock) -> None:

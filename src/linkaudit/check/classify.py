@@ -108,22 +108,25 @@ _TLS_NAMES: dict[FetchError, str] = {
     FetchError.TLS_OTHER: "a failing TLS handshake",
 }
 
-# Cloudflare's own 52x codes describe the CDN failing to reach the origin.  Those
-# that are a connect timeout or an unreachable origin are what we would call
-# ``unreachable`` had we talked to the origin ourselves, so they get that verdict;
-# the others (origin refused, empty reply, origin TLS broken, origin DNS gone) are
-# persistent server-side failures and stay ``broken`` like any 5xx past retries.
-_CLOUDFLARE_UNREACHABLE: dict[int, tuple[Reason, str]] = {
-    522: (Reason.TIMEOUT, "the origin server did not accept the CDN's connection in time"),
-    523: (Reason.CONNECT_FAILED, "the CDN could not reach the origin server"),
-    524: (Reason.TIMEOUT, "the origin server accepted the connection but did not answer in time"),
-}
-_CLOUDFLARE_MEANINGS: dict[int, str] = {
+# Gateways, overload and a CDN failing to reach the origin (Cloudflare's 52x) say
+# "the server is not answering properly now", not "the page is gone": past the
+# retries they are ``unreachable`` (server_unavailable: never cached, and dead only
+# when they persist over weeks of runs).  A plain 500 that persists, 501, 505+ and
+# 530 (the origin's DNS is gone) stay ``broken`` like any persistent server error.
+_UNAVAILABLE: dict[int, str] = {
+    502: "a gateway got no valid answer from the server behind it",
+    503: "the server is overloaded or down for maintenance",
+    504: "a gateway timed out waiting for the server behind it",
     520: "the origin server sent an empty or unknown response",
     521: "the origin web server refused the CDN's connection (it is down)",
+    522: "the origin server did not accept the CDN's connection in time",
+    523: "the CDN could not reach the origin server",
+    524: "the origin server accepted the connection but did not answer in time",
     525: "the TLS handshake between the CDN and the origin failed",
     526: "the origin server has an invalid certificate",
     527: "the CDN's railgun connection to the origin failed",
+}
+_CLOUDFLARE_MEANINGS: dict[int, str] = {
     530: "the origin is unavailable (often its DNS no longer resolves)",
 }
 
@@ -357,14 +360,8 @@ def _classify_refusal(ctx: _Context, status: int) -> Classification:
         )
     if 400 <= status < 500:
         return _done(ctx, Reason.HTTP_4XX, f"Answers {text}{after}.")
-    if status in _CLOUDFLARE_UNREACHABLE:
-        reason, meaning = _CLOUDFLARE_UNREACHABLE[status]
-        return _done(
-            ctx,
-            reason,
-            f"Answers {status} from the CDN{after}: {meaning} "
-            f"(still after {_attempts(ev.attempts)}); it may be temporary.",
-        )
+    if status in _UNAVAILABLE:
+        return _done(ctx, Reason.SERVER_UNAVAILABLE, _unavailable_detail(ctx, status))
     if 500 <= status < 600:
         cdn_meaning = _CLOUDFLARE_MEANINGS.get(status)
         explained = f": {cdn_meaning}" if cdn_meaning else ""
@@ -383,6 +380,19 @@ def _classify_refusal(ctx: _Context, status: int) -> Classification:
         ctx,
         Reason.PROTOCOL_ERROR,
         f"Answers with the non-standard status {status}{after}; a browser cannot rely on it.",
+    )
+
+
+def _unavailable_detail(ctx: _Context, status: int) -> str:
+    ev = ctx.evidence
+    text = _status_text(status)
+    if ev.retry_after_exceeded_cap and ev.retry_after is not None:
+        why = f"it asks to come back after {_fmt_time(ev.retry_after)}, later than we may wait"
+    else:
+        why = f"still after {_attempts(ev.attempts)}"
+    return (
+        f"Answers {text}{_after(ctx)}: {_UNAVAILABLE[status]} ({why}); the server is not "
+        "answering properly now, which is not evidence the page is gone."
     )
 
 
