@@ -13,6 +13,13 @@ How each verdict counts, and why:
   toward death nor reset a failing streak.  A bot wall or a timeout says nothing
   about whether the content exists, so it must not kill a link; but it is not
   evidence of life either, so it must not wipe out two days of 404s.
+- Except that **persistent unreachability is death**: a URL that is unreachable
+  in every run of at least ``ConfirmPolicy.unreachable_runs`` runs spanning at
+  least ``ConfirmPolicy.unreachable_days`` days, with no answer of any kind in
+  between (a pass, a failure or a bot wall all break the streak), is confirmed
+  dead, "unreachable since" the streak began.  A server that has timed out or
+  reset every connection for weeks is gone for its readers.  ``blocked`` never
+  counts: a bot wall says nothing about the page, however long it stands.
 - A result the run *reused* from the cache is neutral too: it repeats an earlier
   observation, and counting it again would confirm a death on one real check.
 - Everything else (``ok``, ``moved``, ``fragment_missing``, ``insecure``, and the
@@ -55,15 +62,22 @@ class LinkStatus(enum.StrEnum):
 
 @dataclass(frozen=True)
 class ConfirmPolicy:
-    """``--confirm-runs`` / ``--confirm-days``: how much failure makes a death."""
+    """``--confirm-runs`` / ``--confirm-days``: how much failure makes a death.
+
+    ``unreachable_runs`` / ``unreachable_days``: how long a URL must be unreachable
+    in every run, with no answer in between, to be dead all the same (longer than
+    for failures: an outage of days is common, a server gone for weeks is not).
+    """
 
     runs: int = 3
     days: int = 3
+    unreachable_runs: int = 5
+    unreachable_days: int = 14
 
     def __post_init__(self) -> None:
-        if self.runs < 1:
+        if self.runs < 1 or self.unreachable_runs < 1:
             raise ValueError("confirm runs must be at least 1")
-        if self.days < 0:
+        if self.days < 0 or self.unreachable_days < 0:
             raise ValueError("confirm days must not be negative")
 
 
@@ -100,6 +114,7 @@ class LinkState:
     last_verdict: Verdict | None = None
     last_reason: str = ""
     observations: int = 0  # decisive (fresh, non-neutral) observations over all time
+    cause: str = ""  # why a confirmed death: "" for failures, "unreachable since ..."
 
     @property
     def is_failing(self) -> bool:
@@ -128,57 +143,129 @@ def link_state(
     observations: Iterable[Observation], policy: ConfirmPolicy | None = None
 ) -> LinkState:
     """Fold a URL's history (any order; sorted by time here) into its state."""
-    policy = policy or ConfirmPolicy()
-    # Plain locals, not a LinkState per step: histories of thousands of URLs are
-    # folded on every report.
-    status = LinkStatus.UNKNOWN
-    since: datetime | None = None
-    first: datetime | None = None
-    last_failure: datetime | None = None
-    confirmed_at: datetime | None = None
-    last_pass: datetime | None = None
-    last: Observation | None = None
-    last_at: datetime | None = None
-    failures = 0
-    decisive = 0
+    fold = _Fold(policy or ConfirmPolicy())
     for obs in sorted(observations, key=lambda o: as_utc(o.at)):
+        fold.see(obs)
+    return fold.state()
+
+
+class _Fold:
+    """A URL's state so far while its history is read in time order.
+
+    Plain attributes, not a LinkState per step: histories of thousands of URLs are
+    folded on every report.
+    """
+
+    __slots__ = (
+        "cause",
+        "confirmed_at",
+        "decisive",
+        "failures",
+        "first",
+        "last",
+        "last_at",
+        "last_failure",
+        "last_pass",
+        "policy",
+        "since",
+        "status",
+        "unreachable_first",
+        "unreachable_runs",
+    )
+
+    def __init__(self, policy: ConfirmPolicy) -> None:
+        self.policy = policy
+        self.status = LinkStatus.UNKNOWN
+        self.since: datetime | None = None
+        self.first: datetime | None = None  # the current failing streak's start
+        self.last_failure: datetime | None = None
+        self.confirmed_at: datetime | None = None
+        self.cause = ""
+        self.last_pass: datetime | None = None
+        self.last: Observation | None = None
+        self.last_at: datetime | None = None
+        self.failures = 0
+        self.decisive = 0
+        self.unreachable_first: datetime | None = None  # the current unreachable streak's
+        self.unreachable_runs = 0
+
+    def see(self, obs: Observation) -> None:
         at = as_utc(obs.at)
         kind = counts_as(obs)
         if kind == "pass":
-            if status is not LinkStatus.ALIVE:
-                since = at
-            status = LinkStatus.ALIVE
-            first = last_failure = confirmed_at = None
-            failures = 0
-            last_pass = at
-            decisive += 1
+            self._pass(at)
         elif kind == "fail":
-            if first is None:  # a new streak
-                first = at
-                failures = 0
-            failures += 1
-            last_failure = at
-            since = first
-            if confirmed_at is None and (
-                failures >= policy.runs and span_days(first, at) >= policy.days
-            ):
-                confirmed_at = at
-            status = LinkStatus.CONFIRMED_DEAD if confirmed_at else LinkStatus.FAILING
-            decisive += 1
-        last, last_at = obs, at
-    return LinkState(
-        status,
-        since=since,
-        failures=failures,
-        first_failure=first,
-        last_failure=last_failure,
-        confirmed_at=confirmed_at,
-        last_pass=last_pass,
-        last_checked=last_at,
-        last_verdict=last.verdict if last else None,
-        last_reason=last.reason if last else "",
-        observations=decisive,
-    )
+            self._fail(at)
+        elif not obs.reused and obs.verdict is Verdict.UNREACHABLE:
+            self._unreachable(at)
+        elif not obs.reused and obs.verdict is Verdict.BLOCKED:
+            self._answered()  # the host answers: the unreachable streak is over
+        self.last, self.last_at = obs, at
+
+    def _answered(self) -> None:
+        self.unreachable_first = None
+        self.unreachable_runs = 0
+
+    def _pass(self, at: datetime) -> None:
+        if self.status is not LinkStatus.ALIVE:
+            self.since = at
+        self.status = LinkStatus.ALIVE
+        self.first = self.last_failure = self.confirmed_at = None
+        self.cause = ""
+        self.failures = 0
+        self.last_pass = at
+        self.decisive += 1
+        self._answered()
+
+    def _fail(self, at: datetime) -> None:
+        policy = self.policy
+        if self.first is None:  # a new streak
+            self.first = at
+            self.failures = 0
+        self.failures += 1
+        self.last_failure = at
+        if self.confirmed_at is None or not self.cause:
+            self.since = self.first
+        if self.confirmed_at is None and (
+            self.failures >= policy.runs and span_days(self.first, at) >= policy.days
+        ):
+            self.confirmed_at = at
+        self.status = LinkStatus.CONFIRMED_DEAD if self.confirmed_at else LinkStatus.FAILING
+        self.decisive += 1
+        self._answered()
+
+    def _unreachable(self, at: datetime) -> None:
+        if self.unreachable_first is None:
+            self.unreachable_first = at
+        self.unreachable_runs += 1
+        first = self.unreachable_first
+        policy = self.policy
+        if (
+            self.confirmed_at is None
+            and self.unreachable_runs >= policy.unreachable_runs
+            and span_days(first, at) >= policy.unreachable_days
+        ):
+            self.confirmed_at = at
+            self.status = LinkStatus.CONFIRMED_DEAD
+            self.since = first
+            self.cause = f"unreachable since {first:%Y-%m-%d}"
+
+    def state(self) -> LinkState:
+        last = self.last
+        return LinkState(
+            self.status,
+            since=self.since,
+            failures=self.failures,
+            first_failure=self.first,
+            last_failure=self.last_failure,
+            confirmed_at=self.confirmed_at,
+            last_pass=self.last_pass,
+            last_checked=self.last_at,
+            last_verdict=last.verdict if last else None,
+            last_reason=last.reason if last else "",
+            observations=self.decisive,
+            cause=self.cause,
+        )
 
 
 def link_states(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from linkaudit.archive.save import SaveOutcome
@@ -228,17 +228,30 @@ def diff_latest(store: Store, policy: ConfirmPolicy | None = None) -> RunDiff:
 # --------------------------------------------------------------------------- rechecks
 
 
-def failing_keys(db: RunHistory, policy: ConfirmPolicy | None = None) -> frozenset[str]:
-    """URLs whose current streak is failing but not yet confirmed dead.
+def failing_keys(
+    db: RunHistory, policy: ConfirmPolicy | None = None, now: datetime | None = None
+) -> frozenset[str]:
+    """URLs every run must check for real: those whose current streak is failing but
+    not yet confirmed dead, and (with ``now``) those that failed within the
+    confirmation window, even if they answered since, so a link that flaps between
+    404 and 200 is seen failing on the days it fails instead of being served from
+    the cache as alive.
 
-    Only URLs that ever failed a fresh check can be failing, so only their
-    histories are read.
+    Only URLs that ever failed a fresh check can be either, so only their histories
+    are read.
     """
-    return frozenset(
-        key
-        for key, state in link_states(db.observations(db.ever_failed()), policy).items()
-        if state.status is LinkStatus.FAILING
-    )
+    policy = policy or ConfirmPolicy()
+    histories = db.observations(db.ever_failed())
+    window = None if now is None else as_utc(now) - timedelta(days=max(policy.days, 1))
+    keys: set[str] = set()
+    for key, state in link_states(histories, policy).items():
+        if state.status is LinkStatus.FAILING or (
+            window is not None
+            and state.status is not LinkStatus.CONFIRMED_DEAD
+            and any(counts_as(o) == "fail" and as_utc(o.at) >= window for o in histories[key])
+        ):
+            keys.add(key)
+    return frozenset(keys)
 
 
 class RecheckFailing:

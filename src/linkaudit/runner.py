@@ -53,9 +53,9 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
             warnings.append(f"cache not used: {exc}")
     try:
         if store is not None:
-            # links on their way to confirmation are checked for real every run:
-            # a reused result is not a new observation
-            failing = failing_keys(store.history, request.confirm)
+            # links on their way to confirmation, or that failed lately, are checked
+            # for real every run: a reused result is not a new observation
+            failing = failing_keys(store.history, request.confirm, store.now())
             services = replace(
                 services,
                 cache=services.cache or RecheckFailing(store.results, failing),
