@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,18 +86,20 @@ class _Positions:
         return Location(line, column, paragraph, pos), pos + len(needle)
 
 
-def _inline(
-    token: Any, env: Env, pos: _Positions, paragraph: int, lo: int, hi: int
-) -> list[Citation]:
-    """Links, images and bare URLs of one inline token (a paragraph, heading, cell...)."""
-    flat: list[str] = []
-    flen = 0
-    links: list[_Link] = []
-    stack: list[_Link] = []
-    cursor = lo
-    fallback = Location(bisect.bisect_right(pos.starts, lo), 1, paragraph)
+_Place = Callable[[str, str], Location]
 
-    def place(needle: str, alternative: str = "") -> Location:
+
+def _placer(pos: _Positions, lo: int, hi: int, paragraph: int, fallback: Location) -> _Place:
+    """Where each link of one inline token is, searched forward through its source lines.
+
+    The returned function keeps a cursor, so repeated hrefs in one paragraph are
+    found in order.  ``alternative`` (the ``[`` or ``![`` opening the link) is
+    tried when the needle is not in the source as written (escapes, reference
+    links); such a position has no exact offset.
+    """
+    cursor = lo
+
+    def place(needle: str, alternative: str) -> Location:
         nonlocal cursor
         for candidate in (needle, alternative):
             found = pos.locate(candidate, cursor, hi, paragraph)
@@ -107,65 +110,96 @@ def _inline(
                 return location
         return fallback
 
-    for child in token.children or ():
+    return place
+
+
+def _image_link(child: Any, alt: str, text_offset: int, place: _Place) -> _Link:
+    """An image as a link whose anchor is its alt text (the reader sees that, if anything)."""
+    src = str(child.attrGet("src") or "")
+    return _Link(
+        CitationKind.IMAGE, src, text_offset, text_offset + len(alt), [alt], place(src, "![")
+    )
+
+
+def _inline_links(children: Iterable[Any], place: _Place) -> tuple[str, list[_Link]]:
+    """The flat text of an inline token's children, and its links with their spans in it.
+
+    The flat text is what a reader sees (link markup gone, images as their alt
+    text, line breaks as spaces); anchor texts and sentences are cut from it.
+    """
+    flat: list[str] = []
+    text_offset = 0  # len("".join(flat)), kept as the walk goes
+    links: list[_Link] = []
+    open_links: list[_Link] = []
+    for child in children:
         kind = child.type
         if kind == "link_open":
             href = str(child.attrGet("href") or "")
-            link = _Link(CitationKind.LINK, href, flen)
-            link.location = place(href, "[")
-            stack.append(link)
+            link = _Link(CitationKind.LINK, href, text_offset, location=place(href, "["))
+            open_links.append(link)
             links.append(link)
         elif kind == "link_close":
-            if stack:
-                link = stack.pop()
-                link.end = flen
+            if open_links:
+                open_links.pop().end = text_offset
         elif kind == "image":
-            src = str(child.attrGet("src") or "")
             alt = child.content or ""
-            image = _Link(CitationKind.IMAGE, src, flen, flen + len(alt), [alt])
-            image.location = place(src, "![")
-            links.append(image)
+            links.append(_image_link(child, alt, text_offset, place))
             flat.append(alt)
-            flen += len(alt)
+            text_offset += len(alt)
         elif kind in {"text", "code_inline"}:
             content = child.content or ""
-            if kind == "text" and not stack:
+            if kind == "text" and not open_links:  # bare URLs and DOIs (inline: hot loop)
                 for found in find_text_urls(content):
-                    bare = _Link(
-                        found.kind,
-                        found.written,
-                        flen + found.start,
-                        flen + found.end,
-                        [found.written],
+                    links.append(
+                        _Link(
+                            found.kind,
+                            found.written,
+                            text_offset + found.start,
+                            text_offset + found.end,
+                            [found.written],
+                            location=place(found.written, ""),
+                            resolved=found.url,
+                        )
                     )
-                    bare.location = place(found.written)
-                    bare.resolved = found.url
-                    links.append(bare)
             flat.append(content)
-            flen += len(content)
+            text_offset += len(content)
         elif kind in {"softbreak", "hardbreak"}:
             flat.append(" ")
-            flen += 1
-    text = "".join(flat)
-    out: list[Citation] = []
+            text_offset += 1
+    return "".join(flat), links
+
+
+def _citation(env: Env, link: _Link, text: str, fallback: Location) -> Citation:
+    """The citation of one link, its anchor and sentence cut from the token's flat text.
+
+    A link left open (no ``link_close`` in the token) runs to the end of the text.
+    """
+    end = link.end if link.end >= link.start else len(text)
+    anchor = collapse(" ".join(link.text)) if link.text else collapse(text[link.start : end])
+    return url_citation(
+        env,
+        link.kind,
+        link.href,
+        text=anchor,
+        context=sentence_around(text, link.start, end, separator=_SEP),
+        location=link.location or fallback,
+        element="markdown",
+        attribute=_ATTRIBUTE.get(link.kind, "href"),
+        resolved=link.resolved,
+    )
+
+
+def _inline(
+    token: Any, env: Env, pos: _Positions, paragraph: int, lo: int, hi: int
+) -> list[Citation]:
+    """Links, images and bare URLs of one inline token (a paragraph, heading, cell...)."""
+    fallback = Location(bisect.bisect_right(pos.starts, lo), 1, paragraph)
+    place = _placer(pos, lo, hi, paragraph, fallback)
+    text, links = _inline_links(token.children or (), place)
+    citations: list[Citation] = []
     for link in links:
-        end = link.end if link.end >= link.start else flen
-        anchor = collapse(" ".join(link.text)) if link.text else collapse(text[link.start : end])
-        written = link.href
-        out.append(
-            url_citation(
-                env,
-                link.kind,
-                written,
-                text=anchor,
-                context=sentence_around(text, link.start, end, separator=_SEP),
-                location=link.location or fallback,
-                element="markdown",
-                attribute=_ATTRIBUTE.get(link.kind, "href"),
-                resolved=None if link.resolved is None else link.resolved,
-            )
-        )
-    return out
+        citations.append(_citation(env, link, text, fallback))
+    return citations
 
 
 def extract_markdown(document: Document) -> list[Citation]:
