@@ -1,10 +1,9 @@
 """Citations in Markdown, parsed by markdown-it-py (CommonMark, tables, no linkify).
 
 A real parser, because hand-written Markdown link parsing gets reference links,
-code spans and raw HTML wrong.  Two of its defaults are switched off on purpose:
-link normalisation (we want the URL as the author wrote it, for reports and
-repairs) and link validation (it silently turns ``javascript:`` links into text;
-an auditor must see them, to report them as skipped).
+code spans and raw HTML wrong.  Its configuration (links kept as written, even
+``javascript:`` ones) lives in ``linkaudit.extract.markdown_parser``, shared with
+``fix``, whose repair offsets depend on parsing exactly as extraction does.
 
 Raw HTML blocks and inline HTML go through the HTML extractor with their
 Markdown line numbers.  Bare URLs and DOIs in text are citations too, except in
@@ -34,23 +33,14 @@ _ATTRIBUTE = {CitationKind.IMAGE: "src", CitationKind.TEXT_URL: "", CitationKind
 
 @functools.cache
 def _parser() -> Any:
-    """CommonMark with links kept exactly as written (see the module docstring).
+    """The shared Markdown parser (``markdown_parser``), built once on first use.
 
-    Built on first use: markdown-it is imported only by runs that meet Markdown.
+    Imported here, not at the top: markdown-it is imported only by runs that
+    meet Markdown.
     """
-    from markdown_it import MarkdownIt
+    from linkaudit.extract.markdown_parser import markdown_parser
 
-    class Parser(MarkdownIt):
-        def normalizeLink(self, url: str) -> str:
-            return url
-
-        def normalizeLinkText(self, link: str) -> str:
-            return link
-
-        def validateLink(self, url: str) -> bool:
-            return True
-
-    return Parser("commonmark", {"linkify": False, "html": True}).enable("table")
+    return markdown_parser()
 
 
 @dataclass
