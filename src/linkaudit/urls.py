@@ -314,6 +314,66 @@ def _serialize(parts: _Parts, *, canonical: bool) -> str:
     return "".join(out)
 
 
+def _with_root_path(href: str) -> str:
+    """Insert the ``/`` a browser shows after a bare origin, before any query or fragment."""
+    cut = len(href)
+    for sep in "?#":
+        pos = href.find(sep, 8)
+        if pos != -1:
+            cut = min(cut, pos)
+    return href[:cut] + "/" + href[cut:]
+
+
+def _resolve_root_relative(href: str, base: str | None) -> str | None:
+    """``/path`` on a simple base, when the result is already in browser form (speed).
+
+    Most relative links on a page are root-relative; joining them by string
+    concatenation skips cleaning, ``urljoin`` and the full parse.
+    """
+    if not base or not href.startswith("/") or href.startswith("//"):
+        return None
+    joined = _simple_origin(base) + href
+    return joined if _simple(joined) is not None else None
+
+
+def _join(href: str, scheme: str | None, base: str | None, base_scheme: str | None) -> str:
+    """``href`` joined onto a cleaned ``base``, as text (not yet in browser form).
+
+    An absolute href with ``//host`` needs no join (and ``urljoin`` chokes on a
+    bad IPv6 literal); without a base that has a scheme, nothing can resolve a
+    relative href, so it stays as it is.  An empty href is the base itself,
+    minus its fragment.
+    """
+    if scheme is not None and href[len(scheme) + 1 :].startswith("//"):
+        return href
+    if base is None or base_scheme is None:
+        return href
+    if href == "":
+        return base.partition("#")[0]
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return href
+
+
+def _browser_form(joined: str) -> str:
+    """A joined URL as a browser writes it: lower-case scheme, escapes, dot segments.
+
+    Only special (hierarchical) schemes other than ``file`` are re-serialised;
+    a URL that does not parse comes back as written, for ``precheck`` to explain.
+    """
+    scheme = _scheme_of(joined)
+    if scheme is None:
+        return joined
+    joined = scheme + joined[len(scheme) :]
+    if scheme not in _SPECIAL or scheme == "file":
+        return joined
+    try:
+        return _serialize(_parse(joined), canonical=False)
+    except _BadURL:
+        return joined
+
+
 def resolve(href: str, base: str | None) -> str:
     """The URL a browser would open for ``href`` on a page at ``base``.
 
@@ -322,19 +382,11 @@ def resolve(href: str, base: str | None) -> str:
     returned cleaned but relative (nothing can resolve it).
     """
     simple = _simple(href)
-    if simple is not None:
-        if simple.group("path"):
-            return href
-        cut = len(href)  # no path: the "/" goes before any query or fragment
-        for sep in "?#":
-            pos = href.find(sep, 8)
-            if pos != -1:
-                cut = min(cut, pos)
-        return href[:cut] + "/" + href[cut:]
-    if href.startswith("/") and not href.startswith("//") and base:
-        joined = _simple_origin(base) + href
-        if _simple(joined) is not None:
-            return joined  # root-relative and already in browser form (speed)
+    if simple is not None:  # already in browser form (speed)
+        return href if simple.group("path") else _with_root_path(href)
+    fast = _resolve_root_relative(href, base)
+    if fast is not None:
+        return fast
     href = _clean(href)
     scheme = _scheme_of(href)
     base_clean = _clean(base) if base else None
@@ -343,28 +395,7 @@ def resolve(href: str, base: str | None) -> str:
         href = _fix_backslashes(href)
     if scheme is not None and scheme not in _SPECIAL:
         return scheme + href[len(scheme) :]  # mailto:, tel:, data: ... are opaque
-    if scheme is not None and href[len(scheme) + 1 :].startswith("//"):
-        joined = href  # absolute: nothing to join (and urljoin chokes on bad IPv6)
-    elif base_clean is not None and base_scheme is not None:
-        if href == "":
-            joined = base_clean.partition("#")[0]
-        else:
-            try:
-                joined = urljoin(base_clean, href)
-            except ValueError:
-                joined = href
-    else:
-        joined = href
-    joined_scheme = _scheme_of(joined)
-    if joined_scheme is None:
-        return joined
-    joined = joined_scheme + joined[len(joined_scheme) :]
-    if joined_scheme not in _SPECIAL or joined_scheme == "file":
-        return joined
-    try:
-        return _serialize(_parse(joined), canonical=False)
-    except _BadURL:
-        return joined
+    return _browser_form(_join(href, scheme, base_clean, base_scheme))
 
 
 def normalize(url: str) -> str:

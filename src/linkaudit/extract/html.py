@@ -21,7 +21,7 @@ from linkaudit import urls
 from linkaudit.extract.common import Env, env_for, lost_citation, url_citation
 from linkaudit.extract.context import BLOCKS, PARAGRAPHS, collapse, sentence_around
 from linkaudit.extract.lost import stray_link_ends
-from linkaudit.extract.source import SourceIndex, Tag
+from linkaudit.extract.source import Attr, SourceIndex, Tag
 from linkaudit.extract.text import find_text_urls
 from linkaudit.model import Citation, CitationKind, Document, Location, Scope
 
@@ -280,6 +280,28 @@ def srcset_candidates(value: str) -> Iterator[tuple[str, int]]:
             yield url, start
 
 
+def _candidate_offset(
+    raw: Attr, value: str, url: str, position: int, cursor: int
+) -> tuple[int | None, int]:
+    """Where a ``srcset`` candidate is in the source, and where to look for the next one.
+
+    Without entities the decoded value is the raw text, position for position;
+    otherwise each candidate is searched for after the previous one, as decoded
+    and with ``&`` written as ``&amp;``.
+    """
+    needle = url
+    if raw.raw == value:
+        found = position
+    else:
+        found = raw.raw.find(url, cursor)
+        if found == -1:
+            needle = url.replace("&", "&amp;")
+            found = raw.raw.find(needle, cursor)
+    if found == -1:
+        return None, cursor
+    return raw.offset + found, found + len(needle)
+
+
 @dataclass(slots=True)
 class _Pending:
     """A citation waiting for the end of its element (anchor text, sentence)."""
@@ -394,15 +416,33 @@ class _Walker:
     # -- elements ----------------------------------------------------------
 
     def _start(self, el: lxml.html.HtmlElement, tag: str) -> list[_Pending]:
-        opened: list[_Pending] = []
-        attrs = _URL_ATTRS.get(tag)
-        rel = tuple(el.get("rel", "").lower().split()) if tag in {"a", "area"} else ()
+        """The citations an element opens: its URL attributes, or an ``<a>`` leading nowhere.
+
+        Called only for elements in ``_URL_ATTRS``.  An ``<img>`` inside a link
+        also lends its alt text to that link, whose own text may be empty.
+        """
         if tag == "img" and self.open_links:
             alt = el.get("alt")
             if alt and alt.strip():
                 self.open_links[-1].children_alt.append(alt)
-        if attrs is None:
-            return opened
+        rel = tuple(el.get("rel", "").lower().split()) if tag in {"a", "area"} else ()
+        if tag == "a" and el.get("href") is None:
+            return self._lost_link(el, rel)
+        return self._url_attributes(el, tag, _URL_ATTRS[tag], rel)
+
+    def _url_attributes(
+        self,
+        el: lxml.html.HtmlElement,
+        tag: str,
+        attrs: tuple[tuple[str, CitationKind], ...],
+        rel: tuple[str, ...],
+    ) -> list[_Pending]:
+        """One pending citation per URL attribute present (per candidate for ``srcset``).
+
+        The source tag is matched once, on the first attribute present; every
+        attribute's position is then read from that tag's raw text.
+        """
+        opened: list[_Pending] = []
         source_tag: Tag | None = None
         matched = False
         for attribute, kind in attrs:
@@ -412,39 +452,12 @@ class _Walker:
             if not matched:
                 source_tag = self.index.match_start_tag(tag, el.sourceline, attribute, value)
                 matched = True
-                if source_tag is not None:
+                if source_tag is not None:  # bare URLs are searched for after it
                     self.text_cursor = max(self.text_cursor, source_tag.stop)
             raw = source_tag.attrs().get(attribute) if source_tag is not None else None
             fallback = el.get("alt") or el.get("title") or el.get("aria-label") or ""
             if attribute == "srcset":
-                cursor = 0
-                for url, position in srcset_candidates(value):
-                    offset = None
-                    if raw is not None:
-                        # Without entities the decoded value is the raw text, position for
-                        # position; otherwise find each candidate after the previous one.
-                        needle = url
-                        if raw.raw == value:
-                            found = position
-                        else:
-                            found = raw.raw.find(url, cursor)
-                            if found == -1:
-                                needle = url.replace("&", "&amp;")
-                                found = raw.raw.find(needle, cursor)
-                        if found != -1:
-                            offset = raw.offset + found
-                            cursor = found + len(needle)
-                    opened.append(
-                        _Pending(
-                            kind,
-                            tag,
-                            attribute,
-                            url,
-                            self._location(offset, el.sourceline),
-                            self.flen,
-                            fallback_text=fallback,
-                        )
-                    )
+                opened.extend(self._srcset(el, tag, kind, value, raw, fallback))
                 continue
             offset = raw.offset if raw is not None else None
             opened.append(
@@ -459,31 +472,105 @@ class _Walker:
                     fallback_text=fallback,
                 )
             )
-        if tag == "a" and el.get("href") is None:
-            if el.get("name") is not None or el.get("id") is not None:
-                return opened  # a named anchor: a link target, not a link
-            if el.get("onclick") is not None or el.get("role") is not None:
-                return opened  # a scripted control, not a citation
-            source_tag = self.index.match_start_tag(tag, el.sourceline, None, "")
-            offset = source_tag.start if source_tag is not None else None
+        return opened
+
+    def _srcset(
+        self,
+        el: lxml.html.HtmlElement,
+        tag: str,
+        kind: CitationKind,
+        value: str,
+        raw: Attr | None,
+        fallback: str,
+    ) -> list[_Pending]:
+        """One pending citation per ``srcset`` candidate, each at its own offset."""
+        opened: list[_Pending] = []
+        cursor = 0
+        for url, position in srcset_candidates(value):
+            offset = None
+            if raw is not None:
+                offset, cursor = _candidate_offset(raw, value, url, position, cursor)
             opened.append(
                 _Pending(
-                    CitationKind.LOST,
+                    kind,
                     tag,
-                    "href",
-                    None,
+                    "srcset",
+                    url,
                     self._location(offset, el.sourceline),
                     self.flen,
-                    rel=rel,
-                    lost_reason="empty_href",
-                    drop_if_empty=True,
-                    fallback_text=el.get("title") or el.get("aria-label") or "",
+                    fallback_text=fallback,
                 )
             )
         return opened
 
+    def _lost_link(self, el: lxml.html.HtmlElement, rel: tuple[str, ...]) -> list[_Pending]:
+        """An ``<a>`` without ``href``: a lost link, unless it is an anchor or a control.
+
+        Dropped later if it has no text either (nothing a reader could click).
+        """
+        if el.get("name") is not None or el.get("id") is not None:
+            return []  # a named anchor: a link target, not a link
+        if el.get("onclick") is not None or el.get("role") is not None:
+            return []  # a scripted control, not a citation
+        source_tag = self.index.match_start_tag("a", el.sourceline, None, "")
+        offset = source_tag.start if source_tag is not None else None
+        return [
+            _Pending(
+                CitationKind.LOST,
+                "a",
+                "href",
+                None,
+                self._location(offset, el.sourceline),
+                self.flen,
+                rel=rel,
+                lost_reason="empty_href",
+                drop_if_empty=True,
+                fallback_text=el.get("title") or el.get("aria-label") or "",
+            )
+        ]
+
+    def _open(self, el: lxml.html.HtmlElement, tag: str) -> list[_Pending]:
+        """Enter an element: block separators, counters of what its text is, its citations."""
+        if tag in BLOCKS:
+            self._sep()
+            if tag in PARAGRAPHS:
+                self.paragraph += 1
+        if tag in NO_BARE_URLS:
+            self.no_bare += 1
+        if tag in HIDDEN:
+            self.hidden += 1
+        opened = self._start(el, tag) if tag in _URL_ATTRS else []
+        if opened:
+            self.pending.extend(opened)
+            if tag == "a":
+                self.open_links.extend(p for p in opened if p.element == "a")
+        if tag == "br":
+            self._add_text(" ", None)
+        self._add_text(el.text, el.sourceline)
+        return opened
+
+    def _close(self, el: lxml.html.HtmlElement, tag: str, opened: list[_Pending]) -> None:
+        """Leave an element: its citations' text ends here; undo what ``_open`` counted."""
+        for item in opened:
+            item.end = self.flen
+        if tag == "a" and opened:
+            for item in opened:
+                if self.open_links and self.open_links[-1] is item:
+                    self.open_links.pop()
+        if tag in NO_BARE_URLS:
+            self.no_bare -= 1
+        if tag in HIDDEN:
+            self.hidden -= 1
+        if tag in BLOCKS:
+            self._sep()
+
     def walk(self, root: lxml.html.HtmlElement) -> None:
-        # Frames: (element, tag, pendings opened at its start).
+        """Walk ``root``'s subtree in document order (chrome skipped when asked).
+
+        An element's tail text belongs to its parent, so it is added after the
+        element closes; the root's tail lies outside the walk.
+        """
+        # Frames: (tag, pendings opened at its start); "#chrome" for a skipped subtree.
         stack: list[tuple[str, list[_Pending]]] = []
         walker = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
         for event, el in walker:
@@ -497,43 +584,14 @@ class _Walker:
                 if self.skip_chrome and el is not root and _is_chrome(el, tag):
                     walker.skip_subtree()
                     stack.append(("#chrome", []))
-                    continue
-                if tag in BLOCKS:
-                    self._sep()
-                    if tag in PARAGRAPHS:
-                        self.paragraph += 1
-                if tag in NO_BARE_URLS:
-                    self.no_bare += 1
-                if tag in HIDDEN:
-                    self.hidden += 1
-                opened = self._start(el, tag)
-                self.pending.extend(opened)
-                if tag == "a":
-                    self.open_links.extend(p for p in opened if p.element == "a")
-                stack.append((tag, opened))
-                if tag == "br":
-                    self._add_text(" ", None)
-                self._add_text(el.text, el.sourceline)
-            else:
-                tag, opened = stack.pop()
-                if tag == "#chrome":
-                    if el is not root:
-                        self._add_text(el.tail, el.sourceline)
-                    continue
-                for item in opened:
-                    item.end = self.flen
-                if tag == "a" and opened:
-                    for item in opened:
-                        if self.open_links and self.open_links[-1] is item:
-                            self.open_links.pop()
-                if tag in NO_BARE_URLS:
-                    self.no_bare -= 1
-                if tag in HIDDEN:
-                    self.hidden -= 1
-                if tag in BLOCKS:
-                    self._sep()
-                if el is not root:
-                    self._add_text(el.tail, el.sourceline)
+                else:
+                    stack.append((tag, self._open(el, tag)))
+                continue
+            tag, opened = stack.pop()
+            if tag != "#chrome":
+                self._close(el, tag, opened)
+            if el is not root:
+                self._add_text(el.tail, el.sourceline)
 
     def citations(self) -> list[Citation]:
         flat = "".join(self.flat)

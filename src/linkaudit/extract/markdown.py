@@ -1,10 +1,9 @@
 """Citations in Markdown, parsed by markdown-it-py (CommonMark, tables, no linkify).
 
 A real parser, because hand-written Markdown link parsing gets reference links,
-code spans and raw HTML wrong.  Two of its defaults are switched off on purpose:
-link normalisation (we want the URL as the author wrote it, for reports and
-repairs) and link validation (it silently turns ``javascript:`` links into text;
-an auditor must see them, to report them as skipped).
+code spans and raw HTML wrong.  Its configuration (links kept as written, even
+``javascript:`` ones) lives in ``linkaudit.extract.markdown_parser``, shared with
+``fix``, whose repair offsets depend on parsing exactly as extraction does.
 
 Raw HTML blocks and inline HTML go through the HTML extractor with their
 Markdown line numbers.  Bare URLs and DOIs in text are citations too, except in
@@ -16,6 +15,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,23 +33,14 @@ _ATTRIBUTE = {CitationKind.IMAGE: "src", CitationKind.TEXT_URL: "", CitationKind
 
 @functools.cache
 def _parser() -> Any:
-    """CommonMark with links kept exactly as written (see the module docstring).
+    """The shared Markdown parser (``markdown_parser``), built once on first use.
 
-    Built on first use: markdown-it is imported only by runs that meet Markdown.
+    Imported here, not at the top: markdown-it is imported only by runs that
+    meet Markdown.
     """
-    from markdown_it import MarkdownIt
+    from linkaudit.extract.markdown_parser import markdown_parser
 
-    class Parser(MarkdownIt):
-        def normalizeLink(self, url: str) -> str:
-            return url
-
-        def normalizeLinkText(self, link: str) -> str:
-            return link
-
-        def validateLink(self, url: str) -> bool:
-            return True
-
-    return Parser("commonmark", {"linkify": False, "html": True}).enable("table")
+    return markdown_parser()
 
 
 @dataclass
@@ -85,18 +76,20 @@ class _Positions:
         return Location(line, column, paragraph, pos), pos + len(needle)
 
 
-def _inline(
-    token: Any, env: Env, pos: _Positions, paragraph: int, lo: int, hi: int
-) -> list[Citation]:
-    """Links, images and bare URLs of one inline token (a paragraph, heading, cell...)."""
-    flat: list[str] = []
-    flen = 0
-    links: list[_Link] = []
-    stack: list[_Link] = []
-    cursor = lo
-    fallback = Location(bisect.bisect_right(pos.starts, lo), 1, paragraph)
+_Place = Callable[[str, str], Location]
 
-    def place(needle: str, alternative: str = "") -> Location:
+
+def _placer(pos: _Positions, lo: int, hi: int, paragraph: int, fallback: Location) -> _Place:
+    """Where each link of one inline token is, searched forward through its source lines.
+
+    The returned function keeps a cursor, so repeated hrefs in one paragraph are
+    found in order.  ``alternative`` (the ``[`` or ``![`` opening the link) is
+    tried when the needle is not in the source as written (escapes, reference
+    links); such a position has no exact offset.
+    """
+    cursor = lo
+
+    def place(needle: str, alternative: str) -> Location:
         nonlocal cursor
         for candidate in (needle, alternative):
             found = pos.locate(candidate, cursor, hi, paragraph)
@@ -107,65 +100,96 @@ def _inline(
                 return location
         return fallback
 
-    for child in token.children or ():
+    return place
+
+
+def _image_link(child: Any, alt: str, text_offset: int, place: _Place) -> _Link:
+    """An image as a link whose anchor is its alt text (the reader sees that, if anything)."""
+    src = str(child.attrGet("src") or "")
+    return _Link(
+        CitationKind.IMAGE, src, text_offset, text_offset + len(alt), [alt], place(src, "![")
+    )
+
+
+def _inline_links(children: Iterable[Any], place: _Place) -> tuple[str, list[_Link]]:
+    """The flat text of an inline token's children, and its links with their spans in it.
+
+    The flat text is what a reader sees (link markup gone, images as their alt
+    text, line breaks as spaces); anchor texts and sentences are cut from it.
+    """
+    flat: list[str] = []
+    text_offset = 0  # len("".join(flat)), kept as the walk goes
+    links: list[_Link] = []
+    open_links: list[_Link] = []
+    for child in children:
         kind = child.type
         if kind == "link_open":
             href = str(child.attrGet("href") or "")
-            link = _Link(CitationKind.LINK, href, flen)
-            link.location = place(href, "[")
-            stack.append(link)
+            link = _Link(CitationKind.LINK, href, text_offset, location=place(href, "["))
+            open_links.append(link)
             links.append(link)
         elif kind == "link_close":
-            if stack:
-                link = stack.pop()
-                link.end = flen
+            if open_links:
+                open_links.pop().end = text_offset
         elif kind == "image":
-            src = str(child.attrGet("src") or "")
             alt = child.content or ""
-            image = _Link(CitationKind.IMAGE, src, flen, flen + len(alt), [alt])
-            image.location = place(src, "![")
-            links.append(image)
+            links.append(_image_link(child, alt, text_offset, place))
             flat.append(alt)
-            flen += len(alt)
+            text_offset += len(alt)
         elif kind in {"text", "code_inline"}:
             content = child.content or ""
-            if kind == "text" and not stack:
+            if kind == "text" and not open_links:  # bare URLs and DOIs (inline: hot loop)
                 for found in find_text_urls(content):
-                    bare = _Link(
-                        found.kind,
-                        found.written,
-                        flen + found.start,
-                        flen + found.end,
-                        [found.written],
+                    links.append(
+                        _Link(
+                            found.kind,
+                            found.written,
+                            text_offset + found.start,
+                            text_offset + found.end,
+                            [found.written],
+                            location=place(found.written, ""),
+                            resolved=found.url,
+                        )
                     )
-                    bare.location = place(found.written)
-                    bare.resolved = found.url
-                    links.append(bare)
             flat.append(content)
-            flen += len(content)
+            text_offset += len(content)
         elif kind in {"softbreak", "hardbreak"}:
             flat.append(" ")
-            flen += 1
-    text = "".join(flat)
-    out: list[Citation] = []
+            text_offset += 1
+    return "".join(flat), links
+
+
+def _citation(env: Env, link: _Link, text: str, fallback: Location) -> Citation:
+    """The citation of one link, its anchor and sentence cut from the token's flat text.
+
+    A link left open (no ``link_close`` in the token) runs to the end of the text.
+    """
+    end = link.end if link.end >= link.start else len(text)
+    anchor = collapse(" ".join(link.text)) if link.text else collapse(text[link.start : end])
+    return url_citation(
+        env,
+        link.kind,
+        link.href,
+        text=anchor,
+        context=sentence_around(text, link.start, end, separator=_SEP),
+        location=link.location or fallback,
+        element="markdown",
+        attribute=_ATTRIBUTE.get(link.kind, "href"),
+        resolved=link.resolved,
+    )
+
+
+def _inline(
+    token: Any, env: Env, pos: _Positions, paragraph: int, lo: int, hi: int
+) -> list[Citation]:
+    """Links, images and bare URLs of one inline token (a paragraph, heading, cell...)."""
+    fallback = Location(bisect.bisect_right(pos.starts, lo), 1, paragraph)
+    place = _placer(pos, lo, hi, paragraph, fallback)
+    text, links = _inline_links(token.children or (), place)
+    citations: list[Citation] = []
     for link in links:
-        end = link.end if link.end >= link.start else flen
-        anchor = collapse(" ".join(link.text)) if link.text else collapse(text[link.start : end])
-        written = link.href
-        out.append(
-            url_citation(
-                env,
-                link.kind,
-                written,
-                text=anchor,
-                context=sentence_around(text, link.start, end, separator=_SEP),
-                location=link.location or fallback,
-                element="markdown",
-                attribute=_ATTRIBUTE.get(link.kind, "href"),
-                resolved=None if link.resolved is None else link.resolved,
-            )
-        )
-    return out
+        citations.append(_citation(env, link, text, fallback))
+    return citations
 
 
 def extract_markdown(document: Document) -> list[Citation]:

@@ -124,6 +124,11 @@ class _Walker:
                 index += 1
 
     def string(self, path: Path, *, record: bool) -> str:
+        """Read the string starting at the opening quote; record it (with positions) if asked.
+
+        Runs without escapes are taken whole (the common case); each escape is
+        decoded by ``_escape``.  A string cut off by the end of the text ends there.
+        """
         text, n = self.text, self.n
         self.i += 1
         chars: list[str] = []
@@ -138,33 +143,17 @@ class _Walker:
                 chars.append(chunk)
                 self.i = match.end()
                 continue
-            char = text[self.i]
-            if char == '"':
+            start = self.i
+            if text[start] == '"':
                 break
-            start = self.i  # a backslash
-            code = text[start + 1 : start + 2]
-            if not code:
+            escape = _escape(text, start)  # at a backslash
+            if escape is None:
                 self.i = n
                 break
-            if code in _SIMPLE:
-                decoded, self.i = _SIMPLE[code], start + 2
-                slash = slash or code == "/"
-            elif code == "u" and _HEX4.fullmatch(text[start + 2 : start + 6]):
-                value = int(text[start + 2 : start + 6], 16)
-                self.i = start + 6
-                low = text[self.i : self.i + 6]
-                if 0xD800 <= value < 0xDC00 and low.startswith("\\u") and _HEX4.fullmatch(low[2:]):
-                    low_value = int(low[2:], 16)
-                    if 0xDC00 <= low_value < 0xE000:
-                        self.i += 6
-                        value = 0x10000 + ((value - 0xD800) << 10) + (low_value - 0xDC00)
-                decoded = "\ufffd" if 0xD800 <= value < 0xE000 else chr(value)
-                unicode = unicode or value > 0x7F
-            elif code == "u" and start + 6 > n:
-                self.i = n  # cut off inside the escape: the reader drops it too
-                break
-            else:
-                decoded, self.i = code, start + 2
+            decoded, self.i = escape
+            code = text[start + 1]
+            slash = slash or code == "/"
+            unicode = unicode or (code == "u" and decoded > "\x7f")
             if record:
                 positions.append(start)
             chars.append(decoded)
@@ -176,6 +165,40 @@ class _Walker:
             positions.append(end)
             self.found.append(JsonString(path, decoded_text, tuple(positions), slash, unicode))
         return decoded_text
+
+
+def _escape(text: str, start: int) -> tuple[str, int] | None:
+    """The escape at ``text[start]`` (a backslash): its character and where it ends.
+
+    None if the text ends inside it (the lenient reader drops such a tail too).
+    An unknown escape stands for the escaped character, as the reader reads it.
+    """
+    code = text[start + 1 : start + 2]
+    if not code:
+        return None
+    if code in _SIMPLE:
+        return _SIMPLE[code], start + 2
+    if code == "u" and _HEX4.fullmatch(text[start + 2 : start + 6]):
+        return _unicode_escape(text, start)
+    if code == "u" and start + 6 > len(text):
+        return None
+    return code, start + 2
+
+
+def _unicode_escape(text: str, start: int) -> tuple[str, int]:
+    """A ``\\uXXXX`` escape, joined with a following low-surrogate escape into one character.
+
+    A surrogate left unpaired becomes U+FFFD, as the lenient reader decodes it.
+    """
+    value = int(text[start + 2 : start + 6], 16)
+    end = start + 6
+    low = text[end : end + 6]
+    if 0xD800 <= value < 0xDC00 and low.startswith("\\u") and _HEX4.fullmatch(low[2:]):
+        low_value = int(low[2:], 16)
+        if 0xDC00 <= low_value < 0xE000:
+            end += 6
+            value = 0x10000 + ((value - 0xD800) << 10) + (low_value - 0xDC00)
+    return ("\ufffd" if 0xD800 <= value < 0xE000 else chr(value)), end
 
 
 def find_strings(

@@ -4,10 +4,10 @@ The extractor finds a link's position by searching for its href, which is good
 enough to point a reader at a line but not to rewrite: a reference link's URL
 lives in its definition, an href can also occur in the anchor text, and escapes
 make the written form differ from the URL.  So this module parses the source
-with markdown-it-py configured exactly as the extractor's (CommonMark + tables,
-raw HTML on, no link normalisation), with its ``link``, ``image`` and
-``autolink`` rules wrapped to record source spans as they succeed, and maps the
-positions in each inline token back to the document through its line map.
+with the extractor's own parser (``linkaudit.extract.markdown_parser``), with
+its ``link``, ``image`` and ``autolink`` rules wrapped to record source spans
+as they succeed, and maps the positions in each inline token back to the
+document through its line map.
 Reference definitions are found from the ``map`` markdown-it keeps for them.
 """
 
@@ -22,6 +22,8 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
 from markdown_it.helpers import parseLinkDestination, parseLinkLabel
+
+from linkaudit.extract.markdown_parser import markdown_parser
 
 __all__ = ["MdTarget", "encode_destination", "markdown_targets"]
 
@@ -145,11 +147,8 @@ def _describe(state: Any, token: Any, name: str, start: int, end: int) -> _Raw |
 
 
 def _parser(recorder: _Recorder) -> MarkdownIt:
-    # Same configuration as linkaudit.extract.markdown, so both see the same links.
-    md = MarkdownIt("commonmark", {"linkify": False, "html": True}).enable("table")
-    md.normalizeLink = lambda url: url  # type: ignore[method-assign]
-    md.normalizeLinkText = lambda link: link  # type: ignore[method-assign]
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    """The extractor's parser with ``recorder``'s hooks added, so both see the same links."""
+    md = markdown_parser()
     for name in ("link", "image", "autolink"):
         rules = md.inline.ruler.__rules__
         original = next(r.fn for r in rules if r.name == name)

@@ -38,7 +38,16 @@ from dataclasses import dataclass, field
 from linkaudit.fix.html import AttrSpan, TagSpan, tag_at
 from linkaudit.fix.markdown import MdTarget, encode_destination, markdown_targets
 from linkaudit.fix.rewrite import Edit, escape_attribute, sort_edits
-from linkaudit.model import Citation, CitationKind, Document, DocumentKind, Finding, Report, Verdict
+from linkaudit.model import (
+    ArchiveCopy,
+    Citation,
+    CitationKind,
+    Document,
+    DocumentKind,
+    Finding,
+    Report,
+    Verdict,
+)
 
 __all__ = ["Plan", "Repair", "Skipped", "make_plan", "plan_fixes"]
 
@@ -77,7 +86,7 @@ class Plan:
 
 
 @dataclass
-class _Want:
+class _RepairRequest:
     """What one citation should become: a new target and/or attributes to set."""
 
     href: str | None = None
@@ -88,12 +97,23 @@ class _Want:
         if all(existing != name for existing, _, _ in self.attrs):
             self.attrs.append((name, value, overwrite))
 
+    def add_robust_links(self, copy: ArchiveCopy | None, original: str) -> None:
+        """The Robust Links attributes (original URL, archive copy and its date), given a copy."""
+        if copy is None:
+            return
+        self.add("data-originalurl", original, False)
+        self.add("data-versionurl", copy.url, True)
+        self.add("data-versiondate", copy.captured_at.date().isoformat(), True)
+
     @property
     def repairs(self) -> str:
         names = [self.repair] if self.repair else []
         if any(n == "data-versionurl" for n, _, _ in self.attrs):
             names.append(Repair.ROBUST_LINKS.value)
         return "+".join(names)
+
+
+_Requested = tuple[Finding, _RepairRequest]
 
 
 def _keep_fragment(final: str, original: str | None) -> str:
@@ -105,70 +125,102 @@ def _keep_fragment(final: str, original: str | None) -> str:
     return final
 
 
-def _robust(want: _Want, finding: Finding, original: str) -> None:
-    copy = finding.archive
-    if copy is None:
-        return
-    want.add("data-originalurl", original, False)
-    want.add("data-versionurl", copy.url, True)
-    want.add("data-versiondate", copy.captured_at.date().isoformat(), True)
+def _skipped(finding: Finding, repair: Repair, why: str, what: str | None = None) -> Skipped:
+    """The record of a repair wanted for ``finding`` but not made, labelled ``what`` or its URL."""
+    c = finding.citation
+    label = what or c.url_as_written or c.text
+    return Skipped(c.document, c.location.line, c.location.column, label, repair.value, why)
 
 
-def _want(finding: Finding, repairs: frozenset[Repair], skip: list[Skipped]) -> _Want | None:
+def _lost_request(
+    finding: Finding, repairs: frozenset[Repair]
+) -> tuple[_RepairRequest | None, list[Skipped]]:
+    """A lost link restored to its recovered URL, or to that URL's archive copy or new address.
+
+    The recovered URL was itself checked: if it is dead (and a copy is known)
+    or has moved, and those repairs are selected, the restored link points
+    where a reader can follow it.
+    """
+    if Repair.RESTORE_LOST not in repairs:
+        return None, []
     citation = finding.citation
-    loc = citation.location
-    verdict = finding.verdict
+    if finding.restoration is None:
+        why = "no original URL was recovered for it"
+        return None, [_skipped(finding, Repair.RESTORE_LOST, why, citation.text)]
+    original = finding.restoration.url
+    request = _RepairRequest(original, Repair.RESTORE_LOST.value)
+    result = finding.result
+    if result is not None and Repair.REPLACE_DEAD in repairs and result.verdict in DEAD:
+        if finding.archive is not None:
+            request.href = finding.archive.url
+            request.add("data-originalurl", original, False)
+    elif (
+        result is not None
+        and Repair.UPDATE_MOVED in repairs
+        and result.verdict is Verdict.MOVED
+        and result.final_url
+    ):
+        request.href = _keep_fragment(result.final_url, original)
+    if Repair.ROBUST_LINKS in repairs:
+        request.add_robust_links(finding.archive, original)
+    return request, []
 
-    def skipped(repair: Repair, why: str, what: str | None = None) -> None:
-        label = what or citation.url_as_written or citation.text
-        skip.append(Skipped(citation.document, loc.line, loc.column, label, repair.value, why))
 
-    want = _Want()
-    if verdict is Verdict.LOST:
-        if Repair.RESTORE_LOST not in repairs:
-            return None
-        if finding.restoration is None:
-            skipped(Repair.RESTORE_LOST, "no original URL was recovered for it", citation.text)
-            return None
-        original = finding.restoration.url
-        want.href, want.repair = original, Repair.RESTORE_LOST.value
-        result = finding.result
-        if result is not None and Repair.REPLACE_DEAD in repairs and result.verdict in DEAD:
-            if finding.archive is not None:
-                want.href = finding.archive.url
-                want.add("data-originalurl", original, False)
-        elif (
-            result is not None
-            and Repair.UPDATE_MOVED in repairs
-            and result.verdict is Verdict.MOVED
-            and result.final_url
-        ):
-            want.href = _keep_fragment(result.final_url, original)
-        if Repair.ROBUST_LINKS in repairs:
-            _robust(want, finding, original)
-        return want
-    if citation.kind is not CitationKind.LINK:
-        return None
-    original = citation.url or citation.url_as_written or ""
+def _retarget(
+    finding: Finding, repairs: frozenset[Repair], original: str
+) -> tuple[_RepairRequest, list[Skipped]]:
+    """A link's new target: a dead link's archive copy or a moved link's final URL.
+
+    The request is empty when neither applies, with the reason when one was
+    selected but has nothing to point to.
+    """
+    citation, verdict = finding.citation, finding.verdict
     if Repair.REPLACE_DEAD in repairs and verdict in DEAD:
         if finding.archive is None:
-            skipped(Repair.REPLACE_DEAD, f"{verdict.value}, but no archive copy was found")
-        else:
-            want.href, want.repair = finding.archive.url, Repair.REPLACE_DEAD.value
-            want.add("data-originalurl", original, False)
-    elif Repair.UPDATE_MOVED in repairs and verdict is Verdict.MOVED:
+            why = f"{verdict.value}, but no archive copy was found"
+            return _RepairRequest(), [_skipped(finding, Repair.REPLACE_DEAD, why)]
+        request = _RepairRequest(finding.archive.url, Repair.REPLACE_DEAD.value)
+        request.add("data-originalurl", original, False)
+        return request, []
+    if Repair.UPDATE_MOVED in repairs and verdict is Verdict.MOVED:
         final = finding.result.final_url if finding.result else None
         if not final or final == citation.url:
-            skipped(Repair.UPDATE_MOVED, "moved, but no different final URL was recorded")
-        else:
-            want.href, want.repair = _keep_fragment(final, citation.url), Repair.UPDATE_MOVED.value
+            why = "moved, but no different final URL was recorded"
+            return _RepairRequest(), [_skipped(finding, Repair.UPDATE_MOVED, why)]
+        href = _keep_fragment(final, citation.url)
+        return _RepairRequest(href, Repair.UPDATE_MOVED.value), []
+    return _RepairRequest(), []
+
+
+def _link_request(
+    finding: Finding, repairs: frozenset[Repair]
+) -> tuple[_RepairRequest | None, list[Skipped]]:
+    """A link's new target and/or Robust Links attributes; None if nothing applies."""
+    citation = finding.citation
+    original = citation.url or citation.url_as_written or ""
+    request, skipped = _retarget(finding, repairs, original)
     # Markdown links get the attributes too, so the planner can say why it cannot place them.
     decorable = citation.element in ("a", "markdown")
-    if Repair.ROBUST_LINKS in repairs and verdict not in _UNCHECKED and decorable:
-        _robust(want, finding, original)
-    if want.href is None and not want.attrs:
-        return None
-    return want
+    if Repair.ROBUST_LINKS in repairs and finding.verdict not in _UNCHECKED and decorable:
+        request.add_robust_links(finding.archive, original)
+    if request.href is None and not request.attrs:
+        return None, skipped
+    return request, skipped
+
+
+def _requested_repair(
+    finding: Finding, repairs: frozenset[Repair]
+) -> tuple[_RepairRequest | None, list[Skipped]]:
+    """What ``finding`` should become under ``repairs`` (None: nothing), and what cannot be.
+
+    Only lost links and links are repaired (see the module docstring); a
+    selected repair that has nothing to work with comes back as ``Skipped``.
+    """
+    if finding.verdict is Verdict.LOST:
+        return _lost_request(finding, repairs)
+    if finding.citation.kind is not CitationKind.LINK:
+        return None, []
+    return _link_request(finding, repairs)
 
 
 # -- HTML ------------------------------------------------------------------------------
@@ -194,12 +246,12 @@ def _value_edit(origin: str, text: str, attr: AttrSpan, value: str, repair: str)
 
 
 def _attribute_text(
-    want: _Want, tag: TagSpan, quote: str
+    request: _RepairRequest, tag: TagSpan, quote: str
 ) -> tuple[str, list[tuple[AttrSpan, str]]]:
     """New attributes to insert (as text), and existing ones whose value must change."""
     inserted = ""
     updates: list[tuple[AttrSpan, str]] = []
-    for name, value, overwrite in want.attrs:
+    for name, value, overwrite in request.attrs:
         existing = tag.attrs.get(name)
         if existing is not None:
             if overwrite and existing.value != value:
@@ -210,19 +262,19 @@ def _attribute_text(
 
 
 def _link_edits(
-    origin: str, text: str, tag: TagSpan, href: AttrSpan | None, want: _Want
+    origin: str, text: str, tag: TagSpan, href: AttrSpan | None, request: _RepairRequest
 ) -> list[Edit]:
-    repair = want.repairs
+    repair = request.repairs
     edits: list[Edit] = []
     quote = href.quote if href is not None and href.quote in ('"', "'") else '"'
-    inserted, updates = _attribute_text(want, tag, quote or '"')
+    inserted, updates = _attribute_text(request, tag, quote or '"')
     if href is None:  # no href at all: add it (and the rest) right after the tag name
-        assert want.href is not None
-        new = f' href="{escape_attribute(want.href)}"' + inserted
+        assert request.href is not None
+        new = f' href="{escape_attribute(request.href)}"' + inserted
         return [Edit(origin, tag.name_end, tag.name_end, new, "", repair)]
     tail = ""
-    if want.href is not None and href.value != want.href:
-        edit = _value_edit(origin, text, href, want.href, repair)
+    if request.href is not None and href.value != request.href:
+        edit = _value_edit(origin, text, href, request.href, repair)
         if href.quote is None:  # valueless href: one insertion carries everything
             tail = edit.new
         else:
@@ -262,7 +314,7 @@ def _locate(text: str, citation: Citation) -> int | None:
     return None if best is None else best[1]
 
 
-def _html_edits(document: Document, finding: Finding, want: _Want) -> list[Edit] | str:
+def _html_edits(document: Document, finding: Finding, request: _RepairRequest) -> list[Edit] | str:
     """Edits for one citation in HTML source, or why it cannot be placed."""
     text, origin = document.text, document.origin
     citation = finding.citation
@@ -276,10 +328,10 @@ def _html_edits(document: Document, finding: Finding, want: _Want) -> list[Edit]
             return "the lost link has no anchor text to link"
         if not _visible(text, offset, len(citation.text)).startswith(citation.text):
             return "the anchor text is not at the recorded position; the source changed"
-        assert want.href is not None
-        inserted, _ = _attribute_text(want, TagSpan("a", 0, 0, 0, {}), '"')
-        new = f'<a href="{escape_attribute(want.href)}"{inserted}>'
-        return [Edit(origin, offset, offset, new, "", want.repairs)]
+        assert request.href is not None
+        inserted, _ = _attribute_text(request, TagSpan("a", 0, 0, 0, {}), '"')
+        new = f'<a href="{escape_attribute(request.href)}"{inserted}>'
+        return [Edit(origin, offset, offset, new, "", request.repairs)]
     tag = tag_at(text, offset)
     element = citation.element or "a"
     if tag is None or tag.name != element:
@@ -290,106 +342,162 @@ def _html_edits(document: Document, finding: Finding, want: _Want) -> list[Edit]
             return "the link has an href now; the source changed"
     elif href is None or href.value != citation.url_as_written:
         return "the href at the recorded position differs; the source changed"
-    return _link_edits(origin, text, tag, href, want)
+    return _link_edits(origin, text, tag, href, request)
 
 
 # -- Markdown ----------------------------------------------------------------------------
 
 
-def _markdown_edits(
-    document: Document, wanted: list[tuple[Finding, _Want]], skip: list[Skipped]
-) -> list[Edit]:
-    origin = document.origin
-    targets = markdown_targets(document.text)
-    by_url: dict[str, tuple[Finding, _Want]] = {}
-    lost: list[tuple[Finding, _Want]] = []
-    for finding, want in wanted:
+def _destination(request: _RepairRequest, *, kind: str, angle: bool) -> str:
+    """The request's new URL written as a Markdown destination of the given form."""
+    assert request.href is not None  # only requests with a new target reach Markdown edits
+    return encode_destination(request.href, kind=kind, angle=angle)
+
+
+def _edit(document: Document, target: MdTarget, new: str, request: _RepairRequest) -> Edit:
+    """Replace a target's span with ``new``."""
+    old = document.text[target.start : target.end]
+    return Edit(document.origin, target.start, target.end, new, old, request.repair)
+
+
+def _split_requests(
+    wanted: list[_Requested],
+) -> tuple[dict[str, _Requested], list[_Requested], list[Skipped]]:
+    """Link requests by URL as written (first wins), lost-link requests, and the unplaceable.
+
+    A request that only adds attributes cannot be placed: Markdown link syntax
+    has none.
+    """
+    by_url: dict[str, _Requested] = {}
+    lost: list[_Requested] = []
+    skipped: list[Skipped] = []
+    for finding, request in wanted:
         citation = finding.citation
-        if want.href is None:
-            if want.attrs:
-                _skip(
-                    skip,
-                    finding,
-                    Repair.ROBUST_LINKS,
-                    "Markdown link syntax has no attributes (write the link as HTML)",
-                )
+        if request.href is None:
+            if request.attrs:
+                why = "Markdown link syntax has no attributes (write the link as HTML)"
+                skipped.append(_skipped(finding, Repair.ROBUST_LINKS, why))
             continue
         if citation.kind is CitationKind.LOST:
-            lost.append((finding, want))
+            lost.append((finding, request))
         elif citation.url_as_written is not None:
-            by_url.setdefault(citation.url_as_written, (finding, want))
+            by_url.setdefault(citation.url_as_written, (finding, request))
+    return by_url, lost, skipped
+
+
+def _reference_destination(
+    target: MdTarget, definitions: dict[str, MdTarget], by_url: dict[str, _Requested]
+) -> tuple[str, str] | None:
+    """A reference use made inline, ``(new-url "title")``, when its definition stays as it is.
+
+    That is the case when an image shares the definition (see the module
+    docstring); returns the definition's URL and the new text.
+    """
+    definition = definitions.get(target.label)
+    if definition is None or definition.url not in by_url:
+        return None
+    _, request = by_url[definition.url]
+    title = f' "{_title(definition.title)}"' if definition.title else ""
+    return definition.url, "(" + _destination(request, kind="inline", angle=False) + title + ")"
+
+
+def _new_destination(
+    target: MdTarget,
+    by_url: dict[str, _Requested],
+    definitions: dict[str, MdTarget],
+    image_labels: set[str],
+    link_labels: set[str],
+) -> tuple[str, str] | None:
+    """The URL a link target's rewrite repairs and the target's new text; None to leave it.
+
+    Inline links and autolinks are rewritten in place.  A definition is
+    rewritten (so every use changes) when links use it and no image does;
+    otherwise its link uses are made inline.
+    """
+    if target.image:
+        return None
+    if target.kind in ("inline", "autolink"):
+        if target.url not in by_url:
+            return None
+        _, request = by_url[target.url]
+        return target.url, _destination(request, kind=target.kind, angle=target.angle)
+    if target.kind == "definition":
+        if target.url not in by_url or target.label in image_labels:
+            return None
+        if target.label not in link_labels:
+            return None
+        _, request = by_url[target.url]
+        return target.url, _destination(request, kind="inline", angle=target.angle)
+    if target.kind == "reference" and target.label in image_labels:
+        return _reference_destination(target, definitions, by_url)
+    return None
+
+
+def _target_edits(
+    document: Document, targets: list[MdTarget], by_url: dict[str, _Requested]
+) -> tuple[list[Edit], set[str]]:
+    """Edits for link targets whose URL is to be repaired, and the URLs they repair."""
     image_labels = {t.label for t in targets if t.kind == "reference" and t.image}
+    link_labels = {t.label for t in targets if t.kind == "reference" and not t.image}
     definitions = {t.label: t for t in targets if t.kind == "definition"}
     edits: list[Edit] = []
     done: set[str] = set()
-
-    def edit(target: MdTarget, new: str, want: _Want) -> None:
-        edits.append(
-            Edit(
-                origin,
-                target.start,
-                target.end,
-                new,
-                document.text[target.start : target.end],
-                want.repair,
-            )
-        )
-
     for target in targets:
-        if target.image:
-            continue
-        if target.kind in ("inline", "autolink") and target.url in by_url:
-            _, want = by_url[target.url]
-            assert want.href is not None
-            edit(target, encode_destination(want.href, kind=target.kind, angle=target.angle), want)
-            done.add(target.url)
-        elif (
-            target.kind == "definition"
-            and target.url in by_url
-            and target.label not in image_labels
-        ):
-            if any(
-                t.kind == "reference" and t.label == target.label and not t.image for t in targets
-            ):
-                _, want = by_url[target.url]
-                assert want.href is not None
-                edit(target, encode_destination(want.href, kind="inline", angle=target.angle), want)
-                done.add(target.url)
-        elif target.kind == "reference":
-            definition = definitions.get(target.label)
-            url = definition.url if definition is not None else None
-            if url in by_url and (definition is None or target.label in image_labels):
-                _, want = by_url[url]
-                assert want.href is not None
-                title = f' "{_title(definition.title)}"' if definition and definition.title else ""
-                new = "(" + encode_destination(want.href, kind="inline", angle=False) + title + ")"
-                edit(target, new, want)
-                done.add(url)
+        found = _new_destination(target, by_url, definitions, image_labels, link_labels)
+        if found is not None:
+            url, new = found
+            edits.append(_edit(document, target, new, by_url[url][1]))
+            done.add(url)
+    return edits, done
+
+
+def _lost_edits(
+    document: Document, targets: list[MdTarget], lost: list[_Requested]
+) -> tuple[list[Edit], list[Skipped]]:
+    """Lost links restored into the empty links (``[text]()``, ``[text](#)``), in source order.
+
+    The n-th lost link in reading order fills the n-th empty link; lost links
+    beyond the empty ones cannot be placed.
+    """
     placeholders = [
         t for t in targets if t.kind == "inline" and not t.image and t.url.strip() in ("", "#")
     ]
-    lost.sort(key=lambda fw: (fw[0].citation.location.line, fw[0].citation.location.column))
-    for (_finding, want), target in zip(lost, placeholders, strict=False):
-        assert want.href is not None
-        edit(target, encode_destination(want.href, kind="inline", angle=target.angle), want)
-    for finding, _want in lost[len(placeholders) :]:
-        _skip(skip, finding, Repair.RESTORE_LOST, "not found in the Markdown source")
-    for url, (finding, want) in by_url.items():
-        if url not in done:
-            _skip(
-                skip, finding, Repair(want.repair), "link target not found in the Markdown source"
-            )
-    return edits
+    ordered = sorted(
+        lost, key=lambda fw: (fw[0].citation.location.line, fw[0].citation.location.column)
+    )
+    edits = [
+        _edit(document, target, _destination(request, kind="inline", angle=target.angle), request)
+        for (_finding, request), target in zip(ordered, placeholders, strict=False)
+    ]
+    skipped = [
+        _skipped(finding, Repair.RESTORE_LOST, "not found in the Markdown source")
+        for finding, _request in ordered[len(placeholders) :]
+    ]
+    return edits, skipped
+
+
+def _markdown_edits(
+    document: Document, wanted: list[_Requested]
+) -> tuple[list[Edit], list[Skipped]]:
+    """Edits for the Markdown links of one document, and the repairs that cannot be placed.
+
+    Repairs are placed by URL as written, on the link targets markdown-it finds
+    (``linkaudit.fix.markdown``), not at the extractor's approximate positions.
+    """
+    targets = markdown_targets(document.text)
+    by_url, lost, unplaceable = _split_requests(wanted)
+    edits, done = _target_edits(document, targets, by_url)
+    restored, not_found = _lost_edits(document, targets, lost)
+    missing = [
+        _skipped(finding, Repair(request.repair), "link target not found in the Markdown source")
+        for url, (finding, request) in by_url.items()
+        if url not in done
+    ]
+    return edits + restored, unplaceable + not_found + missing
 
 
 def _title(title: str) -> str:
     return title.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _skip(skip: list[Skipped], finding: Finding, repair: Repair, why: str) -> None:
-    c = finding.citation
-    what = c.url_as_written or c.text
-    skip.append(Skipped(c.document, c.location.line, c.location.column, what, repair.value, why))
 
 
 # -- entry points ------------------------------------------------------------------------
@@ -408,30 +516,31 @@ def make_plan(report: Report, repairs: Iterable[Repair]) -> Plan:
     documents = {doc.origin: doc for doc in report.documents}
     skip: list[Skipped] = []
     edits: list[Edit] = []
-    markdown: dict[str, list[tuple[Finding, _Want]]] = {}
+    markdown: dict[str, list[_Requested]] = {}
     for finding in report.findings:
         document = documents.get(finding.citation.document)
-        want = _want(finding, selected, skip)
-        if want is None:
+        request, skipped = _requested_repair(finding, selected)
+        skip.extend(skipped)
+        if request is None:
             continue
         if document is None or not document.text:
-            _skip(
-                skip,
-                finding,
-                Repair(want.repair or Repair.ROBUST_LINKS.value),
-                "the document's text is not available",
-            )
+            repair = Repair(request.repair or Repair.ROBUST_LINKS.value)
+            skip.append(_skipped(finding, repair, "the document's text is not available"))
             continue
         if document.kind is DocumentKind.MARKDOWN and finding.citation.element == "markdown":
-            markdown.setdefault(document.origin, []).append((finding, want))
+            markdown.setdefault(document.origin, []).append((finding, request))
             continue
-        placed = _html_edits(document, finding, want)
+        placed = _html_edits(document, finding, request)
         if isinstance(placed, str):
-            _skip(skip, finding, Repair(want.repair or Repair.ROBUST_LINKS.value), placed)
+            skip.append(
+                _skipped(finding, Repair(request.repair or Repair.ROBUST_LINKS.value), placed)
+            )
         else:
             edits.extend(placed)
     for origin, wanted in markdown.items():
-        edits.extend(_markdown_edits(documents[origin], wanted, skip))
+        markdown_edits, markdown_skipped = _markdown_edits(documents[origin], wanted)
+        edits.extend(markdown_edits)
+        skip.extend(markdown_skipped)
     by_document: dict[str, list[Edit]] = {}
     for edit in edits:
         by_document.setdefault(edit.document, []).append(edit)

@@ -74,6 +74,57 @@ def _strip_prefix(header_path: str) -> str | None:
     return path[2:] if path.startswith(("a/", "b/")) else path
 
 
+_FileState = tuple[str | None, bool, bool]  # (path, whole file counts, file deleted)
+
+
+def _git_header_path(line: str) -> str | None:
+    """The new path of a ``diff --git a/x b/y`` line, or None if it is quoted oddly.
+
+    Only a fallback name, for sections with no ``---``/``+++`` lines (pure
+    renames, binary files, mode changes); unambiguous when unquoted.
+    """
+    match = re.match(r'^diff --git (?:"?a/.*?"?) ("?b/.*"?)$', line)
+    return _strip_prefix(match.group(1)) if match else None
+
+
+def _after_header_line(line: str, state: _FileState) -> _FileState | None:
+    """The section's state after one of git's extended header lines, or None for other lines.
+
+    New, renamed, copied and binary files count as a whole (their hunks, if
+    any, say nothing useful); ``+++ /dev/null`` and ``deleted file mode`` mark a
+    file that is gone.
+    """
+    path, whole, deleted = state
+    if line.startswith("new file mode"):
+        return path, True, deleted
+    if line.startswith("deleted file mode"):
+        return path, whole, True
+    if line.startswith(("rename to ", "copy to ")):
+        return _unquote(line.split(" to ", 1)[1]), True, deleted
+    if line.startswith("Binary files "):
+        return path, True, deleted
+    if line.startswith("+++ "):
+        name = _strip_prefix(line[4:])
+        return (path, whole, True) if name is None else (name, whole, deleted)
+    return None
+
+
+def _hunk_lines(line: str) -> range | None:
+    """New-side line numbers of a ``@@`` hunk header (a missing count means one)."""
+    match = _HUNK.match(line)
+    if match is None:
+        return None
+    start = int(match.group(1))
+    count = 1 if match.group(2) is None else int(match.group(2))
+    return range(start, start + count)
+
+
+def _whole_file(state: _FileState) -> dict[str, None]:
+    """What a finished section adds for a file that counts as a whole: ``{path: None}``."""
+    path, whole, deleted = state
+    return {path: None} if path is not None and whole and not deleted else {}
+
+
 def parse_diff(diff: str) -> dict[str, set[int] | None]:
     """Added/modified new-side line numbers per path (relative to the repository).
 
@@ -82,59 +133,28 @@ def parse_diff(diff: str) -> dict[str, set[int] | None]:
     implied count of one) are tested as text.
     """
     result: dict[str, set[int] | None] = {}
-    current: str | None = None
-    whole = False
-    deleted = False
-
-    def finish() -> None:
-        if current is not None and not deleted and whole:
-            result[current] = None
-
+    state: _FileState = (None, False, False)
     for line in diff.splitlines():
         if line.startswith("diff --git "):
-            finish()
-            current, whole, deleted = None, False, False
-            # Fallback name for diffs with no ---/+++ lines (pure renames, binary,
-            # mode changes): "diff --git a/x b/y", unambiguous when unquoted.
-            match = re.match(r'^diff --git (?:"?a/.*?"?) ("?b/.*"?)$', line)
-            if match:
-                current = _strip_prefix(match.group(1))
-        elif line.startswith("new file mode"):
-            whole = True
-        elif line.startswith("deleted file mode"):
-            deleted = True
-        elif line.startswith(("rename to ", "copy to ")):
-            current = _unquote(line.split(" to ", 1)[1])
-            whole = True
-        elif line.startswith("Binary files "):
-            whole = True
-        elif line.startswith("+++ "):
-            name = _strip_prefix(line[4:])
-            if name is None:
-                deleted = True
-            else:
-                current = name
-        elif line.startswith("@@") and current is not None and not deleted and not whole:
-            match = _HUNK.match(line)
-            if match is None:
-                continue
-            start = int(match.group(1))
-            count = 1 if match.group(2) is None else int(match.group(2))
-            lines = result.get(current)
+            result.update(_whole_file(state))
+            state = (_git_header_path(line), False, False)
+            continue
+        after = _after_header_line(line, state)
+        if after is not None:
+            state = after
+            continue
+        path, whole, deleted = state
+        if path is None or whole or deleted:
+            continue
+        hunk = _hunk_lines(line)
+        if hunk is not None:
+            lines = result.get(path)
             if lines is None:
-                lines = set()
-                result[current] = lines
-            lines.update(range(start, start + count))
-        elif (
-            current is not None
-            and not deleted
-            and not whole
-            and current not in result
-            and line.startswith(("old mode", "new mode"))
-        ):
-            # A mode change alone touches no line; record the file as changed.
-            result[current] = set()
-    finish()
+                lines = result[path] = set()
+            lines.update(hunk)
+        elif path not in result and line.startswith(("old mode", "new mode")):
+            result[path] = set()  # a mode change alone touches no line; the file changed
+    result.update(_whole_file(state))
     return result
 
 

@@ -101,6 +101,12 @@ def _absolute(href: str | None, url: str | None) -> str | None:
     return href if parts.scheme in ("http", "https") and parts.netloc else None
 
 
+#: Where a publication date can come from, most trusted first.
+_DATE_SOURCES = ("json-ld", "article:published_time", "time")
+#: ``<meta>`` keys (``property`` or ``name``) whose content is read.
+_META_CLAIMS = frozenset({"og:title", "og:url", "article:published_time"})
+
+
 class _PageMetadata:
     """What the ``<head>`` (and a little of the body) says about the article."""
 
@@ -117,48 +123,76 @@ class _PageMetadata:
             root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1))
         except (etree.ParserError, ValueError):
             return meta
-        title_tag: str | None = None
-        og_title: str | None = None
-        canonical: str | None = None
-        og_url: str | None = None
-        dates: dict[str, datetime] = {}
-        for element in root.iter("title", "meta", "link", "script", "time"):
-            tag = element.tag
-            if tag == "title" and title_tag is None:
-                title_tag = _clean("".join(str(part) for part in element.itertext()))
-            elif tag == "meta":
-                key = (element.get("property") or element.get("name") or "").strip().lower()
-                content = element.get("content")
-                if key == "og:title" and og_title is None:
-                    og_title = _clean(content)
-                elif key == "og:url" and og_url is None:
-                    og_url = _absolute(content, url)
-                elif key == "article:published_time" and key not in dates:
-                    _add_date(dates, key, content)
-            elif tag == "link" and canonical is None:
-                rels = (element.get("rel") or "").lower().split()
-                if "canonical" in rels:
-                    canonical = _absolute(element.get("href"), url)
-            elif tag == "script" and "json-ld" not in dates:
-                if "ld+json" in (element.get("type") or "").lower():
-                    _add_date(dates, "json-ld", _json_ld_date(element.text or ""))
-            elif tag == "time" and "time" not in dates:
-                _add_date(dates, "time", element.get("datetime"))
+        texts, dates = _claims(root, url)
         # og:title is usually the headline alone; <title> often appends " | Site".
-        meta.title = og_title or title_tag
-        meta.canonical = canonical or og_url
-        for source in ("json-ld", "article:published_time", "time"):
+        meta.title = texts.get("og:title") or texts.get("title")
+        meta.canonical = texts.get("canonical") or texts.get("og:url")
+        for source in _DATE_SOURCES:
             if source in dates:
                 meta.cited_at, meta.cited_at_source = dates[source], source
                 break
         return meta
 
 
-def _add_date(dates: dict[str, datetime], source: str, value: str | None) -> None:
-    if value:
-        parsed = parse_date(value)
-        if parsed is not None:
-            dates[source] = parsed
+def _claims(
+    root: lxml.html.HtmlElement, url: str | None
+) -> tuple[dict[str, str], dict[str, datetime]]:
+    """The first usable value of each claim the page makes: texts, and dates by source.
+
+    One pass in document order.  A claim whose value is empty, relative with
+    nothing to resolve it, or not a date is passed over, so a later element
+    making the same claim can still count.
+    """
+    texts: dict[str, str] = {}
+    dates: dict[str, datetime] = {}
+    for element in root.iter("title", "meta", "link", "script", "time"):
+        key = _claim_key(element)
+        if key is None:
+            continue
+        if key in _DATE_SOURCES:
+            if key not in dates and (date := _date_claim(element, key)) is not None:
+                dates[key] = date
+        elif key not in texts and (value := _text_claim(element, key, url)) is not None:
+            texts[key] = value
+    return texts, dates
+
+
+def _claim_key(element: lxml.html.HtmlElement) -> str | None:
+    """What an element can claim, as a key of ``_claims``; None for nothing.
+
+    ``title``, ``canonical``, one of ``_META_CLAIMS``, ``json-ld`` or ``time``.
+    """
+    tag = element.tag
+    if tag == "meta":
+        key = (element.get("property") or element.get("name") or "").strip().lower()
+        return key if key in _META_CLAIMS else None
+    if tag == "link":
+        rels = (element.get("rel") or "").lower().split()
+        return "canonical" if "canonical" in rels else None
+    if tag == "script":
+        return "json-ld" if "ld+json" in (element.get("type") or "").lower() else None
+    return str(tag)  # "title" or "time"
+
+
+def _text_claim(element: lxml.html.HtmlElement, key: str, url: str | None) -> str | None:
+    """A title (whitespace collapsed) or an absolute http(s) URL; None if unusable."""
+    if key == "title":
+        return _clean("".join(str(part) for part in element.itertext()))
+    if key == "canonical":
+        return _absolute(element.get("href"), url)
+    content = element.get("content")
+    return _clean(content) if key == "og:title" else _absolute(content, url)
+
+
+def _date_claim(element: lxml.html.HtmlElement, source: str) -> datetime | None:
+    """The publication date an element states, or None if it states none we can read."""
+    if source == "json-ld":
+        value = _json_ld_date(element.text or "")
+    elif source == "time":
+        value = element.get("datetime")
+    else:
+        value = element.get("content")
+    return parse_date(value) if value else None
 
 
 def _json_ld_date(script: str) -> str | None:

@@ -129,6 +129,81 @@ def _local(tag: object) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
+def _url_list(text: bytes, origin: str) -> ParsedSitemap:
+    """The plain-text sitemap form: one http(s) URL a line, anything else ignored."""
+    lines = text.decode("utf-8", "replace").splitlines()
+    urls = [line.strip() for line in lines if line.strip().startswith(("http://", "https://"))]
+    if not urls:
+        return ParsedSitemap((), (), (f"{origin}: neither XML nor a list of URLs",))
+    return ParsedSitemap(tuple(SitemapEntry(u) for u in urls), ())
+
+
+def _read_xml(text: bytes) -> tuple[etree._Element | None, list[etree._LogEntry]]:
+    """The XML tree, parsed with recovery (no entities, DTDs or network), and its errors."""
+    parser = etree.XMLParser(
+        recover=True, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+    try:
+        root = etree.fromstring(text, parser)
+    except etree.XMLSyntaxError:
+        root = None
+    errors = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
+    return root, errors
+
+
+def _loc_and_lastmod(element: etree._Element) -> tuple[str | None, datetime | None]:
+    """An entry's ``<loc>`` (None if empty) and ``<lastmod>`` (None if unusable)."""
+    loc: str | None = None
+    lastmod: datetime | None = None
+    for child in element:
+        child_name = _local(child.tag)
+        if child_name == "loc" and child.text and child.text.strip():
+            loc = child.text.strip()
+        elif child_name == "lastmod" and child.text:
+            lastmod = parse_date(child.text)
+    return loc, lastmod
+
+
+def _entries(elements: list[etree._Element]) -> tuple[list[SitemapEntry], list[str]]:
+    """Pages (``<url>``) and nested sitemaps (``<sitemap>``) in order; no ``<loc>``, no entry."""
+    pages: list[SitemapEntry] = []
+    sitemaps: list[str] = []
+    for element in elements:
+        loc, lastmod = _loc_and_lastmod(element)
+        if loc is None:
+            continue
+        if _local(element.tag) == "sitemap":
+            sitemaps.append(loc)
+        else:
+            pages.append(SitemapEntry(loc, lastmod))
+    return pages, sitemaps
+
+
+def _xml_sitemap(text: bytes, origin: str) -> ParsedSitemap:
+    """A sitemap or index as XML; damaged XML yields the entries before the damage."""
+    root, errors = _read_xml(text)
+    if root is None:
+        detail = f" (line {errors[0].line}: {errors[0].message})" if errors else ""
+        return ParsedSitemap((), (), (f"{origin}: not readable as XML{detail}",))
+    warnings: list[str] = []
+    kind = _local(root.tag)
+    if kind not in ("urlset", "sitemapindex"):
+        warnings.append(f"{origin}: root element <{kind}> is not a sitemap; read <loc> anyway")
+    elements = [e for e in root.iter() if _local(e.tag) in ("url", "sitemap")]
+    if errors:
+        # Recovery keeps an element cut off mid-URL ("https://exa"): trust only as
+        # many entries as there are closing tags, since only complete ones have one.
+        del elements[len(_CLOSING.findall(text)) :]
+    pages, sitemaps = _entries(elements)
+    if errors:
+        first = errors[0]
+        warnings.append(
+            f"{origin}: malformed XML (line {first.line}: {first.message.strip()}); "
+            f"read {len(pages) + len(sitemaps)} entries before giving up"
+        )
+    return ParsedSitemap(tuple(pages), tuple(sitemaps), tuple(warnings))
+
+
 def parse_sitemap(data: bytes, origin: str) -> ParsedSitemap:
     """Parse a sitemap or sitemap index (XML, or the plain-text one-URL-a-line form).
 
@@ -140,55 +215,8 @@ def parse_sitemap(data: bytes, origin: str) -> ParsedSitemap:
         data = gunzip_bounded(data, origin, 50 * 1024 * 1024)
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not stripped.startswith(b"<"):
-        lines = stripped.decode("utf-8", "replace").splitlines()
-        urls = [line.strip() for line in lines if line.strip().startswith(("http://", "https://"))]
-        if not urls:
-            return ParsedSitemap((), (), (f"{origin}: neither XML nor a list of URLs",))
-        return ParsedSitemap(tuple(SitemapEntry(u) for u in urls), ())
-    parser = etree.XMLParser(
-        recover=True, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
-    warnings: list[str] = []
-    try:
-        root = etree.fromstring(stripped, parser)
-    except etree.XMLSyntaxError:
-        root = None
-    errors = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
-    if root is None:
-        detail = f" (line {errors[0].line}: {errors[0].message})" if errors else ""
-        return ParsedSitemap((), (), (f"{origin}: not readable as XML{detail}",))
-    kind = _local(root.tag)
-    if kind not in ("urlset", "sitemapindex"):
-        warnings.append(f"{origin}: root element <{kind}> is not a sitemap; read <loc> anyway")
-    elements = [e for e in root.iter() if _local(e.tag) in ("url", "sitemap")]
-    if errors:
-        # Recovery keeps an element cut off mid-URL ("https://exa"): trust only as
-        # many entries as there are closing tags, since only complete ones have one.
-        del elements[len(_CLOSING.findall(stripped)) :]
-    pages: list[SitemapEntry] = []
-    sitemaps: list[str] = []
-    for element in elements:
-        loc: str | None = None
-        lastmod: datetime | None = None
-        for child in element:
-            child_name = _local(child.tag)
-            if child_name == "loc" and child.text and child.text.strip():
-                loc = child.text.strip()
-            elif child_name == "lastmod" and child.text:
-                lastmod = parse_date(child.text)
-        if loc is None:
-            continue
-        if _local(element.tag) == "sitemap":
-            sitemaps.append(loc)
-        else:
-            pages.append(SitemapEntry(loc, lastmod))
-    if errors:
-        first = errors[0]
-        warnings.append(
-            f"{origin}: malformed XML (line {first.line}: {first.message.strip()}); "
-            f"read {len(pages) + len(sitemaps)} entries before giving up"
-        )
-    return ParsedSitemap(tuple(pages), tuple(sitemaps), tuple(warnings))
+        return _url_list(stripped, origin)
+    return _xml_sitemap(stripped, origin)
 
 
 def _loop_key(url: str) -> str:
