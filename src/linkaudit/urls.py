@@ -19,6 +19,7 @@ from functools import lru_cache
 from urllib.parse import unquote, urljoin
 
 from linkaudit.model import Verdict
+from linkaudit.reasons import Reason, scheme_reason
 
 __all__ = [
     "CHECKED_SCHEMES",
@@ -479,30 +480,29 @@ def precheck(url_as_written: str, resolved: str) -> tuple[Verdict, str, str] | N
         return None
     written = url_as_written.strip(_C0_OR_SPACE)
     if _CONTROLS_RE.search(written):
-        return Verdict.INVALID, "invalid_url", "the URL contains control characters"
+        return Verdict.INVALID, Reason.INVALID_URL, "the URL contains control characters"
     scheme = _scheme_of(resolved.strip(_C0_OR_SPACE))
     if scheme is None:
         if _clean(written) == "":
-            return Verdict.INVALID, "invalid_url", "the URL is empty"
+            return Verdict.INVALID, Reason.INVALID_URL, "the URL is empty"
         return (
             Verdict.SKIPPED,
-            "relative_no_base",
+            Reason.RELATIVE_NO_BASE,
             "relative link, and no base URL to resolve it against",
         )
     if scheme not in CHECKED_SCHEMES:
-        name = re.sub(r"[^a-z0-9]+", "_", scheme)[:20]
-        return Verdict.SKIPPED, f"scheme_{name}", f"{scheme}: links are not checked"
+        return Verdict.SKIPPED, scheme_reason(scheme), f"{scheme}: links are not checked"
     written_scheme = _scheme_of(_clean(written))
     if written_scheme in CHECKED_SCHEMES:
         after = _fix_backslashes(_clean(written))[len(written_scheme) + 1 :]
         if after.startswith("///") or after in {"", "//"} or not after.startswith("//"):
-            return Verdict.INVALID, "invalid_url", "the URL has no host after the scheme"
+            return Verdict.INVALID, Reason.INVALID_URL, "the URL has no host after the scheme"
         try:
             _parse(written_scheme + ":" + after)
         except _BadURL as exc:
-            return Verdict.INVALID, "invalid_url", str(exc)
+            return Verdict.INVALID, Reason.INVALID_URL, str(exc)
     try:
         _parse(resolved.strip(_C0_OR_SPACE))
     except _BadURL as exc:
-        return Verdict.INVALID, "invalid_url", str(exc)
+        return Verdict.INVALID, Reason.INVALID_URL, str(exc)
     return None

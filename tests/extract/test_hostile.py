@@ -97,4 +97,24 @@ def test_huge_markdown_nesting() -> None:
     text = ">" * 5000 + " [x](https://q.example/)\n" + "- " * 3000 + "[y](https://l.example/)\n"
     doc = Document(text=text, kind=DocumentKind.MARKDOWN, origin="deep.md")
     cites = extract(doc)
-    assert all(c.url is None or c.url.startswith("https://") for c in cites)
+    urls = [c.url for c in cites if c.url is not None]
+    assert urls  # the links survive the nesting ...
+    assert all(url.startswith("https://") for url in urls)  # ... as written
+
+
+def test_links_past_the_parsers_nesting_limit_are_found_where_they_are() -> None:
+    """markdown-it stops reading 20 containers deep; cmark and GitHub do not, so
+    neither may we: the links inside, and after, are citations at their places."""
+    text = (
+        "intro\n\n"
+        + ">" * 300
+        + " [x](https://q.example/)\n"
+        + "- " * 300
+        + "[y](https://l.example/)\n\nafter [z](https://z.example/)\n\n[r]: https://r.example/\n"
+    )
+    cites = extract(Document(text=text, kind=DocumentKind.MARKDOWN, origin="deep.md"))
+    assert [(c.url, c.location.line, c.location.column, c.text) for c in cites] == [
+        ("https://q.example/", 3, 306, "x"),
+        ("https://l.example/", 4, 605, "y"),
+        ("https://z.example/", 6, 11, "z"),
+    ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from linkaudit import urls
 from linkaudit.model import Citation, CitationKind, Document, Location, Relation, Verdict
+from linkaudit.reasons import Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +48,14 @@ def url_citation(
     """A citation for a URL: lost if it is a placeholder, else resolved and pre-checked."""
     stripped = written.strip()
     if stripped in {"", "#"} and kind is CitationKind.LINK:
-        reason = "empty_href" if stripped == "" else "placeholder_href"
+        lost = Reason.EMPTY_HREF if stripped == "" else Reason.PLACEHOLDER_HREF
         return lost_citation(
-            env, text=text, context=context, location=location, reason=reason,
+            env, text=text, context=context, location=location, reason=lost,
             element=element, attribute=attribute, written=written, rel=rel,
         )  # fmt: skip
     url = resolved if resolved is not None else urls.resolve(written, env.base)
     verdict: Verdict | None = None
-    reason = ""
+    reason: str = ""
     key: str | None = None
     decided = urls.precheck(written, url)
     if decided is not None:
@@ -63,7 +64,7 @@ def url_citation(
         key = urls.normalize(url)
     relation = Relation.OUTBOUND
     if urls.is_internal(url, env.site) or (
-        reason == "relative_no_base"  # a relative link points into its own site
+        reason == Reason.RELATIVE_NO_BASE  # a relative link points into its own site
     ):
         relation = Relation.INTERNAL
     return Citation(

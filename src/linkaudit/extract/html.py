@@ -24,6 +24,7 @@ from linkaudit.extract.lost import stray_link_ends
 from linkaudit.extract.source import Attr, SourceIndex, Tag
 from linkaudit.extract.text import find_text_urls
 from linkaudit.model import Citation, CitationKind, Document, Location, Scope
+from linkaudit.reasons import Reason
 
 __all__ = ["article_root", "extract_html"]
 
@@ -523,7 +524,7 @@ class _Walker:
                 self._location(offset, el.sourceline),
                 self.flen,
                 rel=rel,
-                lost_reason="empty_href",
+                lost_reason=Reason.EMPTY_HREF,
                 drop_if_empty=True,
                 fallback_text=el.get("title") or el.get("aria-label") or "",
             )

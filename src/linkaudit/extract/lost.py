@@ -18,6 +18,7 @@ from linkaudit.extract.common import Env, lost_citation
 from linkaudit.extract.context import SENTENCE_BREAKS, collapse, sentence_around
 from linkaudit.extract.source import SourceIndex, Tag
 from linkaudit.model import Citation, Location
+from linkaudit.reasons import Reason
 
 #: Closing tags that can sit inside a link around its text.
 INLINE = frozenset(
@@ -138,7 +139,7 @@ def stray_link_ends(index: SourceIndex, env: Env) -> list[Citation]:
                 text=anchor,
                 context=context,
                 location=Location(line, column, paragraph, offset + index.base_offset),
-                reason="stripped_link",
+                reason=Reason.STRIPPED_LINK,
                 attribute="",
             )
         )

@@ -240,5 +240,44 @@ def extract_markdown(document: Document) -> list[Citation]:
                         bare_urls=False,
                     )
                 )
+    citations.extend(_too_deep(tokens, env, pos, paragraph))
     citations.sort(key=lambda c: (c.location.line, c.location.column))
+    return citations
+
+
+#: Block-quote and list markers at the start of a line, however many.
+_CONTAINERS = re.compile(r"(?:[ \t]*(?:>|[-+*](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$)))+[ \t]*")
+#: A link reference definition: markdown-it keeps no token for it (its links are).
+_DEFINITION = re.compile(r"[ \t]{0,3}\[[^\]]+\]:")
+#: Blocks whose lines markdown-it did read (a container alone reads nothing).
+_LEAVES = frozenset({"inline", "html_block", "fence", "code_block", "hr"})
+
+
+def _too_deep(tokens: list[Any], env: Env, pos: _Positions, paragraph: int) -> list[Citation]:
+    """Links on lines markdown-it dropped: past its nesting limit (block quotes or
+    lists nested deeper than it follows), it stops reading, and everything inside
+    and after the too-deep container is lost to it.  A reader's renderer (cmark,
+    GitHub) shows those lines, so each is read as the inline text it holds once
+    its container markers are stripped.  Only when the limit was reached: on
+    ordinary documents every line with content belongs to a token."""
+    limit = int(_parser().options["maxNesting"])
+    if not any(token.level >= limit - 1 for token in tokens):
+        return []
+    covered: set[int] = set()
+    for token in tokens:
+        if token.type in _LEAVES and token.map is not None:
+            covered.update(range(token.map[0], token.map[1]))
+    citations: list[Citation] = []
+    lines = pos.text.split("\n")
+    for number, line in enumerate(lines):
+        if number in covered or _DEFINITION.match(line):
+            continue
+        markers = _CONTAINERS.match(line)
+        start = markers.end() if markers else 0
+        if not line[start:].strip():
+            continue
+        paragraph += 1
+        lo = pos.line_start(number) + start
+        (inline,) = _parser().parseInline(line[start:])
+        citations.extend(_inline(inline, env, pos, paragraph, lo, lo + len(line) - start))
     return citations

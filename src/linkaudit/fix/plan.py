@@ -48,6 +48,7 @@ from linkaudit.model import (
     Report,
     Verdict,
 )
+from linkaudit.reasons import Reason
 
 __all__ = ["Plan", "Repair", "Skipped", "make_plan", "plan_fixes"]
 
@@ -323,7 +324,7 @@ def _html_edits(document: Document, finding: Finding, request: _RepairRequest) -
         offset = _locate(text, citation)
     if offset is None or not 0 <= offset <= len(text):
         return "its exact position in the source is unknown"
-    if citation.kind is CitationKind.LOST and citation.reason == "stripped_link":
+    if citation.kind is CitationKind.LOST and citation.reason == Reason.STRIPPED_LINK:
         if not citation.text or text.startswith("<", offset):
             return "the lost link has no anchor text to link"
         if not _visible(text, offset, len(citation.text)).startswith(citation.text):
