@@ -26,8 +26,10 @@ A bare https://example.com/bare/{n} and doi:10.1000/xyz{n}, then [lost]() and
 
 
 def documents() -> list[Document]:
-    """The shared corpus's real pages, then Markdown notes, so chunks mix kinds."""
+    """The shared corpus's real pages, then Markdown notes, so chunks mix kinds
+    (more notes where the shared corpus is not beside the checkout)."""
     docs = [source_document(page) for page in pages()[:16]]
+    notes = 30 if docs else 60
     docs += [
         Document(
             text=MARKDOWN.format(n=n),
@@ -35,7 +37,7 @@ def documents() -> list[Document]:
             origin=f"notes/{n}.md",
             base_url="https://blog.example.org/notes/",
         )
-        for n in range(30)
+        for n in range(notes)
     ]
     return docs
 
