@@ -35,7 +35,7 @@ from linkaudit.model import (
     Scope,
     Verdict,
 )
-from linkaudit.pipeline import AuditRun, Services, exit_code, network_down
+from linkaudit.pipeline import AuditRun, Services, exit_code
 from linkaudit.report import FORMATS, get_formatter, write_reports
 from linkaudit.report.json_format import FindingLines, JsonFormatter
 from linkaudit.runner import RunRequest
@@ -421,12 +421,11 @@ def _print_warnings(report: Report) -> None:
         warn(warning)
 
 
-def _exit(report: Report, fail_on: frozenset[Verdict]) -> None:
+def _exit(outcome: AuditRun, fail_on: frozenset[Verdict]) -> None:
     """DESIGN.md exit codes; 3 when the run could not reach any host at all."""
-    down = network_down(report)
-    if down is not None:
-        fail(down, AuditError.exit_code)
-    sys.exit(exit_code(report, fail_on))
+    if outcome.network_down is not None:
+        fail(outcome.network_down, AuditError.exit_code)
+    sys.exit(exit_code(outcome.report, fail_on))
 
 
 @main.command("check")
@@ -452,7 +451,7 @@ def check_command(output_format: str, **params: Any) -> None:
         JsonFormatter(outcome.finding_lines or FindingLines()).write(outcome.report, sys.stdout)
     else:
         click.echo(FORMATS["terminal"].render(outcome.report, color=sys.stdout.isatty()))
-    _exit(outcome.report, plan.fail_on)
+    _exit(outcome, plan.fail_on)
 
 
 @main.command("audit")
@@ -529,7 +528,7 @@ def audit_command(
     paths = write_reports(report, names, output_dir, force=force, fail_on=plan.fail_on)
     for path in paths:
         click.echo(f"wrote {path}")
-    _exit(report, plan.fail_on)
+    _exit(outcome, plan.fail_on)
 
 
 # --- demo (fix and health: see _LazyGroup) ------------------------------------------

@@ -24,6 +24,7 @@ from linkaudit.archive.lookup import ArchiveSession, MemoryArchiveCache
 from linkaudit.archive.restore import restore_lost
 from linkaudit.archive.save import SaveOutcome, save_live
 from linkaudit.check import CheckOptions, Resolver, check_urls
+from linkaudit.check.client import resolver_answers
 from linkaudit.check.limiter import Clock
 from linkaudit.check.options import USER_NAMES
 from linkaudit.extract.parallel import extract_many
@@ -92,6 +93,9 @@ class AuditRun:
 
     report: Report
     saves: tuple[SaveOutcome, ...] = ()
+    #: Why the audit could not run (no network, a resolver that resolves nothing):
+    #: its verdicts are meaningless, so nothing is recorded and the exit code is 3.
+    network_down: str | None = None
     #: Each finding's JSON line where the run already encoded it (for the store), so
     #: printing the JSON report does not encode it again; see ``report.json_format``.
     finding_lines: Callable[[Finding], str] | None = field(default=None, compare=False)
@@ -206,6 +210,7 @@ async def audit_documents(
     try:
         restorations = await restore_links(extracted, options, session)
         checked = await check_citations(extracted, restorations, options, services)
+        down = await judge_network(checked.results, services.resolver)
         targets, warnings = citation_dates(extracted, options, services.clock())
         findings = build_findings(extracted, checked, restorations)
         if session is not None:
@@ -226,7 +231,7 @@ async def audit_documents(
         warnings=tuple(f"{doc.origin}: {w}" for doc in documents for w in doc.warnings)
         + tuple(warnings),
     )
-    return AuditRun(report=report, saves=saves)
+    return AuditRun(report=report, saves=saves, network_down=down)
 
 
 async def restore_links(
@@ -481,26 +486,38 @@ def audit_settings(options: AuditOptions) -> dict[str, object]:
     }
 
 
-def network_down(report: Report) -> str | None:
-    """Why the run's verdicts are meaningless, when not one host gave any answer.
+async def judge_network(
+    results: Mapping[str, CheckResult], resolver: Resolver | None
+) -> str | None:
+    """Why the run's verdicts are meaningless, when not one host gave any answer;
+    None when the run is sound.
 
-    With two or more hosts tried and every check ``unreachable`` (no status, no
-    definitive DNS answer), the likeliest cause is our own network, not the
-    links: DESIGN.md's exit code 3.  Cached results count as answers.
+    With two or more hosts tried and every fresh check failing before any answer
+    (no status: timeouts, resets, refused connections) the likeliest cause is our
+    own network; with every host failing name resolution (NXDOMAIN or a temporary
+    failure) the likeliest cause is our resolver (a captive portal, split DNS, a VPN
+    down) unless it still resolves names that surely exist, in which case the
+    domains really are gone.  Either way it is DESIGN.md's exit code 3, and the
+    run records nothing.  Cached results count as answers.
     """
-    results = {f.result.key: f.result for f in report.findings if f.result is not None}
     fresh = [r for r in results.values() if not r.from_cache]
     if not fresh or len(fresh) != len(results):
-        return None
-    if not all(_no_answer(r) for r in fresh):
         return None
     hosts = {urlsplit(r.url).hostname for r in fresh}
     if len(hosts) < 2:
         return None
-    return (
-        f"no network: none of the {len(hosts)} hosts answered ({len(fresh)} URLs unreachable); "
-        "check the connection or proxy, then run again"
-    )
+    if all(_no_answer(r) for r in fresh):
+        return (
+            f"no network: none of the {len(hosts)} hosts answered ({len(fresh)} URLs "
+            "unreachable); check the connection or proxy, then run again"
+        )
+    if all(_name_failed(r) for r in fresh) and not await resolver_answers(resolver):
+        return (
+            f"the network/resolver is not working: none of the {len(hosts)} hosts could be "
+            "resolved, and neither could names that always exist; check DNS, the VPN or "
+            "the proxy, then run again"
+        )
+    return None
 
 
 def _no_answer(result: CheckResult) -> bool:
@@ -508,6 +525,10 @@ def _no_answer(result: CheckResult) -> bool:
     the link."""
     reason = Reason.of(result.reason)
     return result.verdict is Verdict.UNREACHABLE and reason is not None and reason.no_answer
+
+
+def _name_failed(result: CheckResult) -> bool:
+    return Reason.of(result.reason) in (Reason.DNS_NOT_FOUND, Reason.DNS_TEMPORARY)
 
 
 def exit_code(report: Report, fail_on: Collection[Verdict] = DEFAULT_FAIL_ON) -> int:

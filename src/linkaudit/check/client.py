@@ -57,6 +57,29 @@ class Resolver(Protocol):
     async def resolve(self, host: str) -> str: ...
 
 
+#: Names that exist in every working DNS (IANA keeps them): when none of them
+#: resolves either, the resolver is what fails, not the cited hosts.
+CANARY_NAMES: tuple[str, ...] = ("example.com", "example.org", "example.net")
+
+
+async def resolver_answers(
+    resolver: Resolver | None, names: tuple[str, ...] = CANARY_NAMES
+) -> bool:
+    """Whether name resolution works at all: the run's resolver (the system's when
+    None) resolves one of ``names``.  Asked only when every host of a run failed to
+    resolve, to tell a dead network from a list of dead domains."""
+    for name in names:
+        try:
+            if resolver is not None:
+                await resolver.resolve(name)
+            else:
+                await asyncio.get_running_loop().getaddrinfo(name, 443)
+        except (ResolveError, OSError):
+            continue
+        return True
+    return False
+
+
 def _is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
