@@ -333,24 +333,33 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
 
 
 class _Progress:
-    """A one-line progress counter on stderr, only when stderr is a terminal."""
+    """A one-line progress counter on stderr, only when stderr is a terminal: URLs
+    checked, then archive lookups done."""
 
     def __init__(self) -> None:
         self.enabled = sys.stderr.isatty()
         self.total = 0
         self.done = 0
+        self.shown = False
 
     def start(self, total: int) -> None:
         self.total = total
 
     def __call__(self, result: CheckResult) -> None:
         self.done += 1
+        self._show(f"checking {self.done}/{self.total} URLs")
+
+    def archive(self, done: int, total: int) -> None:
+        self._show(f"looking up archived copies {done}/{total}")
+
+    def _show(self, line: str) -> None:
         if self.enabled:
-            click.echo(f"\rchecking {self.done}/{self.total} URLs", nl=False, err=True)
+            click.echo(f"\r{line:<44}", nl=False, err=True)
+            self.shown = True
 
     def finish(self) -> None:
-        if self.enabled and self.done:
-            click.echo("\r" + " " * 40 + "\r", nl=False, err=True)
+        if self.shown:
+            click.echo("\r" + " " * 44 + "\r", nl=False, err=True)
 
 
 #: Command-line parameters that are configuration keys (``linkaudit.toml`` spelling).
@@ -409,7 +418,7 @@ def _plan(
 
 def _execute(request: RunRequest) -> AuditRun:
     progress = _Progress()
-    services = Services(progress=progress, on_total=progress.start)
+    services = Services(progress=progress, on_total=progress.start, on_archive=progress.archive)
     try:
         return run_request(request, services)
     finally:

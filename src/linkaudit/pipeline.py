@@ -21,6 +21,7 @@ import httpx
 from linkaudit.archive import ArchiveLookup, ArchiveOptions, find_copies
 from linkaudit.archive.base import WAYBACK
 from linkaudit.archive.lookup import ArchiveSession, MemoryArchiveCache
+from linkaudit.archive.reach import NOT_RESTORED
 from linkaudit.archive.restore import restore_lost
 from linkaudit.archive.save import SaveOutcome, save_live
 from linkaudit.check import CheckOptions, Resolver, check_urls
@@ -40,6 +41,7 @@ from linkaudit.model import (
     Restoration,
     Scope,
     Verdict,
+    as_utc,
 )
 from linkaudit.reasons import Reason
 from linkaudit.sources.changed import citations_on_changed_lines
@@ -83,6 +85,7 @@ class Services:
     archive_transport: httpx.AsyncBaseTransport | None = None
     progress: Callable[[CheckResult], None] | None = None
     on_total: Callable[[int], None] | None = None  # told how many URLs will be checked
+    on_archive: Callable[[int, int], None] | None = None  # archive lookups (done, total)
     check_clock: Clock | None = None  # the engine's clock (tests and the demo scale waits)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -207,18 +210,22 @@ async def audit_documents(
     archive = None if options.offline else options.archive
     session = None if archive is None else ArchiveSession.open(archive, services.archive_transport)
     saves: tuple[SaveOutcome, ...] = ()
+    banner: tuple[str, ...] = ()
     try:
-        restorations = await restore_links(extracted, options, session)
-        checked = await check_citations(extracted, restorations, options, services)
+        restored = await restore_links(extracted, options, session)
+        checked = await check_citations(extracted, restored, options, services)
         down = await judge_network(checked.results, services.resolver)
         targets, warnings = citation_dates(extracted, options, services.clock())
-        findings = build_findings(extracted, checked, restorations)
-        if session is not None:
+        findings = build_findings(extracted, checked, restored)
+        if session is not None and down is None:  # no network: nothing to look up either
             findings = await find_archived_copies(
-                findings, targets, options, session, services.archive_cache
+                findings, targets, options, session, services.archive_cache, services.on_archive
             )
             if options.save:
                 saves = await save_live_citations(findings, session, services.clock())
+            unreachable = session.reach.summary(restoring=options.restore_lost)
+            if unreachable is not None:  # said once, first: it explains every empty copy
+                banner = (unreachable,)
     finally:
         if session is not None:
             await session.aclose()
@@ -228,49 +235,63 @@ async def audit_documents(
         started_at=started,
         finished_at=services.clock(),
         settings=audit_settings(options),
-        warnings=tuple(f"{doc.origin}: {w}" for doc in documents for w in doc.warnings)
+        warnings=banner
+        + tuple(f"{doc.origin}: {w}" for doc in documents for w in doc.warnings)
         + tuple(warnings),
     )
     return AuditRun(report=report, saves=saves, network_down=down)
+
+
+@dataclass(frozen=True)
+class Restored:
+    """Lost links' original hrefs by position, and, per document (by index), why
+    restoring could not run at all."""
+
+    restorations: Mapping[Position, Restoration] = field(default_factory=dict)
+    failures: Mapping[int, str] = field(default_factory=dict)
 
 
 async def restore_links(
     extracted: Sequence[tuple[Document, list[Citation]]],
     options: AuditOptions,
     session: ArchiveSession | None,
-) -> dict[Position, Restoration]:
+) -> Restored:
     """The original href of each lost citation, from the article's archived copy
     (when archives are asked and restoring is on).  Lost links go first: their
     restored hrefs join the same check batch as everything else."""
     restorations: dict[Position, Restoration] = {}
+    failures: dict[int, str] = {}
     if session is None or not options.restore_lost:
-        return restorations
+        return Restored()
     for d_index, (doc, citations) in enumerate(extracted):
         lost_positions = [i for i, c in enumerate(citations) if c.verdict is Verdict.LOST]
         if not lost_positions:
             continue
-        found = await restore_lost(
+        outcome = await restore_lost(
             doc,
             [citations[i] for i in lost_positions],
             session.options,
             client=session.client,
             limiter=session.wayback,
+            reach=session.reach,
         )
-        for k, restoration in found.items():
+        if outcome.failure:
+            failures[d_index] = outcome.failure
+        for k, restoration in outcome.restored.items():
             restorations[(d_index, lost_positions[k])] = restoration
-    return restorations
+    return Restored(restorations, failures)
 
 
 async def check_citations(
     extracted: Sequence[tuple[Document, list[Citation]]],
-    restorations: Mapping[Position, Restoration],
+    restored: Restored,
     options: AuditOptions,
     services: Services,
 ) -> Checked:
     """Check every distinct URL of the run once (restored hrefs included), and
     apply the statuses the configuration accepts per host.  Offline: nothing."""
     keys = {c.key for _, cits in extracted for c in cits if c.needs_check and c.key}
-    restored_keys = {pos: normalize(r.url) for pos, r in restorations.items()}
+    restored_keys = {pos: normalize(r.url) for pos, r in restored.restorations.items()}
     keys.update(restored_keys.values())
     if not keys or options.offline:
         return Checked({}, restored_keys)
@@ -319,19 +340,24 @@ def citation_dates(
 def build_findings(
     extracted: Sequence[tuple[Document, list[Citation]]],
     checked: Checked,
-    restorations: Mapping[Position, Restoration],
+    restored: Restored,
 ) -> list[Finding]:
-    """One finding per citation, in document order: its verdict, reason and evidence."""
-    return [
-        _finding(
-            citation,
-            checked.results,
-            restorations.get((d_index, c_index)),
-            checked.restored_keys.get((d_index, c_index)),
-        )
-        for d_index, (_doc, citations) in enumerate(extracted)
-        for c_index, citation in enumerate(citations)
-    ]
+    """One finding per citation, in document order: its verdict, reason and evidence
+    (for a lost link whose restoration could not run, why)."""
+    findings = []
+    for d_index, (_doc, citations) in enumerate(extracted):
+        failure = restored.failures.get(d_index)
+        for c_index, citation in enumerate(citations):
+            finding = _finding(
+                citation,
+                checked.results,
+                restored.restorations.get((d_index, c_index)),
+                checked.restored_keys.get((d_index, c_index)),
+            )
+            if failure and finding.verdict is Verdict.LOST and finding.restoration is None:
+                finding = replace(finding, archive_note=f"{NOT_RESTORED}: {failure}")
+            findings.append(finding)
+    return findings
 
 
 async def find_archived_copies(
@@ -340,8 +366,10 @@ async def find_archived_copies(
     options: AuditOptions,
     session: ArchiveSession,
     cache: ArchiveCache | None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Finding]:
-    """Archive copies for what is not fine, nearest to each document's citation date."""
+    """Archive copies for what is not fine, nearest to each document's citation date.
+    ``progress(done, total)`` is told as each distinct lookup ends."""
     wanted = [
         (url, targets[finding.citation.document])
         for finding in findings
@@ -349,6 +377,15 @@ async def find_archived_copies(
     ]
     if not wanted:
         return list(findings)
+    total = len({(url, as_utc(target).date()) for url, target in wanted})
+    done = 0
+
+    def one_more() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
     lookups = await find_copies(
         wanted,
         session.options,
@@ -356,6 +393,8 @@ async def find_archived_copies(
         cache=cache or MemoryArchiveCache(),
         limiter=session.wayback,
         timegate_limiters=session.timegates,
+        reach=session.reach,
+        progress=one_more,
     )
     return [_with_archive(f, lookups, targets[f.citation.document], options) for f in findings]
 
@@ -375,6 +414,7 @@ async def save_live_citations(
         client=session.client,
         limiter=session.wayback,
         timegate_limiters=session.timegates,
+        reach=session.reach,
     )
     pairs = [
         (u, (lk.copy.captured_at if (lk := latest.get((u, now))) and lk.copy else None))

@@ -19,7 +19,7 @@ import httpx
 
 from linkaudit.archive.base import ArchiveOptions, archive_name
 from linkaudit.archive.ratelimit import RateLimiter
-from linkaudit.archive.wayback import EndpointResult
+from linkaudit.archive.wayback import EndpointResult, transport_failure
 from linkaudit.model import Capture, as_utc
 
 
@@ -171,10 +171,8 @@ async def timegate_lookup(
         response = await client.get(
             gate_url + url, headers=headers, timeout=timeout, follow_redirects=False
         )
-    except httpx.TimeoutException:
-        return EndpointResult((), f"{what} did not answer within the timeout", failed=True)
     except httpx.HTTPError as exc:
-        return EndpointResult((), f"{what} unreachable: {type(exc).__name__}", failed=True)
+        return transport_failure(what, exc)
     if response.status_code == 404:
         return EndpointResult((), "no memento")
     if response.status_code == 429:

@@ -43,6 +43,7 @@ class EndpointResult:
     note: str = ""
     failed: bool = False
     rate_limited: bool = False  # the server said 429 past our retries: ask it nothing more
+    unreachable: bool = False  # no connection at all: ask this archive nothing more this run
 
 
 class MalformedAnswer(ValueError):
@@ -186,10 +187,8 @@ async def _get(
         attempts += 1
         try:
             response = await client.get(url, params=params, timeout=timeout)
-        except httpx.TimeoutException:
-            return EndpointResult((), f"{what} did not answer within the timeout", failed=True)
         except httpx.HTTPError as exc:
-            return EndpointResult((), f"{what} unreachable: {type(exc).__name__}", failed=True)
+            return transport_failure(what, exc)
         if response.status_code != 429:
             return response
         wait = retry_after_seconds(response.headers.get("retry-after"))
@@ -205,6 +204,19 @@ async def _get(
             limiter.pause(wait)
         else:  # no shared limiter: still never retry a 429 without waiting
             await asyncio.sleep(wait)
+
+
+def transport_failure(what: str, exc: httpx.HTTPError) -> EndpointResult:
+    """A request that got no answer: a connection that could not be made (the
+    archive is unreachable for this run) or one that went quiet (worth a retry
+    next run, not a reason to give up on the archive)."""
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return EndpointResult(
+            (), f"{what} unreachable: {type(exc).__name__}", failed=True, unreachable=True
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return EndpointResult((), f"{what} did not answer within the timeout", failed=True)
+    return EndpointResult((), f"{what} unreachable: {type(exc).__name__}", failed=True)
 
 
 def _status_note(response: httpx.Response, what: str) -> EndpointResult:

@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from linkaudit import _aio as aio
+from linkaudit.archive.reach import UNREACHABLE
 from linkaudit.commandline import handles_errors
 from linkaudit.config import parse_duration
 from linkaudit.errors import InputError
@@ -271,6 +272,9 @@ def _choose_audit(
     if stored is None:
         return _Audit()
     report, audited = stored
+    if any(w.startswith(UNREACHABLE) for w in report.warnings):
+        _say("the stored audit could not reach the archives; auditing afresh")
+        return _Audit()
     return _Audit(report, audited, stored=True)
 
 
