@@ -53,6 +53,7 @@ class Reason(enum.StrEnum):
     REDIRECT_TO_HOMEPAGE = "redirect_to_homepage"
     PARKED_DOMAIN = "parked_domain"
     META_REFRESH_ERROR = "meta_refresh_error"
+    REMOVAL_NOTICE = "removal_notice"
     # blocked
     BOT_CHALLENGE = "bot_challenge"
     STATUS_999 = "status_999"
@@ -162,6 +163,10 @@ _INFO: dict[Reason, _Info] = {
     Reason.REDIRECT_TO_HOMEPAGE: _Info(_STALE, "A deep link now redirects to the site's homepage."),
     Reason.PARKED_DOMAIN: _Info(_STALE, "The domain is parked or for sale."),
     Reason.META_REFRESH_ERROR: _Info(_STALE, "The page refreshes to an error page."),
+    Reason.REMOVAL_NOTICE: _Info(
+        _STALE,
+        "The page answers, but only to say the content was removed or cannot be found.",
+    ),
     Reason.BOT_CHALLENGE: _Info(
         _BLOCKED, "A bot challenge (e.g. a CAPTCHA page) blocked the check."
     ),

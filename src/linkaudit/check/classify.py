@@ -443,6 +443,10 @@ def _classify_live(ctx: _Context) -> Classification:
     if soft is not None:
         return soft
 
+    notice = _removal_notice(ctx)
+    if notice is not None:
+        return notice
+
     ev_fragment = ev.fragment
     if ev_fragment is not None and ev.fragment_found is False and ctx.refresh_target:
         # The reader never stays on this page, so its ids say nothing.
@@ -555,6 +559,21 @@ def _soft_404(ctx: _Context) -> Classification | None:
     if note is not None:
         ctx.notes.append(note)
     return None
+
+
+def _removal_notice(ctx: _Context) -> Classification | None:
+    """A page that is itself a notice that the content is gone ("This article is no
+    longer available", "Seite nicht gefunden"), served with 200: what the soft-404
+    comparison misses when the host answers random paths with a real 404."""
+    said = soft404.removal_notice(ctx.html) if ctx.html else None
+    if said is None:
+        return None
+    return _done(
+        ctx,
+        Reason.REMOVAL_NOTICE,
+        f"Answers {_status_text(ctx.evidence.status or 200)}{_after(ctx)}, but the page is a "
+        f"notice that the content is gone: {said}.",
+    )
 
 
 @dataclass(frozen=True)
