@@ -40,7 +40,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from linkaudit import _aio as aio
-from linkaudit.check import soft404
+from linkaudit.check import quirks, soft404
 from linkaudit.check.classify import classify
 from linkaudit.check.client import (
     INSECURE_EXTENSION,
@@ -150,6 +150,23 @@ class _Asked:
     state: _State
     retry_after: datetime | None = None
     exceeded: bool = False
+
+
+def _forward(current: str, response: _Response) -> tuple[str, str | None]:
+    """Where a page that loads forwards its reader at once (a prompt meta refresh, or
+    a script that only redirects), as a browser would follow: ``(how, url)``, or
+    ``("", None)`` for a page the reader stays on."""
+    page = response.page
+    if page is None or not page.text or not 200 <= response.status < 300:
+        return "", None
+    found = quirks.forward_target(page.text)
+    if found is None:
+        return "", None
+    how, written = found
+    target = urljoin(current, written.strip())
+    if defragment(target)[0] == defragment(current)[0]:
+        return "", None  # reloads itself: no detour
+    return how, target
 
 
 def _host_key(url: httpx.URL) -> str:
@@ -371,6 +388,7 @@ class _Engine:
                 return _Outcome(chain, None, failure.error, failure.detail)
             cookies += response.set_cookies
             target: str | None = None
+            how = ""
             if response.status in REDIRECT_STATUSES:
                 if not response.location:
                     chain.append(Hop(current, response.status, method, None))
@@ -378,10 +396,12 @@ class _Engine:
                         chain, None, FetchError.BAD_REDIRECT, "redirect without a Location"
                     )
                 target = urljoin(current, response.location.strip())
+            else:
+                how, target = _forward(current, response)
             if target is None:
                 chain.append(Hop(current, response.status, method, None))
                 return _Outcome(chain, response)
-            chain.append(Hop(current, response.status, method, target))
+            chain.append(Hop(current, response.status, method, target, how))
             if urlsplit(target).scheme not in ("http", "https"):
                 return _Outcome(
                     chain, None, FetchError.BAD_REDIRECT, f"redirect to a non-web URL: {target}"

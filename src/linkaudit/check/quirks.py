@@ -21,6 +21,7 @@ from lxml import etree
 __all__ = [
     "bot_challenge_marker",
     "element_text",
+    "forward_target",
     "has_anchor",
     "is_error_page_url",
     "is_homepage_like",
@@ -31,6 +32,7 @@ __all__ = [
     "meta_refresh_parts",
     "parking_marker",
     "parse_html",
+    "script_redirect",
 ]
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -411,6 +413,60 @@ def meta_refresh_parts(html: str) -> tuple[float, str] | None:
         except ValueError:
             delay = 0.0
         return delay, url
+    return None
+
+
+#: A refresh this prompt is a redirect to a reader (longer ones are a page that
+#: reloads, or moves on after the reader has seen it).
+PROMPT_REFRESH = 10.0
+
+#: One statement that sends the browser elsewhere at once: ``location = "..."``,
+#: ``window.location.href = '...'``, ``location.replace("...")`` and the like.
+_SCRIPT_REDIRECT = re.compile(
+    r"""^\s*(?:(?:window|document|self|top)\.)?location(?:\.href)?\s*=\s*(["'])(?P<a>[^"'\\]+)\1"""
+    r"""|^\s*(?:(?:window|document|self|top)\.)?location\.(?:replace|assign)\(\s*(["'])(?P<b>[^"'\\]+)\3\s*\)""",
+)
+#: How a page that loads forwards its reader (the note on that hop of a chain).
+FORWARDS = frozenset({"meta refresh", "script redirect"})
+
+#: A script longer than this does more than redirect; it is not followed.
+_SCRIPT_REDIRECT_MAX = 300
+
+
+def script_redirect(html: str) -> str | None:
+    """The URL a page's script sends the reader to at once, when the page holds a
+    script whose only work is that (a same-page JavaScript redirect); else None."""
+    root = parse_html(html)
+    if root is None:
+        return None
+    for script in root.iter("script"):
+        if script.get("src") or (script.get("type") or "").strip() not in {
+            "",
+            "text/javascript",
+            "application/javascript",
+            "module",
+        }:
+            continue
+        code = (script.text or "").strip().rstrip(";").strip()
+        if not code or len(code) > _SCRIPT_REDIRECT_MAX or "\n" in code.strip():
+            continue
+        match = _SCRIPT_REDIRECT.match(code)
+        if match and match.end() >= len(code.rstrip(";").rstrip()):
+            return match.group("a") or match.group("b")
+    return None
+
+
+def forward_target(html: str) -> tuple[str, str] | None:
+    """How and where a page forwards its reader at once, as a browser would follow:
+    ``("meta refresh", url)`` for a refresh of at most :data:`PROMPT_REFRESH`
+    seconds, ``("script redirect", url)`` for a script that only redirects; the URL
+    as written (unresolved).  None for a page a reader stays on."""
+    parts = meta_refresh_parts(html)
+    if parts is not None and parts[0] <= PROMPT_REFRESH:
+        return "meta refresh", parts[1]
+    scripted = script_redirect(html)
+    if scripted is not None:
+        return "script redirect", scripted
     return None
 
 
