@@ -305,6 +305,12 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
         click.option("--insecure", is_flag=True, help="Check despite TLS errors (still noted)."),
         click.option("--no-fragments", is_flag=True, help="Do not verify #fragment targets."),
         click.option(
+            "--browser",
+            is_flag=True,
+            default=None,
+            help="Re-check citations behind a bot wall in headless Chromium.",
+        ),
+        click.option(
             "--fail-on",
             metavar="VERDICTS",
             help="Comma-separated verdicts that make the exit code 1 "
@@ -380,6 +386,7 @@ _SETTING_PARAMS = {
     "max_age": "max_age",
     "no_cache": "no_cache",
     "archive_all": "archive_all",
+    "browser": "browser",
 }
 
 

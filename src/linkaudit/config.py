@@ -635,6 +635,7 @@ class Config:
     article's own site too; ``check_fragments``: verify ``#fragment`` targets.
     ``archives``: names (``"wayback"``) or ``{name, timegate}`` tables, in order;
     ``archive_all``: look up copies for every citation, not only failing ones.
+    ``browser``: re-check citations blocked by a bot wall in headless Chromium.
     ``cache``: the SQLite file (relative to the config file), or ``false`` for
     ``no_cache``.  ``max_age``: how long a definitive result is reused;
     ``max_age_ok``: the same for ``ok``/``moved`` (durations: ``"1d"``, ``"12h"``,
@@ -668,6 +669,7 @@ class Config:
     check_fragments: bool | None = _setting(_bool)
     archives: tuple[ArchiveSpec, ...] = _setting(_archives, ())
     archive_all: bool | None = _setting(_bool)
+    browser: bool | None = _setting(_bool)
     cache: Path | None = _setting(_cache)
     no_cache: bool = _setting(_bool, False, in_file=False)  # ``cache = false`` in a file
     max_age: timedelta | None = _setting(_age)

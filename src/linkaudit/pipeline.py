@@ -25,6 +25,7 @@ from linkaudit.archive.reach import NOT_RESTORED
 from linkaudit.archive.restore import restore_lost
 from linkaudit.archive.save import SaveOutcome, save_live
 from linkaudit.check import CheckOptions, Resolver, check_urls
+from linkaudit.check.browser import BrowserOptions, recheck_in_browser
 from linkaudit.check.client import resolver_answers
 from linkaudit.check.limiter import Clock
 from linkaudit.check.options import USER_NAMES
@@ -71,6 +72,7 @@ class AuditOptions:
     changed_lines: Mapping[Path, set[int] | None] | None = None
     # statuses declared fine per host (config ``hosts.<name>.accept``), host -> statuses
     accept: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    browser: bool = False  # re-check bot-walled citations in headless Chromium
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ class Checked:
 
     results: Mapping[str, CheckResult]
     restored_keys: Mapping[Position, str]
+    warnings: tuple[str, ...] = ()  # what the run could not do while checking
 
 
 async def audit_documents(
@@ -216,6 +219,7 @@ async def audit_documents(
         checked = await check_citations(extracted, restored, options, services)
         down = await judge_network(checked.results, services.resolver)
         targets, warnings = citation_dates(extracted, options, services.clock())
+        warnings = [*checked.warnings, *warnings]
         findings = build_findings(extracted, checked, restored)
         if session is not None and down is None:  # no network: nothing to look up either
             findings = await find_archived_copies(
@@ -306,9 +310,15 @@ async def check_citations(
         progress=services.progress,
         clock=services.check_clock,
     )
+    said: tuple[str, ...] = ()
+    if options.browser:
+        results, why_not = await recheck_in_browser(
+            results, BrowserOptions(budget=options.check.deadline / 2), services.resolver
+        )
+        said = (why_not,) if why_not else ()
     if options.accept:
         results = {k: _accepted(r, options.accept) for k, r in results.items()}
-    return Checked(results, restored_keys)
+    return Checked(results, restored_keys, said)
 
 
 def citation_dates(
@@ -521,6 +531,7 @@ def audit_settings(options: AuditOptions) -> dict[str, object]:
         "wayback_url": archive.wayback_url if archive else None,
         "archive_all": options.archive_all,
         "save": options.save,
+        "browser": options.browser,
         **{name: getattr(check, attribute) for name, attribute in USER_NAMES.items()},
         "verify_tls": check.verify_tls,
     }

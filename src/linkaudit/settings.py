@@ -222,6 +222,7 @@ def audit_options(
         check=check_options(config, insecure=insecure),
         archive=archives,
         archive_all=base.archive_all if config.archive_all is None else config.archive_all,
+        browser=base.browser if config.browser is None else config.browser,
         save=save,
         offline=offline,
         accept=accept,
