@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -63,7 +64,8 @@ async def test_cdx_text_rows_are_read(httpx_mock: HTTPXMock) -> None:
 
 
 async def test_availability_fallback_when_cdx_answers_503(httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_response(url=starts("https://wb.test/cdx"), status_code=503)
+    for _ in range(3):  # the first answer and both retries
+        httpx_mock.add_response(url=starts("https://wb.test/cdx"), status_code=503)
     httpx_mock.add_response(
         url=starts("https://wb.test/wayback/available"),
         json={
@@ -79,7 +81,7 @@ async def test_availability_fallback_when_cdx_answers_503(httpx_mock: HTTPXMock)
         },
     )
     async with httpx.AsyncClient() as client:
-        lookup = await find_copy(URL, TARGET, client, OPTIONS)
+        lookup = await find_copy(URL, TARGET, client, replace(OPTIONS, retry_backoff=0.001))
     assert lookup.copy is not None
     assert lookup.copy.url == f"https://wb.test/web/20230301000000/{URL}"
     assert lookup.tried == ("wayback-cdx", "wayback-availability")

@@ -47,8 +47,9 @@ class ArchiveOptions:
     requests_per_minute: float = 30.0
     burst: int = 5
     timegate_requests_per_minute: float = 30.0
-    retries_on_429: int = 2
+    retries_on_429: int = 2  # also for 502/503/504 and malformed answers, backing off
     default_retry_after: float = 60.0  # when a 429 carries no usable Retry-After
+    retry_backoff: float = 2.0  # first wait after a 5xx or a malformed answer; doubles
     max_retry_after: float = 300.0  # a longer demand ends the lookup instead
     cdx_limit: int = 40  # enough rows around the target to see both sides of it
     connect_timeout: float = 10.0
@@ -59,6 +60,9 @@ class ArchiveOptions:
     saves_per_minute: float = 4.0
     save_deadline: float = 120.0  # seconds for one save, after which it is abandoned
     save_workers: int = 2
+    # A memento whose status the archive does not say (TimeGates) is asked for it
+    # before it is offered; at most this many per lookup.
+    verify_mementos: int = 3
     # Lost-link restoration: how many captures of the article to open at most.
     restore_max_captures: int = 3
     user_agent: str = DEFAULT_USER_AGENT

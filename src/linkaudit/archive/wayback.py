@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -169,6 +169,10 @@ def _original_from_archive_url(url: str) -> str | None:
     return original if slash and original else None
 
 
+#: Answers of an overloaded server: worth asking again after a pause.
+_BUSY = frozenset({502, 503, 504})
+
+
 async def _get(
     client: httpx.AsyncClient,
     url: str,
@@ -176,9 +180,12 @@ async def _get(
     options: ArchiveOptions,
     limiter: RateLimiter | None,
     what: str,
+    accept: Callable[[httpx.Response], bool] = lambda response: True,
 ) -> httpx.Response | EndpointResult:
-    """One polite GET: waits on the limiter, honours 429 ``Retry-After`` by pausing
-    the shared limiter and retrying, and turns transport errors into a note."""
+    """One polite GET: waits on the limiter, and asks again (at most
+    ``retries_on_429`` times) after a 429 or 502/503/504, honouring ``Retry-After``
+    by pausing the shared limiter, or after an answer ``accept`` refuses (malformed,
+    truncated), backing off; transport errors become a note."""
     timeout = httpx.Timeout(options.read_timeout, connect=options.connect_timeout)
     attempts = 0
     while True:
@@ -189,21 +196,35 @@ async def _get(
             response = await client.get(url, params=params, timeout=timeout)
         except httpx.HTTPError as exc:
             return transport_failure(what, exc)
-        if response.status_code != 429:
+        refused = response.status_code == 429
+        if not refused and response.status_code not in _BUSY and accept(response):
             return response
-        wait = retry_after_seconds(response.headers.get("retry-after"))
-        if wait is None:
-            wait = options.default_retry_after
+        wait = _wait_before_asking_again(response, options, attempts)
         if attempts > options.retries_on_429 or wait > options.max_retry_after:
             if limiter is not None:
                 limiter.pause(min(wait, options.max_retry_after))
-            return EndpointResult(
-                (), f"rate limited by the {what} (429)", failed=True, rate_limited=True
-            )
+            if refused:
+                return EndpointResult(
+                    (), f"rate limited by the {what} (429)", failed=True, rate_limited=True
+                )
+            return response  # the caller says what was wrong with it
         if limiter is not None:
             limiter.pause(wait)
-        else:  # no shared limiter: still never retry a 429 without waiting
+        else:  # no shared limiter: still never ask again without waiting
             await asyncio.sleep(wait)
+
+
+def _wait_before_asking_again(
+    response: httpx.Response, options: ArchiveOptions, attempts: int
+) -> float:
+    """The server's ``Retry-After`` when it gave one; else for a 429 the default
+    pause, for anything else back-off doubling from ``retry_backoff``."""
+    asked = retry_after_seconds(response.headers.get("retry-after"))
+    if asked is not None:
+        return asked
+    if response.status_code == 429:
+        return options.default_retry_after
+    return float(options.retry_backoff * 2 ** (attempts - 1))
 
 
 def transport_failure(what: str, exc: httpx.HTTPError) -> EndpointResult:
@@ -249,7 +270,9 @@ async def cdx_lookup(
         "output": "json",
         "fl": ",".join(CDX_FIELDS),
     }
-    answer = await _get(client, options.cdx_url, params, options, limiter, "CDX server")
+    answer = await _get(
+        client, options.cdx_url, params, options, limiter, "CDX server", accept=_cdx_readable
+    )
     if isinstance(answer, EndpointResult):
         return answer
     if answer.status_code == 404:
@@ -259,9 +282,43 @@ async def cdx_lookup(
     try:
         rows = parse_cdx(answer.text)
     except MalformedAnswer as exc:
-        return EndpointResult((), str(exc), failed=True)
+        fallback = await _cdx_as_text(client, options, params, limiter)
+        if fallback is None:
+            return EndpointResult((), str(exc), failed=True)
+        rows = fallback
     captures = captures_from_cdx(rows, options)
     return EndpointResult(tuple(captures), "" if captures else "no capture")
+
+
+def _cdx_readable(response: httpx.Response) -> bool:
+    """A 200 whose body parses as CDX rows (anything else is not asked again here)."""
+    if response.status_code != 200:
+        return True
+    try:
+        parse_cdx(response.text)
+    except MalformedAnswer:
+        return False
+    return True
+
+
+async def _cdx_as_text(
+    client: httpx.AsyncClient,
+    options: ArchiveOptions,
+    params: dict[str, str],
+    limiter: RateLimiter | None,
+) -> list[dict[str, str]] | None:
+    """The same question in the CDX server's plain-text output, for when its JSON
+    keeps coming back broken (truncated, interleaved with an error page)."""
+    plain = {key: value for key, value in params.items() if key != "output"}
+    answer = await _get(
+        client, options.cdx_url, plain, options, limiter, "CDX server", accept=_cdx_readable
+    )
+    if isinstance(answer, EndpointResult) or answer.status_code != 200:
+        return None
+    try:
+        return parse_cdx(answer.text)
+    except MalformedAnswer:
+        return None
 
 
 async def availability_lookup(
