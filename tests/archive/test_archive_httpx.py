@@ -104,12 +104,14 @@ async def test_timegate_after_redirect_but_link_names_a_before(httpx_mock: HTTPX
             ),
         },
     )
+    httpx_mock.add_response(url=before, method="HEAD", status_code=200)  # the status, asked
     async with httpx.AsyncClient() as client:
         lookup = await find_copy(URL, TARGET, client, OPTIONS)
-    gate_request = httpx_mock.get_requests()[-1]
+    gate_request = next(r for r in httpx_mock.get_requests() if "timegate" in str(r.url))
     assert gate_request.headers["Accept-Datetime"] == "Tue, 18 Apr 2023 11:05:53 GMT"
     assert lookup.copy is not None
     assert lookup.copy.url == before
+    assert lookup.copy.status == 200
     assert lookup.copy.archive == "archive.today"
     assert lookup.copy.before
     assert lookup.tried == ("wayback-cdx", "gate")

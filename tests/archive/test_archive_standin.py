@@ -270,3 +270,34 @@ async def test_stand_in_rejects_a_bad_timestamp(stand_in: ArchiveStandIn) -> Non
         )
     assert answer.status_code == 400
     assert stand_in.counts["cdx"] == 1
+
+
+async def test_a_memento_of_an_error_is_never_offered(clock: FakeClock) -> None:
+    """A TimeGate says nothing of a memento's status; aggregators lead to captures of
+    404s and redirects too.  Each candidate is asked before it is offered."""
+    with ArchiveStandIn(timegate_errors=True) as stand_in:
+        stand_in.add_capture(URL, "20230301000000", 200)
+        stand_in.add_capture(URL, "20230410000000", 404)  # nearest before: an archived 404
+        stand_in.add_capture(URL, "20230415000000", 301)  # nearer still: an archived redirect
+        options = stand_in.options(cdx_endpoint=stand_in.base_url + "/nothing/")
+        async with make_client(options) as client:
+            result = await find_copy(URL, TARGET, client, options, limiter=clock.limiter())
+        heads = [path for endpoint, path, _ in stand_in.requests if endpoint == "web"]
+    assert result.copy is not None
+    assert result.copy.captured_at == datetime(2023, 3, 1, tzinfo=UTC)
+    assert result.copy.status == 200
+    assert heads == [
+        f"/web/20230415000000/{URL}",
+        f"/web/20230410000000/{URL}",
+        f"/web/20230301000000/{URL}",
+    ]
+
+
+async def test_only_error_captures_are_said_to_be_so(clock: FakeClock) -> None:
+    with ArchiveStandIn(timegate_errors=True) as stand_in:
+        stand_in.add_capture(URL, "20230410000000", 404)
+        options = stand_in.options(cdx_endpoint=stand_in.base_url + "/nothing/")
+        async with make_client(options) as client:
+            result = await find_copy(URL, TARGET, client, options, limiter=clock.limiter())
+    assert result.copy is None
+    assert "only captures of errors exist (404): none to offer" in result.note

@@ -16,7 +16,7 @@ from datetime import date, datetime
 import httpx
 
 from linkaudit.archive.base import ArchiveOptions, select_capture, to_copy
-from linkaudit.archive.memento import timegate_lookup
+from linkaudit.archive.memento import UNVERIFIED, memento_status, timegate_lookup
 from linkaudit.archive.ratelimit import RateLimiter
 from linkaudit.archive.reach import NOT_LOOKED_UP, WAYBACK_SERVER, Reachability
 from linkaudit.archive.wayback import EndpointResult, availability_lookup, cdx_lookup
@@ -132,8 +132,11 @@ class _Search:
         best = self.best()
         candidates = tuple(self.candidates)
         if best is None:
+            errors = sorted({str(c.status) for c in self.candidates if c.status})
             if not self.asked:
                 note = NOT_LOOKED_UP
+            elif errors and not self.failed:
+                note = f"only captures of errors exist ({', '.join(errors)}): none to offer"
             elif not self.failed and all(n.endswith(_CLEAN) for n in self.notes):
                 note = "no capture in any archive asked"
             else:
@@ -180,7 +183,32 @@ async def find_copy(
             url, target, client, options, name, gate, limiter=gate_limiter
         )
         search.heard(name, _labelled(result, name), reach, name)
+    limiters = dict(timegate_limiters or {})
+    await _verify_statuses(search, client, options, lambda c: limiters.get(c.archive, limiter))
     return search.lookup()
+
+
+async def _verify_statuses(
+    search: _Search,
+    client: httpx.AsyncClient,
+    options: ArchiveOptions,
+    limiter_for: Callable[[Capture], RateLimiter | None],
+) -> None:
+    """Ask the best candidate for its status while the archive did not say it (a
+    TimeGate's mementos carry none), so that only a capture known to be a 2xx is
+    offered: an archived 404 or 301 is no copy of what the author saw.  At most
+    ``verify_mementos`` questions; a candidate left unverified is not offered."""
+    for _ in range(max(0, options.verify_mementos)):
+        best = search.best()
+        if best is None or best.status is not None:
+            return
+        status = await memento_status(client, best, options, limiter_for(best))
+        search.candidates = [
+            replace(c, status=status) if c.url == best.url else c for c in search.candidates
+        ]
+    search.candidates = [
+        replace(c, status=UNVERIFIED) if c.status is None else c for c in search.candidates
+    ]
 
 
 async def _ask_wayback(

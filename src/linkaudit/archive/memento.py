@@ -216,3 +216,37 @@ async def _head_datetime(
     except httpx.HTTPError:
         return None
     return _http_date(response.headers.get("memento-datetime", ""))
+
+
+#: The status of a memento that could not be asked for one: never offered.
+UNVERIFIED = 0
+
+
+async def memento_status(
+    client: httpx.AsyncClient,
+    capture: Capture,
+    options: ArchiveOptions,
+    limiter: RateLimiter | None,
+) -> int:
+    """The status an archive serves a memento with: the status of the page it
+    captured (Memento archives answer an archived 404 with 404, an archived
+    redirect with a redirect).  A redirect to another capture of the same original
+    (an archive moving to its exact timestamp) is followed; one elsewhere is the
+    capture of a redirect.  :data:`UNVERIFIED` when the archive does not answer."""
+    timeout = httpx.Timeout(options.read_timeout, connect=options.connect_timeout)
+    url = capture.url
+    for _ in range(3):
+        if limiter is not None:
+            await limiter.acquire()
+        try:
+            response = await client.head(url, timeout=timeout, follow_redirects=False)
+        except httpx.HTTPError:
+            return UNVERIFIED
+        location = response.headers.get("location")
+        if response.is_redirect and location:
+            target = urljoin(url, location)
+            if target.endswith(capture.original_url) and target != url:
+                url = target
+                continue
+        return response.status_code
+    return UNVERIFIED
