@@ -116,17 +116,20 @@ class _Search:
         best = self.best()
         return best is not None and as_utc(best.captured_at) <= as_utc(self.target)
 
-    def heard(self, name: str, result: EndpointResult, reach: Reachability, label: str) -> None:
-        """Take in one endpoint's answer (and trip the breaker when it was unreachable)."""
+    def heard(
+        self, name: str, result: EndpointResult, reach: Reachability, archive: str, says: str
+    ) -> None:
+        """Take in one endpoint's answer, its note prefixed with who ``says`` it (and
+        trip the ``archive``'s breaker when it could not be reached)."""
         self.tried.append(name)
         self.candidates.extend(result.captures)
         self.failed = self.failed or result.failed
         if result.unreachable:
-            reach.trip(label, result.note)
+            reach.trip(archive, result.note)
         else:
             self.asked = True
         if result.note:
-            self.notes.append(result.note)
+            self.notes.append(f"{says}: {result.note}")
 
     def lookup(self) -> ArchiveLookup:
         best = self.best()
@@ -182,7 +185,7 @@ async def find_copy(
         result = await timegate_lookup(
             url, target, client, options, name, gate, limiter=gate_limiter
         )
-        search.heard(name, _labelled(result, name), reach, name)
+        search.heard(name, result, reach, name, name)
     limiters = dict(timegate_limiters or {})
     await _verify_statuses(search, client, options, lambda c: limiters.get(c.archive, limiter))
     return search.lookup()
@@ -222,21 +225,11 @@ async def _ask_wayback(
     """CDX first; the Availability API when CDX failed (not when it was rate limited:
     it is the same server, let it rest; nor when it was unreachable: so is it)."""
     cdx = await cdx_lookup(url, search.target, client, options, limiter=limiter)
-    search.heard("wayback-cdx", _labelled(cdx, "Wayback CDX" if cdx.failed else "Wayback"),
-                 reach, WAYBACK_SERVER)  # fmt: skip
+    says = "Wayback CDX" if cdx.failed else "Wayback"
+    search.heard("wayback-cdx", cdx, reach, WAYBACK_SERVER, says)
     if cdx.failed and not cdx.rate_limited and not cdx.unreachable:
         avail = await availability_lookup(url, search.target, client, options, limiter=limiter)
-        search.heard(
-            "wayback-availability", _labelled(avail, "Wayback Availability"), reach,
-            WAYBACK_SERVER,
-        )  # fmt: skip
-
-
-def _labelled(result: EndpointResult, label: str) -> EndpointResult:
-    """The endpoint's note prefixed with which archive said it."""
-    if not result.note:
-        return result
-    return replace(result, note=f"{label}: {result.note}")
+        search.heard("wayback-availability", avail, reach, WAYBACK_SERVER, "Wayback Availability")
 
 
 async def find_copies(
