@@ -105,6 +105,33 @@ def wayback_timestamp(moment: datetime) -> str:
     return as_utc(moment).strftime("%Y%m%d%H%M%S")
 
 
+_WWW = re.compile(r"^www\d*\.")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def archive_key(url: str) -> str:
+    """A URL as web archives compare URLs (their "SURT" canonicalisation, as far as
+    it matters here): scheme, a ``www.`` prefix, the default port, a trailing slash,
+    the fragment and the order of query parameters make no difference."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower().rstrip(".")
+        port = parts.port
+    except ValueError:
+        return url.strip().lower()
+    host = _WWW.sub("", host)
+    if port is not None and port != _DEFAULT_PORTS.get(parts.scheme.lower()):
+        host = f"{host}:{port}"
+    path = parts.path.rstrip("/") or "/"
+    query = "&".join(sorted(p for p in parts.query.split("&") if p))
+    return f"{host}{path}" + (f"?{query}" if query else "")
+
+
+def same_resource(asked: str, answered: str) -> bool:
+    """Whether an archive's answer is about the URL that was asked for."""
+    return archive_key(asked) == archive_key(answered)
+
+
 def select_capture(candidates: Iterable[Capture], target: datetime) -> Capture | None:
     """The capture nearest to ``target`` taken on or before it, else the nearest after.
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 import httpx
 
-from linkaudit.archive.base import ArchiveOptions, select_capture, to_copy
+from linkaudit.archive.base import ArchiveOptions, same_resource, select_capture, to_copy
 from linkaudit.archive.memento import UNVERIFIED, memento_status, timegate_lookup
 from linkaudit.archive.ratelimit import RateLimiter
 from linkaudit.archive.reach import NOT_LOOKED_UP, WAYBACK_SERVER, Reachability
@@ -92,6 +92,18 @@ class ArchiveSession:
 _CLEAN = ("no capture", "no memento")
 
 
+def _answering(url: str, captures: Sequence[Capture]) -> tuple[list[Capture], list[Capture]]:
+    """The captures that answer the question asked (a capture of ``url`` itself, as
+    archives compare URLs, with a timestamp), and the rest: a broken or hostile
+    archive's captures of other pages must never become an article's repair."""
+    kept: list[Capture] = []
+    dropped: list[Capture] = []
+    for capture in captures:
+        good = same_resource(url, capture.original_url) and capture.captured_at is not None
+        (kept if good else dropped).append(capture)
+    return kept, dropped
+
+
 def _describe_choice(capture: Capture, target: datetime) -> str:
     side = "on or before" if as_utc(capture.captured_at) <= as_utc(target) else "after"
     lead = "" if side == "on or before" else "no capture on or before the date; "
@@ -102,6 +114,7 @@ def _describe_choice(capture: Capture, target: datetime) -> str:
 class _Search:
     """One lookup's progress through the archives: what was asked, found and said."""
 
+    url: str
     target: datetime
     tried: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -122,7 +135,13 @@ class _Search:
         """Take in one endpoint's answer, its note prefixed with who ``says`` it (and
         trip the ``archive``'s breaker when it could not be reached)."""
         self.tried.append(name)
-        self.candidates.extend(result.captures)
+        kept, dropped = _answering(self.url, result.captures)
+        self.candidates.extend(kept)
+        if dropped:
+            self.notes.append(
+                f"{says}: dropped {len(dropped)} captures of another page "
+                f"({dropped[0].original_url}) or with no readable date"
+            )
         self.failed = self.failed or result.failed
         if result.unreachable:
             reach.trip(archive, result.note)
@@ -173,7 +192,7 @@ async def find_copy(
     An archive ``reach`` says is unreachable in this run is not asked again.
     """
     reach = reach if reach is not None else Reachability()
-    search = _Search(target)
+    search = _Search(url, target)
     if not reach.is_down(WAYBACK_SERVER):
         await _ask_wayback(search, url, client, options, limiter, reach)
     for name, gate in options.timegates:

@@ -130,6 +130,14 @@ def candidates_from_timegate(
             found[uri] = header_dt
     elif response.status_code == 200 and header_dt is not None:
         found[str(response.url)] = header_dt
+    named = next(
+        (
+            e.uri
+            for e in parse_link_header(response.headers.get("link", ""))
+            if "original" in e.rels
+        ),
+        original,
+    )
     out: list[Capture] = []
     for uri, when in found.items():
         when = when or _timestamp_in_url(uri)
@@ -139,7 +147,9 @@ def candidates_from_timegate(
             Capture(
                 archive=archive_name(uri, gate_name, gate_url),
                 url=uri,
-                original_url=original,
+                # what the memento says it captured: its address's own original
+                # (Wayback-style) or the TimeGate's rel="original", checked by the caller
+                original_url=_original_in_url(uri) or named,
                 captured_at=when,
                 status=None,
             )
@@ -216,6 +226,15 @@ async def _head_datetime(
     except httpx.HTTPError:
         return None
     return _http_date(response.headers.get("memento-datetime", ""))
+
+
+_EMBEDDED_ORIGINAL = re.compile(r"/\d{4,14}(?:[a-z]{2}_)?/(https?://.+)$", re.IGNORECASE)
+
+
+def _original_in_url(memento: str) -> str | None:
+    """The original URL a Wayback-style memento address carries (``/web/<ts>/<url>``)."""
+    match = _EMBEDDED_ORIGINAL.search(memento)
+    return match.group(1) if match else None
 
 
 #: The status of a memento that could not be asked for one: never offered.
