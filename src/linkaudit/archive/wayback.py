@@ -26,6 +26,7 @@ from linkaudit.archive.base import (
     wayback_timestamp,
 )
 from linkaudit.archive.ratelimit import RateLimiter, retry_after_seconds
+from linkaudit.httputil import response_text
 from linkaudit.model import Capture
 
 CDX_FIELDS: tuple[str, ...] = ("timestamp", "original", "statuscode", "mimetype", "digest")
@@ -280,7 +281,7 @@ async def cdx_lookup(
     if answer.status_code != 200:
         return _status_note(answer, "CDX server")
     try:
-        rows = parse_cdx(answer.text)
+        rows = parse_cdx(response_text(answer))
     except MalformedAnswer as exc:
         fallback = await _cdx_as_text(client, options, params, limiter)
         if fallback is None:
@@ -295,7 +296,7 @@ def _cdx_readable(response: httpx.Response) -> bool:
     if response.status_code != 200:
         return True
     try:
-        parse_cdx(response.text)
+        parse_cdx(response_text(response))
     except MalformedAnswer:
         return False
     return True
@@ -316,7 +317,7 @@ async def _cdx_as_text(
     if isinstance(answer, EndpointResult) or answer.status_code != 200:
         return None
     try:
-        return parse_cdx(answer.text)
+        return parse_cdx(response_text(answer))
     except MalformedAnswer:
         return None
 
@@ -339,7 +340,7 @@ async def availability_lookup(
     if answer.status_code != 200:
         return _status_note(answer, "Availability API")
     try:
-        captures = parse_availability(answer.text, options)
+        captures = parse_availability(response_text(answer), options)
     except MalformedAnswer as exc:
         return EndpointResult((), str(exc), failed=True)
     return EndpointResult(tuple(captures), "" if captures else "no capture")

@@ -99,6 +99,21 @@ _ERRORS: dict[FetchError, tuple[Reason, str]] = {
         "The TLS handshake with {host} failed: browsers show an error instead of the page.",
     ),
     FetchError.INVALID_URL: (Reason.INVALID_URL, "This is not a usable URL."),
+    FetchError.UNDECODABLE: (
+        Reason.UNDECODABLE_BODY,
+        "The page from {host} cannot be decoded (its Content-Encoding is corrupt): "
+        "browsers show an error instead of the page.",
+    ),
+    FetchError.OVERSIZED: (
+        Reason.DECOMPRESSION_BOMB,
+        "The page from {host} is a decompression bomb: a few bytes that expand without "
+        "end. No reader gets a page; do not cite it.",
+    ),
+    FetchError.INTERNAL: (
+        Reason.INTERNAL_ERROR,
+        "linkaudit failed while checking {host}: a bug in linkaudit, not evidence about the "
+        "link. Please report it with the detail below.",
+    ),
 }
 
 _TLS_NAMES: dict[FetchError, str] = {

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 from lxml import etree
 
 __all__ = [
+    "anchor_candidates",
     "bot_challenge_marker",
     "element_text",
     "forward_target",
@@ -78,17 +79,13 @@ def element_text(el: etree._Element) -> str:
 # --- fragments ---------------------------------------------------------------
 
 
-def has_anchor(html: str, fragment: str) -> bool:
-    """Whether a browser would find ``#fragment`` on this page.
+def anchor_candidates(fragment: str) -> tuple[str, ...] | None:
+    """The ids or names that ``#fragment`` may be spelled as on a page; None when any
+    page has it (the empty fragment and ``#top`` scroll to the top).
 
-    Follows the HTML "indicated part of the document" rules: an element whose
-    ``id`` equals the fragment, else an ``<a name>`` equal to it, trying the
-    fragment as written, percent-decoded and percent-encoded (the engine hands
-    over the decoded form; pages spell ids either way).  ``#top`` and the empty fragment
-    always scroll to the top, and a text fragment (``#:~:text=``) is a directive the
-    browser strips before looking for an element, so only what precedes ``:~:``
-    counts.  A page that creates its ids with script cannot be judged from markup;
-    that is the reader's browser's business and not ours.
+    A text fragment (``#:~:text=``) is a directive the browser strips before looking
+    for an element, so only what precedes ``:~:`` counts; the engine hands over the
+    decoded form, and pages spell ids either way.
     """
     fragment = fragment.removeprefix("#")
     if ":~:" in fragment:
@@ -98,6 +95,20 @@ def has_anchor(html: str, fragment: str) -> bool:
     encoded = quote(fragment, safe="!$&'()*+,;=:@/?~-._%")
     candidates += [c for c in (decoded, encoded) if c not in candidates]
     if any(c == "" or c.lower() == "top" for c in candidates):
+        return None
+    return tuple(candidates)
+
+
+def has_anchor(html: str, fragment: str) -> bool:
+    """Whether a browser would find ``#fragment`` on this page.
+
+    Follows the HTML "indicated part of the document" rules: an element whose
+    ``id`` equals the fragment, else an ``<a name>`` equal to it, for any spelling
+    of :func:`anchor_candidates`.  A page that creates its ids with script cannot be
+    judged from markup; that is the reader's browser's business and not ours.
+    """
+    candidates = anchor_candidates(fragment)
+    if candidates is None:
         return True
     root = parse_html(html)
     if root is None:
