@@ -9,7 +9,8 @@ from linkaudit.check.evidence import Evidence, FetchError, Page
 from linkaudit.model import Hop, Verdict
 from linkaudit.reasons import Reason, scheme_reason
 
-TRANSIENT_VERDICTS = {Verdict.UNREACHABLE, Verdict.BLOCKED}
+# Skipped by this run's own settings (--exclude-private) says nothing of the link either.
+TRANSIENT_VERDICTS = {Verdict.UNREACHABLE, Verdict.BLOCKED, Verdict.SKIPPED}
 
 
 @pytest.mark.parametrize("reason", list(Reason))
@@ -82,3 +83,8 @@ def test_every_status_classifies_to_a_reason_of_its_verdict(status: int) -> None
     known = Reason.of(reason)
     assert known is not None, reason
     assert known.verdict is verdict
+
+
+def test_only_a_run_setting_makes_a_skip_transient() -> None:
+    skips = {r for r in Reason if r.verdict is Verdict.SKIPPED and r.transient}
+    assert skips == {Reason.PRIVATE_ADDRESS}

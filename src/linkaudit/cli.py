@@ -311,6 +311,31 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
         click.option("--insecure", is_flag=True, help="Check despite TLS errors (still noted)."),
         click.option("--no-fragments", is_flag=True, help="Do not verify #fragment targets."),
         click.option(
+            "--exclude-private",
+            is_flag=True,
+            default=None,
+            help="Never connect to private addresses (10/8, 172.16/12, 192.168/16, fc00::/7).",
+        ),
+        click.option(
+            "--exclude-loopback",
+            is_flag=True,
+            default=None,
+            help="Never connect to loopback addresses (127/8, ::1).",
+        ),
+        click.option(
+            "--exclude-link-local",
+            is_flag=True,
+            default=None,
+            help="Never connect to link-local addresses (169.254/16, cloud metadata, fe80::/10).",
+        ),
+        click.option(
+            "--exclude-all-private",
+            "-E",
+            is_flag=True,
+            default=None,
+            help="All three: what a hostile article must not reach from a CI runner or server.",
+        ),
+        click.option(
             "--browser",
             is_flag=True,
             default=None,
@@ -394,6 +419,10 @@ _SETTING_PARAMS = {
     "no_cache": "no_cache",
     "archive_all": "archive_all",
     "browser": "browser",
+    "exclude_private": "exclude_private",
+    "exclude_loopback": "exclude_loopback",
+    "exclude_link_local": "exclude_link_local",
+    "exclude_all_private": "exclude_all_private",
 }
 
 

@@ -660,6 +660,9 @@ class Config:
     Page Now (defaults: the public services' published limits, halved; raise them
     for a self-hosted archive or a mirror given with ``--wayback-url``).
     ``browser``: re-check citations blocked by a bot wall in headless Chromium.
+    ``exclude_private`` / ``exclude_loopback`` / ``exclude_link_local``: never connect
+    to such addresses (judged after name resolution and on every redirect hop);
+    ``exclude_all_private``: all three.  The links are ``skipped (private_address)``.
     ``cache``: the SQLite file (relative to the config file), or ``false`` for
     ``no_cache``.  ``max_age``: how long a definitive result is reused;
     ``max_age_ok``: the same for ``ok``/``moved`` (durations: ``"1d"``, ``"12h"``,
@@ -698,6 +701,10 @@ class Config:
     timegate_rate: float | None = _setting(_per_minute)
     save_rate: float | None = _setting(_per_minute)
     browser: bool | None = _setting(_bool)
+    exclude_private: bool | None = _setting(_bool)
+    exclude_loopback: bool | None = _setting(_bool)
+    exclude_link_local: bool | None = _setting(_bool)
+    exclude_all_private: bool | None = _setting(_bool)
     cache: Path | None = _setting(_cache)
     no_cache: bool = _setting(_bool, False, in_file=False)  # ``cache = false`` in a file
     max_age: timedelta | None = _setting(_age)

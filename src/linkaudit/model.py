@@ -197,6 +197,9 @@ class CheckResult:
     retry_after: datetime | None = None
     notes: tuple[str, ...] = ()
     from_cache: bool = False
+    #: Answered from a loopback, private or link-local address: an internal URL,
+    #: never sent to an archive outside the network.
+    internal: bool = False
 
 
 @dataclass(frozen=True)

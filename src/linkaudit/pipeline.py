@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,15 +20,16 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from linkaudit.addresses import address_kind, is_internal
 from linkaudit.archive import ArchiveLookup, ArchiveOptions, find_copies
 from linkaudit.archive.base import WAYBACK
 from linkaudit.archive.lookup import ArchiveSession, MemoryArchiveCache
-from linkaudit.archive.reach import NOT_RESTORED
+from linkaudit.archive.reach import NOT_RESTORED, NOT_SENT
 from linkaudit.archive.restore import restore_lost
 from linkaudit.archive.save import SaveOutcome, save_live
 from linkaudit.check import CheckOptions, Resolver, check_urls
 from linkaudit.check.browser import BrowserOptions, recheck_in_browser
-from linkaudit.check.client import resolver_answers
+from linkaudit.check.client import ResolveError, resolver_answers
 from linkaudit.check.limiter import Clock
 from linkaudit.check.options import USER_NAMES
 from linkaudit.extract.parallel import extract_many
@@ -227,6 +228,13 @@ async def audit_documents(
         warnings = [*checked.warnings, *warnings]
         findings = build_findings(extracted, checked, restored)
         if session is not None and down is None:  # no network: nothing to look up either
+            inside: frozenset[str] = frozenset()
+            if session.options.reaches_outside:
+                inside = await internal_hosts(
+                    checked.results.values(),
+                    services.resolver,
+                    resolve=services.resolver is not None or services.transport is None,
+                )
             findings = await find_archived_copies(
                 findings,
                 targets,
@@ -235,6 +243,7 @@ async def audit_documents(
                 services.archive_cache,
                 services.on_archive,
                 until=until,
+                inside=inside,
             )
             if options.save:
                 saves = await save_live_citations(findings, session, services.clock(), until)
@@ -406,17 +415,21 @@ async def find_archived_copies(
     progress: Callable[[int, int], None] | None = None,
     *,
     until: float | None = None,
+    inside: Collection[str] = (),
 ) -> list[Finding]:
     """Archive copies for what is not fine, nearest to each document's citation date.
     ``progress(done, total)`` is told as each distinct lookup ends; lookups not done
-    by ``until`` (the run's deadline) are said not looked up."""
+    by ``until`` (the run's deadline) are said not looked up.  URLs inside the
+    network (hosts in ``inside``, or so spelled) are never sent to an archive
+    outside it: they get a note instead."""
+    private = _private_lookups(findings, options, session.options, inside)
     wanted = [
         (url, targets[finding.citation.document])
         for finding in findings
-        if (url := _lookup_url(finding, options)) is not None
+        if (url := _lookup_url(finding, options)) is not None and url not in private
     ]
     if not wanted:
-        return list(findings)
+        return [_with_private_note(f, private, options) for f in findings]
     total = len({(url, as_utc(target).date()) for url, target in wanted})
     done = 0
 
@@ -437,16 +450,109 @@ async def find_archived_copies(
         progress=one_more,
         until=until,
     )
-    return [_with_archive(f, lookups, targets[f.citation.document], options) for f in findings]
+    return [
+        _with_private_note(f, private, options)
+        if _lookup_url(f, options) in private
+        else _with_archive(f, lookups, targets[f.citation.document], options)
+        for f in findings
+    ]
+
+
+def _private_lookups(
+    findings: Sequence[Finding],
+    options: AuditOptions,
+    archive: ArchiveOptions,
+    inside: Collection[str],
+) -> dict[str, str]:
+    """Lookup URLs that must not leave the network, with the note each gets."""
+    if not archive.reaches_outside:
+        return {}
+    private: dict[str, str] = {}
+    for finding in findings:
+        url = _lookup_url(finding, options)
+        host = urlsplit(url).hostname if url else None
+        if url is not None and host and (host in inside or is_internal(host)):
+            private[url] = f"{NOT_SENT}: {host} is inside the network"
+    return private
+
+
+def _with_private_note(
+    finding: Finding, private: Mapping[str, str], options: AuditOptions
+) -> Finding:
+    url = _lookup_url(finding, options)
+    if url is None or url not in private:
+        return finding
+    return replace(finding, archive_note=private[url])
+
+
+#: Failures where a connection was tried: the name resolved, to an address that may
+#: be inside the network.
+_TRIED_TO_CONNECT = frozenset(
+    {
+        Reason.CONNECT_REFUSED,
+        Reason.CONNECT_FAILED,
+        Reason.TIMEOUT,
+        Reason.RESET,
+        Reason.PROTOCOL_ERROR,
+        Reason.TLS_EXPIRED,
+        Reason.TLS_SELF_SIGNED,
+        Reason.TLS_HOSTNAME,
+        Reason.TLS_OTHER,
+    }
+)
+
+
+async def internal_hosts(
+    results: Iterable[CheckResult], resolver: Resolver | None, *, resolve: bool
+) -> frozenset[str]:
+    """Hosts of the run that are inside the network: so spelled, answered from an
+    internal address (``CheckResult.internal``), or, with ``resolve``, failing hosts
+    whose name resolves to one (an intranet page that is down answers nothing, but
+    its name still says where it lives).  ``resolve`` is off when the run reaches
+    hosts through a transport of its own (tests), where DNS says nothing."""
+    inside: set[str] = set()
+    ask: set[str] = set()
+    for result in results:
+        host = urlsplit(result.url).hostname
+        if not host:
+            continue
+        if result.internal or is_internal(host):
+            inside.add(host)
+        elif resolve and Reason.of(result.reason) in _TRIED_TO_CONNECT:
+            ask.add(host)
+    for host in sorted(ask - inside):
+        if await _resolves_inside(host, resolver):
+            inside.add(host)
+    return frozenset(inside)
+
+
+async def _resolves_inside(host: str, resolver: Resolver | None) -> bool:
+    try:
+        if resolver is not None:
+            addresses = [await resolver.resolve(host)]
+        else:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+            addresses = [str(info[4][0]) for info in infos]
+    except (ResolveError, OSError):
+        return False
+    return any(address_kind(address) is not None for address in addresses)
 
 
 async def save_live_citations(
     findings: Sequence[Finding], session: ArchiveSession, now: datetime, until: float | None = None
 ) -> tuple[SaveOutcome, ...]:
     """Archive live citations whose newest capture is missing or old (``--save``);
-    nothing once the run's deadline (``until``) has passed."""
+    nothing once the run's deadline (``until``) has passed, and never an internal
+    URL to an archive outside the network."""
+    outside = session.options.reaches_outside
     live = sorted(
-        {u for f in findings if f.verdict is Verdict.OK and (u := _archive_url(f.citation))}
+        {
+            u
+            for f in findings
+            if f.verdict is Verdict.OK
+            and (u := _archive_url(f.citation))
+            and not (outside and ((f.result is not None and f.result.internal) or _inside(u)))
+        }
     )
     if not live or _past(until):
         return ()
@@ -464,6 +570,10 @@ async def save_live_citations(
         for u in live
     ]
     return tuple(await save_live(pairs, session.options, now=now))
+
+
+def _inside(url: str) -> bool:
+    return is_internal(urlsplit(url).hostname)
 
 
 def _past(until: float | None) -> bool:
@@ -582,6 +692,7 @@ def audit_settings(options: AuditOptions) -> dict[str, object]:
         "run_deadline": options.run_deadline,
         **{name: getattr(check, attribute) for name, attribute in USER_NAMES.items()},
         "verify_tls": check.verify_tls,
+        "exclude_addresses": sorted(check.exclude_addresses),
     }
 
 

@@ -85,6 +85,7 @@ class Reason(enum.StrEnum):
     # skipped: decided before any request
     SCHEME = "scheme"  # written as scheme_<name>: see scheme_reason
     EXCLUDED = "excluded"
+    PRIVATE_ADDRESS = "private_address"
     INTERNAL = "internal"
     RELATIVE_NO_BASE = "relative_no_base"
     OFFLINE = "offline"
@@ -245,6 +246,12 @@ _INFO: dict[Reason, _Info] = {
     Reason.INVALID_URL: _Info(Verdict.INVALID, "The URL cannot be parsed."),
     Reason.SCHEME: _Info(Verdict.SKIPPED, "Links of this scheme are not web pages to check."),
     Reason.EXCLUDED: _Info(Verdict.SKIPPED, "The URL matches an --exclude pattern."),
+    Reason.PRIVATE_ADDRESS: _Info(
+        Verdict.SKIPPED,
+        "Not checked: the link (or a redirect on its way) leads to a loopback, private or "
+        "link-local address, which this run excludes (--exclude-private and friends).",
+        transient=True,
+    ),
     Reason.INTERNAL: _Info(
         Verdict.SKIPPED, "A link within the article's own site (use --include-internal)."
     ),

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from linkaudit import DEFAULT_USER_AGENT
+from linkaudit.addresses import AddressKind
 from linkaudit.archive import ArchiveOptions
 from linkaudit.archive.base import DEFAULT_TIMEGATES, WAYBACK
 from linkaudit.check import CheckOptions
@@ -169,7 +170,21 @@ def check_options(config: Config, *, insecure: bool = False) -> CheckOptions:
     }
     if hosts:
         values["hosts"] = hosts
+    excluded = excluded_addresses(config)
+    if excluded:
+        values["exclude_addresses"] = excluded
     return CheckOptions(**values)
+
+
+def excluded_addresses(config: Config) -> frozenset[AddressKind]:
+    """The address kinds the run must not connect to (``exclude_*`` settings)."""
+    every = bool(config.exclude_all_private)
+    chosen = {
+        AddressKind.PRIVATE: every or bool(config.exclude_private),
+        AddressKind.LOOPBACK: every or bool(config.exclude_loopback),
+        AddressKind.LINK_LOCAL: every or bool(config.exclude_link_local),
+    }
+    return frozenset(kind for kind, on in chosen.items() if on)
 
 
 def archive_options(config: Config, *, wayback_url: str | None = None) -> ArchiveOptions:

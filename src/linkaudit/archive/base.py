@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from linkaudit import DEFAULT_USER_AGENT
+from linkaudit.addresses import is_internal
 from linkaudit.model import ArchiveCopy, Capture, as_utc
 
 WAYBACK = "wayback"
@@ -79,11 +80,28 @@ class ArchiveOptions:
     def save_url(self) -> str:
         return self.save_endpoint or self.wayback_url.rstrip("/") + "/save/"
 
+    @property
+    def reaches_outside(self) -> bool:
+        """Whether any endpoint is outside the network (by its host's spelling): then
+        no internal URL may be sent (``linkaudit.addresses``).  An archive on
+        loopback or an intranet (a self-hosted pywb, a test stand-in) is inside."""
+        gates = [gate for _, gate in self.timegates]
+        return self.wayback_outside or any(_outside(url) for url in gates)
+
+    @property
+    def wayback_outside(self) -> bool:
+        """The same, for the Wayback endpoints alone (what restoring lost links asks)."""
+        return any(_outside(url) for url in (self.cdx_url, self.availability_url, self.save_url))
+
     def wayback_copy_url(self, timestamp: str, original: str, *, raw: bool = False) -> str:
         """The archive URL a reader opens; ``raw`` asks for the original bytes (``id_``),
         without the Wayback toolbar and link rewriting, which is what a parser wants."""
         flag = "id_" if raw else ""
         return f"{self.wayback_url.rstrip('/')}/web/{timestamp}{flag}/{original}"
+
+
+def _outside(url: str) -> bool:
+    return not is_internal(urlsplit(url).hostname)
 
 
 _TS_RE = re.compile(r"^\d{4,14}$")

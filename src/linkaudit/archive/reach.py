@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 #: A lookup's note when no archive it would ask was reachable in this run.
 NOT_LOOKED_UP = "not looked up: archives unreachable"
+#: An internal URL (``linkaudit.addresses``) is never asked of an outside archive.
+NOT_SENT = "not sent to public archives"
 #: A lost link's note when its restoration could not run (followed by why).
 NOT_RESTORED = "not restored"
 #: How the run's one line about unreachable archives begins.

@@ -21,10 +21,11 @@ import httpx
 import lxml.etree
 import lxml.html
 
+from linkaudit.addresses import is_internal
 from linkaudit.archive.base import ArchiveOptions
 from linkaudit.archive.lookup import make_client
 from linkaudit.archive.ratelimit import RateLimiter
-from linkaudit.archive.reach import WAYBACK_SERVER, Reachability
+from linkaudit.archive.reach import NOT_SENT, WAYBACK_SERVER, Reachability
 from linkaudit.archive.wayback import availability_lookup, cdx_lookup
 from linkaudit.model import Capture, Citation, Document, Restoration, as_utc
 
@@ -204,6 +205,9 @@ async def restore_lost(
         return RestoreOutcome()
     if not article_url:
         return RestoreOutcome(failure="the article's own URL is unknown, so it has no capture")
+    host = urlsplit(article_url).hostname
+    if options.wayback_outside and is_internal(host):
+        return RestoreOutcome(failure=f"{NOT_SENT}: {host} is inside the network")
     reach = reach if reach is not None else Reachability()
     if reach.is_down(WAYBACK_SERVER):
         return RestoreOutcome(failure=f"the {WAYBACK_SERVER} was unreachable")

@@ -109,6 +109,10 @@ _ERRORS: dict[FetchError, tuple[Reason, str]] = {
         "The page from {host} is a decompression bomb: a few bytes that expand without "
         "end. No reader gets a page; do not cite it.",
     ),
+    FetchError.BLOCKED: (
+        Reason.PRIVATE_ADDRESS,
+        "Not checked: {host} is inside the network, and this run excludes such addresses.",
+    ),
     FetchError.RUN_DEADLINE: (
         Reason.RUN_DEADLINE,
         "Not checked to the end: the run's deadline passed while {host} was still being "
@@ -306,6 +310,14 @@ def _classify_error(evidence: Evidence, error: FetchError) -> Classification:
     notes: list[str] = []
     if evidence.error_detail:
         notes.append(f"Underlying error: {evidence.error_detail}")
+    if error is FetchError.BLOCKED:
+        where = evidence.error_detail or host
+        detail = (
+            f"Not followed: the redirect from {evidence.chain[-1].url} leads to {where}, "
+            "which this run excludes."
+            if evidence.chain
+            else f"Not checked: the link leads to {where}, which this run excludes."
+        )
     if error is FetchError.BAD_REDIRECT and evidence.chain:
         last = evidence.chain[-1]
         location = f" (Location: {last.location!r})" if last.location else ""

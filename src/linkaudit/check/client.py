@@ -27,6 +27,7 @@ from typing import Protocol
 
 import httpx
 
+from linkaudit.addresses import AddressKind, address_kind
 from linkaudit.check.bodies import ACCEPT_ENCODING
 from linkaudit.check.evidence import FetchError
 from linkaudit.check.options import CheckOptions
@@ -56,6 +57,77 @@ class Resolver(Protocol):
     """Maps a host name to one IP address, or raises a ``ResolveError``."""
 
     async def resolve(self, host: str) -> str: ...
+
+
+class BlockedAddress(Exception):
+    """A request would reach an address the run excludes (``--exclude-private`` ...)."""
+
+    def __init__(self, host: str, address: str, kind: AddressKind) -> None:
+        shown = host if host == address else f"{host} ({address})"
+        super().__init__(f"{shown}, a {kind.replace('_', '-')} address")
+        self.host = host
+        self.address = address
+        self.kind = kind
+
+
+class SystemResolver:
+    """The machine's resolver (``getaddrinfo``), each name asked once per run.
+
+    Used only when addresses must be judged before connecting (``--exclude-*``):
+    the connection then goes to the very address that was judged, so a name that
+    answers differently the second time (DNS rebinding) cannot slip through.
+    """
+
+    def __init__(self) -> None:
+        self._answers: dict[str, asyncio.Future[list[str]]] = {}
+
+    async def resolve_all(self, host: str) -> list[str]:
+        answer = self._answers.get(host)
+        if answer is None:
+            answer = self._answers[host] = asyncio.ensure_future(self._lookup(host))
+        return await asyncio.shield(answer)
+
+    async def resolve(self, host: str) -> str:
+        return (await self.resolve_all(host))[0]
+
+    @staticmethod
+    async def _lookup(host: str) -> list[str]:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, None, type=socket.SOCK_STREAM
+            )
+        except socket.gaierror as exc:
+            if exc.errno in _DNS_TEMPORARY:
+                raise NameTemporaryFailure(host, str(exc)) from exc
+            raise NameNotFound(host, str(exc)) from exc
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        if not addresses:
+            raise NameNotFound(host, "no address")
+        return addresses
+
+
+class GuardedResolver:
+    """A resolver whose every answer is judged: an excluded kind of address raises
+    ``BlockedAddress``.  A name with several addresses is refused if any of them is
+    excluded, so that no retry or second connection can land on it."""
+
+    def __init__(self, inner: Resolver | SystemResolver, exclude: frozenset[AddressKind]) -> None:
+        self._inner = inner
+        self.exclude = exclude
+
+    async def resolve(self, host: str) -> str:
+        if isinstance(self._inner, SystemResolver):
+            addresses = await self._inner.resolve_all(host)
+        else:
+            addresses = [await self._inner.resolve(host)]
+        for address in addresses:
+            self.judge(host, address)
+        return addresses[0]
+
+    def judge(self, host: str, address: str) -> None:
+        kind = address_kind(address)
+        if kind is not None and kind in self.exclude:
+            raise BlockedAddress(host, address, kind)
 
 
 #: Names that exist in every working DNS (IANA keeps them): when none of them
@@ -106,7 +178,11 @@ class ResolvingTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
         if _is_ip(host):
-            return await self._inner.handle_async_request(request)
+            if isinstance(self._resolver, GuardedResolver):
+                self._resolver.judge(host, host)
+            response = await self._inner.handle_async_request(request)
+            response.extensions[ADDRESS] = host.strip("[]")
+            return response
         address = await self._resolver.resolve(host)
         extensions = dict(request.extensions)
         if request.url.scheme == "https":
@@ -118,7 +194,9 @@ class ResolvingTransport(httpx.AsyncBaseTransport):
             stream=request.stream,
             extensions=extensions,
         )
-        return await self._inner.handle_async_request(routed)
+        response = await self._inner.handle_async_request(routed)
+        response.extensions[ADDRESS] = address
+        return response
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -351,6 +429,8 @@ def _max_pools(concurrency: int, per_pool: int) -> int:
 
 #: Where a redirect's ``Location`` is kept for the engine (``Response.extensions``).
 LOCATION = "linkaudit.location"
+#: The address our resolver chose for a request (``Response.extensions``).
+ADDRESS = "linkaudit.address"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
@@ -379,6 +459,8 @@ def build_client(
     request wait (``pool=None``).  A caller-supplied ``transport`` (tests) is used
     as is, for verified and insecure requests alike, behind the resolver if any.
     """
+    if options.exclude_addresses:
+        resolver = GuardedResolver(resolver or SystemResolver(), options.exclude_addresses)
     # One context for every pool: loading the trust store costs ~50 ms each time.
     store = trust_store() if options.ssl_context is None and transport is None else None
     verified: ssl.SSLContext | bool = options.ssl_context or (store.context if store else True)
@@ -474,6 +556,8 @@ def _describe_cause(link: BaseException) -> tuple[FetchError, str] | None:
     These carry the real reason (a missing name, a rejected certificate, a
     refused port) and so outrank the generic httpx error that wraps them.
     """
+    if isinstance(link, BlockedAddress):
+        return FetchError.BLOCKED, str(link)
     if isinstance(link, NameNotFound):
         return FetchError.DNS_NOT_FOUND, f"the name {link.host} does not exist"
     if isinstance(link, NameTemporaryFailure):

@@ -42,13 +42,16 @@ import httpx
 
 from linkaudit import _aio as aio
 from linkaudit import charsets
+from linkaudit.addresses import address_kind
 from linkaudit.check import quirks, soft404
 from linkaudit.check.anchors import AnchorScan, AnchorSearch
 from linkaudit.check.bodies import BodyError, read_body
 from linkaudit.check.classify import classify
 from linkaudit.check.client import (
+    ADDRESS,
     INSECURE_EXTENSION,
     LOCATION,
+    BlockedAddress,
     ResolveError,
     Resolver,
     build_client,
@@ -140,6 +143,7 @@ class _State:
     notes: list[str] = field(default_factory=list)
     out_of_time: bool = False
     fragments: tuple[str, ...] = ()  # cited on this URL: searched for while reading
+    internal: bool = False  # some answer came from a loopback/private/link-local address
 
 
 @dataclass(frozen=True)
@@ -259,6 +263,19 @@ def _headers(response: httpx.Response) -> dict[str, str]:
         key = name.lower()
         out[key] = f"{out[key]}, {value}" if key in out else value
     return out
+
+
+def _served_from_inside(response: httpx.Response) -> bool:
+    """Whether the connection that answered goes to a non-public address: the one
+    our resolver chose, else the socket's peer."""
+    chosen = response.extensions.get(ADDRESS)
+    if isinstance(chosen, str):
+        return address_kind(chosen) is not None
+    stream = response.extensions.get("network_stream")
+    if stream is None:
+        return False
+    peer = stream.get_extra_info("server_addr")
+    return isinstance(peer, tuple) and bool(peer) and address_kind(str(peer[0])) is not None
 
 
 def _root(url: str) -> str | None:
@@ -386,7 +403,7 @@ class _Engine:
         )
         try:
             return await self.client.send(request, stream=True)
-        except (httpx.HTTPError, ResolveError, OSError) as exc:
+        except (httpx.HTTPError, ResolveError, BlockedAddress, OSError) as exc:
             error, detail = describe_error(exc)
             raise _Failure(error, detail) from exc
 
@@ -394,6 +411,8 @@ class _Engine:
         """Read the body only when a verdict can depend on it, and never past ``max_body``."""
         url = str(response.request.url)
         status = response.status_code
+        if _served_from_inside(response):
+            state.internal = True
         content_type = response.headers.get("content-type")
         location = response.extensions.get(LOCATION) if status in REDIRECT_STATUSES else None
         page: Page | None = None
@@ -593,6 +612,7 @@ class _Engine:
             tls_verification_skipped=state.tls_error is not None,
             tls_error=state.tls_error,
             notes=tuple(self.redact(note) for note in state.notes),
+            internal=state.internal,
         )
 
     @staticmethod
@@ -803,6 +823,7 @@ def _result(key: str, evidence: Evidence, checked_at: datetime) -> CheckResult:
         checked_at=checked_at,
         retry_after=evidence.retry_after,
         notes=tuple(dict.fromkeys(classification.notes + evidence.notes)),
+        internal=evidence.internal,
     )
 
 

@@ -34,6 +34,7 @@ class FetchError(enum.StrEnum):
     REDIRECT_LOOP = "redirect_loop"
     BAD_REDIRECT = "bad_redirect"  # Location missing or unusable
     INVALID_URL = "invalid_url"
+    BLOCKED = "blocked_address"  # an address the run excludes (--exclude-private ...)
     RUN_DEADLINE = "run_deadline"  # the run's own deadline passed before an answer
     INTERNAL = "internal"  # linkaudit failed, not the network: never a verdict on the link
     OVERSIZED = "oversized"  # the body decodes past the cap (a decompression bomb)
@@ -84,6 +85,7 @@ class Evidence:
     retry_after_exceeded_cap: bool = False  # Retry-After was longer than we may wait
     fragment: str | None = None  # decoded fragment of ``url`` when it had one
     fragment_found: bool | None = None  # None: not checked
+    internal: bool = False  # an answer came from inside the network (see linkaudit.addresses)
     probe: Probe | None = None
     root_url: str | None = None  # the site's root, to recognise homepage redirects
     tls_verification_skipped: bool = False  # --insecure: checked despite a bad cert

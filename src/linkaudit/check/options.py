@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from linkaudit import DEFAULT_USER_AGENT
+from linkaudit.addresses import AddressKind
 from linkaudit.hosts import host_key, match_host
 
 #: The names users give the engine's settings (configuration keys; with dashes, the
@@ -100,6 +101,7 @@ class CheckOptions:
     link is judged anyway but the TLS problem is still reported.  ``ssl_context``
     replaces the system trust store (tests trust a throwaway CA with it).
     ``retry_base`` is the first backoff step; it doubles per retry, with jitter.
+    ``exclude_addresses``: see :mod:`linkaudit.addresses`.
     ``hosts`` maps host names (exact, or ``*.suffix``) to :class:`HostSettings`;
     see :func:`host_settings` for the lookup.  Names are kept lower-case.
     """
@@ -121,6 +123,9 @@ class CheckOptions:
     verify_tls: bool = True
     retry_base: float = 0.5
     ssl_context: ssl.SSLContext | None = None
+    #: Address kinds never connected to, judged after name resolution and on every
+    #: redirect hop (``--exclude-private``, ``--exclude-loopback``, ...).
+    exclude_addresses: frozenset[AddressKind] = frozenset()
     hosts: Mapping[str, HostSettings] = field(default_factory=_no_hosts, hash=False)
 
     def __post_init__(self) -> None:

@@ -52,6 +52,7 @@ def evidence_json(result: CheckResult) -> str:
             "elapsed": result.elapsed,
             "notes": list(result.notes),
             "retry_after": dump_time(result.retry_after),
+            **({"internal": True} if result.internal else {}),
         },
         separators=(",", ":"),
     )
@@ -93,6 +94,7 @@ def result_from_row(
         retry_after=load_time(data.get("retry_after")),
         notes=tuple(data.get("notes", [])),
         from_cache=from_cache,
+        internal=bool(data.get("internal", False)),
     )
 
 
