@@ -63,6 +63,9 @@ class RunInputs:
     save: bool = False
     wayback_url: str | None = None
     confirm: ConfirmPolicy = field(default_factory=ConfirmPolicy)
+    #: Which command the run is for (``audit``, ``check``, ``fix``): recorded with
+    #: the run, so the health report can tell a whole-site audit from a quick check.
+    command: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def plan_run(inputs: RunInputs) -> RunPlan:
     ``--changed-since`` ref git does not know) before any network work.
     """
     cwd = inputs.cwd or Path.cwd()
-    config = load_config(cwd, inputs.config).merged_with(**inputs.overrides)
+    config = load_config(cwd, inputs.config).merged_with(**_overrides(inputs))
     changed = changed_files(inputs.changed_since, cwd) if inputs.changed_since else None
     collection = Collection(
         specs=inputs.sources,
@@ -97,16 +100,16 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         insecure=inputs.insecure,
         offline=inputs.offline,
         archive=inputs.archive,
-        wayback_url=inputs.wayback_url,
-        cited_at=inputs.cited_at,
+        wayback_url=config.wayback_url,
+        cited_at=config.cited_at,
         save=inputs.save,
         use_all_archives=inputs.use_all_archives,
     )
     request = RunRequest(
         collection=collection,
         sources=SourceOptions(
-            base_url=inputs.base_url,
-            cited_at=inputs.cited_at,
+            base_url=config.base_url,
+            cited_at=config.cited_at,
             max_bytes=inputs.max_bytes,
             user_agent=config.user_agent or DEFAULT_USER_AGENT,
         ),
@@ -116,8 +119,23 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         confirm=inputs.confirm,
     )
     fail_on = frozenset(config.fail_on)
-    request = replace(request, settings=run_settings(config, request, fail_on))
-    return RunPlan(request, config, fail_on)
+    settings = {
+        **run_settings(config, request, fail_on),
+        "command": inputs.command,
+        "changed_since": inputs.changed_since,
+    }
+    return RunPlan(replace(request, settings=settings), config, fail_on)
+
+
+def _overrides(inputs: RunInputs) -> dict[str, object]:
+    """The command line's settings: its overrides, and the inputs that are settings
+    too (``base_url``, ``cited_at``, ``wayback_url``: also configuration keys)."""
+    given = {
+        "base_url": inputs.base_url,
+        "cited_at": inputs.cited_at,
+        "wayback_url": inputs.wayback_url,
+    }
+    return {**inputs.overrides, **{k: v for k, v in given.items() if v is not None}}
 
 
 def run_settings(
@@ -128,6 +146,8 @@ def run_settings(
     ordered = [v.value for v in Verdict if v in fail_on]
     return {
         **audit_settings(request.audit),
+        "base_url": config.base_url,
+        "root_dir": str(config.root_dir) if config.root_dir else None,
         "config": str(config.source) if config.source else None,
         "include_paths": list(config.include_paths),
         "exclude_paths": list(config.exclude_paths),
