@@ -41,6 +41,7 @@ from linkaudit.model import (
     Verdict,
 )
 from linkaudit.reasons import Reason
+from linkaudit.report.base import document_warnings
 from linkaudit.sources.changed import citations_on_changed_lines
 from linkaudit.store.base import ArchiveCache, ExtractCache, ResultCache
 from linkaudit.urls import defragment, normalize
@@ -206,9 +207,10 @@ async def audit_documents(
     try:
         restorations = await restore_links(extracted, options, session)
         checked = await check_citations(extracted, restorations, options, services)
-        targets, warnings = citation_dates(extracted, options, services.clock())
         findings = build_findings(extracted, checked, restorations)
-        if session is not None:
+        warnings: list[str] = []
+        if session is not None:  # dates matter (and are warned about) only for lookups
+            targets, warnings = citation_dates(extracted, options, services.clock())
             findings = await find_archived_copies(
                 findings, targets, options, session, services.archive_cache
             )
@@ -223,8 +225,7 @@ async def audit_documents(
         started_at=started,
         finished_at=services.clock(),
         settings=audit_settings(options),
-        warnings=tuple(f"{doc.origin}: {w}" for doc in documents for w in doc.warnings)
-        + tuple(warnings),
+        warnings=(*document_warnings(documents), *warnings),
     )
     return AuditRun(report=report, saves=saves)
 

@@ -79,9 +79,14 @@ def _audit(archive: ArchiveStandIn, *args: str) -> tuple[int, str, str]:
 def test_audit_writes_reports_and_fails_on_broken(workdir: Path, archive: ArchiveStandIn) -> None:
     code, out, err = _audit(archive, "--format", "json,html,sarif")
     assert code == 1, out + err  # a broken link (and a lost one) with the default --fail-on
-    written = sorted(p.suffix for p in (workdir / "out").iterdir())
-    assert written == [".html", ".json", ".sarif"]
-    data = json.loads(next((workdir / "out").glob("*.json")).read_text(encoding="utf-8"))
+    dated = sorted(p.suffix for p in (workdir / "out").glob("article-2*"))
+    assert dated == [".html", ".json", ".sarif"]
+    # a stable name beside each dated file, for scripts: a copy of the newest
+    for path in (workdir / "out").glob("article-2*"):
+        latest = workdir / "out" / f"article-latest{path.suffix}"
+        assert latest.read_bytes() == path.read_bytes()
+    assert len(list((workdir / "out").iterdir())) == 6
+    data = json.loads(next((workdir / "out").glob("article-2*.json")).read_text(encoding="utf-8"))
     schema_path = Path(__file__).parents[2] / "src" / "linkaudit" / "data" / "report.schema.json"
     jsonschema.validate(data, json.loads(schema_path.read_text(encoding="utf-8")))
     by_text = {f["citation"]["text"]: f for f in data["findings"]}
@@ -155,7 +160,7 @@ def test_bad_input_is_one_line_and_exit_2(workdir: Path) -> None:
 def test_unknown_format_fails_before_any_request(workdir: Path, site: Site) -> None:
     result = CliRunner().invoke(main, ["audit", "article.html", "--format", "pdf"])
     assert result.exit_code == 2
-    assert "unknown report format" in result.stderr
+    assert "unknown format 'pdf'" in result.stderr
     assert site.stats.requests == 0
 
 
@@ -163,8 +168,10 @@ def test_demo_runs_offline_and_gets_every_verdict_right(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["demo", "--output-dir", str(tmp_path / "reports")])
     assert result.exit_code == 0, result.output
     assert "got their true verdict" in result.stdout
-    suffixes = sorted(p.name.split(".", 1)[1] for p in (tmp_path / "reports").iterdir())
+    dated = (tmp_path / "reports").glob("demo-article-2*")
+    suffixes = sorted(p.name.split(".", 1)[1] for p in dated)
     assert suffixes == ["csv", "html", "json", "junit.xml", "md", "sarif", "txt"]
+    assert (tmp_path / "reports" / "demo-article-latest.junit.xml").is_file()
     data = json.loads(next((tmp_path / "reports").glob("*.json")).read_text(encoding="utf-8"))
     verdicts = {f["verdict"] for f in data["findings"]}
     # every verdict of DESIGN.md's table appears in the demo

@@ -182,12 +182,13 @@ def test_health_command_writes_reports(history: Scenario, tmp_path: Path) -> Non
     out = tmp_path / "reports"
     result = CliRunner().invoke(
         health_command,
-        ["--cache", str(history.db_path), "-o", str(out), "--format", "json", "--format", "html"],
+        ["--cache", str(history.db_path), "--output-dir", str(out), "--format", "json,html"],
     )
     assert result.exit_code == 0, result.output
     assert "1 link newly failing" in result.output
-    files = sorted(p.suffix for p in out.iterdir())
-    assert files == [".html", ".json"]
+    files = sorted(p.name for p in out.iterdir())
+    assert [name[-5:] for name in files] == [".html", ".json", ".html", ".json"]
+    assert files[2:] == ["health-latest.html", "health-latest.json"]
     data = json.loads(next(out.glob("*.json")).read_text())
     assert data["store"] == str(history.db_path)
 

@@ -160,7 +160,9 @@ def test_input_errors_are_one_line_and_exit_2(
 def test_usage_errors_exit_2(args: list[str]) -> None:
     result = runner().invoke(main, ["extract", *args])
     assert result.exit_code == 2
-    assert "Usage:" in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("linkaudit: error: ")
+    assert line.endswith("(see linkaudit extract -h)")
 
 
 def test_bad_cited_at_names_the_problem() -> None:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from linkaudit.errors import LinkauditError
-from linkaudit.model import DEFAULT_FAIL_ON, Finding, Report, Verdict
+from linkaudit.model import DEFAULT_FAIL_ON, Document, Finding, Report, Verdict
 
 #: Verdicts that need no action; everything else is a problem an editor should see.
 PASSING: frozenset[Verdict] = frozenset({Verdict.OK, Verdict.SKIPPED})
@@ -212,12 +212,34 @@ def utc_date(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d")
 
 
-def warnings_of(report: Report) -> Iterable[str]:
-    """Run warnings then per-document input warnings, each saying where it came from."""
-    yield from report.warnings
-    for doc in report.documents:
+_LIST_ITEM = re.compile(r"\[\d+\]$")
+
+
+def document_warnings(documents: Iterable[Document]) -> list[str]:
+    """Each document's input warnings, prefixed with its origin, each said once.
+
+    The posts of one WordPress export (``posts.json[0]``, ``posts.json[1]`` ...)
+    share the file's warnings (it was truncated, say): said once for the file,
+    not once per post.
+    """
+    origins: dict[tuple[str, str], list[str]] = {}
+    for doc in documents:
         for warning in doc.warnings:
-            yield f"{doc.origin}: {warning}"
+            origins.setdefault((_LIST_ITEM.sub("", doc.origin), warning), []).append(doc.origin)
+    return [
+        f"{file if len(seen) > 1 else seen[0]}: {warning}"
+        for (file, warning), seen in origins.items()
+    ]
+
+
+def warnings_of(report: Report) -> Iterable[str]:
+    """Run warnings then per-document input warnings, each saying where it came from,
+    and each once (the pipeline already copies document warnings into the run's)."""
+    seen: set[str] = set()
+    for warning in (*report.warnings, *document_warnings(report.documents)):
+        if warning not in seen:
+            seen.add(warning)
+            yield warning
 
 
 def fail_set(fail_on: Collection[Verdict] | None) -> frozenset[Verdict]:

@@ -58,10 +58,17 @@ _HEADINGS: dict[Verdict, str] = {
 
 
 class TerminalFormatter:
-    """Plain text, ANSI colour only when asked (the CLI passes ``isatty()``)."""
+    """Plain text, ANSI colour only when asked (the CLI decides, ``--color``).
+
+    ``show_warnings=False`` leaves the run's warnings out: the commands print them
+    once on stderr, and a terminal showing both streams would show them twice.
+    """
 
     name = "terminal"
     extension = "txt"
+
+    def __init__(self, *, show_warnings: bool = True) -> None:
+        self.show_warnings = show_warnings
 
     def render(self, report: Report, *, color: bool = False) -> str:
         def paint(code: str, text: str) -> str:
@@ -75,7 +82,7 @@ class TerminalFormatter:
             lines.append(paint(_BOLD, f"{title}{suffix}"))
             if title != one_line(doc.origin):
                 lines.append(paint(_DIM, f"  {one_line(doc.origin)}"))
-        for warning in warnings_of(report):
+        for warning in warnings_of(report) if self.show_warnings else ():
             lines.append(paint(_COLOURS[Verdict.INSECURE], f"warning: {one_line(warning)}"))
         if report.changes:
             lines.append(f"since the last run: {one_line(report.changes)}")
