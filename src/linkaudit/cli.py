@@ -30,6 +30,7 @@ from linkaudit.commandline import (
     color_option,
     config_option,
     confirm_options,
+    echo_written,
     fail,
     force_option,
     format_option,
@@ -531,8 +532,7 @@ def audit_command(
     for save in outcome.saves:
         click.echo(f"save: {save.status.value}: {save.url} {save.archive_url or save.reason}")
     directory = output_dir or plan.config.output_dir or DEFAULT_OUTPUT_DIR
-    for path in _write_audit(report, names, output, directory, force, plan.fail_on):
-        click.echo(f"wrote {path}")
+    echo_written(_write_audit(report, names, output, directory, force, plan.fail_on))
     _exit(report, plan.fail_on)
 
 
@@ -592,8 +592,7 @@ def demo_command(
     colored = use_color(color, sys.stdout)
     terminal = _TERMINAL.render(report, color=colored)
     click.echo(_summary_only(terminal) if quiet else terminal, nl=False, color=colored)
-    for path in [*result.paths, *write_latest(result.paths)]:
-        click.echo(f"wrote {path}")
+    echo_written([*result.paths, *write_latest(result.paths)])
     if result.mismatches:
         for line in result.mismatches:
             click.echo(f"linkaudit: error: demo verdict mismatch: {line}", err=True)

@@ -61,6 +61,20 @@ def write_or_print(
     say(f"wrote {path}")
 
 
+def echo_written(paths: Sequence[Path]) -> None:
+    """``wrote PATH`` for each report, and one line for the stable-name copies
+    beside them (``<source>-latest.<ext>``) instead of one each."""
+    latest = [p for p in paths if "-latest." in p.name]
+    for path in paths:
+        if path not in latest:
+            click.echo(f"wrote {path}")
+    if latest:
+        stem = latest[0].name.split("-latest.", 1)[0]
+        exts = ",".join(p.name.split("-latest.", 1)[1] for p in latest)
+        shown = latest[0].parent / f"{stem}-latest.{exts if len(latest) == 1 else '{' + exts + '}'}"
+        click.echo(f"and the newest as {shown}")
+
+
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn errors into a one-line message and a non-zero exit, never a traceback."""
 

@@ -265,6 +265,27 @@ class Finding:
     archive_note: str = ""
 
 
+class OutageKind(enum.StrEnum):
+    """What a whole run could not reach."""
+
+    NETWORK = "network"  # no host answered at all: the verdicts say nothing
+    ARCHIVES = "archives"  # every archive lookup failed: "no copy" means "not asked"
+
+
+#: A finding's archive note when no archive could be reached in its run: the
+#: report says why once, at the top (its :class:`Outage`).
+ARCHIVES_DOWN = "not found: no archive could be reached in this run (see the top of the report)"
+
+
+@dataclass(frozen=True)
+class Outage:
+    """Something the whole run could not reach, said once at the top of every report
+    instead of in every row (``message`` is one sentence, with what to do)."""
+
+    kind: OutageKind
+    message: str
+
+
 @dataclass(frozen=True)
 class Report:
     """The outcome of auditing one or more documents in one run."""
@@ -276,6 +297,10 @@ class Report:
     settings: dict[str, object] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     changes: str = ""  # what changed since the previous run (run history), one paragraph
+    outages: tuple[Outage, ...] = ()  # what the run could not reach (the banner)
+
+    def outage(self, kind: OutageKind) -> Outage | None:
+        return next((o for o in self.outages if o.kind is kind), None)
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {v.value: 0 for v in Verdict}

@@ -29,11 +29,14 @@ from linkaudit.check.options import USER_NAMES
 from linkaudit.extract.parallel import extract_many
 from linkaudit.hosts import match_host
 from linkaudit.model import (
+    ARCHIVES_DOWN,
     DEFAULT_FAIL_ON,
     CheckResult,
     Citation,
     Document,
     Finding,
+    Outage,
+    OutageKind,
     Relation,
     Report,
     Restoration,
@@ -204,6 +207,7 @@ async def audit_documents(
     archive = None if options.offline else options.archive
     session = None if archive is None else ArchiveSession.open(archive, services.archive_transport)
     saves: tuple[SaveOutcome, ...] = ()
+    lookups: Lookups = {}
     try:
         restorations = await restore_links(extracted, options, session)
         checked = await check_citations(extracted, restorations, options, services)
@@ -211,9 +215,10 @@ async def audit_documents(
         warnings: list[str] = []
         if session is not None:  # dates matter (and are warned about) only for lookups
             targets, warnings = citation_dates(extracted, options, services.clock())
-            findings = await find_archived_copies(
+            lookups = await look_up_copies(
                 findings, targets, options, session, services.archive_cache
             )
+            findings = with_copies(findings, lookups, targets, options)
             if options.save:
                 saves = await save_live_citations(findings, session, services.clock())
     finally:
@@ -227,7 +232,19 @@ async def audit_documents(
         settings=audit_settings(options),
         warnings=(*document_warnings(documents), *warnings),
     )
-    return AuditRun(report=report, saves=saves)
+    return AuditRun(report=replace(report, outages=outages(report, lookups)), saves=saves)
+
+
+def outages(report: Report, lookups: Lookups) -> tuple[Outage, ...]:
+    """What the run could not reach: no host at all, or no archive (the report's banner)."""
+    found = []
+    down = network_down(report)
+    if down is not None:
+        found.append(Outage(OutageKind.NETWORK, f"{down[:1].upper()}{down[1:]}."))
+    archives = archive_outage(lookups)
+    if archives is not None:
+        found.append(archives)
+    return tuple(found)
 
 
 async def restore_links(
@@ -338,14 +355,30 @@ async def find_archived_copies(
     cache: ArchiveCache | None,
 ) -> list[Finding]:
     """Archive copies for what is not fine, nearest to each document's citation date."""
+    lookups = await look_up_copies(findings, targets, options, session, cache)
+    return with_copies(findings, lookups, targets, options)
+
+
+#: A run's archive lookups by what was asked: (URL, citation date).
+Lookups = dict[tuple[str, datetime], ArchiveLookup]
+
+
+async def look_up_copies(
+    findings: Sequence[Finding],
+    targets: Mapping[str, datetime],
+    options: AuditOptions,
+    session: ArchiveSession,
+    cache: ArchiveCache | None,
+) -> Lookups:
+    """Ask the archives about every finding that is not fine, each (URL, date) once."""
     wanted = [
         (url, targets[finding.citation.document])
         for finding in findings
         if (url := _lookup_url(finding, options)) is not None
     ]
     if not wanted:
-        return list(findings)
-    lookups = await find_copies(
+        return {}
+    return await find_copies(
         wanted,
         session.options,
         client=session.client,
@@ -353,7 +386,36 @@ async def find_archived_copies(
         limiter=session.wayback,
         timegate_limiters=session.timegates,
     )
-    return [_with_archive(f, lookups, targets[f.citation.document], options) for f in findings]
+
+
+def with_copies(
+    findings: Sequence[Finding],
+    lookups: Lookups,
+    targets: Mapping[str, datetime],
+    options: AuditOptions,
+) -> list[Finding]:
+    """Each finding with its archived copy (or the note saying why there is none).
+
+    When no archive could be reached at all (:func:`archive_outage`), the reason
+    is said once, at the top of the report, and each row only points there.
+    """
+    out = [_with_archive(f, lookups, targets[f.citation.document], options) for f in findings]
+    if archive_outage(lookups) is None:
+        return out
+    return [replace(f, archive_note=ARCHIVES_DOWN) if f.archive_note else f for f in out]
+
+
+def archive_outage(lookups: Lookups) -> Outage | None:
+    """The run's archive outage: every lookup failed for an error (none found a copy or
+    got a clean "no capture"), so the run knows nothing about archived copies."""
+    if not lookups or any(not lookup.transient or lookup.copy for lookup in lookups.values()):
+        return None
+    first = next(iter(lookups.values())).note
+    return Outage(
+        OutageKind.ARCHIVES,
+        f"No archive could be reached ({first}): this run found no archived copies, "
+        "which says nothing about whether they exist; run again later.",
+    )
 
 
 async def save_live_citations(

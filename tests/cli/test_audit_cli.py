@@ -232,6 +232,8 @@ def test_no_host_answering_at_all_is_exit_3_not_a_verdict(
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 3, result.output
         assert "no network: none of the 2 hosts answered" in result.stderr
+        # and the report says so first, not as an error repeated in every row
+        assert result.stdout.splitlines()[1].startswith("!! No network: none of the 2 hosts")
         # one host answering means the network works: the silent one is just unreachable
         silent[1].fallback = page("<html><body><p>Here.</p></body></html>")
         result = CliRunner().invoke(main, args)

@@ -18,6 +18,7 @@ from linkaudit.commandline import (
     cache_option,
     config_option,
     confirm_options,
+    echo_written,
     force_option,
     format_option,
     handles_errors,
@@ -148,5 +149,4 @@ def health_command(
     )
     if not quiet:
         click.echo(changes)
-    for path in written:
-        click.echo(f"wrote {path}")
+    echo_written(written)

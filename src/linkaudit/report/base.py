@@ -14,7 +14,16 @@ from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from linkaudit.errors import LinkauditError
-from linkaudit.model import DEFAULT_FAIL_ON, Document, Finding, Report, Verdict
+from linkaudit.model import (
+    ARCHIVES_DOWN,
+    DEFAULT_FAIL_ON,
+    Document,
+    Finding,
+    OutageKind,
+    Report,
+    Verdict,
+)
+from linkaudit.reasons import VERDICT_TODO, Reason
 
 #: Verdicts that need no action; everything else is a problem an editor should see.
 PASSING: frozenset[Verdict] = frozenset({Verdict.OK, Verdict.SKIPPED})
@@ -149,6 +158,80 @@ def fix_text(finding: Finding) -> str:
     if finding.archive is not None:
         return f"link the archived copy {finding.archive.url} ({capture_note(finding)})"
     return ""
+
+
+#: Verdicts whose remedy is the archived copy, when there is one.
+_ARCHIVE_REMEDY = frozenset({Verdict.BROKEN, Verdict.STALE, Verdict.INSECURE})
+
+
+#: Verdicts whose row explains a missing copy (or, for lost links, restoration).
+_ARCHIVE_NOTED = _ARCHIVE_REMEDY | {Verdict.LOST}
+
+
+def what_to_do(finding: Finding, report: Report | None = None) -> str:
+    """What an editor should do about a finding, in a few words: the reason's
+    action (:attr:`Reason.todo`, the README's verdict table), made concrete by what
+    the run found (a new URL, a restored href, an archived copy or none).
+
+    ``report`` tells whether the archives could be reached at all: a dead link
+    with "no copy" then means "not asked", so the advice is to run again.
+    """
+    verdict = finding.verdict
+    archives_down = report is not None and report.outage(OutageKind.ARCHIVES) is not None
+    if moved_to(finding):
+        return "update the link to the new URL"
+    if finding.restoration is not None:
+        return "restore the link (the archived article has it)"
+    if verdict is Verdict.LOST and Reason.of(finding.reason) is Reason.STRIPPED_LINK:
+        return _lost_todo(finding, archives_down)
+    if verdict in _ARCHIVE_REMEDY:
+        return _dead_todo(finding, archives_down)
+    reason = Reason.of(finding.reason)
+    return reason.todo if reason is not None else VERDICT_TODO[verdict]
+
+
+def _lost_todo(finding: Finding, archives_down: bool) -> str:
+    """A stripped link that could not be restored from the archived article."""
+    if archives_down:
+        return "restore it by hand, or re-run when the archives answer"
+    if finding.archive_note:  # the archived article was asked, and did not have it
+        return "restore it by hand (the archived article does not have it)"
+    return Reason.STRIPPED_LINK.todo
+
+
+def _dead_todo(finding: Finding, archives_down: bool) -> str:
+    """A broken, stale or insecure link: its archived copy, or what to do without one."""
+    verdict = finding.verdict
+    if verdict is Verdict.INSECURE:
+        return VERDICT_TODO[verdict]
+    if finding.archive is not None:
+        return "use the archived copy"
+    if archives_down:
+        return "find a new source, or re-run when the archives answer"
+    if finding.archive_note:  # looked up, and none found
+        return "find a new source (no archived copy found)"
+    return VERDICT_TODO[verdict]
+
+
+def archive_trouble(finding: Finding) -> str:
+    """The archive note worth a reader's time in a finding's row: why a dead link
+    has no copy when its lookup ran into trouble, or why a lost link could not be
+    restored.  Empty when it simply has none, when no archive answered at all (the
+    report's banner says so, once), or when the archive is not the remedy (a bot
+    wall is checked in a browser)."""
+    note = finding.archive_note
+    if finding.archive is not None or finding.verdict not in _ARCHIVE_NOTED:
+        return ""
+    return "" if note.startswith("no capture") or note == ARCHIVES_DOWN else note
+
+
+def short_url(url: str, limit: int = 72) -> str:
+    """A long URL cut in the middle (``https://host/start…end``): both ends say the
+    most, and the full URL stays in the link's title and the evidence."""
+    if len(url) <= limit:
+        return url
+    head = limit * 3 // 5
+    return f"{url[:head]}\u2026{url[-(limit - head - 1) :]}"
 
 
 _SAFE_HREF = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f\"'<>\\`]+", re.IGNORECASE)
