@@ -10,6 +10,7 @@ import atexit
 import gc
 import importlib
 import json
+import shlex
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -55,6 +56,7 @@ from linkaudit.model import (
     CheckResult,
     Citation,
     Document,
+    Finding,
     Relation,
     Report,
     Scope,
@@ -62,7 +64,7 @@ from linkaudit.model import (
 )
 from linkaudit.pipeline import AuditRun, Services, exit_code, network_down
 from linkaudit.report import FORMATS, get_formatter, write_reports
-from linkaudit.report.base import warnings_of
+from linkaudit.report.base import moved_to, warnings_of
 from linkaudit.report.files import write_files, write_latest
 from linkaudit.report.json_format import FindingLines, JsonFormatter
 from linkaudit.report.terminal import TerminalFormatter
@@ -532,8 +534,61 @@ def audit_command(
     for save in outcome.saves:
         click.echo(f"save: {save.status.value}: {save.url} {save.archive_url or save.reason}")
     directory = output_dir or plan.config.output_dir or DEFAULT_OUTPUT_DIR
-    echo_written(_write_audit(report, names, output, directory, force, plan.fail_on))
+    written = _write_audit(report, names, output, directory, force, plan.fail_on)
+    echo_written(written)
+    stored = plan.request.cache_path is not None and not params.get("offline")
+    for line in next_steps(report, stored=stored, written=written):
+        click.echo(line)
     _exit(report, plan.fail_on)
+
+
+_DEAD = frozenset({Verdict.BROKEN, Verdict.STALE})
+#: A finding's repair by ``fix``'s flag: what it takes for the flag to help.
+_REPAIRS: tuple[tuple[str, Callable[[Finding], bool]], ...] = (
+    ("--replace-dead", lambda f: f.archive is not None and f.verdict in _DEAD),
+    ("--restore-lost", lambda f: f.restoration is not None),
+    ("--update-moved", lambda f: moved_to(f) is not None),
+)
+_MAX_NEXT = 5
+
+
+def next_steps(report: Report, *, stored: bool, written: Sequence[Path]) -> list[str]:
+    """The exact ``linkaudit fix`` commands that apply this audit's repairs, one per
+    file that has some: repairs from the store (this run is kept there) or, without
+    a cache, from the JSON report just written.  None when there is nothing to do or
+    nothing ``fix`` could read the audit back from."""
+    source = [] if stored else [p for p in written if p.suffix == ".json"][:1]
+    if not stored and not source:
+        return []
+    commands = []
+    for origin, flags in _repairs_by_file(report).items():
+        command = ["linkaudit", "fix", origin, *flags]
+        if source:
+            command += ["--from-report", str(source[0])]
+        commands.append("  " + shlex.join(command))
+    if not commands:
+        return []
+    more = len(commands) - _MAX_NEXT
+    return [
+        "next: repair from this audit (prints a diff; add --in-place to rewrite, with a backup):",
+        *commands[:_MAX_NEXT],
+        *([f"  ... and {more} more file(s)"] if more > 0 else []),
+    ]
+
+
+def _repairs_by_file(report: Report) -> dict[str, list[str]]:
+    """Each local file with repairs on offer, and the ``fix`` flags that make them."""
+    flags: dict[str, list[str]] = {}
+    for finding in report.findings:
+        origin = finding.citation.document
+        for flag, applies in _REPAIRS:
+            if applies(finding) and flag not in flags.setdefault(origin, []):
+                flags[origin].append(flag)
+    return {
+        origin: sorted(wanted)
+        for origin, wanted in flags.items()
+        if wanted and "://" not in origin and Path(origin).is_file()
+    }
 
 
 #: What ``audit`` writes when neither ``--format`` nor linkaudit.toml says.

@@ -42,7 +42,7 @@ from linkaudit.fix.formats import FixResult, fix_file, read_source, write_in_pla
 from linkaudit.fix.plan import Repair
 from linkaudit.fix.report_json import report_from_json
 from linkaudit.fix.rewrite import SourceMismatch
-from linkaudit.model import Report
+from linkaudit.model import OutageKind, Report
 from linkaudit.settings import RunInputs, RunPlan, plan_run
 from linkaudit.sources.base import SourceOptions
 from linkaudit.store import Store, document_key
@@ -200,19 +200,34 @@ def fix_command(
         cache_path=plan.request.cache_path,
         max_age=plan.request.policy.max_age,
         trust_unhashed=force or not in_place,
+        needs_archives=bool(repairs & ARCHIVE_REPAIRS),
     )
+    if audit.passed_over:
+        tell(
+            f"not repairing from the stored audit of {source}: it {audit.passed_over}; "
+            "auditing afresh"
+        )
     if audit.stored:
         tell("repairing from the stored audit (no new requests)")
+    audits: list[Report] = []
+
+    def afresh(_path: Path) -> Report:
+        audits.append(fresh_audit(plan))
+        return audits[-1]
+
     result = run_fix(
         source,
         repairs,
         report=audit.report,
         audited_sha256=audit.sha256,
         options=plan.request.sources,
-        audit=lambda _path: fresh_audit(plan),
+        audit=afresh,
     )
     for line in _summary(result):
         tell(line)
+    why = _why_nothing(result, repairs, audit.report or audits[0])
+    if why:
+        tell(why)
     done = _deliver(
         result, source, output=output, in_place=in_place, force=force, audited=audit.sha256
     )
@@ -253,6 +268,41 @@ class _Audit:
     report: Report | None = None
     sha256: str | None = None  # SOURCE's hash when it was audited, if recorded
     stored: bool = False  # taken from the store that ``linkaudit audit`` keeps
+    passed_over: str = ""  # why the stored audit was not used (then: afresh)
+
+
+#: The repairs that need the archives: an archived copy, or the archived article.
+ARCHIVE_REPAIRS = frozenset({Repair.REPLACE_DEAD, Repair.ROBUST_LINKS, Repair.RESTORE_LOST})
+
+
+def archive_gap(report: Report) -> str:
+    """Why an audit holds no archived copies to repair from, said as "the audit ..."
+    (empty: it may hold some).
+
+    A ``check`` (or an audit with ``--no-archive``/``--offline``) never asked the
+    archives; a run that could not reach them asked in vain.  Either way its "no
+    copy" means "not known", and repairing from it would silently repair nothing.
+    """
+    if report.settings.get("archive") is False:
+        if report.settings.get("command") == "check":
+            return "is a `check`, which looks up no archived copies"
+        return "looked up no archived copies (--no-archive or --offline)"
+    if report.outage(OutageKind.ARCHIVES) is not None:
+        return "could not reach any archive"
+    return ""
+
+
+def _why_nothing(result: FixResult, repairs: set[Repair], report: Report) -> str:
+    """Why the archive repairs asked for made no edit, when the audit is the cause."""
+    gap = archive_gap(report)
+    if result.plan.edits or not repairs & ARCHIVE_REPAIRS or not gap:
+        return ""
+    then = (
+        "try again when the archives answer"
+        if report.outage(OutageKind.ARCHIVES) is not None
+        else "run `linkaudit audit` first, or fix without --from-report"
+    )
+    return f"nothing repaired from the archives: the audit {gap}; {then}"
 
 
 def _choose_audit(
@@ -262,13 +312,15 @@ def _choose_audit(
     cache_path: Path | None,
     max_age: timedelta,
     trust_unhashed: bool,
+    needs_archives: bool = False,
 ) -> _Audit:
     """``--from-report`` first, else the store's latest audit if young enough, else none.
 
     ``cache_path`` is None under ``--no-cache``.  ``trust_unhashed`` (``--force``,
     or not ``--in-place``) lets a report that recorded no hash for SOURCE be used
     even if SOURCE changed after the audit began: only a rewrite in place needs
-    that guard.
+    that guard.  A stored audit without archived copies to offer (:func:`archive_gap`)
+    is passed over when the repairs asked for need them (``needs_archives``).
     """
     if from_report is not None:
         report, hashes = load_report(from_report)
@@ -284,6 +336,9 @@ def _choose_audit(
     if stored is None:
         return _Audit()
     report, audited = stored
+    gap = archive_gap(report)
+    if gap and needs_archives:
+        return _Audit(passed_over=gap)
     return _Audit(report, audited, stored=True)
 
 
