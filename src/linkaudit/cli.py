@@ -74,6 +74,7 @@ from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
 from linkaudit.settings import RunInputs, RunPlan, plan_run
 from linkaudit.sources import DEFAULT_MAX_BYTES, SourceOptions
 from linkaudit.sources.collect import Collection, collect
+from linkaudit.sources.jsonspan import place_in_file
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -145,7 +146,8 @@ def _shorten(text: str, width: int = _TEXT_WIDTH) -> str:
 
 def _citation_row(citation: Citation) -> str:
     """One table row: where, what (a precomputed verdict, else the kind), the URL, the text."""
-    where = f"{citation.location.line}:{citation.location.column}"
+    loc = citation.location
+    where = f"{loc.line}:{loc.column}"
     what = citation.verdict.value if citation.verdict is not None else citation.kind.value
     if citation.relation is Relation.INTERNAL:
         what += " (int)"
@@ -218,7 +220,8 @@ def extract_command(
             if warning not in shown:  # a WP list shares its parse warnings
                 shown.add(warning)
                 warn(f"{document.origin}: {warning}")
-        results.append((document, extract(document, scope=config.scope or Scope.ARTICLE)))
+        citations = extract(document, scope=config.scope or Scope.ARTICLE)
+        results.append((document, place_in_file(document, citations)))
     text = _extract_json(results) if formats == ("json",) else _extract_table(results)
     write_or_print(text, output, force=force)
 

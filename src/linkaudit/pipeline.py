@@ -46,6 +46,7 @@ from linkaudit.model import (
 from linkaudit.reasons import Reason
 from linkaudit.report.base import document_warnings
 from linkaudit.sources.changed import citations_on_changed_lines
+from linkaudit.sources.jsonspan import place_in_file
 from linkaudit.store.base import ArchiveCache, ExtractCache, ResultCache
 from linkaudit.urls import defragment, normalize
 
@@ -138,6 +139,7 @@ def extract_all(
             citations = next(extracted)
             if cache is not None:
                 cache.put(doc, options.scope, citations)
+        citations = place_in_file(doc, citations)  # a post's body: its file position
         if options.changed_lines is not None:
             citations = citations_on_changed_lines(citations, options.changed_lines)
         out.append((doc, [apply_policy(c, options, excluded) for c in citations]))

@@ -108,8 +108,16 @@ def test_json_output(fixtures: Path, fake_extract: list[tuple[Document, Scope]])
         "kind": "lost",
         "verdict": "lost",
         "url": None,
-        "location": {"line": 3, "column": 7, "paragraph": None, "offset": None},
+        "location": {
+            "line": 3,
+            "column": 7,
+            "paragraph": None,
+            "offset": None,
+            "body_line": None,  # Markdown: the file is the text
+            "body_column": None,
+        },
     }
+    assert "in_file" not in docs[0]["document"]  # the post body's raw text stays out
     # The list's shared warning is shown once, not once per post.
     skipped = [line for line in result.stderr.splitlines() if "skipped 1 list item" in line]
     assert len(skipped) == 1

@@ -107,9 +107,25 @@ def counts(report: Report) -> dict[Verdict, int]:
 
 
 def location_text(finding: Finding) -> str:
-    """``file:line:col``, the form editors and terminals turn into a jump."""
+    """``file:line:col``, the form editors and terminals turn into a jump (for a
+    WordPress post, in the file: inside the escaped ``content.rendered`` string)."""
     loc = finding.citation.location
     return f"{finding.citation.document}:{loc.line}:{loc.column}"
+
+
+def body_location(finding: Finding) -> str:
+    """``post body 11:121``: where a WordPress post's citation is in the decoded
+    body (the HTML its editor sees), when that differs from the file position."""
+    loc = finding.citation.location
+    if loc.body_line is None or loc.body_column is None:
+        return ""
+    return f"post body {loc.body_line}:{loc.body_column}"
+
+
+def where_text(finding: Finding) -> str:
+    """The file position, and the position in a post's body when there is one."""
+    body = body_location(finding)
+    return f"{location_text(finding)} ({body})" if body else location_text(finding)
 
 
 def target_url(finding: Finding) -> str | None:

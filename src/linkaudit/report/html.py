@@ -43,7 +43,6 @@ from linkaudit.report.base import (
     counts,
     is_problem,
     is_safe_href,
-    location_text,
     moved_to,
     one_line,
     severity_sort_key,
@@ -54,6 +53,7 @@ from linkaudit.report.base import (
     utc_stamp,
     warnings_of,
     what_to_do,
+    where_text,
 )
 
 _STYLE = """
@@ -478,7 +478,7 @@ def _row(index: int, f: Finding, doc_index: int, report: Report) -> str:
         f'<span class="verdict v-{escape_html(f.verdict.value)}">'
         f"{escape_html(f.verdict.value)}</span></td>"
         f'<td class="c-text">{escape_html(anchor_label(f))}'
-        f'<code class="where">{escape_html(location_text(f))}</code></td>'
+        f'<code class="where">{escape_html(where_text(f))}</code></td>'
         f'<td class="c-url" data-label="URL">{url_cell}</td>'
         f'<td class="c-reason" data-label="Reason"><code>{escape_html(f.reason)}</code>'
         f"{detail}</td>"

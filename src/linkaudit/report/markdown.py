@@ -21,7 +21,6 @@ from linkaudit.report.base import (
     capture_note,
     counts,
     is_safe_href,
-    location_text,
     moved_to,
     one_line,
     problems,
@@ -30,6 +29,7 @@ from linkaudit.report.base import (
     utc_date,
     warnings_of,
     what_to_do,
+    where_text,
 )
 
 _SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|~])")
@@ -125,7 +125,7 @@ class MarkdownFormatter:
         for f in shown:
             reason = f" {md_code(f.reason)}" if f.reason else ""
             out.append(
-                f"| **{f.verdict.value}**{reason} | {md_code(location_text(f))} "
+                f"| **{f.verdict.value}**{reason} | {md_code(where_text(f))} "
                 f"| {_link_cell(f)} | {_fix_cell(f, report)} |"
             )
         if len(found) > len(shown):
@@ -166,7 +166,7 @@ def _evidence(f: Finding) -> list[str]:
     cit = f.citation
     lines = [
         f"- **{f.verdict.value}** \u201c{md_text(anchor_label(f), 120)}\u201d at "
-        f"{md_code(location_text(f))}  "
+        f"{md_code(where_text(f))}  "
     ]
     url = target_url(f)
     if url:

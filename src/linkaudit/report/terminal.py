@@ -18,7 +18,6 @@ from linkaudit.report.base import (
     anchor_label,
     archive_trouble,
     capture_note,
-    location_text,
     moved_to,
     one_line,
     problems,
@@ -27,6 +26,7 @@ from linkaudit.report.base import (
     utc_date,
     warnings_of,
     what_to_do,
+    where_text,
 )
 
 _RESET = "\x1b[0m"
@@ -113,7 +113,7 @@ class TerminalFormatter:
     @staticmethod
     def _finding(finding: Finding, paint: Callable[[str, str], str], report: Report) -> list[str]:
         cit = finding.citation
-        out = [f"  {paint(_BOLD, repr_text(anchor_label(finding)))}  {location_text(finding)}"]
+        out = [f"  {paint(_BOLD, repr_text(anchor_label(finding)))}  {where_text(finding)}"]
         url = target_url(finding)
         if url and one_line(cit.text):
             out.append(f"    {one_line(url)}")
