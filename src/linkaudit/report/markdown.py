@@ -95,8 +95,7 @@ class MarkdownFormatter:
             title = f"{md_text(doc.title)} \u00b7 " if doc.title else ""
             out.append(f"- {title}{md_code(doc.origin)}{cited}")
         out.append("")
-        for outage in report.outages:  # GitHub renders this as a warning box
-            out.extend(["> [!WARNING]", f"> {md_text(outage.message)}", ""])
+        out.extend(_banner(report))
         out.append(f"**{md_text(summary_line(report))}**")
         out.append("")
         if report.changes:
@@ -139,6 +138,14 @@ class MarkdownFormatter:
             out.extend(_evidence(f))
         out.append("</details>")
         return "\n".join(out) + "\n"
+
+
+def _banner(report: Report) -> list[str]:
+    """What the run could not reach: GitHub renders each as a warning box."""
+    out: list[str] = []
+    for outage in report.outages:
+        out.extend(["> [!WARNING]", f"> {md_text(outage.message)}", ""])
+    return out
 
 
 def _link_cell(f: Finding) -> str:
