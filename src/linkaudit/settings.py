@@ -11,6 +11,7 @@ run.  The settings a report shows and the history stores are
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -23,7 +24,7 @@ from linkaudit.archive import ArchiveOptions
 from linkaudit.archive.base import DEFAULT_TIMEGATES, WAYBACK
 from linkaudit.check import CheckOptions
 from linkaudit.check.options import USER_NAMES, HostSettings
-from linkaudit.config import Config, load_config
+from linkaudit.config import Config, HostConfig, Secret, load_config
 from linkaudit.history import ConfirmPolicy
 from linkaudit.model import Verdict
 from linkaudit.pipeline import AuditOptions, audit_settings
@@ -85,6 +86,7 @@ def plan_run(inputs: RunInputs) -> RunPlan:
     """
     cwd = inputs.cwd or Path.cwd()
     config = load_config(cwd, inputs.config).merged_with(**_overrides(inputs))
+    config = with_github_token(config, os.environ.get(GITHUB_TOKEN_ENV))
     changed = changed_files(inputs.changed_since, cwd) if inputs.changed_since else None
     collection = Collection(
         specs=inputs.sources,
@@ -125,6 +127,39 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         "changed_since": inputs.changed_since,
     }
     return RunPlan(replace(request, settings=settings), config, fail_on)
+
+
+#: The environment variable holding a GitHub token (the Action's ``token`` input).
+GITHUB_TOKEN_ENV = "LINKAUDIT_GITHUB_TOKEN"
+#: The hosts that token is sent to, and no other (a redirect elsewhere drops it).
+GITHUB_HOSTS = (
+    "github.com",
+    "api.github.com",
+    "gist.github.com",
+    "raw.githubusercontent.com",
+    "gist.githubusercontent.com",
+)
+
+
+def with_github_token(config: Config, token: str | None) -> Config:
+    """``config`` with ``Authorization: Bearer <token>`` for GitHub's own hosts.
+
+    GitHub answers a robot's requests for repository pages with 429s long before a
+    site of a few hundred links is checked; an authenticated request has a far
+    larger budget.  The token becomes a :class:`~linkaudit.config.Secret` (never
+    printed, ``***`` in reports and history), goes to :data:`GITHUB_HOSTS` only,
+    and never replaces an ``Authorization`` header configured for one of them.
+    """
+    if not token or not token.strip():
+        return config
+    secret = Secret(f"Bearer {token.strip()}", (GITHUB_TOKEN_ENV,))
+    hosts = dict(config.hosts)
+    for name in GITHUB_HOSTS:
+        host = hosts.get(name, HostConfig())
+        if not any(header.lower() == "authorization" for header in host.headers):
+            headers = MappingProxyType({**host.headers, "Authorization": secret})
+            hosts[name] = replace(host, headers=headers)
+    return replace(config, hosts=MappingProxyType(hosts))
 
 
 def _overrides(inputs: RunInputs) -> dict[str, object]:
