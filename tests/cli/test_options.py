@@ -366,3 +366,55 @@ def test_the_config_file_sets_what_people_repeat(workdir: Path) -> None:
     )
     assert override.exit_code == 1
     assert {p.suffix for p in (workdir / "x").iterdir()} == {".csv"}
+
+
+def test_quiet_means_the_same_on_every_command(workdir: Path) -> None:
+    """``-q``: the summary and the files written, nothing else (warnings stay on stderr)."""
+    runner = CliRunner()
+    audit = runner.invoke(main, ["audit", "story.html", "--offline", "-q", "--format", "json"])
+    lines = audit.stdout.splitlines()
+    assert lines[0] == "3 citations in 1 document: 2 lost; 1 skipped"
+    assert lines[1].startswith("wrote reports/story-")
+    assert lines[2] == "and the newest as reports/story-latest.json"
+    assert len(lines) == 3
+    # fix: stdout is the diff alone either way; -q drops the progress lines on stderr
+    report = next((workdir / "reports").glob("story-2*.json"))
+    loud = runner.invoke(main, ["fix", "story.html", "--from-report", str(report)])
+    quiet = runner.invoke(main, ["fix", "story.html", "--from-report", str(report), "-q"])
+    assert "linkaudit: 0 edit(s)" in loud.stderr
+    assert quiet.stderr == ""
+    assert quiet.stdout == loud.stdout
+    # health: the changes paragraph goes, the files written stay
+    cache = workdir / "cache.sqlite"
+    assert runner.invoke(main, ["check", "story.html", "--cache", str(cache)]).exit_code == 1
+    health = runner.invoke(main, ["health", "--cache", str(cache), "-q", "--format", "json"])
+    assert health.exit_code == 0, health.output
+    assert health.stdout.splitlines()[0].startswith("wrote reports/health-")
+    assert len(health.stdout.splitlines()) == 2
+
+
+def test_demo_takes_the_same_format_and_output_options(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["demo", "--format", "json,csv", "--output-dir", str(tmp_path), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert len(names) == 4
+    assert {n.rsplit(".", 1)[1] for n in names} == {"csv", "json"}
+    assert "demo-article-latest.csv" in names
+    assert result.stdout.splitlines()[0].startswith("32 citations in 1 document")
+    assert "zoo" not in result.stdout.splitlines()[0]  # no start-up chatter under -q
+
+
+def test_extract_reads_the_configuration_too(workdir: Path) -> None:
+    (workdir / "relative.html").write_text(
+        '<article><p><a href="/notes/a">a note</a></p></article>', encoding="utf-8"
+    )
+    bare = CliRunner().invoke(main, ["extract", "relative.html"])
+    assert "/notes/a" in bare.stdout
+    (workdir / "site.toml").write_text('base_url = "https://news.example/"\n', encoding="utf-8")
+    configured = CliRunner().invoke(
+        main, ["extract", "relative.html", "--config", "site.toml", "--format", "json"]
+    )
+    assert configured.exit_code == 0, configured.output
+    assert '"url": "https://news.example/notes/a"' in configured.stdout
