@@ -473,8 +473,11 @@ def check_command(
     outcome = _execute(plan.request)
     _print_warnings(outcome.report)
     if formats == ("json",):
-        text = JsonFormatter(outcome.finding_lines or FindingLines()).render(outcome.report)
-        write_or_print(text, output, force=force)
+        formatter = JsonFormatter(outcome.finding_lines or FindingLines())
+        if output is None:  # streamed: a big site's report is never one string here
+            formatter.write(outcome.report, sys.stdout)
+        else:
+            write_or_print(formatter.render(outcome.report), output, force=force)
     else:
         colored = output is None and use_color(color, sys.stdout)
         text = _TERMINAL.render(outcome.report, color=colored)
