@@ -6,10 +6,11 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
+import httpx
 import pytest
 
 from linkaudit.archive import ratelimit
-from linkaudit.httputil import retry_after_seconds
+from linkaudit.httputil import MAX_RETRY_AFTER, response_text, retry_after_seconds
 
 NOW = datetime(2024, 1, 1, 0, 0, tzinfo=UTC)
 
@@ -110,3 +111,24 @@ def test_the_archive_clients_use_the_same_parser(local_time_far_from_utc: None) 
     wait = ratelimit.retry_after_seconds(soon.strftime("%a, %d %b %Y %H:%M:%S GMT"))
     assert wait is not None
     assert 3590.0 <= wait <= 3600.0
+
+
+@pytest.mark.parametrize("value", ["999999999999999999999", "9" * 5_000_000, "31536001"])
+def test_an_absurd_wait_is_capped_at_a_year_and_never_overflows(value: str) -> None:
+    seconds = retry_after_seconds(value, now=NOW)
+    assert seconds == MAX_RETRY_AFTER
+    assert NOW + timedelta(seconds=seconds) > NOW  # a date can be computed from it
+
+
+def test_a_far_date_is_capped_too() -> None:
+    assert retry_after_seconds("Fri, 31 Dec 9999 23:59:59 GMT", now=NOW) == MAX_RETRY_AFTER
+
+
+def test_a_response_naming_a_codec_that_is_no_charset_is_read_as_utf8() -> None:
+    for label in ("idna", "undefined", "punycode", "rot13"):
+        response = httpx.Response(
+            200,
+            headers={"content-type": f"application/json; charset={label}"},
+            content=b'["\xc3\xa9"]',
+        )
+        assert response_text(response) == '["\u00e9"]'

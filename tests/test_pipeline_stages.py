@@ -25,6 +25,7 @@ from linkaudit.model import (
 from linkaudit.pipeline import (
     AuditOptions,
     Checked,
+    Restored,
     Services,
     build_findings,
     check_citations,
@@ -89,14 +90,14 @@ def test_findings_carry_results_restorations_and_offline_runs() -> None:
         },
         {(0, 1): "https://y.example/gone"},
     )
-    ok, gone = build_findings(extracted, checked, {(0, 1): restored})
+    ok, gone = build_findings(extracted, checked, Restored({(0, 1): restored}))
     assert (ok.verdict, ok.reason) == (Verdict.OK, "http_200")
     assert gone.verdict is Verdict.LOST
     assert gone.restoration == restored
     assert gone.result is not None
     assert "which is now broken (http_404)" in gone.detail
     (offline,) = build_findings(
-        [(doc("a.html"), [link("a.html", "https://x.example/")])], Checked({}, {}), {}
+        [(doc("a.html"), [link("a.html", "https://x.example/")])], Checked({}, {}), Restored()
     )
     assert (offline.verdict, offline.reason) == (Verdict.SKIPPED, "offline")
 
@@ -112,7 +113,9 @@ async def test_check_citations_checks_each_url_once_restored_ones_included() -> 
         (doc("a.html"), [link("a.html", "http://x.test/"), link("a.html", "http://x.test/", 2)]),
         (doc("b.html"), [lost("b.html")]),
     ]
-    restorations = {(1, 0): Restoration("http://y.test/gone", "https://web.archive.org/web/1/b")}
+    restorations = Restored(
+        {(1, 0): Restoration("http://y.test/gone", "https://web.archive.org/web/1/b")}
+    )
     options = AuditOptions(check=CheckOptions(max_retries=0, soft404=False))
     services = Services(transport=httpx.MockTransport(answer))
     checked = await check_citations(extracted, restorations, options, services)
@@ -128,12 +131,12 @@ async def test_check_citations_checks_each_url_once_restored_ones_included() -> 
 
 async def test_restoring_needs_a_session_and_the_option() -> None:
     extracted = [(doc("a.html"), [lost("a.html")])]
-    assert await restore_links(extracted, AuditOptions(), None) == {}
+    assert await restore_links(extracted, AuditOptions(), None) == Restored()
     with ArchiveStandIn() as stand_in:
         session = ArchiveSession.open(stand_in.options())
         try:
             off = AuditOptions(restore_lost=False)
-            assert await restore_links(extracted, off, session) == {}
+            assert await restore_links(extracted, off, session) == Restored()
         finally:
             await session.aclose()
         assert stand_in.counts == {}
@@ -156,7 +159,7 @@ async def test_archive_lookups_aim_at_each_documents_date_and_skip_what_is_fine(
             },
             {},
         )
-        findings = build_findings(extracted, checked, {})
+        findings = build_findings(extracted, checked, Restored())
         session = ArchiveSession.open(stand_in.options())
         try:
             found = await find_archived_copies(

@@ -62,7 +62,7 @@ from linkaudit.model import (
     Scope,
     Verdict,
 )
-from linkaudit.pipeline import AuditRun, Services, exit_code, network_down
+from linkaudit.pipeline import AuditRun, Services, exit_code
 from linkaudit.report import FORMATS, get_formatter, write_reports
 from linkaudit.report.base import moved_to, warnings_of
 from linkaudit.report.files import write_files, write_latest
@@ -316,6 +316,12 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
         click.option("--insecure", is_flag=True, help="Check despite TLS errors (still noted)."),
         click.option("--no-fragments", is_flag=True, help="Do not verify #fragment targets."),
         click.option(
+            "--browser",
+            is_flag=True,
+            default=None,
+            help="Re-check citations behind a bot wall in headless Chromium.",
+        ),
+        click.option(
             "--fail-on",
             metavar="VERDICTS",
             help="Comma-separated verdicts that make the exit code 1 "
@@ -337,24 +343,33 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
 
 
 class _Progress:
-    """A one-line progress counter on stderr, only when stderr is a terminal."""
+    """A one-line progress counter on stderr, only when stderr is a terminal: URLs
+    checked, then archive lookups done."""
 
     def __init__(self) -> None:
         self.enabled = sys.stderr.isatty()
         self.total = 0
         self.done = 0
+        self.shown = False
 
     def start(self, total: int) -> None:
         self.total = total
 
     def __call__(self, result: CheckResult) -> None:
         self.done += 1
+        self._show(f"checking {self.done}/{self.total} URLs")
+
+    def archive(self, done: int, total: int) -> None:
+        self._show(f"looking up archived copies {done}/{total}")
+
+    def _show(self, line: str) -> None:
         if self.enabled:
-            click.echo(f"\rchecking {self.done}/{self.total} URLs", nl=False, err=True)
+            click.echo(f"\r{line:<44}", nl=False, err=True)
+            self.shown = True
 
     def finish(self) -> None:
-        if self.enabled and self.done:
-            click.echo("\r" + " " * 40 + "\r", nl=False, err=True)
+        if self.shown:
+            click.echo("\r" + " " * 44 + "\r", nl=False, err=True)
 
 
 #: Command-line parameters that are configuration keys (``linkaudit.toml`` spelling).
@@ -375,6 +390,7 @@ _SETTING_PARAMS = {
     "max_age": "max_age",
     "no_cache": "no_cache",
     "archive_all": "archive_all",
+    "browser": "browser",
 }
 
 
@@ -418,7 +434,7 @@ def _plan(
 
 def _execute(request: RunRequest) -> AuditRun:
     progress = _Progress()
-    services = Services(progress=progress, on_total=progress.start)
+    services = Services(progress=progress, on_total=progress.start, on_archive=progress.archive)
     try:
         return run_request(request, services)
     finally:
@@ -435,12 +451,11 @@ def _print_warnings(report: Report) -> None:
 _TERMINAL = TerminalFormatter(show_warnings=False)
 
 
-def _exit(report: Report, fail_on: frozenset[Verdict]) -> None:
+def _exit(outcome: AuditRun, fail_on: frozenset[Verdict]) -> None:
     """DESIGN.md exit codes; 3 when the run could not reach any host at all."""
-    down = network_down(report)
-    if down is not None:
-        fail(down, AuditError.exit_code)
-    sys.exit(exit_code(report, fail_on))
+    if outcome.network_down is not None:
+        fail(outcome.network_down, AuditError.exit_code)
+    sys.exit(exit_code(outcome.report, fail_on))
 
 
 def _summary_only(text: str) -> str:
@@ -482,7 +497,7 @@ def check_command(
         colored = output is None and use_color(color, sys.stdout)
         text = _TERMINAL.render(outcome.report, color=colored)
         write_or_print(_summary_only(text) if quiet else text, output, force=force, color=colored)
-    _exit(outcome.report, plan.fail_on)
+    _exit(outcome, plan.fail_on)
 
 
 @main.command("audit")
@@ -542,10 +557,12 @@ def audit_command(
     directory = output_dir or plan.config.output_dir or DEFAULT_OUTPUT_DIR
     written = _write_audit(report, names, output, directory, force, plan.fail_on)
     echo_written(written)
+    # the store keeps the run (for fix) unless offline or the network was down
     stored = plan.request.cache_path is not None and not params.get("offline")
+    stored = stored and outcome.network_down is None
     for line in next_steps(report, stored=stored, written=written):
         click.echo(line)
-    _exit(report, plan.fail_on)
+    _exit(outcome, plan.fail_on)
 
 
 _DEAD = frozenset({Verdict.BROKEN, Verdict.STALE})

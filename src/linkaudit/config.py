@@ -384,6 +384,15 @@ def _positive_seconds(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> float:
     return seconds
 
 
+def _per_minute(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> float:
+    """A request budget: a number of requests per minute, > 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        ctx.fail(keys, f"must be a number of requests per minute, got {_type_name(value)}")
+    if value <= 0:
+        ctx.fail(keys, f"must be > 0 requests per minute, got {value!r}")
+    return float(value)
+
+
 def _nonnegative_seconds(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> float:
     seconds = _seconds_value(value, ctx, keys, "a number >= 0")
     if seconds < 0:
@@ -718,6 +727,11 @@ class Config:
     article's own site too; ``check_fragments``: verify ``#fragment`` targets.
     ``archives``: names (``"wayback"``) or ``{name, timegate}`` tables, in order;
     ``archive_all``: look up copies for every citation, not only failing ones.
+    ``archive_rate`` / ``timegate_rate`` / ``save_rate``: requests per minute to the
+    Wayback Machine (CDX, Availability, captures), to each TimeGate, and to Save
+    Page Now (defaults: the public services' published limits, halved; raise them
+    for a self-hosted archive or a mirror given with ``--wayback-url``).
+    ``browser``: re-check citations blocked by a bot wall in headless Chromium.
     ``cache``: the SQLite file (relative to the config file), or ``false`` for
     ``no_cache``.  ``max_age``: how long a definitive result is reused;
     ``max_age_ok``: the same for ``ok``/``moved`` (durations: ``"1d"``, ``"12h"``,
@@ -757,6 +771,10 @@ class Config:
     check_fragments: bool | None = _setting(_bool)
     archives: tuple[ArchiveSpec, ...] = _setting(_archives, ())
     archive_all: bool | None = _setting(_bool)
+    archive_rate: float | None = _setting(_per_minute)
+    timegate_rate: float | None = _setting(_per_minute)
+    save_rate: float | None = _setting(_per_minute)
+    browser: bool | None = _setting(_bool)
     cache: Path | None = _setting(_cache)
     no_cache: bool = _setting(_bool, False, in_file=False)  # ``cache = false`` in a file
     max_age: timedelta | None = _setting(_age)

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from linkaudit.model import Verdict, as_utc
+from linkaudit.reasons import Reason
 
 #: Verdicts that count toward death.
 FAILING: frozenset[Verdict] = frozenset({Verdict.BROKEN, Verdict.STALE})
@@ -197,7 +198,8 @@ class _Fold:
         elif kind == "fail":
             self._fail(at)
         elif not obs.reused and obs.verdict is Verdict.UNREACHABLE:
-            self._unreachable(at)
+            if obs.reason != Reason.INTERNAL_ERROR:  # our failure says nothing of the host
+                self._unreachable(at)
         elif not obs.reused and obs.verdict is Verdict.BLOCKED:
             self._answered()  # the host answers: the unreachable streak is over
         self.last, self.last_at = obs, at

@@ -10,7 +10,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-__all__ = ["retry_after_seconds"]
+import httpx
+
+from linkaudit import charsets
+
+__all__ = ["MAX_RETRY_AFTER", "response_text", "retry_after_seconds"]
+
+#: The longest wait a ``Retry-After`` is read as (one year, in seconds).
+MAX_RETRY_AFTER = 365 * 24 * 3600.0
+
+
+def response_text(response: httpx.Response) -> str:
+    """A read response's body as text, by its ``charset`` only if a browser knows it.
+
+    httpx's ``Response.text`` honours any label Python's codec registry knows, and
+    some of those (``idna``, ``undefined``) raise on ordinary bytes: a server's
+    header must not be able to turn an answer into a crash.
+    """
+    charset = charsets.lookup(response.charset_encoding) or charsets.UTF8
+    return charset.decode(response.content)
 
 
 def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
@@ -24,7 +42,9 @@ def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
     A date already past means "now", 0.
 
     ``now`` is the caller's clock (the engine's, so tests can fix it); a naive
-    ``now`` is taken as UTC, for the same reason a zone-less date is.
+    ``now`` is taken as UTC, for the same reason a zone-less date is.  Any wait is
+    capped at ``MAX_RETRY_AFTER`` (a year): a server's "come back in 10^20 seconds"
+    means "much later", and must not overflow the dates computed from it.
     """
     if value is None:
         return None
@@ -32,7 +52,8 @@ def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
     if not value:
         return None
     if value.isascii() and value.isdigit():
-        return float(value)
+        # Compared by length first: int() of 5 MB of digits is itself a hazard.
+        return MAX_RETRY_AFTER if len(value) > 12 else min(float(int(value)), MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -41,4 +62,4 @@ def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
         when = when.replace(tzinfo=UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+    return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER)

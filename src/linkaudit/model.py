@@ -303,11 +303,6 @@ class OutageKind(enum.StrEnum):
     ARCHIVES = "archives"  # every archive lookup failed: "no copy" means "not asked"
 
 
-#: A finding's archive note when no archive could be reached in its run: the
-#: report says why once, at the top (its :class:`Outage`).
-ARCHIVES_DOWN = "not found: no archive could be reached in this run (see the top of the report)"
-
-
 @dataclass(frozen=True)
 class Outage:
     """Something the whole run could not reach, said once at the top of every report

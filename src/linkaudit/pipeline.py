@@ -21,15 +21,17 @@ import httpx
 from linkaudit.archive import ArchiveLookup, ArchiveOptions, find_copies
 from linkaudit.archive.base import WAYBACK
 from linkaudit.archive.lookup import ArchiveSession, MemoryArchiveCache
+from linkaudit.archive.reach import NOT_RESTORED
 from linkaudit.archive.restore import restore_lost
 from linkaudit.archive.save import SaveOutcome, save_live
 from linkaudit.check import CheckOptions, Resolver, check_urls
+from linkaudit.check.browser import BrowserOptions, recheck_in_browser
+from linkaudit.check.client import resolver_answers
 from linkaudit.check.limiter import Clock
 from linkaudit.check.options import USER_NAMES
 from linkaudit.extract.parallel import extract_many
 from linkaudit.hosts import match_host
 from linkaudit.model import (
-    ARCHIVES_DOWN,
     DEFAULT_FAIL_ON,
     CheckResult,
     Citation,
@@ -42,6 +44,7 @@ from linkaudit.model import (
     Restoration,
     Scope,
     Verdict,
+    as_utc,
 )
 from linkaudit.reasons import Reason
 from linkaudit.report.base import document_warnings
@@ -73,6 +76,7 @@ class AuditOptions:
     changed_lines: Mapping[Path, set[int] | None] | None = None
     # statuses declared fine per host (config ``hosts.<name>.accept``), host -> statuses
     accept: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    browser: bool = False  # re-check bot-walled citations in headless Chromium
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class Services:
     archive_transport: httpx.AsyncBaseTransport | None = None
     progress: Callable[[CheckResult], None] | None = None
     on_total: Callable[[int], None] | None = None  # told how many URLs will be checked
+    on_archive: Callable[[int, int], None] | None = None  # archive lookups (done, total)
     check_clock: Clock | None = None  # the engine's clock (tests and the demo scale waits)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -97,6 +102,9 @@ class AuditRun:
 
     report: Report
     saves: tuple[SaveOutcome, ...] = ()
+    #: Why the audit could not run (no network, a resolver that resolves nothing):
+    #: its verdicts are meaningless, so nothing is recorded and the exit code is 3.
+    network_down: str | None = None
     #: Each finding's JSON line where the run already encoded it (for the store), so
     #: printing the JSON report does not encode it again; see ``report.json_format``.
     finding_lines: Callable[[Finding], str] | None = field(default=None, compare=False)
@@ -192,6 +200,7 @@ class Checked:
 
     results: Mapping[str, CheckResult]
     restored_keys: Mapping[Position, str]
+    warnings: tuple[str, ...] = ()  # what the run could not do while checking
 
 
 async def audit_documents(
@@ -209,20 +218,25 @@ async def audit_documents(
     archive = None if options.offline else options.archive
     session = None if archive is None else ArchiveSession.open(archive, services.archive_transport)
     saves: tuple[SaveOutcome, ...] = ()
-    lookups: Lookups = {}
+    banner: tuple[str, ...] = ()
     try:
-        restorations = await restore_links(extracted, options, session)
-        checked = await check_citations(extracted, restorations, options, services)
-        findings = build_findings(extracted, checked, restorations)
-        warnings: list[str] = []
-        if session is not None:  # dates matter (and are warned about) only for lookups
-            targets, warnings = citation_dates(extracted, options, services.clock())
-            lookups = await look_up_copies(
-                findings, targets, options, session, services.archive_cache
+        restored = await restore_links(extracted, options, session)
+        checked = await check_citations(extracted, restored, options, services)
+        down = await judge_network(checked.results, services.resolver)
+        warnings = list(checked.warnings)
+        findings = build_findings(extracted, checked, restored)
+        if session is not None and down is None:  # no network: nothing to look up either
+            # dates matter (and are warned about) only for lookups
+            targets, undated = citation_dates(extracted, options, services.clock())
+            warnings += undated
+            findings = await find_archived_copies(
+                findings, targets, options, session, services.archive_cache, services.on_archive
             )
-            findings = with_copies(findings, lookups, targets, options)
             if options.save:
                 saves = await save_live_citations(findings, session, services.clock())
+            unreachable = session.reach.summary(restoring=options.restore_lost)
+            if unreachable is not None:  # said once, first: it explains every empty copy
+                banner = (unreachable,)
     finally:
         if session is not None:
             await session.aclose()
@@ -232,60 +246,73 @@ async def audit_documents(
         started_at=started,
         finished_at=services.clock(),
         settings=audit_settings(options),
-        warnings=(*document_warnings(documents), *warnings),
+        warnings=(*banner, *document_warnings(documents), *warnings),
     )
-    return AuditRun(report=replace(report, outages=outages(report, lookups)), saves=saves)
+    report = replace(report, outages=outages(down, banner))
+    return AuditRun(report=report, saves=saves, network_down=down)
 
 
-def outages(report: Report, lookups: Lookups) -> tuple[Outage, ...]:
-    """What the run could not reach: no host at all, or no archive (the report's banner)."""
+def outages(network_down: str | None, banner: Sequence[str]) -> tuple[Outage, ...]:
+    """What the run could not reach, for the reports' banner: no host at all (the
+    audit could not run: exit 3), or an archive (every empty copy then means "not
+    asked").  The archive line also stays the run's first warning, as it was."""
     found = []
-    down = network_down(report)
-    if down is not None:
-        found.append(Outage(OutageKind.NETWORK, f"{down[:1].upper()}{down[1:]}."))
-    archives = archive_outage(lookups)
-    if archives is not None:
-        found.append(archives)
+    if network_down is not None:
+        found.append(Outage(OutageKind.NETWORK, f"{network_down[:1].upper()}{network_down[1:]}."))
+    found += [Outage(OutageKind.ARCHIVES, line) for line in banner]
     return tuple(found)
+
+
+@dataclass(frozen=True)
+class Restored:
+    """Lost links' original hrefs by position, and, per document (by index), why
+    restoring could not run at all."""
+
+    restorations: Mapping[Position, Restoration] = field(default_factory=dict)
+    failures: Mapping[int, str] = field(default_factory=dict)
 
 
 async def restore_links(
     extracted: Sequence[tuple[Document, list[Citation]]],
     options: AuditOptions,
     session: ArchiveSession | None,
-) -> dict[Position, Restoration]:
+) -> Restored:
     """The original href of each lost citation, from the article's archived copy
     (when archives are asked and restoring is on).  Lost links go first: their
     restored hrefs join the same check batch as everything else."""
     restorations: dict[Position, Restoration] = {}
+    failures: dict[int, str] = {}
     if session is None or not options.restore_lost:
-        return restorations
+        return Restored()
     for d_index, (doc, citations) in enumerate(extracted):
         lost_positions = [i for i, c in enumerate(citations) if c.verdict is Verdict.LOST]
         if not lost_positions:
             continue
-        found = await restore_lost(
+        outcome = await restore_lost(
             doc,
             [citations[i] for i in lost_positions],
             session.options,
             client=session.client,
             limiter=session.wayback,
+            reach=session.reach,
         )
-        for k, restoration in found.items():
+        if outcome.failure:
+            failures[d_index] = outcome.failure
+        for k, restoration in outcome.restored.items():
             restorations[(d_index, lost_positions[k])] = restoration
-    return restorations
+    return Restored(restorations, failures)
 
 
 async def check_citations(
     extracted: Sequence[tuple[Document, list[Citation]]],
-    restorations: Mapping[Position, Restoration],
+    restored: Restored,
     options: AuditOptions,
     services: Services,
 ) -> Checked:
     """Check every distinct URL of the run once (restored hrefs included), and
     apply the statuses the configuration accepts per host.  Offline: nothing."""
     keys = {c.key for _, cits in extracted for c in cits if c.needs_check and c.key}
-    restored_keys = {pos: normalize(r.url) for pos, r in restorations.items()}
+    restored_keys = {pos: normalize(r.url) for pos, r in restored.restorations.items()}
     keys.update(restored_keys.values())
     if not keys or options.offline:
         return Checked({}, restored_keys)
@@ -300,9 +327,15 @@ async def check_citations(
         progress=services.progress,
         clock=services.check_clock,
     )
+    said: tuple[str, ...] = ()
+    if options.browser:
+        results, why_not = await recheck_in_browser(
+            results, BrowserOptions(budget=options.check.deadline / 2), services.resolver
+        )
+        said = (why_not,) if why_not else ()
     if options.accept:
         results = {k: _accepted(r, options.accept) for k, r in results.items()}
-    return Checked(results, restored_keys)
+    return Checked(results, restored_keys, said)
 
 
 def citation_dates(
@@ -334,19 +367,24 @@ def citation_dates(
 def build_findings(
     extracted: Sequence[tuple[Document, list[Citation]]],
     checked: Checked,
-    restorations: Mapping[Position, Restoration],
+    restored: Restored,
 ) -> list[Finding]:
-    """One finding per citation, in document order: its verdict, reason and evidence."""
-    return [
-        _finding(
-            citation,
-            checked.results,
-            restorations.get((d_index, c_index)),
-            checked.restored_keys.get((d_index, c_index)),
-        )
-        for d_index, (_doc, citations) in enumerate(extracted)
-        for c_index, citation in enumerate(citations)
-    ]
+    """One finding per citation, in document order: its verdict, reason and evidence
+    (for a lost link whose restoration could not run, why)."""
+    findings = []
+    for d_index, (_doc, citations) in enumerate(extracted):
+        failure = restored.failures.get(d_index)
+        for c_index, citation in enumerate(citations):
+            finding = _finding(
+                citation,
+                checked.results,
+                restored.restorations.get((d_index, c_index)),
+                checked.restored_keys.get((d_index, c_index)),
+            )
+            if failure and finding.verdict is Verdict.LOST and finding.restoration is None:
+                finding = replace(finding, archive_note=f"{NOT_RESTORED}: {failure}")
+            findings.append(finding)
+    return findings
 
 
 async def find_archived_copies(
@@ -355,69 +393,37 @@ async def find_archived_copies(
     options: AuditOptions,
     session: ArchiveSession,
     cache: ArchiveCache | None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Finding]:
-    """Archive copies for what is not fine, nearest to each document's citation date."""
-    lookups = await look_up_copies(findings, targets, options, session, cache)
-    return with_copies(findings, lookups, targets, options)
-
-
-#: A run's archive lookups by what was asked: (URL, citation date).
-Lookups = dict[tuple[str, datetime], ArchiveLookup]
-
-
-async def look_up_copies(
-    findings: Sequence[Finding],
-    targets: Mapping[str, datetime],
-    options: AuditOptions,
-    session: ArchiveSession,
-    cache: ArchiveCache | None,
-) -> Lookups:
-    """Ask the archives about every finding that is not fine, each (URL, date) once."""
+    """Archive copies for what is not fine, nearest to each document's citation date.
+    ``progress(done, total)`` is told as each distinct lookup ends."""
     wanted = [
         (url, targets[finding.citation.document])
         for finding in findings
         if (url := _lookup_url(finding, options)) is not None
     ]
     if not wanted:
-        return {}
-    return await find_copies(
+        return list(findings)
+    total = len({(url, as_utc(target).date()) for url, target in wanted})
+    done = 0
+
+    def one_more() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    lookups = await find_copies(
         wanted,
         session.options,
         client=session.client,
         cache=cache or MemoryArchiveCache(),
         limiter=session.wayback,
         timegate_limiters=session.timegates,
+        reach=session.reach,
+        progress=one_more,
     )
-
-
-def with_copies(
-    findings: Sequence[Finding],
-    lookups: Lookups,
-    targets: Mapping[str, datetime],
-    options: AuditOptions,
-) -> list[Finding]:
-    """Each finding with its archived copy (or the note saying why there is none).
-
-    When no archive could be reached at all (:func:`archive_outage`), the reason
-    is said once, at the top of the report, and each row only points there.
-    """
-    out = [_with_archive(f, lookups, targets[f.citation.document], options) for f in findings]
-    if archive_outage(lookups) is None:
-        return out
-    return [replace(f, archive_note=ARCHIVES_DOWN) if f.archive_note else f for f in out]
-
-
-def archive_outage(lookups: Lookups) -> Outage | None:
-    """The run's archive outage: every lookup failed for an error (none found a copy or
-    got a clean "no capture"), so the run knows nothing about archived copies."""
-    if not lookups or any(not lookup.transient or lookup.copy for lookup in lookups.values()):
-        return None
-    first = next(iter(lookups.values())).note
-    return Outage(
-        OutageKind.ARCHIVES,
-        f"No archive could be reached ({first}): this run found no archived copies, "
-        "which says nothing about whether they exist; run again later.",
-    )
+    return [_with_archive(f, lookups, targets[f.citation.document], options) for f in findings]
 
 
 async def save_live_citations(
@@ -435,6 +441,7 @@ async def save_live_citations(
         client=session.client,
         limiter=session.wayback,
         timegate_limiters=session.timegates,
+        reach=session.reach,
     )
     pairs = [
         (u, (lk.copy.captured_at if (lk := latest.get((u, now))) and lk.copy else None))
@@ -539,33 +546,49 @@ def audit_settings(options: AuditOptions) -> dict[str, object]:
         "archive": archive is not None,
         "archives": [WAYBACK, *(name for name, _ in archive.timegates)] if archive else [],
         "wayback_url": archive.wayback_url if archive else None,
+        "archive_rate": archive.requests_per_minute if archive else None,
+        "timegate_rate": archive.timegate_requests_per_minute if archive else None,
+        "save_rate": archive.saves_per_minute if archive else None,
         "archive_all": options.archive_all,
         "save": options.save,
+        "browser": options.browser,
         **{name: getattr(check, attribute) for name, attribute in USER_NAMES.items()},
         "verify_tls": check.verify_tls,
     }
 
 
-def network_down(report: Report) -> str | None:
-    """Why the run's verdicts are meaningless, when not one host gave any answer.
+async def judge_network(
+    results: Mapping[str, CheckResult], resolver: Resolver | None
+) -> str | None:
+    """Why the run's verdicts are meaningless, when not one host gave any answer;
+    None when the run is sound.
 
-    With two or more hosts tried and every check ``unreachable`` (no status, no
-    definitive DNS answer), the likeliest cause is our own network, not the
-    links: DESIGN.md's exit code 3.  Cached results count as answers.
+    With two or more hosts tried and every fresh check failing before any answer
+    (no status: timeouts, resets, refused connections) the likeliest cause is our
+    own network; with every host failing name resolution (NXDOMAIN or a temporary
+    failure) the likeliest cause is our resolver (a captive portal, split DNS, a VPN
+    down) unless it still resolves names that surely exist, in which case the
+    domains really are gone.  Either way it is DESIGN.md's exit code 3, and the
+    run records nothing.  Cached results count as answers.
     """
-    results = {f.result.key: f.result for f in report.findings if f.result is not None}
     fresh = [r for r in results.values() if not r.from_cache]
     if not fresh or len(fresh) != len(results):
-        return None
-    if not all(_no_answer(r) for r in fresh):
         return None
     hosts = {urlsplit(r.url).hostname for r in fresh}
     if len(hosts) < 2:
         return None
-    return (
-        f"no network: none of the {len(hosts)} hosts answered ({len(fresh)} URLs unreachable); "
-        "check the connection or proxy, then run again"
-    )
+    if all(_no_answer(r) for r in fresh):
+        return (
+            f"no network: none of the {len(hosts)} hosts answered ({len(fresh)} URLs "
+            "unreachable); check the connection or proxy, then run again"
+        )
+    if all(_name_failed(r) for r in fresh) and not await resolver_answers(resolver):
+        return (
+            f"the network/resolver is not working: none of the {len(hosts)} hosts could be "
+            "resolved, and neither could names that always exist; check DNS, the VPN or "
+            "the proxy, then run again"
+        )
+    return None
 
 
 def _no_answer(result: CheckResult) -> bool:
@@ -573,6 +596,10 @@ def _no_answer(result: CheckResult) -> bool:
     the link."""
     reason = Reason.of(result.reason)
     return result.verdict is Verdict.UNREACHABLE and reason is not None and reason.no_answer
+
+
+def _name_failed(result: CheckResult) -> bool:
+    return Reason.of(result.reason) in (Reason.DNS_NOT_FOUND, Reason.DNS_TEMPORARY)
 
 
 def exit_code(report: Report, fail_on: Collection[Verdict] = DEFAULT_FAIL_ON) -> int:

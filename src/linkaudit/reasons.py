@@ -51,11 +51,14 @@ class Reason(enum.StrEnum):
     REDIRECT_LOOP = "redirect_loop"
     TOO_MANY_REDIRECTS = "too_many_redirects"
     BAD_REDIRECT = "bad_redirect"
+    UNDECODABLE_BODY = "undecodable_body"
+    DECOMPRESSION_BOMB = "decompression_bomb"
     # stale
     SOFT_404 = "soft_404"
     REDIRECT_TO_HOMEPAGE = "redirect_to_homepage"
     PARKED_DOMAIN = "parked_domain"
     META_REFRESH_ERROR = "meta_refresh_error"
+    REMOVAL_NOTICE = "removal_notice"
     # blocked
     BOT_CHALLENGE = "bot_challenge"
     STATUS_999 = "status_999"
@@ -71,6 +74,7 @@ class Reason(enum.StrEnum):
     CONNECT_FAILED = "connect_failed"
     PROTOCOL_ERROR = "protocol_error"
     SERVER_UNAVAILABLE = "server_unavailable"
+    INTERNAL_ERROR = "internal_error"
     # insecure
     TLS_EXPIRED = "tls_expired"
     TLS_SELF_SIGNED = "tls_self_signed"
@@ -182,12 +186,26 @@ _INFO: dict[Reason, _Info] = {
     Reason.REDIRECT_LOOP: _Info(_BROKEN, "The redirects go round in a loop."),
     Reason.TOO_MANY_REDIRECTS: _Info(_BROKEN, "More than 20 redirects: browsers give up too."),
     Reason.BAD_REDIRECT: _Info(_BROKEN, "A redirect without a usable Location."),
+    Reason.UNDECODABLE_BODY: _Info(
+        _BROKEN,
+        "The body's Content-Encoding is corrupt: browsers show a decoding error instead "
+        "of the page.",
+    ),
+    Reason.DECOMPRESSION_BOMB: _Info(
+        _BROKEN,
+        "A tiny download that expands without end (a decompression bomb): no reader "
+        "gets a page, and it is not a source to cite.",
+    ),
     Reason.SOFT_404: _Info(
         _STALE, "The page says 'not found' (or looks like the site's error page) with a 200."
     ),
     Reason.REDIRECT_TO_HOMEPAGE: _Info(_STALE, "A deep link now redirects to the site's homepage."),
     Reason.PARKED_DOMAIN: _Info(_STALE, "The domain is parked or for sale."),
     Reason.META_REFRESH_ERROR: _Info(_STALE, "The page refreshes to an error page."),
+    Reason.REMOVAL_NOTICE: _Info(
+        _STALE,
+        "The page answers, but only to say the content was removed or cannot be found.",
+    ),
     Reason.BOT_CHALLENGE: _Info(
         _BLOCKED, "A bot challenge (e.g. a CAPTCHA page) blocked the check."
     ),
@@ -231,6 +249,12 @@ _INFO: dict[Reason, _Info] = {
         _UNREACHABLE,
         "The server kept answering that it cannot serve the page now (502, 503, 504, or a "
         "CDN's 52x), past retries or beyond the wait it asked for.",
+        transient=True,
+    ),
+    Reason.INTERNAL_ERROR: _Info(
+        _UNREACHABLE,
+        "linkaudit itself failed while checking this link: a bug, not evidence about the "
+        "link (please report it with the detail). Never cached, never counted toward death.",
         transient=True,
     ),
     Reason.TLS_EXPIRED: _Info(_INSECURE, "The certificate has expired."),

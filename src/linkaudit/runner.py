@@ -66,7 +66,14 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
         if request.settings:  # the run's full account of what it used (``plan_run``'s)
             report = replace(outcome.report, settings=dict(request.settings))
             outcome = replace(outcome, report=report)
-        if store is not None:
+        if store is not None and outcome.network_down is not None:
+            # Nothing this run saw is knowledge: keep it out of the history and the
+            # cache (its NXDOMAINs would otherwise be reused as "broken").
+            report = outcome.report
+            keys = [f.result.key for f in report.findings if f.result and not f.result.from_cache]
+            store.results.forget(keys, report.started_at)
+            warnings.extend(store.warnings)
+        elif store is not None:
             run_id = record_audit(store, outcome, sources=describe(request.collection))
             lines = FindingLines()
             _keep_document_reports(store, run_id, outcome.report, lines)

@@ -230,7 +230,14 @@ def check_options(config: Config, *, insecure: bool = False) -> CheckOptions:
 def archive_options(config: Config, *, wayback_url: str | None = None) -> ArchiveOptions:
     """Which archives to ask, in the configured order (Wayback first by default), and
     who is asking."""
-    base = ArchiveOptions(user_agent=config.user_agent or DEFAULT_USER_AGENT)
+    defaults = ArchiveOptions()
+    base = replace(
+        defaults,
+        user_agent=config.user_agent or DEFAULT_USER_AGENT,
+        requests_per_minute=config.archive_rate or defaults.requests_per_minute,
+        timegate_requests_per_minute=config.timegate_rate or defaults.timegate_requests_per_minute,
+        saves_per_minute=config.save_rate or defaults.saves_per_minute,
+    )
     if wayback_url:
         base = replace(base, wayback_url=wayback_url.rstrip("/"))
     if not config.archives:
@@ -277,6 +284,7 @@ def audit_options(
         check=check_options(config, insecure=insecure),
         archive=archives,
         archive_all=base.archive_all if config.archive_all is None else config.archive_all,
+        browser=base.browser if config.browser is None else config.browser,
         save=save,
         offline=offline,
         accept=accept,

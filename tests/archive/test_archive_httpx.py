@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -63,7 +64,8 @@ async def test_cdx_text_rows_are_read(httpx_mock: HTTPXMock) -> None:
 
 
 async def test_availability_fallback_when_cdx_answers_503(httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_response(url=starts("https://wb.test/cdx"), status_code=503)
+    for _ in range(3):  # the first answer and both retries
+        httpx_mock.add_response(url=starts("https://wb.test/cdx"), status_code=503)
     httpx_mock.add_response(
         url=starts("https://wb.test/wayback/available"),
         json={
@@ -79,7 +81,7 @@ async def test_availability_fallback_when_cdx_answers_503(httpx_mock: HTTPXMock)
         },
     )
     async with httpx.AsyncClient() as client:
-        lookup = await find_copy(URL, TARGET, client, OPTIONS)
+        lookup = await find_copy(URL, TARGET, client, replace(OPTIONS, retry_backoff=0.001))
     assert lookup.copy is not None
     assert lookup.copy.url == f"https://wb.test/web/20230301000000/{URL}"
     assert lookup.tried == ("wayback-cdx", "wayback-availability")
@@ -102,12 +104,14 @@ async def test_timegate_after_redirect_but_link_names_a_before(httpx_mock: HTTPX
             ),
         },
     )
+    httpx_mock.add_response(url=before, method="HEAD", status_code=200)  # the status, asked
     async with httpx.AsyncClient() as client:
         lookup = await find_copy(URL, TARGET, client, OPTIONS)
-    gate_request = httpx_mock.get_requests()[-1]
+    gate_request = next(r for r in httpx_mock.get_requests() if "timegate" in str(r.url))
     assert gate_request.headers["Accept-Datetime"] == "Tue, 18 Apr 2023 11:05:53 GMT"
     assert lookup.copy is not None
     assert lookup.copy.url == before
+    assert lookup.copy.status == 200
     assert lookup.copy.archive == "archive.today"
     assert lookup.copy.before
     assert lookup.tried == ("wayback-cdx", "gate")
@@ -153,3 +157,50 @@ async def test_clean_no_capture_anywhere(httpx_mock: HTTPXMock) -> None:
     assert lookup.copy is None
     assert lookup.note == "no capture in any archive asked"
     assert not lookup.transient
+
+
+def cdx_rows(*rows: tuple[str, str]) -> str:
+    """CDX JSON with explicit originals: ``(timestamp, original)``, all 200s."""
+    header = ["timestamp", "original", "statuscode", "mimetype", "digest"]
+    return json.dumps([header, *[[ts, orig, "200", "text/html", "D"] for ts, orig in rows]])
+
+
+async def test_captures_of_other_pages_are_dropped_with_a_note(httpx_mock: HTTPXMock) -> None:
+    """A broken or hostile mirror answering about another page must never become the
+    copy offered (and so never the repair fix writes into the article)."""
+    httpx_mock.add_response(
+        url=starts("https://wb.test/cdx"),
+        text=cdx_rows(
+            ("20230417000000", "https://evil.example/phishing"),
+            ("20230410000000", "https://news.example/other-story"),
+        ),
+    )
+    httpx_mock.add_response(
+        url=f"https://gate.test/timegate/{URL}",
+        status_code=302,
+        headers={
+            "Location": "https://archive.ph/20230401000000/https://evil.example/x",
+            "Link": '<https://evil.example/x>; rel="original"',
+        },
+    )
+    async with httpx.AsyncClient() as client:
+        lookup = await find_copy(URL, TARGET, client, OPTIONS)
+    assert lookup.copy is None
+    assert "Wayback: dropped 2 captures of another page (https://evil.example/phishing)" in (
+        lookup.note
+    )
+    assert "gate: dropped 1 captures of another page (https://evil.example/x)" in lookup.note
+
+
+async def test_the_archives_own_spellings_of_the_url_are_the_same_page(
+    httpx_mock: HTTPXMock,
+) -> None:
+    asked = "https://news.example/story/?b=2&a=1"
+    httpx_mock.add_response(
+        url=starts("https://wb.test/cdx"),
+        text=cdx_rows(("20230410000000", "http://www.news.example:80/story?a=1&b=2")),
+    )
+    async with httpx.AsyncClient() as client:
+        lookup = await find_copy(asked, TARGET, client, replace(OPTIONS, timegates=()))
+    assert lookup.copy is not None
+    assert lookup.copy.captured_at == datetime(2023, 4, 10, tzinfo=UTC)

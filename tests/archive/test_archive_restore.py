@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from linkaudit.archive import restore_lost
+from linkaudit.archive import RestoreOutcome, restore_lost
 from linkaudit.archive.restore import archived_anchors, match_lost, unrewrite
 from linkaudit.model import Citation, CitationKind, Document, DocumentKind, Location
 from tests.archive.conftest import FakeClock
@@ -82,7 +82,9 @@ def document() -> Document:
 async def test_lost_links_restored_from_archived_article(stand_in, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
     stand_in.add_capture(ARTICLE, "20230419020000", body=ARCHIVED)
     options = stand_in.options()
-    restored = await restore_lost(document(), LOST, options, limiter=clock.limiter())
+    outcome = await restore_lost(document(), LOST, options, limiter=clock.limiter())
+    assert outcome.failure == ""
+    restored = outcome.restored
     assert {i: r.url for i, r in restored.items()} == {
         0: "https://news.example/kim-idea",
         1: "https://armscontrol.example/nk",
@@ -103,20 +105,40 @@ async def test_a_later_capture_fills_what_the_nearest_lacks(stand_in, clock: Fak
     stripped_copy = "<html><body><p>Kim Tae-hyo recently floated the idea.</p></body></html>"
     stand_in.add_capture(ARTICLE, "20230418120000", body=stripped_copy)
     stand_in.add_capture(ARTICLE, "20230501000000", body=ARCHIVED)
-    restored = await restore_lost(document(), LOST[:1], stand_in.options(), limiter=clock.limiter())
+    outcome = await restore_lost(document(), LOST[:1], stand_in.options(), limiter=clock.limiter())
+    restored = outcome.restored
     assert restored[0].url == "https://news.example/kim-idea"
     assert "20230501000000" in restored[0].evidence_url
 
 
 async def test_no_capture_of_the_article_restores_nothing(stand_in, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
-    assert await restore_lost(document(), LOST, stand_in.options(), limiter=clock.limiter()) == {}
+    outcome = await restore_lost(document(), LOST, stand_in.options(), limiter=clock.limiter())
+    assert outcome == RestoreOutcome()  # it ran, and the archive has no copy: nothing to say
 
 
 async def test_no_article_url_restores_nothing() -> None:
     bare = Document(text=STRIPPED, kind=DocumentKind.HTML, origin="-")
     from linkaudit.archive import ArchiveOptions
 
-    assert await restore_lost(bare, LOST, ArchiveOptions()) == {}
+    outcome = await restore_lost(bare, LOST, ArchiveOptions())
+    assert outcome.restored == {}
+    assert outcome.failure == "the article's own URL is unknown, so it has no capture"
+
+
+async def test_an_unreachable_archive_is_said_and_remembered() -> None:
+    """Restoration that could not run says why, and the run's other lookups are
+    spared the same wait."""
+    from linkaudit.archive import ArchiveOptions, Reachability
+    from linkaudit.testing.server import closed_port
+
+    options = ArchiveOptions(wayback_url=f"http://127.0.0.1:{closed_port()}")
+    reach = Reachability()
+    outcome = await restore_lost(document(), LOST, options, reach=reach)
+    assert outcome.restored == {}
+    assert outcome.failure.startswith("CDX server unreachable: ConnectError")
+    assert reach.is_down("Wayback Machine")
+    again = await restore_lost(document(), LOST, options, reach=reach)
+    assert again.failure == "the Wayback Machine was unreachable"
 
 
 def test_rewritten_hrefs_are_unrewritten() -> None:

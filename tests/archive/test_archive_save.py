@@ -19,7 +19,8 @@ async def test_save_succeeds(stand_in: ArchiveStandIn, clock: FakeClock) -> None
     )
     assert outcome.status is SaveStatus.SAVED, outcome.reason
     assert outcome.archive_url is not None
-    assert outcome.archive_url.startswith("https://web.archive.org/web/")
+    # on the archive that was asked, not the public one the answer names
+    assert outcome.archive_url.startswith(stand_in.base_url + "/web/")
     assert outcome.archive_url.endswith("/" + url)
     assert outcome.captured_at is not None
     assert stand_in.counts["save"] == 1
@@ -40,17 +41,33 @@ async def test_recent_capture_is_skipped_old_one_saved(
     assert stand_in.counts["save"] == 1
 
 
-async def test_refused_429_stops_further_saves(stand_in: ArchiveStandIn, clock: FakeClock) -> None:
+async def test_a_refusal_pauses_saving_then_it_resumes(
+    stand_in: ArchiveStandIn, clock: FakeClock
+) -> None:
     stand_in.fail("save", Fault.too_many_requests(retry_after=300))
     urls = [(f"https://live.example/{i}", None) for i in range(3)]
     outcomes = await save_live(
         urls, stand_in.options(save_workers=1), now=NOW, limiter=clock.limiter(4, 1)
     )
+    assert [o.status for o in outcomes] == [SaveStatus.SAVED] * 3
+    assert outcomes[0].reason == "saved after Save Page Now asked us to wait (429)"
+    assert [o.reason for o in outcomes[1:]] == ["saved", "saved"]
+    assert stand_in.counts["save"] == 4  # the refused one asked once more
+    assert 60.0 in clock.sleeps  # the pause, before anything else was sent
+
+
+async def test_saving_stops_after_repeated_refusals(
+    stand_in: ArchiveStandIn, clock: FakeClock
+) -> None:
+    stand_in.fail("save", Fault.too_many_requests(retry_after=300), times=10)
+    urls = [(f"https://live.example/{i}", None) for i in range(4)]
+    outcomes = await save_live(
+        urls, stand_in.options(save_workers=1), now=NOW, limiter=clock.limiter(4, 1)
+    )
     assert all(o.status is SaveStatus.FAILED for o in outcomes)
-    assert outcomes[0].refused
-    assert "refused (429)" in outcomes[0].reason
-    assert all("not attempted" in o.reason for o in outcomes[1:])
-    assert stand_in.counts["save"] == 1
+    assert "saving paused 60 s" in outcomes[0].reason
+    assert stand_in.counts["save"] == 3  # three refusals, then no more requests
+    assert all("refused 3 saves in this run" in o.reason for o in outcomes[2:])
 
 
 async def test_hung_save_is_abandoned_at_the_deadline(

@@ -80,18 +80,46 @@ async def test_availability_fallback_when_cdx_fails(
     stand_in: ArchiveStandIn, clock: FakeClock
 ) -> None:
     stand_in.add_capture(URL, "20230301000000")
-    stand_in.fail("cdx", Fault.unavailable())
+    stand_in.fail("cdx", Fault.unavailable(), times=3)  # past the retries
     result = await lookup(stand_in, clock)
     assert result.copy is not None
     assert result.copy.captured_at == datetime(2023, 3, 1, tzinfo=UTC)
     assert result.tried == ("wayback-cdx", "wayback-availability")
     assert result.note.startswith("wayback capture on or before the citation date")
     assert "Wayback CDX: CDX server answered HTTP 503 Service Unavailable" in result.note
-    assert stand_in.counts == {"cdx": 1, "available": 1}
+    assert stand_in.counts == {"cdx": 3, "available": 1}
+    assert 2.0 in clock.sleeps  # backed off ...
+    assert 4.0 in clock.sleeps  # ... doubling
+
+
+async def test_a_passing_503_is_waited_out_and_asked_again(
+    stand_in: ArchiveStandIn, clock: FakeClock
+) -> None:
+    stand_in.add_capture(URL, "20230301000000")
+    stand_in.fail("cdx", Fault.unavailable())
+    result = await lookup(stand_in, clock, timegates=())
+    assert result.copy is not None
+    assert not result.transient  # the second answer was clean
+    assert stand_in.counts == {"cdx": 2}
+    assert 2.0 in clock.sleeps
+
+
+async def test_malformed_json_is_asked_again_then_in_the_text_format(
+    stand_in: ArchiveStandIn, clock: FakeClock
+) -> None:
+    stand_in.add_capture(URL, "20230301000000")
+    stand_in.fail("cdx", Fault.malformed_json(), times=3)  # every JSON attempt truncated
+    result = await lookup(stand_in, clock, timegates=())
+    assert result.copy is not None
+    assert result.copy.captured_at == datetime(2023, 3, 1, tzinfo=UTC)
+    cdx = [path for endpoint, path, _ in stand_in.requests if endpoint == "cdx"]
+    assert len(cdx) == 4
+    assert all("output=json" in path for path in cdx[:3])
+    assert "output=" not in cdx[3]  # the plain-text format
 
 
 async def test_availability_empty_answer(stand_in: ArchiveStandIn, clock: FakeClock) -> None:
-    stand_in.fail("cdx", Fault.html_error())
+    stand_in.fail("cdx", Fault.html_error(), times=6)  # JSON and text attempts alike
     result = await lookup(stand_in, clock, timegates=())
     assert result.copy is None
     assert "archive answered HTML instead of CDX rows" in result.note
@@ -105,8 +133,8 @@ async def test_memento_timegate_through_stand_in(
     # CDX knows nothing (malformed), Availability is down: the TimeGate answers.
     stand_in.add_capture(URL, "20230301000000")
     stand_in.add_capture(URL, "20230419000000")  # closest: the TimeGate redirects here
-    stand_in.fail("cdx", Fault.malformed_json())
-    stand_in.fail("available", Fault.unavailable())
+    stand_in.fail("cdx", Fault.malformed_json(), times=6)
+    stand_in.fail("available", Fault.unavailable(), times=3)
     result = await lookup(stand_in, clock)
     assert result.copy is not None
     assert result.copy.archive == "standin"
@@ -120,7 +148,7 @@ async def test_memento_timegate_through_stand_in(
 
 
 async def test_malformed_answers_become_notes(stand_in: ArchiveStandIn, clock: FakeClock) -> None:
-    stand_in.fail("cdx", Fault.malformed_json())
+    stand_in.fail("cdx", Fault.malformed_json(), times=6)
     stand_in.fail("available", Fault(200, '{"archived_snapshots": ', "application/json"))
     stand_in.fail("timegate", Fault.html_error())
     result = await lookup(stand_in, clock)
@@ -215,8 +243,8 @@ async def test_find_copies_dedupes_and_caches(stand_in: ArchiveStandIn, clock: F
 async def test_transient_failures_are_not_cached(
     stand_in: ArchiveStandIn, clock: FakeClock
 ) -> None:
-    stand_in.fail("cdx", Fault.unavailable())
-    stand_in.fail("available", Fault.unavailable())
+    stand_in.fail("cdx", Fault.unavailable(), times=3)
+    stand_in.fail("available", Fault.unavailable(), times=3)
     cache = MemoryArchiveCache()
     results = await find_copies(
         [(URL, TARGET)], stand_in.options(timegates=()), cache=cache, limiter=clock.limiter()
@@ -242,3 +270,34 @@ async def test_stand_in_rejects_a_bad_timestamp(stand_in: ArchiveStandIn) -> Non
         )
     assert answer.status_code == 400
     assert stand_in.counts["cdx"] == 1
+
+
+async def test_a_memento_of_an_error_is_never_offered(clock: FakeClock) -> None:
+    """A TimeGate says nothing of a memento's status; aggregators lead to captures of
+    404s and redirects too.  Each candidate is asked before it is offered."""
+    with ArchiveStandIn(timegate_errors=True) as stand_in:
+        stand_in.add_capture(URL, "20230301000000", 200)
+        stand_in.add_capture(URL, "20230410000000", 404)  # nearest before: an archived 404
+        stand_in.add_capture(URL, "20230415000000", 301)  # nearer still: an archived redirect
+        options = stand_in.options(cdx_endpoint=stand_in.base_url + "/nothing/")
+        async with make_client(options) as client:
+            result = await find_copy(URL, TARGET, client, options, limiter=clock.limiter())
+        heads = [path for endpoint, path, _ in stand_in.requests if endpoint == "web"]
+    assert result.copy is not None
+    assert result.copy.captured_at == datetime(2023, 3, 1, tzinfo=UTC)
+    assert result.copy.status == 200
+    assert heads == [
+        f"/web/20230415000000/{URL}",
+        f"/web/20230410000000/{URL}",
+        f"/web/20230301000000/{URL}",
+    ]
+
+
+async def test_only_error_captures_are_said_to_be_so(clock: FakeClock) -> None:
+    with ArchiveStandIn(timegate_errors=True) as stand_in:
+        stand_in.add_capture(URL, "20230410000000", 404)
+        options = stand_in.options(cdx_endpoint=stand_in.base_url + "/nothing/")
+        async with make_client(options) as client:
+            result = await find_copy(URL, TARGET, client, options, limiter=clock.limiter())
+    assert result.copy is None
+    assert "only captures of errors exist (404): none to offer" in result.note

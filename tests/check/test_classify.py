@@ -872,10 +872,12 @@ CASES = [
         id="article-vs-soft-404-host",
     ),
     pytest.param(
+        # a "Page not found" page served with 200 by a host that 404s random paths:
+        # the probe cannot tell, the notice itself does
         fetched(STORY, 200, "wp_404_target.html", probe=probe_status(PROBE_URL, 404)),
-        Verdict.OK,
-        "ok",
-        "200",
+        Verdict.STALE,
+        "removal_notice",
+        "Page not found",
         id="host-answers-probe-with-real-404",
     ),
     pytest.param(
@@ -910,10 +912,11 @@ CASES = [
         id="error-correction-title",
     ),
     pytest.param(
+        # no probe to compare with, but the page is nothing but the notice
         fetched(STORY, 200, "wp_404_target.html"),
-        Verdict.OK,
-        "ok",
-        "200",
+        Verdict.STALE,
+        "removal_notice",
+        "Page not found",
         id="not-found-title-without-probe",
     ),
     pytest.param(

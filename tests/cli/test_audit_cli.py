@@ -353,6 +353,6 @@ def test_fix_says_why_nothing_was_repaired(workdir: Path, archive: ArchiveStandI
     )
     assert down.exit_code == 0, down.output
     assert (
-        "nothing repaired from the archives: the audit could not reach any archive; "
+        "nothing repaired from the archives: the audit could not reach the archives; "
         "try again when the archives answer"
     ) in down.stderr

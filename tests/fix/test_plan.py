@@ -132,3 +132,24 @@ def test_lost_link_without_restoration_is_reported() -> None:
     plan = make_plan(report(finding), {Repair.RESTORE_LOST})
     assert plan.edits == ()
     assert plan.skipped[0].what == "lost words"
+
+
+def test_lost_link_whose_restoration_could_not_run_says_so() -> None:
+    """Not "no original URL was recovered": nothing could be asked, so say to try again."""
+    finding = Finding(
+        lost(),
+        Verdict.LOST,
+        "stripped_link",
+        "",
+        archive_note="not restored: CDX server unreachable: ConnectError",
+    )
+    plan = make_plan(report(finding), {Repair.RESTORE_LOST})
+    (skipped,) = plan.skipped
+    assert skipped.why == (
+        "restoration could not run (CDX server unreachable: ConnectError); "
+        "audit again when the archive answers"
+    )
+    plain = make_plan(
+        report(Finding(lost(), Verdict.LOST, "stripped_link", "")), {Repair.RESTORE_LOST}
+    )
+    assert plain.skipped[0].why == "no original URL was recovered for it"

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import pytest
 
 from linkaudit.archive import ArchiveOptions
+from linkaudit.archive.reach import NOT_LOOKED_UP
 from linkaudit.model import (
-    ARCHIVES_DOWN,
     CheckResult,
     Document,
     DocumentKind,
@@ -26,7 +26,7 @@ from linkaudit.model import (
 )
 from linkaudit.pipeline import AuditOptions, Services, audit_documents
 from linkaudit.report import FORMATS
-from linkaudit.report.base import archive_trouble, what_to_do
+from linkaudit.report.base import archive_trouble, warnings_of, what_to_do
 from linkaudit.report.html import HtmlFormatter
 from linkaudit.report.markdown import MarkdownFormatter
 from linkaudit.report.terminal import TerminalFormatter
@@ -68,7 +68,7 @@ def _archives_down(report: Report) -> Report:
     """The fixture as a run whose every archive lookup failed would report it."""
     outage = Outage(OutageKind.ARCHIVES, "No archive could be reached (CDX: ConnectError).")
     findings = tuple(
-        replace(f, archive=None, restoration=None, archive_note=ARCHIVES_DOWN)
+        replace(f, archive=None, restoration=None, archive_note=NOT_LOOKED_UP)
         if f.verdict in (Verdict.BROKEN, Verdict.STALE)
         else f
         for f in report.findings
@@ -86,7 +86,7 @@ def test_an_outage_is_a_banner_once_and_rows_only_say_what_to_do(report: Report)
     text = TerminalFormatter().render(down)
     assert text.count("CDX: ConnectError") == 1
     assert "!! No archive could be reached" in text.splitlines()[4]
-    assert ARCHIVES_DOWN not in text
+    assert NOT_LOOKED_UP not in text
     markdown = MarkdownFormatter().render(down)
     assert "> [!WARNING]\n> No archive could be reached \\(CDX: ConnectError\\)." in markdown
     data = json.loads(FORMATS["json"].render(down))
@@ -131,9 +131,10 @@ async def test_a_run_whose_archives_all_fail_reports_one_outage() -> None:
     [outage] = run.report.outages
     assert outage.kind is OutageKind.ARCHIVES
     assert "CDX server unreachable" in outage.message
+    assert run.report.warnings[0] == outage.message  # still the run's first warning
+    assert list(warnings_of(run.report)).count(outage.message) == 0  # but said as the banner
     [finding] = run.report.findings
     assert finding.verdict is Verdict.BROKEN
-    assert finding.archive_note == ARCHIVES_DOWN
     assert (
         what_to_do(finding, run.report) == "find a new source, or re-run when the archives answer"
     )

@@ -10,7 +10,8 @@ import pytest
 from linkaudit import DEFAULT_USER_AGENT, __version__
 from linkaudit.check import CheckOptions
 from linkaudit.check.options import host_settings
-from linkaudit.config import load_config
+from linkaudit.config import Config, load_config
+from linkaudit.errors import ConfigError
 from linkaudit.model import Scope, Verdict
 from linkaudit.settings import audit_options
 from linkaudit.store import DEFAULT_PATH
@@ -190,3 +191,20 @@ def test_a_github_token_goes_to_githubs_hosts_only_and_is_never_shown(
     assert '"Authorization": "***"' in shown
     monkeypatch.setenv(GITHUB_TOKEN_ENV, "  ")
     assert "github.com" not in plan_run(RunInputs(cwd=tmp_path)).request.audit.check.hosts
+
+
+def test_archive_budgets_are_settings(tmp_path: Path) -> None:
+    """A self-hosted archive or a mirror may be asked faster than the public one."""
+    (tmp_path / "linkaudit.toml").write_text(
+        "archive_rate = 600\ntimegate_rate = 120\nsave_rate = 12.5\n", encoding="utf-8"
+    )
+    archive = audit_options(load_config(tmp_path)).archive
+    assert archive is not None
+    assert (archive.requests_per_minute, archive.timegate_requests_per_minute) == (600, 120)
+    assert archive.saves_per_minute == 12.5
+    default = audit_options(Config()).archive
+    assert default is not None
+    assert default.requests_per_minute == 30.0  # half the CDX server's published 60
+    (tmp_path / "linkaudit.toml").write_text("archive_rate = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"archive_rate: must be > 0 requests per minute"):
+        load_config(tmp_path)

@@ -9,7 +9,7 @@ import pytest
 
 from linkaudit.errors import InputError
 from linkaudit.sources import SourceOptions, load_source, load_stream
-from linkaudit.sources._decode import binary_kind, codec_for, decode
+from linkaudit.sources._decode import binary_kind, decode
 
 TITLE = "Caf\u00e9 \u201cquotes\u201d"
 
@@ -85,7 +85,8 @@ def test_unknown_declared_charset_is_ignored_with_a_warning() -> None:
     decoded = decode(b"<meta charset='x-klingon'><p>hi", "x", sniff_meta=True)
     assert decoded.encoding == "utf-8"
     assert decoded.warnings == (
-        "unknown charset 'x-klingon' in the page's <meta charset>; ignored",
+        "charset 'x-klingon' in the page's <meta charset> is not a text encoding browsers "
+        "know; ignored",
     )
 
 
@@ -95,11 +96,30 @@ def test_bomless_utf16_is_recognised() -> None:
     assert "look like UTF-16-LE" in decoded.warnings[0]
 
 
-def test_codec_labels_follow_browsers() -> None:
-    assert codec_for("ISO-8859-1") == "cp1252"
-    assert codec_for('"utf8"') == "utf-8"
-    assert codec_for("rot13") is None  # a codec, but not a text encoding
-    assert codec_for("nonsense") is None
+@pytest.mark.parametrize("label", ["idna", "punycode", "undefined", "rot13", "zlib", "uu", "x"])
+@pytest.mark.parametrize("where", ["http", "meta"])
+def test_a_label_that_is_no_browser_charset_is_ignored_with_a_warning(
+    label: str, where: str
+) -> None:
+    page = "<p>caf\u00e9 <a href='https://example.org/'>x</a></p>".encode()
+    if where == "meta":
+        page = f"<meta charset={label}>".encode() + page
+    decoded = decode(page, "t.html", declared=label if where == "http" else None, sniff_meta=True)
+    assert "caf\u00e9" in decoded.text
+    assert decoded.encoding == "utf-8"
+    assert any(f"charset {label!r}" in w and "ignored" in w for w in decoded.warnings)
+
+
+def test_ascii_label_with_non_ascii_bytes_reads_as_windows_1252() -> None:
+    decoded = decode(b"<p>\x93quoted\x94 \x81</p>", "t.html", declared="ascii")
+    assert decoded.text == "<p>\u201cquoted\u201d \x81</p>"
+    assert decoded.warnings == ()
+
+
+def test_a_refused_encoding_is_not_honoured() -> None:
+    decoded = decode(b"<p>plain</p>", "t.html", declared="iso-2022-kr")
+    assert decoded.text == "<p>plain</p>"
+    assert "browsers refuse to decode" in decoded.warnings[0]
 
 
 @pytest.mark.parametrize(

@@ -87,14 +87,27 @@ def test_json_that_is_not_a_post(tmp_path: Path, options: SourceOptions) -> None
         load_source(str(path), options)
 
 
-def test_unrecoverable_json_names_the_position(tmp_path: Path, options: SourceOptions) -> None:
+def test_damage_after_the_body_is_read_past_and_named(
+    tmp_path: Path, options: SourceOptions
+) -> None:
     path = tmp_path / "post.json"
     path.write_text('{"content": {"rendered": "<p>x</p>"}\n "link" ]')
+    (document,) = load_source(str(path), options)
+    assert document.text == "<p>x</p>"
+    damaged = [w for w in document.warnings if w.startswith("damaged JSON")]
+    assert len(damaged) == 1
+    assert "line 2, byte 45" in damaged[0]
+    assert "nothing after it could be read" in damaged[0]
+
+
+def test_unrecoverable_json_names_the_position(tmp_path: Path, options: SourceOptions) -> None:
+    path = tmp_path / "post.json"
+    path.write_text('\n ]{"content": {"rendered": "<p>x</p>"}}')
     with pytest.raises(InputError) as info:
         load_source(str(path), options)
     message = str(info.value)
     assert message.startswith(f"{path}: malformed JSON that cannot be recovered: ")
-    assert "line 2, byte 45" in message
+    assert "line 2, byte 2" in message
     assert "\n" not in message
 
 

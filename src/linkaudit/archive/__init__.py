@@ -21,7 +21,8 @@ from linkaudit.archive.lookup import (
     make_limiters,
 )
 from linkaudit.archive.ratelimit import RateLimiter
-from linkaudit.archive.restore import restore_lost
+from linkaudit.archive.reach import Reachability
+from linkaudit.archive.restore import RestoreOutcome, restore_lost
 from linkaudit.archive.save import SaveOutcome, SaveStatus, save_live
 from linkaudit.model import ArchiveLookup, Capture
 from linkaudit.store.base import ArchiveCache
@@ -37,6 +38,8 @@ __all__ = [
     "Capture",
     "MemoryArchiveCache",
     "RateLimiter",
+    "Reachability",
+    "RestoreOutcome",
     "SaveOutcome",
     "SaveStatus",
     "find_copies",

@@ -47,8 +47,9 @@ class ArchiveOptions:
     requests_per_minute: float = 30.0
     burst: int = 5
     timegate_requests_per_minute: float = 30.0
-    retries_on_429: int = 2
+    retries_on_429: int = 2  # also for 502/503/504 and malformed answers, backing off
     default_retry_after: float = 60.0  # when a 429 carries no usable Retry-After
+    retry_backoff: float = 2.0  # first wait after a 5xx or a malformed answer; doubles
     max_retry_after: float = 300.0  # a longer demand ends the lookup instead
     cdx_limit: int = 40  # enough rows around the target to see both sides of it
     connect_timeout: float = 10.0
@@ -59,6 +60,9 @@ class ArchiveOptions:
     saves_per_minute: float = 4.0
     save_deadline: float = 120.0  # seconds for one save, after which it is abandoned
     save_workers: int = 2
+    # A memento whose status the archive does not say (TimeGates) is asked for it
+    # before it is offered; at most this many per lookup.
+    verify_mementos: int = 3
     # Lost-link restoration: how many captures of the article to open at most.
     restore_max_captures: int = 3
     user_agent: str = DEFAULT_USER_AGENT
@@ -99,6 +103,33 @@ def parse_wayback_timestamp(value: str) -> datetime | None:
 
 def wayback_timestamp(moment: datetime) -> str:
     return as_utc(moment).strftime("%Y%m%d%H%M%S")
+
+
+_WWW = re.compile(r"^www\d*\.")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def archive_key(url: str) -> str:
+    """A URL as web archives compare URLs (their "SURT" canonicalisation, as far as
+    it matters here): scheme, a ``www.`` prefix, the default port, a trailing slash,
+    the fragment and the order of query parameters make no difference."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower().rstrip(".")
+        port = parts.port
+    except ValueError:
+        return url.strip().lower()
+    host = _WWW.sub("", host)
+    if port is not None and port != _DEFAULT_PORTS.get(parts.scheme.lower()):
+        host = f"{host}:{port}"
+    path = parts.path.rstrip("/") or "/"
+    query = "&".join(sorted(p for p in parts.query.split("&") if p))
+    return f"{host}{path}" + (f"?{query}" if query else "")
+
+
+def same_resource(asked: str, answered: str) -> bool:
+    """Whether an archive's answer is about the URL that was asked for."""
+    return archive_key(asked) == archive_key(answered)
 
 
 def select_capture(candidates: Iterable[Capture], target: datetime) -> Capture | None:

@@ -19,7 +19,7 @@ import httpx
 
 from linkaudit.archive.base import ArchiveOptions, archive_name
 from linkaudit.archive.ratelimit import RateLimiter
-from linkaudit.archive.wayback import EndpointResult
+from linkaudit.archive.wayback import EndpointResult, transport_failure
 from linkaudit.model import Capture, as_utc
 
 
@@ -130,6 +130,14 @@ def candidates_from_timegate(
             found[uri] = header_dt
     elif response.status_code == 200 and header_dt is not None:
         found[str(response.url)] = header_dt
+    named = next(
+        (
+            e.uri
+            for e in parse_link_header(response.headers.get("link", ""))
+            if "original" in e.rels
+        ),
+        original,
+    )
     out: list[Capture] = []
     for uri, when in found.items():
         when = when or _timestamp_in_url(uri)
@@ -139,7 +147,9 @@ def candidates_from_timegate(
             Capture(
                 archive=archive_name(uri, gate_name, gate_url),
                 url=uri,
-                original_url=original,
+                # what the memento says it captured: its address's own original
+                # (Wayback-style) or the TimeGate's rel="original", checked by the caller
+                original_url=_original_in_url(uri) or named,
                 captured_at=when,
                 status=None,
             )
@@ -171,10 +181,8 @@ async def timegate_lookup(
         response = await client.get(
             gate_url + url, headers=headers, timeout=timeout, follow_redirects=False
         )
-    except httpx.TimeoutException:
-        return EndpointResult((), f"{what} did not answer within the timeout", failed=True)
     except httpx.HTTPError as exc:
-        return EndpointResult((), f"{what} unreachable: {type(exc).__name__}", failed=True)
+        return transport_failure(what, exc)
     if response.status_code == 404:
         return EndpointResult((), "no memento")
     if response.status_code == 429:
@@ -218,3 +226,46 @@ async def _head_datetime(
     except httpx.HTTPError:
         return None
     return _http_date(response.headers.get("memento-datetime", ""))
+
+
+_EMBEDDED_ORIGINAL = re.compile(r"/\d{4,14}(?:[a-z]{2}_)?/(https?://.+)$", re.IGNORECASE)
+
+
+def _original_in_url(memento: str) -> str | None:
+    """The original URL a Wayback-style memento address carries (``/web/<ts>/<url>``)."""
+    match = _EMBEDDED_ORIGINAL.search(memento)
+    return match.group(1) if match else None
+
+
+#: The status of a memento that could not be asked for one: never offered.
+UNVERIFIED = 0
+
+
+async def memento_status(
+    client: httpx.AsyncClient,
+    capture: Capture,
+    options: ArchiveOptions,
+    limiter: RateLimiter | None,
+) -> int:
+    """The status an archive serves a memento with: the status of the page it
+    captured (Memento archives answer an archived 404 with 404, an archived
+    redirect with a redirect).  A redirect to another capture of the same original
+    (an archive moving to its exact timestamp) is followed; one elsewhere is the
+    capture of a redirect.  :data:`UNVERIFIED` when the archive does not answer."""
+    timeout = httpx.Timeout(options.read_timeout, connect=options.connect_timeout)
+    url = capture.url
+    for _ in range(3):
+        if limiter is not None:
+            await limiter.acquire()
+        try:
+            response = await client.head(url, timeout=timeout, follow_redirects=False)
+        except httpx.HTTPError:
+            return UNVERIFIED
+        location = response.headers.get("location")
+        if response.is_redirect and location:
+            target = urljoin(url, location)
+            if target.endswith(capture.original_url) and target != url:
+                url = target
+                continue
+        return response.status_code
+    return UNVERIFIED

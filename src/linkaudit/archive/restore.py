@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import cast
 from urllib.parse import urljoin, urlsplit
@@ -24,6 +24,7 @@ import lxml.html
 from linkaudit.archive.base import ArchiveOptions
 from linkaudit.archive.lookup import make_client
 from linkaudit.archive.ratelimit import RateLimiter
+from linkaudit.archive.reach import WAYBACK_SERVER, Reachability
 from linkaudit.archive.wayback import availability_lookup, cdx_lookup
 from linkaudit.model import Capture, Citation, Document, Restoration, as_utc
 
@@ -168,6 +169,20 @@ def _order_captures(captures: Sequence[Capture], target: datetime) -> list[Captu
     )
 
 
+@dataclass(frozen=True)
+class RestoreOutcome:
+    """What restoring one document's lost links came to.
+
+    ``restored`` maps an index into the lost citations to its original href;
+    ``failure`` says why restoration could not run at all ("" when it ran, whether
+    or not it found anything): a report must not present "nothing recovered" when
+    nothing could be asked.
+    """
+
+    restored: dict[int, Restoration] = field(default_factory=dict)
+    failure: str = ""
+
+
 async def restore_lost(
     document: Document,
     lost: Sequence[Citation],
@@ -175,45 +190,90 @@ async def restore_lost(
     *,
     client: httpx.AsyncClient | None = None,
     limiter: RateLimiter | None = None,
-) -> dict[int, Restoration]:
+    reach: Reachability | None = None,
+) -> RestoreOutcome:
     """Propose the original href of each lost citation (index into ``lost``).
 
-    Citations with no match in any capture opened are simply absent from the result;
-    nothing here raises for what an archive answers.
+    Citations with no match in any capture opened are simply absent from the
+    result; nothing here raises for what an archive answers.  An unreachable
+    Wayback Machine (found so now, or earlier in the run by ``reach``) is a
+    failure, and ``reach`` is told.
     """
     article_url = document.canonical_url or document.base_url
-    if not article_url or not lost:
-        return {}
+    if not lost:
+        return RestoreOutcome()
+    if not article_url:
+        return RestoreOutcome(failure="the article's own URL is unknown, so it has no capture")
+    reach = reach if reach is not None else Reachability()
+    if reach.is_down(WAYBACK_SERVER):
+        return RestoreOutcome(failure=f"the {WAYBACK_SERVER} was unreachable")
     target = document.cited_at or datetime.now(UTC)
     limiter = limiter or RateLimiter(options.requests_per_minute, options.burst)
     own_client = client is None
     http = client or make_client(options)
-    restored: dict[int, Restoration] = {}
     try:
-        found = await cdx_lookup(article_url, target, http, options, limiter=limiter)
-        captures = list(found.captures)
-        if found.failed:
-            captures.extend(
-                (
-                    await availability_lookup(article_url, target, http, options, limiter=limiter)
-                ).captures
-            )
-        wayback_host = urlsplit(options.wayback_url).hostname
-        for capture in _order_captures(captures, target)[: max(1, options.restore_max_captures)]:
-            body = await _fetch_capture(http, capture, options, limiter)
-            if body is None:
-                continue
-            anchors = archived_anchors(body, article_url, wayback_host)
-            for index, anchor in match_lost(lost, anchors, set(restored)).items():
-                restored[index] = Restoration(
-                    url=anchor.href, evidence_url=capture.url, captured_at=capture.captured_at
-                )
-            if len(restored) == len(lost):
-                break
+        captures, failure = await _article_captures(article_url, target, http, options, limiter)
+        if failure:
+            if captures is None:
+                reach.trip(WAYBACK_SERVER, failure)
+            return RestoreOutcome(failure=failure)
+        assert captures is not None
+        return await _restore_from(captures, lost, article_url, target, http, options, limiter)
     finally:
         if own_client:
             await http.aclose()
-    return restored
+
+
+async def _article_captures(
+    article_url: str,
+    target: datetime,
+    http: httpx.AsyncClient,
+    options: ArchiveOptions,
+    limiter: RateLimiter,
+) -> tuple[list[Capture] | None, str]:
+    """The article's captures, and why there are none when the archive failed
+    (None captures: it could not be reached at all)."""
+    found = await cdx_lookup(article_url, target, http, options, limiter=limiter)
+    if found.unreachable:
+        return None, found.note
+    captures = list(found.captures)
+    if found.failed:
+        avail = await availability_lookup(article_url, target, http, options, limiter=limiter)
+        captures.extend(avail.captures)
+        if avail.failed and not captures:
+            return captures, f"{found.note}; {avail.note}"
+    return captures, ""
+
+
+async def _restore_from(
+    captures: Sequence[Capture],
+    lost: Sequence[Citation],
+    article_url: str,
+    target: datetime,
+    http: httpx.AsyncClient,
+    options: ArchiveOptions,
+    limiter: RateLimiter,
+) -> RestoreOutcome:
+    """Open the nearest captures in turn until every lost link is matched."""
+    restored: dict[int, Restoration] = {}
+    wayback_host = urlsplit(options.wayback_url).hostname
+    ordered = _order_captures(captures, target)[: max(1, options.restore_max_captures)]
+    opened = 0
+    for capture in ordered:
+        body = await _fetch_capture(http, capture, options, limiter)
+        if body is None:
+            continue
+        opened += 1
+        anchors = archived_anchors(body, article_url, wayback_host)
+        for index, anchor in match_lost(lost, anchors, set(restored)).items():
+            restored[index] = Restoration(
+                url=anchor.href, evidence_url=capture.url, captured_at=capture.captured_at
+            )
+        if len(restored) == len(lost):
+            break
+    if ordered and not opened:
+        return RestoreOutcome(failure="none of the article's captures could be opened")
+    return RestoreOutcome(restored)
 
 
 async def _fetch_capture(

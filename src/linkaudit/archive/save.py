@@ -8,7 +8,7 @@ reported and abandoned.  Daemon threads rather than a ``ThreadPoolExecutor``:
 ``shutdown(wait=False)``, so one hung save would keep the process alive.
 
 Save Page Now allows anonymous clients only a few captures a minute, so saves wait
-on their own rate limiter, and after the first refusal (429) nothing more is sent.
+on their own rate limiter; a refusal (429) pauses saving, then it resumes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import enum
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -116,6 +116,11 @@ def _failure_reason(exc: BaseException) -> str:
     return f"error: {name}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
 
 
+#: Refusals after which the run stops asking Save Page Now at all: it keeps saying
+#: no, and each pause costs the run a minute or more.
+MAX_REFUSALS = 3
+
+
 async def save_live(
     urls_with_latest_capture: Sequence[tuple[str, datetime | None]],
     options: ArchiveOptions,
@@ -128,13 +133,18 @@ async def save_live(
     """Submit live URLs whose latest capture is missing or too old to Save Page Now.
 
     ``save_url`` overrides the Save Page Now endpoint (the URL is appended to it).
-    Outcomes are in input order.  Never raises for anything the service does.
+    A refusal (429) pauses every save for ``default_retry_after`` seconds (at most
+    ``max_retry_after``); then saving resumes, the refused URL asked once more.
+    After :data:`MAX_REFUSALS` refusals nothing more is sent.  Outcomes are in
+    input order, each saying what happened.  Never raises for anything the service
+    does.  Capture addresses name the archive that was asked (a mirror's, when one
+    is configured), whatever address the service wrote into its answer.
     """
     moment = as_utc(now or datetime.now(UTC))
     endpoint = save_url or options.save_url
     limiter = limiter or RateLimiter(options.saves_per_minute, 1)
     semaphore = asyncio.Semaphore(max(1, options.save_workers))
-    refused = asyncio.Event()
+    refusals = [0]
 
     async def one(url: str, latest: datetime | None) -> SaveOutcome:
         if latest is not None and moment - as_utc(latest) < options.save_if_older_than:
@@ -145,45 +155,69 @@ async def save_live(
                 captured_at=as_utc(latest),
             )
         async with semaphore:
-            if refused.is_set():
-                return SaveOutcome(
-                    url,
-                    SaveStatus.FAILED,
-                    reason="not attempted: Save Page Now refused an earlier save (429)",
-                )
-            await limiter.acquire()
-            if refused.is_set():
-                return SaveOutcome(
-                    url,
-                    SaveStatus.FAILED,
-                    reason="not attempted: Save Page Now refused an earlier save (429)",
-                )
-            cleaned = url.strip().replace(" ", "%20")
-            future = _run_in_daemon_thread(saver, url, endpoint + cleaned, options.user_agent)
-            try:
-                archive_url = await asyncio.wait_for(future, options.save_deadline)
-            except TimeoutError:
-                return SaveOutcome(
-                    url,
-                    SaveStatus.FAILED,
-                    reason=f"deadline: no answer within {options.save_deadline:g} s; abandoned",
-                )
-            except SaveRefused:
-                refused.set()
-                return SaveOutcome(
-                    url,
-                    SaveStatus.FAILED,
-                    reason="refused (429): Save Page Now limit reached",
-                    refused=True,
-                )
-            except Exception as exc:
-                return SaveOutcome(url, SaveStatus.FAILED, reason=_failure_reason(exc))
-            return SaveOutcome(
-                url,
-                SaveStatus.SAVED,
-                archive_url=archive_url,
-                reason="saved",
-                captured_at=_captured_at(archive_url),
-            )
+            outcome = await _save_once(url, endpoint, options, limiter, saver, refusals)
+            if outcome.refused and refusals[0] < MAX_REFUSALS:
+                again = await _save_once(url, endpoint, options, limiter, saver, refusals)
+                if again.status is SaveStatus.SAVED:
+                    return replace(again, reason="saved after Save Page Now asked us to wait (429)")
+                return again
+            return outcome
 
     return list(await asyncio.gather(*(one(u, latest) for u, latest in urls_with_latest_capture)))
+
+
+async def _save_once(
+    url: str,
+    endpoint: str,
+    options: ArchiveOptions,
+    limiter: RateLimiter,
+    saver: Saver,
+    refusals: list[int],
+) -> SaveOutcome:
+    """One save, after the budget (and any pause a refusal set) allows it."""
+    if refusals[0] >= MAX_REFUSALS:
+        return SaveOutcome(url, SaveStatus.FAILED, reason=_GAVE_UP)
+    await limiter.acquire()
+    if refusals[0] >= MAX_REFUSALS:
+        return SaveOutcome(url, SaveStatus.FAILED, reason=_GAVE_UP)
+    cleaned = url.strip().replace(" ", "%20")
+    future = _run_in_daemon_thread(saver, url, endpoint + cleaned, options.user_agent)
+    try:
+        archive_url = await asyncio.wait_for(future, options.save_deadline)
+    except TimeoutError:
+        return SaveOutcome(
+            url,
+            SaveStatus.FAILED,
+            reason=f"deadline: no answer within {options.save_deadline:g} s; abandoned",
+        )
+    except SaveRefused:
+        refusals[0] += 1
+        pause = min(options.default_retry_after, options.max_retry_after)
+        limiter.pause(pause)
+        return SaveOutcome(
+            url,
+            SaveStatus.FAILED,
+            reason=f"refused (429): Save Page Now limit reached; saving paused {pause:g} s",
+            refused=True,
+        )
+    except Exception as exc:
+        return SaveOutcome(url, SaveStatus.FAILED, reason=_failure_reason(exc))
+    on_asked = _on_the_archive_asked(archive_url, options)
+    return SaveOutcome(
+        url,
+        SaveStatus.SAVED,
+        archive_url=on_asked,
+        reason="saved",
+        captured_at=_captured_at(on_asked),
+    )
+
+
+_GAVE_UP = f"not attempted: Save Page Now refused {MAX_REFUSALS} saves in this run (429)"
+_PUBLIC_WAYBACK = re.compile(r"^https?://web\.archive\.org(?=/)")
+
+
+def _on_the_archive_asked(archive_url: str, options: ArchiveOptions) -> str:
+    """The capture's address on the archive that was asked: Save Page Now (and
+    waybackpy) write web.archive.org into the answer even when a mirror or a
+    self-hosted archive took the request."""
+    return _PUBLIC_WAYBACK.sub(options.wayback_url.rstrip("/"), archive_url, count=1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,7 @@ from linkaudit.archive.base import (
     wayback_timestamp,
 )
 from linkaudit.archive.ratelimit import RateLimiter, retry_after_seconds
+from linkaudit.httputil import response_text
 from linkaudit.model import Capture
 
 CDX_FIELDS: tuple[str, ...] = ("timestamp", "original", "statuscode", "mimetype", "digest")
@@ -43,6 +44,7 @@ class EndpointResult:
     note: str = ""
     failed: bool = False
     rate_limited: bool = False  # the server said 429 past our retries: ask it nothing more
+    unreachable: bool = False  # no connection at all: ask this archive nothing more this run
 
 
 class MalformedAnswer(ValueError):
@@ -168,6 +170,10 @@ def _original_from_archive_url(url: str) -> str | None:
     return original if slash and original else None
 
 
+#: Answers of an overloaded server: worth asking again after a pause.
+_BUSY = frozenset({502, 503, 504})
+
+
 async def _get(
     client: httpx.AsyncClient,
     url: str,
@@ -175,9 +181,12 @@ async def _get(
     options: ArchiveOptions,
     limiter: RateLimiter | None,
     what: str,
+    accept: Callable[[httpx.Response], bool] = lambda response: True,
 ) -> httpx.Response | EndpointResult:
-    """One polite GET: waits on the limiter, honours 429 ``Retry-After`` by pausing
-    the shared limiter and retrying, and turns transport errors into a note."""
+    """One polite GET: waits on the limiter, and asks again (at most
+    ``retries_on_429`` times) after a 429 or 502/503/504, honouring ``Retry-After``
+    by pausing the shared limiter, or after an answer ``accept`` refuses (malformed,
+    truncated), backing off; transport errors become a note."""
     timeout = httpx.Timeout(options.read_timeout, connect=options.connect_timeout)
     attempts = 0
     while True:
@@ -186,25 +195,50 @@ async def _get(
         attempts += 1
         try:
             response = await client.get(url, params=params, timeout=timeout)
-        except httpx.TimeoutException:
-            return EndpointResult((), f"{what} did not answer within the timeout", failed=True)
         except httpx.HTTPError as exc:
-            return EndpointResult((), f"{what} unreachable: {type(exc).__name__}", failed=True)
-        if response.status_code != 429:
+            return transport_failure(what, exc)
+        refused = response.status_code == 429
+        if not refused and response.status_code not in _BUSY and accept(response):
             return response
-        wait = retry_after_seconds(response.headers.get("retry-after"))
-        if wait is None:
-            wait = options.default_retry_after
+        wait = _wait_before_asking_again(response, options, attempts)
         if attempts > options.retries_on_429 or wait > options.max_retry_after:
             if limiter is not None:
                 limiter.pause(min(wait, options.max_retry_after))
-            return EndpointResult(
-                (), f"rate limited by the {what} (429)", failed=True, rate_limited=True
-            )
+            if refused:
+                return EndpointResult(
+                    (), f"rate limited by the {what} (429)", failed=True, rate_limited=True
+                )
+            return response  # the caller says what was wrong with it
         if limiter is not None:
             limiter.pause(wait)
-        else:  # no shared limiter: still never retry a 429 without waiting
+        else:  # no shared limiter: still never ask again without waiting
             await asyncio.sleep(wait)
+
+
+def _wait_before_asking_again(
+    response: httpx.Response, options: ArchiveOptions, attempts: int
+) -> float:
+    """The server's ``Retry-After`` when it gave one; else for a 429 the default
+    pause, for anything else back-off doubling from ``retry_backoff``."""
+    asked = retry_after_seconds(response.headers.get("retry-after"))
+    if asked is not None:
+        return asked
+    if response.status_code == 429:
+        return options.default_retry_after
+    return float(options.retry_backoff * 2 ** (attempts - 1))
+
+
+def transport_failure(what: str, exc: httpx.HTTPError) -> EndpointResult:
+    """A request that got no answer: a connection that could not be made (the
+    archive is unreachable for this run) or one that went quiet (worth a retry
+    next run, not a reason to give up on the archive)."""
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return EndpointResult(
+            (), f"{what} unreachable: {type(exc).__name__}", failed=True, unreachable=True
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return EndpointResult((), f"{what} did not answer within the timeout", failed=True)
+    return EndpointResult((), f"{what} unreachable: {type(exc).__name__}", failed=True)
 
 
 def _status_note(response: httpx.Response, what: str) -> EndpointResult:
@@ -237,7 +271,9 @@ async def cdx_lookup(
         "output": "json",
         "fl": ",".join(CDX_FIELDS),
     }
-    answer = await _get(client, options.cdx_url, params, options, limiter, "CDX server")
+    answer = await _get(
+        client, options.cdx_url, params, options, limiter, "CDX server", accept=_cdx_readable
+    )
     if isinstance(answer, EndpointResult):
         return answer
     if answer.status_code == 404:
@@ -245,11 +281,45 @@ async def cdx_lookup(
     if answer.status_code != 200:
         return _status_note(answer, "CDX server")
     try:
-        rows = parse_cdx(answer.text)
+        rows = parse_cdx(response_text(answer))
     except MalformedAnswer as exc:
-        return EndpointResult((), str(exc), failed=True)
+        fallback = await _cdx_as_text(client, options, params, limiter)
+        if fallback is None:
+            return EndpointResult((), str(exc), failed=True)
+        rows = fallback
     captures = captures_from_cdx(rows, options)
     return EndpointResult(tuple(captures), "" if captures else "no capture")
+
+
+def _cdx_readable(response: httpx.Response) -> bool:
+    """A 200 whose body parses as CDX rows (anything else is not asked again here)."""
+    if response.status_code != 200:
+        return True
+    try:
+        parse_cdx(response_text(response))
+    except MalformedAnswer:
+        return False
+    return True
+
+
+async def _cdx_as_text(
+    client: httpx.AsyncClient,
+    options: ArchiveOptions,
+    params: dict[str, str],
+    limiter: RateLimiter | None,
+) -> list[dict[str, str]] | None:
+    """The same question in the CDX server's plain-text output, for when its JSON
+    keeps coming back broken (truncated, interleaved with an error page)."""
+    plain = {key: value for key, value in params.items() if key != "output"}
+    answer = await _get(
+        client, options.cdx_url, plain, options, limiter, "CDX server", accept=_cdx_readable
+    )
+    if isinstance(answer, EndpointResult) or answer.status_code != 200:
+        return None
+    try:
+        return parse_cdx(response_text(answer))
+    except MalformedAnswer:
+        return None
 
 
 async def availability_lookup(
@@ -270,7 +340,7 @@ async def availability_lookup(
     if answer.status_code != 200:
         return _status_note(answer, "Availability API")
     try:
-        captures = parse_availability(answer.text, options)
+        captures = parse_availability(response_text(answer), options)
     except MalformedAnswer as exc:
         return EndpointResult((), str(exc), failed=True)
     return EndpointResult(tuple(captures), "" if captures else "no capture")

@@ -99,6 +99,21 @@ _ERRORS: dict[FetchError, tuple[Reason, str]] = {
         "The TLS handshake with {host} failed: browsers show an error instead of the page.",
     ),
     FetchError.INVALID_URL: (Reason.INVALID_URL, "This is not a usable URL."),
+    FetchError.UNDECODABLE: (
+        Reason.UNDECODABLE_BODY,
+        "The page from {host} cannot be decoded (its Content-Encoding is corrupt): "
+        "browsers show an error instead of the page.",
+    ),
+    FetchError.OVERSIZED: (
+        Reason.DECOMPRESSION_BOMB,
+        "The page from {host} is a decompression bomb: a few bytes that expand without "
+        "end. No reader gets a page; do not cite it.",
+    ),
+    FetchError.INTERNAL: (
+        Reason.INTERNAL_ERROR,
+        "linkaudit failed while checking {host}: a bug in linkaudit, not evidence about the "
+        "link. Please report it with the detail below.",
+    ),
 }
 
 _TLS_NAMES: dict[FetchError, str] = {
@@ -153,6 +168,9 @@ def classify(evidence: Evidence) -> Classification:
     that says "not found" without corroboration).  The engine's own
     ``evidence.notes`` are not repeated here; the engine keeps them.
     """
+    forward = _forward_hop(evidence.chain)
+    if forward is not None and _forward_failed(evidence):
+        return _forward_to_error(evidence, forward)
     if evidence.error is not None:
         return _classify_error(evidence, evidence.error)
     if evidence.status is None:
@@ -243,7 +261,10 @@ def _context(evidence: Evidence) -> _Context:
         # Only a real redirect counts: a key normalised differently from the URL
         # fetched (host case, say) is not a detour the reader takes.
         redirected=final != url
-        and (not evidence.chain or any(h.status in _REDIRECT for h in evidence.chain[:-1])),
+        and (
+            not evidence.chain
+            or any(h.status in _REDIRECT or h.note in quirks.FORWARDS for h in evidence.chain[:-1])
+        ),
         html=html,
         notes=[],
     )
@@ -288,6 +309,57 @@ def _classify_error(evidence: Evidence, error: FetchError) -> Classification:
             "so a browser cannot follow it."
         )
     return Classification(reason.verdict, reason, detail, tuple(notes))
+
+
+# --- pages that forward their reader ----------------------------------------------------
+
+#: Failures past a forwarding page that leave its reader on an error for good.
+_DEFINITIVE_ERRORS = frozenset(
+    {
+        FetchError.DNS_NOT_FOUND,
+        FetchError.CONNECT_REFUSED,
+        FetchError.BAD_REDIRECT,
+        FetchError.REDIRECT_LOOP,
+        FetchError.TOO_MANY_REDIRECTS,
+    }
+)
+
+
+def _forward_hop(chain: Sequence[Hop]) -> Hop | None:
+    """The first hop where a page that loaded forwarded its reader (a prompt meta
+    refresh or a script redirect the engine followed, as a browser would)."""
+    return next((hop for hop in chain if hop.note in quirks.FORWARDS), None)
+
+
+def _forward_failed(evidence: Evidence) -> bool:
+    """The reader a page forwards lands on an error: a 4xx/5xx answer, or a failure
+    that will not pass.  (Bot walls, rate limits and outages are judged as such.)"""
+    if evidence.error is not None:
+        return evidence.error in _DEFINITIVE_ERRORS
+    status = evidence.status
+    if status is None or status < 400 or status in {401, 402, 403, 407, 429, 451, 999}:
+        return False
+    return status not in _UNAVAILABLE
+
+
+def _forward_to_error(evidence: Evidence, forward: Hop) -> Classification:
+    final = evidence.final_url or (evidence.chain[-1].url if evidence.chain else evidence.url)
+    answer = (
+        _status_text(evidence.status)
+        if evidence.status is not None
+        else f"{evidence.error}: {evidence.error_detail}".rstrip(": ")
+    )
+    return Classification(
+        Reason.META_REFRESH_ERROR.verdict,
+        Reason.META_REFRESH_ERROR,
+        f"Answers {_status_text(_forward_status(forward))}, but the page forwards its reader "
+        f"({forward.note}) to {forward.location or final}, which gives {answer}: "
+        "the reader lands on an error.",
+    )
+
+
+def _forward_status(forward: Hop) -> int:
+    return forward.status or 200
 
 
 # --- refusals and error statuses ---------------------------------------------------------
@@ -443,6 +515,10 @@ def _classify_live(ctx: _Context) -> Classification:
     if soft is not None:
         return soft
 
+    notice = _removal_notice(ctx)
+    if notice is not None:
+        return notice
+
     ev_fragment = ev.fragment
     if ev_fragment is not None and ev.fragment_found is False and ctx.refresh_target:
         # The reader never stays on this page, so its ids say nothing.
@@ -555,6 +631,21 @@ def _soft_404(ctx: _Context) -> Classification | None:
     if note is not None:
         ctx.notes.append(note)
     return None
+
+
+def _removal_notice(ctx: _Context) -> Classification | None:
+    """A page that is itself a notice that the content is gone ("This article is no
+    longer available", "Seite nicht gefunden"), served with 200: what the soft-404
+    comparison misses when the host answers random paths with a real 404."""
+    said = soft404.removal_notice(ctx.html) if ctx.html else None
+    if said is None:
+        return None
+    return _done(
+        ctx,
+        Reason.REMOVAL_NOTICE,
+        f"Answers {_status_text(ctx.evidence.status or 200)}{_after(ctx)}, but the page is a "
+        f"notice that the content is gone: {said}.",
+    )
 
 
 @dataclass(frozen=True)
@@ -726,6 +817,15 @@ def _classify_redirects(ctx: _Context, text: str) -> Classification:
             Reason.OK_TEMPORARY_REDIRECT,
             f"Answers {text} and forwards the reader (meta refresh) to {ctx.refresh_target}; "
             "the link works as cited, though that address may be the one to cite.",
+        )
+    forward = _forward_hop(ev.chain)
+    if forward is not None and _permanent_destination(ctx) is None:
+        return _done(
+            ctx,
+            Reason.OK_TEMPORARY_REDIRECT,
+            f"Answers {_status_text(_forward_status(forward))} and forwards the reader "
+            f"({forward.note}) to {ctx.final}, which answers {text}; the link works as cited, "
+            "though that address may be the one to cite.",
         )
     if not ctx.redirected:
         if head_only:

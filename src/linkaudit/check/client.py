@@ -27,6 +27,7 @@ from typing import Protocol
 
 import httpx
 
+from linkaudit.check.bodies import ACCEPT_ENCODING
 from linkaudit.check.evidence import FetchError
 from linkaudit.check.options import CheckOptions
 from linkaudit.errors import ConfigError
@@ -55,6 +56,29 @@ class Resolver(Protocol):
     """Maps a host name to one IP address, or raises a ``ResolveError``."""
 
     async def resolve(self, host: str) -> str: ...
+
+
+#: Names that exist in every working DNS (IANA keeps them): when none of them
+#: resolves either, the resolver is what fails, not the cited hosts.
+CANARY_NAMES: tuple[str, ...] = ("example.com", "example.org", "example.net")
+
+
+async def resolver_answers(
+    resolver: Resolver | None, names: tuple[str, ...] = CANARY_NAMES
+) -> bool:
+    """Whether name resolution works at all: the run's resolver (the system's when
+    None) resolves one of ``names``.  Asked only when every host of a run failed to
+    resolve, to tell a dead network from a list of dead domains."""
+    for name in names:
+        try:
+            if resolver is not None:
+                await resolver.resolve(name)
+            else:
+                await asyncio.get_running_loop().getaddrinfo(name, 443)
+        except (ResolveError, OSError):
+            continue
+        return True
+    return False
 
 
 def _is_ip(host: str) -> bool:
@@ -110,6 +134,8 @@ def default_headers(options: CheckOptions) -> dict[str, str]:
         "User-Agent": options.user_agent,
         "Accept": BROWSER_ACCEPT,
         "Accept-Language": BROWSER_ACCEPT_LANGUAGE,
+        # Only what check.bodies decodes with a bound on every layer.
+        "Accept-Encoding": ACCEPT_ENCODING,
     }
 
 
@@ -323,6 +349,24 @@ def _max_pools(concurrency: int, per_pool: int) -> int:
     return max(2 * max(concurrency, 1), min(1024, by_descriptors))
 
 
+#: Where a redirect's ``Location`` is kept for the engine (``Response.extensions``).
+LOCATION = "linkaudit.location"
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+async def _keep_location(response: httpx.Response) -> None:
+    """Take a redirect's ``Location`` out of httpx's hands before it parses it.
+
+    httpx builds the next request from ``Location`` even when it does not follow
+    it, and a hostile value (``http://[::1``, a space in a host name) raises there,
+    losing the response.  The engine follows redirects itself, so it reads the raw
+    value from here and judges it as a reader's browser would.
+    """
+    if response.status_code in _REDIRECTS and "location" in response.headers:
+        response.extensions[LOCATION] = response.headers["location"]
+        del response.headers["location"]
+
+
 def build_client(
     options: CheckOptions,
     *,
@@ -372,6 +416,7 @@ def build_client(
         timeout=timeout,
         follow_redirects=False,
         trust_env=False,
+        event_hooks={"response": [_keep_location]},
     )
 
 

@@ -40,10 +40,14 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from linkaudit import _aio as aio
-from linkaudit.check import soft404
+from linkaudit import charsets
+from linkaudit.check import quirks, soft404
+from linkaudit.check.anchors import AnchorScan, AnchorSearch
+from linkaudit.check.bodies import BodyError, read_body
 from linkaudit.check.classify import classify
 from linkaudit.check.client import (
     INSECURE_EXTENSION,
+    LOCATION,
     ResolveError,
     Resolver,
     build_client,
@@ -86,7 +90,10 @@ BINARY_EXTENSIONS = frozenset({
 # fmt: on
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
-_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w:.+-]+)""", re.IGNORECASE)
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+#: Decoded bytes of a page searched for cited ``#fragment`` ids (past ``max_body``).
+ANCHOR_SCAN_BYTES = 16 * 1024 * 1024
 
 
 #: Fresh results handed to a ``BatchResultCache`` at a time.  An interrupted run
@@ -131,6 +138,7 @@ class _State:
     tls_error: FetchError | None = None
     notes: list[str] = field(default_factory=list)
     out_of_time: bool = False
+    fragments: tuple[str, ...] = ()  # cited on this URL: searched for while reading
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,48 @@ class _Asked:
     exceeded: bool = False
 
 
+def _forward(current: str, response: _Response) -> tuple[str, str | None]:
+    """Where a page that loads forwards its reader at once (a prompt meta refresh, or
+    a script that only redirects), as a browser would follow: ``(how, url)``, or
+    ``("", None)`` for a page the reader stays on."""
+    page = response.page
+    if page is None or not page.text or not 200 <= response.status < 300:
+        return "", None
+    found = quirks.forward_target(page.text)
+    if found is None:
+        return "", None
+    how, written = found
+    target = _join(current, written)
+    if target is None:
+        return how, written.strip()  # judged unusable when followed
+    if defragment(target)[0] == defragment(current)[0]:
+        return "", None  # reloads itself: no detour
+    return how, target
+
+
+#: Characters no host name may hold (WHATWG URL "forbidden host code points").
+_FORBIDDEN_IN_HOST = frozenset("\x00\t\n\r #/:<>?@[\\]^|%")
+
+
+def _join(current: str, location: str) -> str | None:
+    """The absolute URL a ``Location`` (or refresh target) names, or None if unusable."""
+    try:
+        target = urljoin(current, location.strip())
+        parts = urlsplit(target)
+        host = parts.hostname
+    except ValueError:  # "http://[::1": an unclosed IPv6 literal
+        return None
+    if parts.scheme in ("http", "https"):
+        ipv6 = "[" in parts.netloc  # urlsplit has checked the brackets
+        if not host or (not ipv6 and not _FORBIDDEN_IN_HOST.isdisjoint(host)):
+            return None
+    return target
+
+
+def _web_url(target: str) -> bool:
+    return urlsplit(target).scheme in ("http", "https")
+
+
 def _host_key(url: httpx.URL) -> str:
     port = url.port or (443 if url.scheme == "https" else 80)
     return f"{url.host}:{port}"
@@ -169,18 +219,37 @@ def _is_binary(url: str) -> bool:
     return "." in last and last.rsplit(".", 1)[-1].lower() in BINARY_EXTENSIONS
 
 
-def _decode(data: bytes, content_type: str | None) -> str:
-    charset = None
+def _charset(data: bytes, content_type: str | None) -> charsets.Charset:
+    """The charset a browser would read a page in: BOM, HTTP charset, ``<meta>``, UTF-8.
+
+    Only WHATWG charset labels count (``charsets``): a page that names ``idna``
+    or ``undefined`` is read as UTF-8, as a browser would, not turned into an error.
+    """
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return charsets.Charset(name, name)
+    labels: list[tuple[str, bool]] = []  # (label, from <meta>)
     if content_type and "charset=" in content_type.lower():
-        charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'")
-    if charset is None:
-        match = _CHARSET.search(data[:2048])
-        if match:
-            charset = match.group(1).decode("ascii", "replace")
-    try:
-        return data.decode(charset or "utf-8", errors="replace")
-    except LookupError:
-        return data.decode("utf-8", errors="replace")
+        labels.append((content_type.lower().split("charset=", 1)[1].split(";")[0], False))
+    match = _CHARSET.search(data[:2048])
+    if match:
+        labels.append((match.group(1).decode("ascii", "replace"), True))
+    for label, from_meta in labels:
+        charset = charsets.lookup(label)
+        if charset is None:
+            continue
+        if from_meta and charset.codec.startswith("utf-16"):
+            return charsets.UTF8  # a <meta> that can be read is in an ASCII superset
+        return charset
+    return charsets.UTF8
+
+
+def _decode(data: bytes, content_type: str | None) -> str:
+    charset = _charset(data, content_type)
+    for bom, _ in _BOMS:
+        if data.startswith(bom):
+            return charset.decode(data[len(bom) :])
+    return charset.decode(data)
 
 
 def _headers(response: httpx.Response) -> dict[str, str]:
@@ -293,7 +362,7 @@ class _Engine:
             self._insecure_hosts[host] = state.tls_error = failure.error
             response = await self._send(url, method, True, settings)
         try:
-            return await self._read(response, method)
+            return await self._read(response, method, state)
         except (httpx.HTTPError, OSError) as exc:
             error, detail = describe_error(exc)
             raise _Failure(error, detail) from exc
@@ -320,18 +389,18 @@ class _Engine:
             error, detail = describe_error(exc)
             raise _Failure(error, detail) from exc
 
-    async def _read(self, response: httpx.Response, method: str) -> _Response:
+    async def _read(self, response: httpx.Response, method: str, state: _State) -> _Response:
         """Read the body only when a verdict can depend on it, and never past ``max_body``."""
         url = str(response.request.url)
         status = response.status_code
         content_type = response.headers.get("content-type")
-        location = response.headers.get("location") if status in REDIRECT_STATUSES else None
+        location = response.extensions.get(LOCATION) if status in REDIRECT_STATUSES else None
         page: Page | None = None
         if location is None and method != "HEAD":
-            text, truncated = "", False
+            text, truncated, anchors = "", False, None
             if _is_html(content_type):
-                text, truncated = await self._read_html(response, content_type)
-            page = Page(url, status, content_type, text, truncated)
+                text, truncated, anchors = await self._read_html(response, content_type, state)
+            page = Page(url, status, content_type, text, truncated, anchors)
         return _Response(
             url=url,
             status=status,
@@ -343,18 +412,39 @@ class _Engine:
         )
 
     async def _read_html(
-        self, response: httpx.Response, content_type: str | None
-    ) -> tuple[str, bool]:
-        cap = self.options.max_body
-        buffer = bytearray()
-        truncated = False
-        async for chunk in response.aiter_bytes():
-            buffer += chunk
-            if len(buffer) >= cap:
-                truncated = len(buffer) > cap or not response.is_stream_consumed
-                del buffer[cap:]
-                break
-        return _decode(bytes(buffer), content_type), truncated
+        self, response: httpx.Response, content_type: str | None, state: _State
+    ) -> tuple[str, bool, AnchorSearch | None]:
+        scan: AnchorScan | None = None
+        if state.fragments and self.options.check_fragments and 200 <= response.status_code < 300:
+            scan = AnchorScan(state.fragments, lambda head: _charset(head, content_type))
+        try:
+            body = await read_body(
+                response,
+                self.options.max_body,
+                scan=scan.feed if scan is not None else None,
+                scan_cap=max(ANCHOR_SCAN_BYTES, self.options.max_body),
+            )
+        except BodyError as exc:
+            raise _Failure(FetchError.UNDECODABLE, str(exc)) from exc
+        if body.bomb:
+            raise _Failure(
+                FetchError.OVERSIZED,
+                f"the body expands past {self.options.max_body // 1024} KiB from "
+                f"{body.raw_bytes} bytes: a decompression bomb",
+            )
+        if body.unsupported:
+            state.notes.append(
+                f"the body is in the {body.unsupported!r} encoding, which was not asked for "
+                "and cannot be read: judged by its status alone"
+            )
+            return "", False, None
+        if body.cut:
+            state.notes.append(
+                f"the server closed the connection after {body.raw_bytes} bytes of the body: "
+                "judged on the part received"
+            )
+        anchors = scan.result(body.complete) if scan is not None else None
+        return _decode(body.data, content_type), body.truncated, anchors
 
     # --- one pass through a redirect chain -------------------------------------------
 
@@ -371,20 +461,23 @@ class _Engine:
                 return _Outcome(chain, None, failure.error, failure.detail)
             cookies += response.set_cookies
             target: str | None = None
+            how = ""
             if response.status in REDIRECT_STATUSES:
                 if not response.location:
                     chain.append(Hop(current, response.status, method, None))
                     return _Outcome(
                         chain, None, FetchError.BAD_REDIRECT, "redirect without a Location"
                     )
-                target = urljoin(current, response.location.strip())
+                target = _join(current, response.location) or response.location.strip()
+            else:
+                how, target = _forward(current, response)
             if target is None:
                 chain.append(Hop(current, response.status, method, None))
                 return _Outcome(chain, response)
-            chain.append(Hop(current, response.status, method, target))
-            if urlsplit(target).scheme not in ("http", "https"):
+            chain.append(Hop(current, response.status, method, target, how))
+            if _join(current, target) is None or not _web_url(target):
                 return _Outcome(
-                    chain, None, FetchError.BAD_REDIRECT, f"redirect to a non-web URL: {target}"
+                    chain, None, FetchError.BAD_REDIRECT, f"redirect to an unusable URL: {target}"
                 )
             if response.status == 303 and method != "HEAD":
                 method = "GET"
@@ -406,8 +499,9 @@ class _Engine:
 
     # --- one URL: HEAD/GET strategy and retries ----------------------------------
 
-    async def check(self, url: str) -> Evidence:
-        """Evidence for one fragment-less URL (fragments are judged by the caller)."""
+    async def check(self, url: str, fragments: tuple[str, ...] = ()) -> Evidence:
+        """Evidence for one fragment-less URL; the page is searched for ``fragments``
+        (which the caller judges)."""
         started = time.monotonic()
         method = "HEAD" if _is_binary(url) else "GET"
         if method == "GET":
@@ -415,14 +509,14 @@ class _Engine:
             # path; asking alongside the target instead of after it keeps a slow host
             # from costing two round trips in a row.  Still one probe per directory.
             self._probe_task(url)
-        asked = await self._ask(url, method)
+        asked = await self._ask(url, method, fragments)
         final = asked.outcome.final
         if final is not None and final.status < 400:
             self.limiter.relax(_host_key(httpx.URL(final.url)))
         probe = await self._maybe_probe(url, asked.outcome)
         return self._evidence(url, asked, probe, started)
 
-    async def _ask(self, url: str, method: str) -> _Asked:
+    async def _ask(self, url: str, method: str, fragments: tuple[str, ...] = ()) -> _Asked:
         """Ask until the answer is one to judge: HEAD gives way to GET, transient ones repeat.
 
         A HEAD that cannot decide is asked again with GET at once, unless its answer
@@ -430,7 +524,7 @@ class _Engine:
         other before GET asks.  The last ``Retry-After`` seen is kept even when a
         later attempt succeeds, as the result has always reported it.
         """
-        state = _State()
+        state = _State(fragments=fragments)
         retries = 0
         plan = _RetryPlan(wait=None, retry_after=None)
         while True:
@@ -658,11 +752,16 @@ def _redact(text: str, secrets_: tuple[str, ...]) -> str:
     return text
 
 
-def _fragment_found(options: CheckOptions, evidence: Evidence, fragment: str) -> bool | None:
-    """Whether ``#fragment`` names an element of the final page; None when not judged.
+def _fragment_found(
+    options: CheckOptions, evidence: Evidence, fragment: str
+) -> tuple[bool | None, str]:
+    """Whether ``#fragment`` names an element of the final page (None when not judged),
+    and a note when it could not be verified.
 
-    Only HTML pages that answered 2xx are judged; text fragments (``:~:``) and
-    hash-bang or route-like fragments are for scripts, not ids.
+    Only HTML pages that answered 2xx are judged; hash-bang or route-like
+    fragments are for scripts, not ids.  The engine searched the page as it read
+    it (``Page.anchors``, far past what the classifier keeps); a search that did
+    not reach the end of the page says "not verified", never "missing".
     """
     page = evidence.page
     if (
@@ -671,14 +770,20 @@ def _fragment_found(options: CheckOptions, evidence: Evidence, fragment: str) ->
         or not (200 <= page.status < 300)
         or not page.text
         or not _is_html(page.content_type)
-        or fragment.startswith((":~:", "!", "/"))
+        or fragment.startswith(("!", "/"))
     ):
-        return None
-    if has_anchor(page.text, fragment):
-        return True
-    if page.truncated:
-        return None  # it may be further down than we read
-    return False
+        return None, ""
+    if page.anchors is not None:
+        found = page.anchors.has(fragment)
+    else:
+        found = True if has_anchor(page.text, fragment) else (None if page.truncated else False)
+    if found is None:
+        limit = max(ANCHOR_SCAN_BYTES, options.max_body) // (1024 * 1024)
+        return None, (
+            f"The #{fragment} fragment was not verified: it is not in the first {limit} MiB "
+            "of the page, which is all linkaudit reads."
+        )
+    return found, ""
 
 
 def _result(key: str, evidence: Evidence, checked_at: datetime) -> CheckResult:
@@ -758,26 +863,28 @@ async def check_urls(
 
         async def one(url: str, wanted: list[tuple[str, str | None]]) -> None:
             try:
-                evidence = await engine.check(url)
+                fragments = tuple(f for _, f in wanted if f is not None)
+                evidence = await engine.check(url, fragments)
             except LinkauditError as exc:  # the run cannot go on (say, no trust store)
                 fatal.append(exc)
                 return
-            except Exception as exc:  # a bug must cost one URL, not the run
+            except Exception as exc:  # a bug must cost one URL, not the run, and is said as ours
                 evidence = Evidence(
                     url=url,
-                    error=FetchError.CONNECT_FAILED,
+                    error=FetchError.INTERNAL,
                     error_detail=engine.redact(f"internal error while checking: {exc!r}"),
-                    notes=("internal error",),
                 )
             checked_at = clock.now()
             for key, fragment in wanted:
                 specific = evidence
                 if fragment is not None:
+                    found, note = _fragment_found(options, evidence, fragment)
                     specific = replace(
                         evidence,
                         url=key,
                         fragment=fragment,
-                        fragment_found=_fragment_found(options, evidence, fragment),
+                        fragment_found=found,
+                        notes=evidence.notes + ((note,) if note else ()),
                     )
                 result = _result(key, specific, checked_at)
                 results[key] = result

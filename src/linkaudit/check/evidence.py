@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from linkaudit.check.anchors import AnchorSearch
 from linkaudit.model import Hop, Verdict
 
 
@@ -33,6 +34,9 @@ class FetchError(enum.StrEnum):
     REDIRECT_LOOP = "redirect_loop"
     BAD_REDIRECT = "bad_redirect"  # Location missing or unusable
     INVALID_URL = "invalid_url"
+    INTERNAL = "internal"  # linkaudit failed, not the network: never a verdict on the link
+    OVERSIZED = "oversized"  # the body decodes past the cap (a decompression bomb)
+    UNDECODABLE = "undecodable"  # the body's Content-Encoding does not decode
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Page:
     content_type: str | None
     text: str  # decoded body prefix ("" for non-HTML or HEAD)
     truncated: bool = False
+    anchors: AnchorSearch | None = None  # cited fragments searched for through the page
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 from lxml import etree
 
 __all__ = [
+    "anchor_candidates",
     "bot_challenge_marker",
     "element_text",
+    "forward_target",
     "has_anchor",
     "is_error_page_url",
     "is_homepage_like",
@@ -31,6 +33,7 @@ __all__ = [
     "meta_refresh_parts",
     "parking_marker",
     "parse_html",
+    "script_redirect",
 ]
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -76,17 +79,13 @@ def element_text(el: etree._Element) -> str:
 # --- fragments ---------------------------------------------------------------
 
 
-def has_anchor(html: str, fragment: str) -> bool:
-    """Whether a browser would find ``#fragment`` on this page.
+def anchor_candidates(fragment: str) -> tuple[str, ...] | None:
+    """The ids or names that ``#fragment`` may be spelled as on a page; None when any
+    page has it (the empty fragment and ``#top`` scroll to the top).
 
-    Follows the HTML "indicated part of the document" rules: an element whose
-    ``id`` equals the fragment, else an ``<a name>`` equal to it, trying the
-    fragment as written, percent-decoded and percent-encoded (the engine hands
-    over the decoded form; pages spell ids either way).  ``#top`` and the empty fragment
-    always scroll to the top, and a text fragment (``#:~:text=``) is a directive the
-    browser strips before looking for an element, so only what precedes ``:~:``
-    counts.  A page that creates its ids with script cannot be judged from markup;
-    that is the reader's browser's business and not ours.
+    A text fragment (``#:~:text=``) is a directive the browser strips before looking
+    for an element, so only what precedes ``:~:`` counts; the engine hands over the
+    decoded form, and pages spell ids either way.
     """
     fragment = fragment.removeprefix("#")
     if ":~:" in fragment:
@@ -96,6 +95,20 @@ def has_anchor(html: str, fragment: str) -> bool:
     encoded = quote(fragment, safe="!$&'()*+,;=:@/?~-._%")
     candidates += [c for c in (decoded, encoded) if c not in candidates]
     if any(c == "" or c.lower() == "top" for c in candidates):
+        return None
+    return tuple(candidates)
+
+
+def has_anchor(html: str, fragment: str) -> bool:
+    """Whether a browser would find ``#fragment`` on this page.
+
+    Follows the HTML "indicated part of the document" rules: an element whose
+    ``id`` equals the fragment, else an ``<a name>`` equal to it, for any spelling
+    of :func:`anchor_candidates`.  A page that creates its ids with script cannot be
+    judged from markup; that is the reader's browser's business and not ours.
+    """
+    candidates = anchor_candidates(fragment)
+    if candidates is None:
         return True
     root = parse_html(html)
     if root is None:
@@ -411,6 +424,60 @@ def meta_refresh_parts(html: str) -> tuple[float, str] | None:
         except ValueError:
             delay = 0.0
         return delay, url
+    return None
+
+
+#: A refresh this prompt is a redirect to a reader (longer ones are a page that
+#: reloads, or moves on after the reader has seen it).
+PROMPT_REFRESH = 10.0
+
+#: One statement that sends the browser elsewhere at once: ``location = "..."``,
+#: ``window.location.href = '...'``, ``location.replace("...")`` and the like.
+_SCRIPT_REDIRECT = re.compile(
+    r"""^\s*(?:(?:window|document|self|top)\.)?location(?:\.href)?\s*=\s*(["'])(?P<a>[^"'\\]+)\1"""
+    r"""|^\s*(?:(?:window|document|self|top)\.)?location\.(?:replace|assign)\(\s*(["'])(?P<b>[^"'\\]+)\3\s*\)""",
+)
+#: How a page that loads forwards its reader (the note on that hop of a chain).
+FORWARDS = frozenset({"meta refresh", "script redirect"})
+
+#: A script longer than this does more than redirect; it is not followed.
+_SCRIPT_REDIRECT_MAX = 300
+
+
+def script_redirect(html: str) -> str | None:
+    """The URL a page's script sends the reader to at once, when the page holds a
+    script whose only work is that (a same-page JavaScript redirect); else None."""
+    root = parse_html(html)
+    if root is None:
+        return None
+    for script in root.iter("script"):
+        if script.get("src") or (script.get("type") or "").strip() not in {
+            "",
+            "text/javascript",
+            "application/javascript",
+            "module",
+        }:
+            continue
+        code = (script.text or "").strip().rstrip(";").strip()
+        if not code or len(code) > _SCRIPT_REDIRECT_MAX or "\n" in code.strip():
+            continue
+        match = _SCRIPT_REDIRECT.match(code)
+        if match and match.end() >= len(code.rstrip(";").rstrip()):
+            return match.group("a") or match.group("b")
+    return None
+
+
+def forward_target(html: str) -> tuple[str, str] | None:
+    """How and where a page forwards its reader at once, as a browser would follow:
+    ``("meta refresh", url)`` for a refresh of at most :data:`PROMPT_REFRESH`
+    seconds, ``("script redirect", url)`` for a script that only redirects; the URL
+    as written (unresolved).  None for a page a reader stays on."""
+    parts = meta_refresh_parts(html)
+    if parts is not None and parts[0] <= PROMPT_REFRESH:
+        return "meta refresh", parts[1]
+    scripted = script_redirect(html)
+    if scripted is not None:
+        return "script redirect", scripted
     return None
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "MAX_TOKENS",
     "not_found_cues",
     "path_words",
+    "removal_notice",
     "similarity",
     "title_and_heading",
     "tokens",
@@ -219,3 +220,80 @@ def not_found_cues(title: str, heading: str) -> bool:
     ("Error Correction in Quantum Codes").
     """
     return any(_CUES.search(_normalise_cue_text(t)) for t in (title, heading) if t)
+
+
+#: What a publisher's notice says when the cited content is gone, in the languages
+#: linkaudit's users publish in most: English, German, French and Spanish.  Matched
+#: in the title, the main heading and the first words of the page's prose.
+_REMOVAL = re.compile(
+    "|".join(
+        (
+            r"\b(?:is|are) no longer (?:available|online|accessible)\b",
+            r"\bno longer exists?\b",
+            r"\b(?:has|have) been (?:removed|deleted|taken down|unpublished|withdrawn)\b",
+            r"\bwas (?:removed|deleted|taken down|unpublished|withdrawn)\b",
+            r"\b(?:page|article|story|post|content|video) (?:is )?(?:not available|unavailable)\b",
+            r"\b(?:page|article|story|post|content) not found\b",
+            r"\b410\b.*\bgone\b",
+            r"^(?:404\b|page not found\b)",
+            # German
+            r"\bnicht mehr (?:verfügbar|online|erreichbar|abrufbar)\b",
+            r"\bwurde (?:entfernt|gelöscht|depubliziert)\b",
+            r"\bseite (?:wurde )?nicht gefunden\b",
+            r"\bexistiert nicht mehr\b",
+            # French
+            r"\bn'est plus (?:disponible|accessible|en ligne)\b",
+            r"\ba été (?:supprimée?|retirée?|dépubliée?)\b",
+            r"\bpage (?:introuvable|non trouvée)\b",
+            r"\bn'existe plus\b",
+            r"\bcontenu (?:indisponible|supprimé)\b",
+            # Spanish
+            r"\bya no (?:está|se encuentra) disponible\b",
+            r"\bha sido (?:eliminad[oa]|retirad[oa]|borrad[oa])\b",
+            r"\bpágina no encontrada\b",
+            r"\bya no existe\b",
+            r"\bcontenido no disponible\b",
+        )
+    ),
+    re.IGNORECASE,
+)
+#: Prose longer than this is an article, whatever its title says ("How to fix a
+#: 404 Page Not Found error" is not a removal notice).
+NOTICE_MAX_WORDS = 120
+_CHROME = frozenset({"nav", "header", "footer", "aside", "form", "menu"})
+_PROSE = frozenset({"p", "li", "blockquote", "td", "dd", "h2", "h3"})
+
+
+def _prose(root: etree._Element) -> list[str]:
+    """The texts of the page's prose blocks, site chrome (navigation, header,
+    footer, sidebars, forms) and invisible parts left out."""
+    out: list[str] = []
+    walker = etree.iterwalk(root, events=("start",))
+    for _, el in walker:
+        if not isinstance(el.tag, str) or el.tag in _INVISIBLE or el.tag in _CHROME:
+            walker.skip_subtree()
+        elif el.tag in _PROSE:
+            text = element_text(el)
+            if text:
+                out.append(text)
+            walker.skip_subtree()
+    return out
+
+
+def removal_notice(html: str) -> str | None:
+    """What says the cited content is gone, when the page is a removal or error notice
+    rather than an article: the notice's words in the title, the main heading or
+    the opening prose, on a page with little prose of its own.  None otherwise."""
+    root = parse_html(html)
+    if root is None:
+        return None
+    prose = _prose(root)
+    words = sum(len(_WORD.findall(text)) for text in prose)
+    if words > NOTICE_MAX_WORDS:
+        return None
+    title, heading = title_and_heading(html)
+    for where, text in (("title", title), ("heading", heading), ("text", " ".join(prose)[:300])):
+        found = _REMOVAL.search(_normalise_cue_text(text)) if text else None
+        if found:
+            return f"the {where} says {text[:120]!r}"
+    return None

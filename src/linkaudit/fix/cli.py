@@ -23,6 +23,7 @@ from typing import Any
 
 import click
 
+from linkaudit.archive.reach import UNREACHABLE
 from linkaudit.commandline import (
     Command,
     base_url_option,
@@ -287,8 +288,10 @@ def archive_gap(report: Report) -> str:
         if report.settings.get("command") == "check":
             return "is a `check`, which looks up no archived copies"
         return "looked up no archived copies (--no-archive or --offline)"
-    if report.outage(OutageKind.ARCHIVES) is not None:
-        return "could not reach any archive"
+    if report.outage(OutageKind.ARCHIVES) is not None or any(
+        warning.startswith(UNREACHABLE) for warning in report.warnings
+    ):
+        return "could not reach the archives"
     return ""
 
 
@@ -299,7 +302,7 @@ def _why_nothing(result: FixResult, repairs: set[Repair], report: Report) -> str
         return ""
     then = (
         "try again when the archives answer"
-        if report.outage(OutageKind.ARCHIVES) is not None
+        if gap.startswith("could not reach")
         else "run `linkaudit audit` first, or fix without --from-report"
     )
     return f"nothing repaired from the archives: the audit {gap}; {then}"

@@ -35,6 +35,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from linkaudit.archive.reach import NOT_RESTORED
 from linkaudit.fix.html import AttrSpan, TagSpan, tag_at
 from linkaudit.fix.markdown import MdTarget, encode_destination, markdown_targets
 from linkaudit.fix.rewrite import Edit, escape_attribute, sort_edits
@@ -147,6 +148,9 @@ def _lost_request(
     citation = finding.citation
     if finding.restoration is None:
         why = "no original URL was recovered for it"
+        if finding.archive_note.startswith(NOT_RESTORED):
+            cause = finding.archive_note.removeprefix(NOT_RESTORED).lstrip(": ")
+            why = f"restoration could not run ({cause}); audit again when the archive answers"
         return None, [_skipped(finding, Repair.RESTORE_LOST, why, citation.text)]
     original = finding.restoration.url
     request = _RepairRequest(original, Repair.RESTORE_LOST.value)

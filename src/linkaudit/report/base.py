@@ -13,9 +13,9 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
+from linkaudit.archive.reach import NOT_LOOKED_UP
 from linkaudit.errors import LinkauditError
 from linkaudit.model import (
-    ARCHIVES_DOWN,
     DEFAULT_FAIL_ON,
     Document,
     Finding,
@@ -229,16 +229,18 @@ def _dead_todo(finding: Finding, archives_down: bool) -> str:
     return VERDICT_TODO[verdict]
 
 
-def archive_trouble(finding: Finding) -> str:
+def archive_trouble(finding: Finding, report: Report | None = None) -> str:
     """The archive note worth a reader's time in a finding's row: why a dead link
     has no copy when its lookup ran into trouble, or why a lost link could not be
-    restored.  Empty when it simply has none, when no archive answered at all (the
-    report's banner says so, once), or when the archive is not the remedy (a bot
-    wall is checked in a browser)."""
+    restored.  Empty when it simply has none, when the archives could not be
+    reached (``report``'s banner says so, once), or when the archive is not the
+    remedy (a bot wall is checked in a browser)."""
     note = finding.archive_note
     if finding.archive is not None or finding.verdict not in _ARCHIVE_NOTED:
         return ""
-    return "" if note.startswith("no capture") or note == ARCHIVES_DOWN else note
+    if report is not None and report.outage(OutageKind.ARCHIVES) is not None:
+        return ""
+    return "" if note.startswith(("no capture", NOT_LOOKED_UP)) else note
 
 
 def short_url(url: str, limit: int = 72) -> str:
@@ -334,7 +336,7 @@ def document_warnings(documents: Iterable[Document]) -> list[str]:
 def warnings_of(report: Report) -> Iterable[str]:
     """Run warnings then per-document input warnings, each saying where it came from,
     and each once (the pipeline already copies document warnings into the run's)."""
-    seen: set[str] = set()
+    seen = {outage.message for outage in report.outages}  # the banner says those, first
     for warning in (*report.warnings, *document_warnings(report.documents)):
         if warning not in seen:
             seen.add(warning)

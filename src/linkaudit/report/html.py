@@ -309,7 +309,7 @@ def _todo_cell(f: Finding, report: Report) -> str:
     out = f'<div class="todo">{todo}</div>'
     if f.archive is not None:
         out += f'<div class="when">{escape_html(capture_note(f))}</div>'
-    trouble = archive_trouble(f)
+    trouble = archive_trouble(f, report)
     if trouble:
         out += f'<div class="detail">{escape_html(trouble)}</div>'
     return out

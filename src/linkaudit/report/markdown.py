@@ -165,7 +165,7 @@ def _fix_cell(f: Finding, report: Report) -> str:
         return f"restore {md_link(f.restoration.url)}"
     if f.archive is not None:
         return f"use the {md_link(f.archive.url, 'archived copy')} ({md_text(capture_note(f))})"
-    trouble = archive_trouble(f)
+    trouble = archive_trouble(f, report)
     return md_text(what_to_do(f, report)) + (f" ({md_text(trouble)})" if trouble else "")
 
 

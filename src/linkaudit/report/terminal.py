@@ -133,7 +133,7 @@ class TerminalFormatter:
             out.append(f"         ({capture_note(finding)}, {one_line(finding.archive.archive)})")
         if not new and finding.restoration is None and finding.archive is None:
             out.append(f"    do: {what_to_do(finding, report)}")
-        trouble = archive_trouble(finding)
+        trouble = archive_trouble(finding, report)
         if trouble:
             out.append(f"    archive: {one_line(trouble)}")
         return out

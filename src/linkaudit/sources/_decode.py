@@ -10,10 +10,10 @@ a PDF would be a lie.
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass
 
+from linkaudit import charsets
 from linkaudit.errors import InputError
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -56,13 +56,6 @@ _CONTROL_DELETE = bytes(sorted(_CONTROL_BYTES))  # for bytes.translate: counted 
 _SNIFF_BYTES = 8192
 _BINARY_SHARE = 0.10
 
-# WHATWG: these labels all mean windows-1252 in a browser, which is what the
-# author saw; Python's latin-1 would turn curly quotes into C1 controls.
-_WINDOWS_1252_LABELS = frozenset(
-    {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "cp819"}
-    | {"iso_8859-1", "iso-ir-100", "ibm819", "csisolatin1", "x-cp1252", "windows-1252"}
-)
-
 _META_CHARSET = re.compile(
     rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9_:.+-]+)""", re.IGNORECASE
 )
@@ -70,16 +63,6 @@ _XML_ENCODING = re.compile(rb"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0
 _UTF8_MULTIBYTE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
-
-
-def _c1_passthrough(exc: UnicodeError) -> tuple[str, int]:
-    """Map the five bytes windows-1252 leaves undefined to C1 controls, as WHATWG does."""
-    if not isinstance(exc, UnicodeDecodeError):
-        raise exc
-    return chr(exc.object[exc.start]), exc.start + 1
-
-
-codecs.register_error("linkaudit-c1", _c1_passthrough)
 
 
 @dataclass(frozen=True)
@@ -140,22 +123,6 @@ def refuse_unreadable(data: bytes, origin: str) -> None:
         raise InputError(f"{origin}: looks like binary data ({kind}), not an article")
 
 
-def codec_for(label: str | None) -> str | None:
-    """Python's codec name for a charset label, or None if unknown or not a text codec."""
-    if not label:
-        return None
-    clean = label.strip().strip("\"'").lower()
-    if clean in _WINDOWS_1252_LABELS:
-        return "cp1252"
-    try:
-        info = codecs.lookup(clean)
-    except LookupError:
-        return None
-    if not getattr(info, "_is_text_encoding", True):
-        return None
-    return info.name
-
-
 def sniff_meta_charset(data: bytes) -> str | None:
     """The charset a page declares about itself in its first bytes, if any."""
     head = data[:_SNIFF_BYTES]
@@ -163,13 +130,15 @@ def sniff_meta_charset(data: bytes) -> str | None:
     return match.group(1).decode("ascii") if match else None
 
 
-def _replace_decode(data: bytes, codec: str, offset: int, what: str) -> tuple[str, str]:
-    text = data.decode(codec, errors="replace")
+def _replace_decode(
+    data: bytes, charset: charsets.Charset, offset: int, what: str
+) -> tuple[str, str]:
+    text = charset.decode(data)
     replaced = text.count("\ufffd")
-    if codec == "utf-8":
+    if charset.codec == "utf-8":
         replaced -= data.count(b"\xef\xbf\xbd")  # genuine U+FFFD in the input
     try:
-        data.decode(codec)
+        charset.decode(data, strict=True)
         first = 0
     except UnicodeDecodeError as exc:
         first = exc.start
@@ -200,7 +169,9 @@ def decode(
             try:
                 text = body.decode(codec)
             except UnicodeDecodeError:
-                text, warning = _replace_decode(body, codec, len(bom), f"{codec.upper()} data")
+                text, warning = _replace_decode(
+                    body, charsets.Charset(codec, codec), len(bom), f"{codec.upper()} data"
+                )
                 warnings.append(warning)
             break
     if text is None:
@@ -227,25 +198,27 @@ def _decode_without_bom(
         if meta:
             candidates.append((meta, "the page's <meta charset>"))
     for label, where in candidates:
-        codec = codec_for(label)
-        if codec is None:
-            warnings.append(f"unknown charset {label!r} in {where}; ignored")
+        charset = charsets.lookup(label)
+        if charset is None:
+            reason = charsets.why_ignored(label)
+            warnings.append(f"charset {label!r} in {where} is {reason}; ignored")
             continue
-        if where != "the HTTP charset" and codec.startswith(("utf-16", "utf-32")):
-            codec = "utf-8"  # HTML: a <meta> can only be read if the page is ASCII-compatible
-        errors = "linkaudit-c1" if codec == "cp1252" else "strict"
+        if where != "the HTTP charset" and charset.codec.startswith("utf-16"):
+            # HTML: a <meta> can only be read if the page is ASCII-compatible.
+            charset = charsets.UTF8
         try:
-            return data.decode(codec, errors=errors), codec
+            return charset.decode(data, strict=True), charset.codec
         except UnicodeDecodeError:
-            text, warning = _replace_decode(data, codec, 0, f"{label} data (charset from {where})")
+            what = f"{label} data (charset from {where})"
+            text, warning = _replace_decode(data, charset, 0, what)
             warnings.append(warning)
-            return text, codec
+            return text, charset.codec
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
         first_bad = exc.start
     valid_multibyte = len(_UTF8_MULTIBYTE.findall(data))
-    text, warning = _replace_decode(data, "utf-8", 0, "UTF-8")
+    text, warning = _replace_decode(data, charsets.UTF8, 0, "UTF-8")
     invalid = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
     if valid_multibyte >= max(invalid, 1):
         # Mostly UTF-8 with some damage: legacy decoding would garble the good part.
@@ -255,7 +228,7 @@ def _decode_without_bom(
         f"not valid UTF-8 (first invalid byte at offset {first_bad}) and no charset "
         "declared; decoded as Windows-1252"
     )
-    return data.decode("cp1252", errors="linkaudit-c1"), "cp1252"
+    return charsets.WINDOWS_1252.decode(data), "cp1252"
 
 
 def _strip_nuls(text: str, warnings: list[str]) -> str:

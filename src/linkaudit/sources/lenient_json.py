@@ -9,8 +9,13 @@ as it goes and nobody mistakes it for a complete article.
 
 Faults it recovers from: raw control characters in strings, invalid escapes,
 missing or trailing commas, extra data after the value, and end of input
-anywhere (open strings, objects and arrays are closed).  Anything else (say, a
-``]`` where a value should be) is a ``LenientJsonError`` with a position.
+anywhere (open strings, objects and arrays are closed).  Damage in the middle (a
+stray byte, a deleted quote, a spliced fragment) is read up to the fault and,
+when the caller names the keys that begin a record (``resync_keys``: a WordPress
+post's ``id``, ``content``, ``link`` ...), resynchronised where the rest can still
+be read: the next such key of the record, or the next record of a list.  What was
+skipped is said by byte range and line.  Anything else is a ``LenientJsonError``
+with a position.
 """
 
 from __future__ import annotations
@@ -47,6 +52,27 @@ class LenientJsonError(ValueError):
     """The input is not recoverable as JSON; the message names the position."""
 
 
+class _Broken(Exception):
+    """A fault inside a container: carries what the container held before it, so a
+    record above can keep it and resynchronise after the fault."""
+
+    def __init__(self, partial: Any, error: LenientJsonError) -> None:
+        super().__init__(str(error))
+        self.partial = partial
+        self.error = error
+
+
+@dataclass(frozen=True)
+class _Skip:
+    """A damaged stretch read past: from the fault to where reading resumed."""
+
+    path: Path  # the record it was in
+    start: int
+    end: int
+    resumed: str  # "key 'excerpt'", "the next record", or "" at the end of input
+    error: str
+
+
 @dataclass
 class _Truncation:
     what: str  # "string", "key", "object", "array", "number", "value"
@@ -81,11 +107,18 @@ def format_path(path: Path) -> str:
 
 
 class _Reader:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, resync_keys: frozenset[str] = frozenset()) -> None:
         self.text = text
         self.n = len(text)
         self.i = 0
         self.faults = _Faults()
+        self.resync_keys = resync_keys
+        self.skips: list[_Skip] = []
+        self._record_key = (
+            re.compile(r'(?:,|\{)\s*"(' + "|".join(map(re.escape, sorted(resync_keys))) + r')"\s*:')
+            if resync_keys
+            else None
+        )
 
     # -- helpers ---------------------------------------------------------------
     def _ws(self) -> None:
@@ -143,30 +176,45 @@ class _Reader:
         self.i += 1
         result: dict[str, Any] = {}
         while True:
-            self._ws()
-            if self.i >= self.n:
-                self._truncate("object", path)
-                return result
-            if self.text[self.i] == "}":
-                self.i += 1
-                return result
-            if self.text[self.i] != '"':
-                raise self._fail("a key string or '}'")
-            key = self._string(path, "key")
-            if self.truncated:
-                return result
-            self._ws()
-            if self.i >= self.n:
-                self._truncate("object", path)
-                return result
-            if self.text[self.i] != ":":
-                raise self._fail(f"':' after the key {key!r}")
+            try:
+                if not self._member(result, path, depth):
+                    return result
+            except (LenientJsonError, _Broken) as fault:
+                error = fault.error if isinstance(fault, _Broken) else fault
+                if not self._is_record(path):
+                    raise _Broken(result, error) from None
+                if not self._resync_object(result, path, error):
+                    return result
+
+    def _member(self, result: dict[str, Any], path: Path, depth: int) -> bool:
+        """One ``"key": value`` of an object and what follows it; False at its end."""
+        self._ws()
+        if self.i >= self.n:
+            self._truncate("object", path)
+            return False
+        if self.text[self.i] == "}":
             self.i += 1
+            return False
+        if self.text[self.i] != '"':
+            raise self._fail("a key string or '}'")
+        key = self._string(path, "key")
+        if self.truncated:
+            return False
+        self._ws()
+        if self.i >= self.n:
+            self._truncate("object", path)
+            return False
+        if self.text[self.i] != ":":
+            raise self._fail(f"':' after the key {key!r}")
+        self.i += 1
+        try:
             result[key] = self.value((*path, key), depth)
-            if self.truncated:
-                return result
-            if not self._separator("}", path, "object"):
-                return result
+        except _Broken as broken:
+            result[key] = broken.partial  # what the value held before its fault
+            raise
+        if self.truncated:
+            return False
+        return self._separator("}", path, "object")
 
     def _array(self, path: Path, depth: int) -> list[Any]:
         if depth > MAX_DEPTH:
@@ -174,18 +222,78 @@ class _Reader:
         self.i += 1
         result: list[Any] = []
         while True:
-            self._ws()
-            if self.i >= self.n:
-                self._truncate("array", path)
-                return result
-            if self.text[self.i] == "]":
-                self.i += 1
-                return result
+            try:
+                if not self._item(result, path, depth):
+                    return result
+            except (LenientJsonError, _Broken) as fault:
+                error = fault.error if isinstance(fault, _Broken) else fault
+                if path or not self.resync_keys:  # only a list of records resynchronises
+                    raise _Broken(result, error) from None
+                if not self._resync_array(path, error):
+                    return result
+
+    def _item(self, result: list[Any], path: Path, depth: int) -> bool:
+        """One value of an array and what follows it; False at its end."""
+        self._ws()
+        if self.i >= self.n:
+            self._truncate("array", path)
+            return False
+        if self.text[self.i] == "]":
+            self.i += 1
+            return False
+        try:
             result.append(self.value((*path, len(result)), depth))
-            if self.truncated:
-                return result
-            if not self._separator("]", path, "array"):
-                return result
+        except _Broken as broken:
+            result.append(broken.partial)
+            raise
+        if self.truncated:
+            return False
+        return self._separator("]", path, "array")
+
+    # -- resynchronising after damage -------------------------------------------
+    def _is_record(self, path: Path) -> bool:
+        """A record is the top-level object, or an object of the top-level list."""
+        return bool(self.resync_keys) and (
+            path == () or (len(path) == 1 and isinstance(path[0], int))
+        )
+
+    def _fault_at(self, error: LenientJsonError) -> int:
+        _, _, index = str(error).rpartition("@")
+        return int(index) if index.isdigit() else self.i
+
+    def _resync_object(self, result: dict[str, Any], path: Path, error: LenientJsonError) -> bool:
+        """Resume at the next record key not yet read; at the end when there is none
+        (the record is kept as far as it was read).  True when reading resumes."""
+        assert self._record_key is not None
+        start = self._fault_at(error)
+        message = str(error).rpartition("@")[0]
+        for match in self._record_key.finditer(self.text, start + 1):
+            key = match.group(1)
+            if key in result:
+                continue
+            self.skips.append(_Skip(path, start, match.start(), f"key {key!r}", message))
+            self.i = match.start() + 1  # past the "," or "{": at the key's quote
+            self._ws()
+            return True
+        self.skips.append(_Skip(path, start, self.n, "", message))
+        self.i = self.n
+        return False
+
+    def _resync_array(self, path: Path, error: LenientJsonError) -> bool:
+        """Resume at the next record of the list: a ``{`` opening a record key."""
+        start = self._fault_at(error)
+        message = str(error).rpartition("@")[0]
+        record = re.compile(
+            r',\s*\{\s*"(?:' + "|".join(map(re.escape, sorted(self.resync_keys))) + r')"\s*:'
+        )
+        match = record.search(self.text, start + 1)
+        if match is None:
+            self.skips.append(_Skip(path, start, self.n, "", message))
+            self.i = self.n
+            return False
+        self.skips.append(_Skip(path, start, match.start(), "the next record", message))
+        self.i = match.start() + 1  # past the ",": at the record's "{"
+        return True
 
     def _separator(self, closer: str, path: Path, what: str) -> bool:
         """Consume ``,`` (or forgive its absence); False when the container ended."""
@@ -310,12 +418,20 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(name)
 
 
-def parse_lenient(text: str, *, encoding: str = "utf-8", byte_base: int = 0) -> LenientResult:
+def parse_lenient(
+    text: str,
+    *,
+    encoding: str = "utf-8",
+    byte_base: int = 0,
+    resync_keys: frozenset[str] = frozenset(),
+) -> LenientResult:
     """Parse JSON leniently.  Raises ``LenientJsonError`` only for unrecoverable input.
 
     ``encoding`` and ``byte_base`` (the length of a stripped byte-order mark)
     let warnings give byte offsets into the original file, which is what a
-    hex editor or ``dd`` shows.
+    hex editor or ``dd`` shows.  ``resync_keys`` name the keys a record begins
+    with: damage inside a record (the top-level object, or an object of the
+    top-level list) is then read past, not fatal.
     """
     if not _SURROGATE_ESCAPE.search(text):
         # Valid JSON is the common case; the C parser reads it ~30x faster.
@@ -325,13 +441,22 @@ def parse_lenient(text: str, *, encoding: str = "utf-8", byte_base: int = 0) -> 
             pass
         else:
             return LenientResult(value=value, warnings=(), truncated_path=None)
-    reader = _Reader(text)
+    reader = _Reader(text, resync_keys)
     where = _Positions(text, encoding, byte_base)
     try:
         reader._ws()
         if reader.i >= reader.n:
             raise LenientJsonError("no JSON value@0")
-        value = reader.value((), 0)
+        try:
+            value = reader.value((), 0)
+        except _Broken as broken:
+            if not reader.resync_keys or not broken.partial:
+                raise broken.error from None
+            value = broken.partial  # a list of records whose last one broke for good
+            start = reader._fault_at(broken.error)
+            message = str(broken.error).rpartition("@")[0]
+            reader.skips.append(_Skip((), start, reader.n, "", message))
+            reader.i = reader.n
         reader._ws()
     except LenientJsonError as exc:
         message, _, index = str(exc).rpartition("@")
@@ -370,6 +495,7 @@ def parse_lenient(text: str, *, encoding: str = "utf-8", byte_base: int = 0) -> 
             f"malformed JSON: {_plural(faults.trailing_commas, 'trailing comma')} "
             f"(first at {where(faults.first_trailing_comma)})"
         )
+    warnings.extend(_skip_warning(skip, text, where) for skip in reader.skips)
     truncation = faults.truncation
     if truncation is not None:
         warnings.append(_truncation_warning(truncation, where))
@@ -401,3 +527,29 @@ def _truncation_warning(truncation: _Truncation, where: _Positions) -> str:
         else "later values and the closing brackets are missing"
     )
     return f"truncated: input ends {place} at {where(truncation.position)}; {consequence}"
+
+
+def _skip_warning(skip: _Skip, text: str, where: _Positions) -> str:
+    """Which bytes of a damaged record were read past, and what came back."""
+    record = format_path(skip.path) if skip.path else "the record"
+    field = _field_at(text, skip.start)
+    inside = f" (in {field})" if field else ""
+    if skip.resumed:
+        then = f"resumed at {skip.resumed} at {where(skip.end)}"
+    else:
+        then = "nothing after it could be read"
+    return (
+        f"damaged JSON in {record}: {skip.error} at {where(skip.start)}{inside}; skipped "
+        f"{skip.end - skip.start} characters, {then}; fields in that stretch are missing"
+    )
+
+
+_KEY_BEFORE = re.compile(r'"([A-Za-z_][\w-]*)"\s*:')
+
+
+def _field_at(text: str, position: int) -> str:
+    """The last key named before ``position``: which field the damage is in."""
+    found = None
+    for match in _KEY_BEFORE.finditer(text, max(0, position - 4096), position):
+        found = match.group(1)
+    return f"the field {found!r}" if found else ""

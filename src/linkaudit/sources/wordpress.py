@@ -22,6 +22,17 @@ from linkaudit.sources.base import SourceOptions, origin_of, parse_date
 from linkaudit.sources.jsonspan import find_strings, in_file
 from linkaudit.sources.lenient_json import LenientJsonError, parse_lenient
 
+#: Keys a WordPress REST post object carries at its top level (the first ones of
+#: every export, and the ones an audit needs): where reading resumes after damage.
+POST_KEYS = frozenset(
+    {
+        "id", "date", "date_gmt", "guid", "modified", "modified_gmt", "slug", "status",
+        "type", "link", "title", "content", "excerpt", "author", "featured_media",
+        "comment_status", "ping_status", "sticky", "template", "format", "meta",
+        "categories", "tags", "yoast_head", "yoast_head_json", "_links",
+    }
+)  # fmt: skip
+
 _WP_KEY = re.compile(r'"(?:content|date_gmt|link|guid|slug|rendered)"\s*:')
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"\s+")
@@ -37,13 +48,21 @@ def looks_like_wordpress(text: str) -> bool:
 
 
 def is_post(value: Any) -> bool:
-    """True for a mapping with the shape of a WordPress post (content.rendered or .raw)."""
-    if not isinstance(value, dict):
-        return False
-    content = value.get("content")
-    return isinstance(content, dict) and (
-        isinstance(content.get("rendered"), str) or isinstance(content.get("raw"), str)
-    )
+    """True for a mapping with the shape of a WordPress post: ``content.rendered`` or
+    ``.raw``, or (a damaged or hand-made export) ``content`` as plain text."""
+    return isinstance(value, dict) and _body_of(value.get("content")) is not None
+
+
+def _body_of(content: Any) -> tuple[str, str] | None:
+    """The post's body and where it was found (``rendered``, ``raw``, or ``""``: the
+    content field itself was the text)."""
+    if isinstance(content, str):
+        return content, ""
+    if isinstance(content, dict):
+        for key in ("rendered", "raw"):
+            if isinstance(content.get(key), str):
+                return content[key], key
+    return None
 
 
 def load_wordpress_bytes(
@@ -80,7 +99,7 @@ def wordpress_documents(
     Raises InputError when the JSON is unrecoverable or holds no post.
     """
     try:
-        parsed = parse_lenient(text, encoding=encoding, byte_base=byte_base)
+        parsed = parse_lenient(text, encoding=encoding, byte_base=byte_base, resync_keys=POST_KEYS)
     except LenientJsonError as exc:
         raise InputError(f"{origin}: malformed JSON that cannot be recovered: {exc}") from None
     shared = warnings + parsed.warnings
@@ -162,11 +181,14 @@ def _post_document(
 ) -> Document:
     warnings: list[str] = []
     content = post["content"]
-    body = content.get("rendered")
-    if not isinstance(body, str):
-        body = content["raw"]
+    found = _body_of(content)
+    assert found is not None  # is_post
+    body, where = found
+    if where == "raw":
         warnings.append("no content.rendered; auditing content.raw (the editor's source)")
-    if content.get("protected") is True:
+    elif where == "":
+        warnings.append("content is plain text, not {rendered: ...}; auditing it as the body")
+    if isinstance(content, dict) and content.get("protected") is True:
         warnings.append("the post is password-protected; its content may be empty")
     if not body.strip():
         warnings.append("content.rendered is empty: nothing to audit")

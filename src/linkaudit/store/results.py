@@ -11,6 +11,7 @@ repeated one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from linkaudit.model import CheckResult
@@ -157,6 +158,21 @@ class ResultStore:
             self._db.write(
                 (_DELETE_UNCLAIMED, [(r.key,) for r in fresh]),
                 (_INSERT_RESULT, [self._row(r, None) for r in fresh]),
+            )
+        except DatabaseError as exc:
+            warn_once(self._db, "write", exc)
+
+    def forget(self, keys: Iterable[str], since: datetime) -> None:
+        """Drop the results stored for ``keys`` since ``since`` that no run claimed:
+        what a run learned when its network was down is not knowledge (a resolver
+        answering NXDOMAIN for everything must not leave "broken" in the cache)."""
+        rows = [(key, dump_time(since)) for key in dict.fromkeys(keys)]
+        try:
+            self._db.write(
+                (
+                    "DELETE FROM results WHERE key = ? AND run_id IS NULL AND checked_at >= ?",
+                    rows,
+                )
             )
         except DatabaseError as exc:
             warn_once(self._db, "write", exc)

@@ -166,6 +166,17 @@ def reset_mid_head(partial: bytes = b"HTTP/1.1 200 OK\r\nContent-Ty") -> Handler
     return handler
 
 
+def raw(data: bytes, *, close: bool = True) -> Handler:
+    """Write ``data`` as it is (a malformed head, a lying length), then hang up."""
+
+    async def handler(request: Request, conn: Conn) -> None:
+        await conn.write(data)
+        if close:
+            conn.close()
+
+    return handler
+
+
 def hang() -> Handler:
     """Accept the request and never answer (until the client gives up)."""
 

@@ -132,6 +132,28 @@ META_REFRESH = _html(
     "<p>This page has moved.</p>",
     head='<meta http-equiv="refresh" content="0; url=/errors/404.html">',
 )
+REFRESH_HOME = _html(
+    "Redirecting",
+    "<p>Taking you to our front page.</p>",
+    head='<meta http-equiv="refresh" content="0; url=/">',
+)
+REFRESH_TO_NOTICE = _html(
+    "Redirecting",
+    "<p>One moment.</p>",
+    head='<meta http-equiv="refresh" content="1; url=/removed">',
+)
+SCRIPT_TO_ERROR = _html(
+    "Redirecting",
+    "<p>One moment.</p>",
+    head="<script>window.location.href = '/errors/404.html';</script>",
+)
+SCRIPT_TO_LIVE = _html(
+    "Redirecting", "<p>One moment.</p>", head='<script>location.replace("/2024/the-story")</script>'
+)
+REMOVAL_NOTICE = _html(
+    "This article is no longer available | The Zoo Times",
+    "<h1>Sorry</h1><p>It was removed at the request of its author.</p>",
+)
 PDF = b"%PDF-1.4\n" + b"0" * 2048
 #: Larger than loopback socket buffers can absorb, so the server can tell it was cut short.
 HUGE = 256 * 1024 * 1024
@@ -354,6 +376,39 @@ class Zoo:
         self.add(
             "meta_refresh_error", self.url("refresh", "/old-page"), stale, "meta_refresh_error"
         )
+        refresh.route("/", page(HOMEPAGE))
+        refresh.route("/2019/gone-story", page(REFRESH_HOME))
+        refresh.route("/2020/notice-story", page(REFRESH_TO_NOTICE))
+        refresh.route("/removed", page(REMOVAL_NOTICE))
+        refresh.route("/2021/scripted-gone", page(SCRIPT_TO_ERROR))
+        refresh.route("/2021/scripted-moved", page(SCRIPT_TO_LIVE))
+        refresh.route("/2024/the-story", page(ARTICLE))
+        refresh.route("/2022/withdrawn", page(REMOVAL_NOTICE))
+        self.add(
+            "meta_refresh_home",
+            self.url("refresh", "/2019/gone-story"),
+            stale,
+            "redirect_to_homepage",
+        )
+        self.add(
+            "meta_refresh_notice",
+            self.url("refresh", "/2020/notice-story"),
+            stale,
+            "removal_notice",
+        )
+        self.add(
+            "script_redirect_error",
+            self.url("refresh", "/2021/scripted-gone"),
+            stale,
+            "meta_refresh_error",
+        )
+        self.add(
+            "script_redirect_live",
+            self.url("refresh", "/2021/scripted-moved"),
+            ok,
+            "ok_temporary_redirect",
+        )
+        self.add("removal_notice", self.url("refresh", "/2022/withdrawn"), stale, "removal_notice")
 
         walls = self.site("walls")
         walls.route(
@@ -387,6 +442,23 @@ class Zoo:
             retry_after=True,
         )
         self.add("503_then_200", self.url("walls", "/flaky"), ok, "ok", attempts=2)
+        walls.route("/maintenance", page("", status=503, headers=(("Retry-After", "3600"),)))
+        walls.route("/gateway", page("<h1>Bad Gateway</h1>", status=502))
+        self.add(
+            "503_long_retry_after",
+            self.url("walls", "/maintenance"),
+            unreachable,
+            "server_unavailable",
+            attempts=1,
+            retry_after=True,
+        )
+        self.add(
+            "gateway_502",
+            self.url("walls", "/gateway"),
+            unreachable,
+            "server_unavailable",
+            attempts=3,
+        )
 
         cookies = self.site("cookies")
         cookies.route("/gate", _cookie_gate("/gate"))
