@@ -144,3 +144,14 @@ async def test_a_run_whose_archives_all_fail_reports_one_outage() -> None:
 def test_every_outage_kind_has_a_banner_heading(kind: OutageKind, report: Report) -> None:
     page = HtmlFormatter().render(replace(report, outages=(Outage(kind, "x."),)))
     assert "This run could not reach the" in page
+
+
+def test_a_lost_link_whose_restoration_could_not_run_says_to_try_again(report: Report) -> None:
+    from linkaudit.archive.reach import NOT_RESTORED
+
+    lost = next(f for f in report.findings if f.citation.text == "the original survey")
+    failed = replace(lost, restoration=None, archive_note=f"{NOT_RESTORED}: CDX: ConnectError")
+    assert what_to_do(failed, report) == "restore it by hand, or re-run when the archives answer"
+    assert archive_trouble(failed, report) == f"{NOT_RESTORED}: CDX: ConnectError"
+    down = replace(report, outages=(Outage(OutageKind.NETWORK, "No network."),))
+    assert archive_trouble(failed, down) == ""  # the banner explains it, once

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-from linkaudit.archive.reach import NOT_LOOKED_UP
+from linkaudit.archive.reach import NOT_LOOKED_UP, NOT_RESTORED
 from linkaudit.errors import LinkauditError
 from linkaudit.model import (
     DEFAULT_FAIL_ON,
@@ -198,7 +198,7 @@ def what_to_do(finding: Finding, report: Report | None = None) -> str:
         return "update the link to the new URL"
     if finding.restoration is not None:
         return "restore the link (the archived article has it)"
-    if verdict is Verdict.LOST and Reason.of(finding.reason) is Reason.STRIPPED_LINK:
+    if verdict is Verdict.LOST:
         return _lost_todo(finding, archives_down)
     if verdict in _ARCHIVE_REMEDY:
         return _dead_todo(finding, archives_down)
@@ -207,12 +207,14 @@ def what_to_do(finding: Finding, report: Report | None = None) -> str:
 
 
 def _lost_todo(finding: Finding, archives_down: bool) -> str:
-    """A stripped link that could not be restored from the archived article."""
-    if archives_down:
+    """A lost link with no original found: try again when restoring could not run,
+    else by hand (or what its reason says: an empty href is added, not restored)."""
+    if archives_down or finding.archive_note.startswith(NOT_RESTORED):
         return "restore it by hand, or re-run when the archives answer"
-    if finding.archive_note:  # the archived article was asked, and did not have it
+    reason = Reason.of(finding.reason)
+    if reason is Reason.STRIPPED_LINK and finding.archive_note:  # asked; not in the copy
         return "restore it by hand (the archived article does not have it)"
-    return Reason.STRIPPED_LINK.todo
+    return reason.todo if reason is not None else VERDICT_TODO[Verdict.LOST]
 
 
 def _dead_todo(finding: Finding, archives_down: bool) -> str:
@@ -232,13 +234,13 @@ def _dead_todo(finding: Finding, archives_down: bool) -> str:
 def archive_trouble(finding: Finding, report: Report | None = None) -> str:
     """The archive note worth a reader's time in a finding's row: why a dead link
     has no copy when its lookup ran into trouble, or why a lost link could not be
-    restored.  Empty when it simply has none, when the archives could not be
-    reached (``report``'s banner says so, once), or when the archive is not the
-    remedy (a bot wall is checked in a browser)."""
+    restored.  Empty when it simply has none, when the run could not reach the
+    archives or the network (``report``'s banner says so, once), or when the
+    archive is not the remedy (a bot wall is checked in a browser)."""
     note = finding.archive_note
     if finding.archive is not None or finding.verdict not in _ARCHIVE_NOTED:
         return ""
-    if report is not None and report.outage(OutageKind.ARCHIVES) is not None:
+    if report is not None and report.outages:
         return ""
     return "" if note.startswith(("no capture", NOT_LOOKED_UP)) else note
 
