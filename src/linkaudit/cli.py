@@ -293,6 +293,12 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
             help=f"Seconds to wait for a read (default {_CHECK.timeout_read:g}).",
         ),
         click.option(
+            "--deadline",
+            metavar="DURATION",
+            help="Finish the whole run within DURATION (e.g. 10m); links not checked by then "
+            "are reported unreachable (run_deadline).",
+        ),
+        click.option(
             "--concurrency",
             type=click.IntRange(min=1),
             help=f"Requests in flight (default {_CHECK.concurrency}).",
@@ -380,6 +386,7 @@ _SETTING_PARAMS = {
     "include_path": "include_paths",
     "exclude_path": "exclude_paths",
     "timeout": "timeout",
+    "deadline": "run_deadline",
     "concurrency": "concurrency",
     "per_host": "per_host",
     "max_retries": "max_retries",

@@ -285,6 +285,14 @@ def _display(path: Path) -> str:
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+#: Settings whose command-line option is not spelled like the key.
+_CLI_SPELLING = {
+    "run_deadline": "deadline",
+    "include_paths": "include-path",
+    "exclude_paths": "exclude-path",
+}
+
+
 @dataclass(frozen=True)
 class _Ctx:
     """Where a value came from, so an error can say exactly which key is wrong."""
@@ -297,7 +305,8 @@ class _Ctx:
 
     def path(self, keys: Sequence[str]) -> str:
         if self.cli:
-            return "--" + keys[0].replace("_", "-") + "".join(f".{k}" for k in keys[1:])
+            option = _CLI_SPELLING.get(keys[0], keys[0].replace("_", "-"))
+            return "--" + option + "".join(f".{k}" for k in keys[1:])
         return ".".join(k if _BARE_KEY.match(k) else f'"{k}"' for k in (*self.prefix, *keys))
 
     def fail(self, keys: Sequence[str], message: str) -> NoReturn:
@@ -716,8 +725,10 @@ class Config:
     relative to the config file's directory (:attr:`root`).
     ``fail_on``: verdicts that make the exit code 1 (list or ``"broken,lost"``).
     ``timeout`` / ``connect_timeout``: seconds per request / per connect;
-    ``deadline``: seconds for one URL including retries.  Numbers are seconds;
-    strings are durations (``"30s"``, ``"2m"``).
+    ``deadline``: seconds for one URL including retries; ``run_deadline``: for the
+    whole run (what is not done by then is ``unreachable``, ``run_deadline``, and the
+    reports are still written).  Numbers are seconds; strings are durations
+    (``"30s"``, ``"2m"``).
     ``concurrency``: requests in flight overall; ``per_host``: per host;
     ``host_interval``: seconds between request starts to one host.
     ``max_retries`` (retries after the first attempt), ``max_retry_wait`` (the
@@ -759,6 +770,7 @@ class Config:
     timeout: float | None = _setting(_positive_seconds)
     connect_timeout: float | None = _setting(_positive_seconds)
     deadline: float | None = _setting(_positive_seconds)
+    run_deadline: float | None = _setting(_positive_seconds)
     concurrency: int | None = _setting(_int(1))
     per_host: int | None = _setting(_int(1))
     host_interval: float | None = _setting(_nonnegative_seconds)

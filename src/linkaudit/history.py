@@ -49,6 +49,9 @@ from linkaudit.reasons import Reason
 #: Verdicts that count toward death.
 FAILING: frozenset[Verdict] = frozenset({Verdict.BROKEN, Verdict.STALE})
 #: Verdicts that neither count toward death nor reset a failing streak.
+#: Unreachable for reasons of our own: they say nothing of the host, so they
+#: neither start nor end a streak of unreachability.
+_NOT_THE_HOSTS = frozenset({Reason.INTERNAL_ERROR, Reason.RUN_DEADLINE})
 NEUTRAL: frozenset[Verdict] = frozenset({Verdict.BLOCKED, Verdict.UNREACHABLE, Verdict.SKIPPED})
 
 
@@ -198,7 +201,7 @@ class _Fold:
         elif kind == "fail":
             self._fail(at)
         elif not obs.reused and obs.verdict is Verdict.UNREACHABLE:
-            if obs.reason != Reason.INTERNAL_ERROR:  # our failure says nothing of the host
+            if obs.reason not in _NOT_THE_HOSTS:
                 self._unreachable(at)
         elif not obs.reused and obs.verdict is Verdict.BLOCKED:
             self._answered()  # the host answers: the unreachable streak is over

@@ -9,7 +9,9 @@ same code runs against the real web, the loopback zoo of the tests, or the demo.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -77,6 +79,8 @@ class AuditOptions:
     # statuses declared fine per host (config ``hosts.<name>.accept``), host -> statuses
     accept: Mapping[str, frozenset[int]] = field(default_factory=dict)
     browser: bool = False  # re-check bot-walled citations in headless Chromium
+    # --deadline: seconds the whole run may take; what is not done by then is said so
+    run_deadline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -214,14 +218,15 @@ async def audit_documents(
     options = options or AuditOptions()
     services = services or Services()
     started = services.clock()
+    until = None if options.run_deadline is None else time.monotonic() + options.run_deadline
     extracted = extract_all(documents, options, services.extract_cache)
     archive = None if options.offline else options.archive
     session = None if archive is None else ArchiveSession.open(archive, services.archive_transport)
     saves: tuple[SaveOutcome, ...] = ()
     banner: tuple[str, ...] = ()
     try:
-        restored = await restore_links(extracted, options, session)
-        checked = await check_citations(extracted, restored, options, services)
+        restored = await restore_links(extracted, options, session, until)
+        checked = await check_citations(extracted, restored, options, services, until)
         down = await judge_network(checked.results, services.resolver)
         warnings = list(checked.warnings)
         findings = build_findings(extracted, checked, restored)
@@ -230,10 +235,16 @@ async def audit_documents(
             targets, undated = citation_dates(extracted, options, services.clock())
             warnings += undated
             findings = await find_archived_copies(
-                findings, targets, options, session, services.archive_cache, services.on_archive
+                findings,
+                targets,
+                options,
+                session,
+                services.archive_cache,
+                services.on_archive,
+                until=until,
             )
             if options.save:
-                saves = await save_live_citations(findings, session, services.clock())
+                saves = await save_live_citations(findings, session, services.clock(), until)
             unreachable = session.reach.summary(restoring=options.restore_lost)
             if unreachable is not None:  # said once, first: it explains every empty copy
                 banner = (unreachable,)
@@ -276,10 +287,12 @@ async def restore_links(
     extracted: Sequence[tuple[Document, list[Citation]]],
     options: AuditOptions,
     session: ArchiveSession | None,
+    until: float | None = None,
 ) -> Restored:
     """The original href of each lost citation, from the article's archived copy
     (when archives are asked and restoring is on).  Lost links go first: their
-    restored hrefs join the same check batch as everything else."""
+    restored hrefs join the same check batch as everything else.  Past ``until``
+    (the run's deadline) the remaining documents are said not restored."""
     restorations: dict[Position, Restoration] = {}
     failures: dict[int, str] = {}
     if session is None or not options.restore_lost:
@@ -288,14 +301,19 @@ async def restore_links(
         lost_positions = [i for i, c in enumerate(citations) if c.verdict is Verdict.LOST]
         if not lost_positions:
             continue
-        outcome = await restore_lost(
-            doc,
-            [citations[i] for i in lost_positions],
-            session.options,
-            client=session.client,
-            limiter=session.wayback,
-            reach=session.reach,
-        )
+        try:
+            async with asyncio.timeout_at(_loop_time(until)):
+                outcome = await restore_lost(
+                    doc,
+                    [citations[i] for i in lost_positions],
+                    session.options,
+                    client=session.client,
+                    limiter=session.wayback,
+                    reach=session.reach,
+                )
+        except TimeoutError:
+            failures[d_index] = "the run's deadline passed"
+            continue
         if outcome.failure:
             failures[d_index] = outcome.failure
         for k, restoration in outcome.restored.items():
@@ -308,9 +326,11 @@ async def check_citations(
     restored: Restored,
     options: AuditOptions,
     services: Services,
+    until: float | None = None,
 ) -> Checked:
     """Check every distinct URL of the run once (restored hrefs included), and
-    apply the statuses the configuration accepts per host.  Offline: nothing."""
+    apply the statuses the configuration accepts per host.  Offline: nothing.
+    ``until`` is the run's deadline (``time.monotonic()``); what it stops is said."""
     keys = {c.key for _, cits in extracted for c in cits if c.needs_check and c.key}
     restored_keys = {pos: normalize(r.url) for pos, r in restored.restorations.items()}
     keys.update(restored_keys.values())
@@ -326,13 +346,20 @@ async def check_citations(
         cache=services.cache,
         progress=services.progress,
         clock=services.check_clock,
+        until=until,
     )
     said: tuple[str, ...] = ()
-    if options.browser:
+    stopped = sum(r.reason == Reason.RUN_DEADLINE for r in results.values())
+    if stopped:
+        said = (
+            f"the run's deadline ({options.run_deadline:g} s) passed: {stopped} of "
+            f"{len(results)} links were not checked to the end (unreachable, run_deadline)",
+        )
+    if options.browser and not _past(until):
         results, why_not = await recheck_in_browser(
             results, BrowserOptions(budget=options.check.deadline / 2), services.resolver
         )
-        said = (why_not,) if why_not else ()
+        said += (why_not,) if why_not else ()
     if options.accept:
         results = {k: _accepted(r, options.accept) for k, r in results.items()}
     return Checked(results, restored_keys, said)
@@ -394,9 +421,12 @@ async def find_archived_copies(
     session: ArchiveSession,
     cache: ArchiveCache | None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    until: float | None = None,
 ) -> list[Finding]:
     """Archive copies for what is not fine, nearest to each document's citation date.
-    ``progress(done, total)`` is told as each distinct lookup ends."""
+    ``progress(done, total)`` is told as each distinct lookup ends; lookups not done
+    by ``until`` (the run's deadline) are said not looked up."""
     wanted = [
         (url, targets[finding.citation.document])
         for finding in findings
@@ -422,18 +452,20 @@ async def find_archived_copies(
         timegate_limiters=session.timegates,
         reach=session.reach,
         progress=one_more,
+        until=until,
     )
     return [_with_archive(f, lookups, targets[f.citation.document], options) for f in findings]
 
 
 async def save_live_citations(
-    findings: Sequence[Finding], session: ArchiveSession, now: datetime
+    findings: Sequence[Finding], session: ArchiveSession, now: datetime, until: float | None = None
 ) -> tuple[SaveOutcome, ...]:
-    """Archive live citations whose newest capture is missing or old (``--save``)."""
+    """Archive live citations whose newest capture is missing or old (``--save``);
+    nothing once the run's deadline (``until``) has passed."""
     live = sorted(
         {u for f in findings if f.verdict is Verdict.OK and (u := _archive_url(f.citation))}
     )
-    if not live:
+    if not live or _past(until):
         return ()
     latest = await find_copies(
         [(u, now) for u in live],
@@ -442,12 +474,24 @@ async def save_live_citations(
         limiter=session.wayback,
         timegate_limiters=session.timegates,
         reach=session.reach,
+        until=until,
     )
     pairs = [
         (u, (lk.copy.captured_at if (lk := latest.get((u, now))) and lk.copy else None))
         for u in live
     ]
     return tuple(await save_live(pairs, session.options, now=now))
+
+
+def _past(until: float | None) -> bool:
+    return until is not None and time.monotonic() >= until
+
+
+def _loop_time(until: float | None) -> float | None:
+    """``until`` (``time.monotonic()``) on the event loop's clock, for ``timeout_at``."""
+    if until is None:
+        return None
+    return asyncio.get_running_loop().time() + (until - time.monotonic())
 
 
 def _accepted(result: CheckResult, accept: Mapping[str, frozenset[int]]) -> CheckResult:
@@ -552,6 +596,7 @@ def audit_settings(options: AuditOptions) -> dict[str, object]:
         "archive_all": options.archive_all,
         "save": options.save,
         "browser": options.browser,
+        "run_deadline": options.run_deadline,
         **{name: getattr(check, attribute) for name, attribute in USER_NAMES.items()},
         "verify_tls": check.verify_tls,
     }

@@ -74,6 +74,7 @@ class Reason(enum.StrEnum):
     CONNECT_FAILED = "connect_failed"
     PROTOCOL_ERROR = "protocol_error"
     SERVER_UNAVAILABLE = "server_unavailable"
+    RUN_DEADLINE = "run_deadline"
     INTERNAL_ERROR = "internal_error"
     # insecure
     TLS_EXPIRED = "tls_expired"
@@ -249,6 +250,12 @@ _INFO: dict[Reason, _Info] = {
         _UNREACHABLE,
         "The server kept answering that it cannot serve the page now (502, 503, 504, or a "
         "CDN's 52x), past retries or beyond the wait it asked for.",
+        transient=True,
+    ),
+    Reason.RUN_DEADLINE: _Info(
+        _UNREACHABLE,
+        "Not checked to the end: the run's --deadline passed first. Says nothing about "
+        "the link; never cached, never counted toward death.",
         transient=True,
     ),
     Reason.INTERNAL_ERROR: _Info(

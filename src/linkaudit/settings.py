@@ -285,6 +285,7 @@ def audit_options(
         archive=archives,
         archive_all=base.archive_all if config.archive_all is None else config.archive_all,
         browser=base.browser if config.browser is None else config.browser,
+        run_deadline=config.run_deadline,
         save=save,
         offline=offline,
         accept=accept,

@@ -145,3 +145,14 @@ def test_three_weeks_of_daily_runs(weeks: tuple[Site, Store, Clock]) -> None:
     assert states[down].cause == f"unreachable since {day(1):%Y-%m-%d}"
     assert states[site.url("/steady")].status is LinkStatus.ALIVE
     assert site.site.stats.count("/flaps") == 22  # one real request a day
+
+
+@pytest.mark.parametrize("reason", ["run_deadline", "internal_error"])
+def test_unreachable_for_reasons_of_our_own_is_never_death(reason: str) -> None:
+    ours = [Observation(day(n), U, reason, run_id=n) for n in range(1, 60, 3)]
+    assert link_state(ours, POLICY).status is not LinkStatus.CONFIRMED_DEAD
+    # ...nor does it break a streak the host's own silence started
+    mixed = obs(*((n, U) for n in (1, 5, 9)))
+    mixed += [Observation(day(11), U, reason, run_id=11)]
+    mixed += obs(*((n, U) for n in (13, 17)))
+    assert link_state(mixed, POLICY).status is LinkStatus.CONFIRMED_DEAD

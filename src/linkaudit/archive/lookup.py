@@ -9,6 +9,7 @@ archive; an after-only copy keeps the search going in the hope of a before one.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -261,6 +262,7 @@ async def find_copies(
     timegate_limiters: Mapping[str, RateLimiter] | None = None,
     reach: Reachability | None = None,
     progress: Callable[[], None] | None = None,
+    until: float | None = None,
 ) -> dict[tuple[str, datetime], ArchiveLookup]:
     """Look many ``(url, target)`` pairs up, each distinct (url, target day) once.
 
@@ -314,9 +316,18 @@ async def find_copies(
         if progress is not None:
             progress()
 
+    tasks = [asyncio.ensure_future(one(key, target)) for key, target in unique.items()]
     try:
-        await asyncio.gather(*(one(key, target) for key, target in unique.items()))
+        if tasks:
+            timeout = None if until is None else max(until - time.monotonic(), 0)
+            await asyncio.wait(tasks, timeout=timeout)
     finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         if own_client:
             await http.aclose()
-    return {(url, target): outcomes[(url, as_utc(target).date())] for url, target in requests}
+    late = ArchiveLookup(None, "not looked up: the run's deadline passed", transient=True)
+    return {
+        (url, target): outcomes.get((url, as_utc(target).date()), late) for url, target in requests
+    }

@@ -109,6 +109,11 @@ _ERRORS: dict[FetchError, tuple[Reason, str]] = {
         "The page from {host} is a decompression bomb: a few bytes that expand without "
         "end. No reader gets a page; do not cite it.",
     ),
+    FetchError.RUN_DEADLINE: (
+        Reason.RUN_DEADLINE,
+        "Not checked to the end: the run's deadline passed while {host} was still being "
+        "asked. This says nothing about the link; the next run checks it again.",
+    ),
     FetchError.INTERNAL: (
         Reason.INTERNAL_ERROR,
         "linkaudit failed while checking {host}: a bug in linkaudit, not evidence about the "

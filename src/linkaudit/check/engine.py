@@ -32,9 +32,10 @@ import re
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -814,12 +815,16 @@ async def check_urls(
     cache: ResultCache | None = None,
     progress: Callable[[CheckResult], None] | None = None,
     clock: Clock | None = None,
+    until: float | None = None,
 ) -> dict[str, CheckResult]:
     """Check every key (a normalised URL, maybe with ``#fragment``); one result per key.
 
     Each distinct URL without its fragment is fetched once; all fragments of a
     page share that fetch.  ``cache`` answers keys checked recently and receives
     every new result; ``progress`` is called once per key as it is decided.
+    ``until`` (a ``time.monotonic()`` instant) is the run's deadline: whatever is
+    not decided by then is stopped and said so (``run_deadline``), so no host,
+    however slow, holds the run past it.
     """
     clock = clock or SystemClock()
     results: dict[str, CheckResult] = {}
@@ -874,6 +879,9 @@ async def check_urls(
                     error=FetchError.INTERNAL,
                     error_detail=engine.redact(f"internal error while checking: {exc!r}"),
                 )
+            decide(url, wanted, evidence)
+
+        def decide(url: str, wanted: list[tuple[str, str | None]], evidence: Evidence) -> None:
             checked_at = clock.now()
             for key, fragment in wanted:
                 specific = evidence
@@ -892,8 +900,12 @@ async def check_urls(
                 if progress is not None:
                     progress(result)
 
+        order = _host_by_host(pages)
         try:
-            await asyncio.gather(*(one(url, pages[url]) for url in _host_by_host(pages)))
+            await _within(until, [one(url, pages[url]) for url in order])
+            for url in order:  # what the deadline stopped
+                if pages[url][0][0] not in results:
+                    decide(url, pages[url], _stopped(url))
         finally:
             try:
                 await engine.finish()
@@ -902,6 +914,33 @@ async def check_urls(
     if fatal:
         raise fatal[0]
     return results
+
+
+async def _within(until: float | None, jobs: list[Coroutine[Any, Any, None]]) -> None:
+    """Run ``jobs`` together; those not done at ``until`` are cancelled."""
+    if until is None:
+        await asyncio.gather(*jobs)
+        return
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    if not tasks:
+        return
+    try:
+        await asyncio.wait(tasks, timeout=max(until - time.monotonic(), 0))
+    finally:
+        for task in tasks:
+            task.cancel()  # nothing for those already done
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    for outcome in outcomes:  # a job's own failure surfaces, as gather would raise it
+        if isinstance(outcome, Exception):
+            raise outcome
+
+
+def _stopped(url: str) -> Evidence:
+    return Evidence(
+        url=url,
+        error=FetchError.RUN_DEADLINE,
+        error_detail="the run's deadline passed before this URL was decided",
+    )
 
 
 def _host_by_host(urls: Iterable[str]) -> list[str]:
@@ -928,6 +967,7 @@ def check_urls_sync(
     cache: ResultCache | None = None,
     progress: Callable[[CheckResult], None] | None = None,
     clock: Clock | None = None,
+    until: float | None = None,
 ) -> dict[str, CheckResult]:
     """``check_urls`` for callers without an event loop (the CLI)."""
     return aio.run(
@@ -939,5 +979,6 @@ def check_urls_sync(
             cache=cache,
             progress=progress,
             clock=clock,
+            until=until,
         )
     )

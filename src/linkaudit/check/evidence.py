@@ -34,6 +34,7 @@ class FetchError(enum.StrEnum):
     REDIRECT_LOOP = "redirect_loop"
     BAD_REDIRECT = "bad_redirect"  # Location missing or unusable
     INVALID_URL = "invalid_url"
+    RUN_DEADLINE = "run_deadline"  # the run's own deadline passed before an answer
     INTERNAL = "internal"  # linkaudit failed, not the network: never a verdict on the link
     OVERSIZED = "oversized"  # the body decodes past the cap (a decompression bomb)
     UNDECODABLE = "undecodable"  # the body's Content-Encoding does not decode
