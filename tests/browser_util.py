@@ -20,6 +20,19 @@ from typing import Any
 
 import pytest
 
+#: Where browser tests leave their screenshots (CI uploads the folder).
+ARTIFACTS = Path(
+    os.environ.get("LINKAUDIT_TEST_ARTIFACTS")
+    or Path(__file__).resolve().parents[1] / "test-artifacts"
+)
+
+
+def artifact(name: str) -> Path:
+    """A path for a test artefact (a screenshot), its folder created."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / name
+
+
 LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -69,9 +82,17 @@ class RecordingPage:
     """A local HTML file opened offline, with every console error, page error and
     dialog recorded in ``errors`` (CSP violations are console errors)."""
 
-    def __init__(self, browser: Any, html: str, tmp_path: Path, name: str = "page.html") -> None:
+    def __init__(
+        self,
+        browser: Any,
+        html: str,
+        tmp_path: Path,
+        name: str = "page.html",
+        viewport: tuple[int, int] | None = None,
+    ) -> None:
         self.errors: list[str] = []
-        self.context = browser.new_context()
+        size = {"width": viewport[0], "height": viewport[1]} if viewport else None
+        self.context = browser.new_context(viewport=size) if size else browser.new_context()
         self.context.route(
             "**/*",
             lambda route: (

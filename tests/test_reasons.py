@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from linkaudit.check.classify import classify
 from linkaudit.check.evidence import Evidence, FetchError, Page
 from linkaudit.model import Hop, Verdict
-from linkaudit.reasons import Reason, scheme_reason
+from linkaudit.reasons import VERDICT_TODO, Reason, scheme_reason
 
 # Skipped by this run's own settings (--exclude-private) says nothing of the link either.
 TRANSIENT_VERDICTS = {Verdict.UNREACHABLE, Verdict.BLOCKED, Verdict.SKIPPED}
@@ -88,3 +90,29 @@ def test_every_status_classifies_to_a_reason_of_its_verdict(status: int) -> None
 def test_only_a_run_setting_makes_a_skip_transient() -> None:
     skips = {r for r in Reason if r.verdict is Verdict.SKIPPED and r.transient}
     assert skips == {Reason.PRIVATE_ADDRESS}
+
+
+def _readme_verdict_table() -> dict[str, str]:
+    """The README's verdict table: verdict word -> its "what to do" column."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Verdicts") :]
+    rows: dict[str, str] = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            rows[cells[0].strip("`")] = cells[2]
+    return rows
+
+
+def test_what_to_do_is_the_readmes_verdict_table_word_for_word() -> None:
+    assert _readme_verdict_table() == {v.value: todo for v, todo in VERDICT_TODO.items()}
+
+
+@pytest.mark.parametrize("reason", list(Reason))
+def test_every_reason_says_what_to_do(reason: Reason) -> None:
+    assert reason.todo.strip()
+    assert not reason.todo.endswith(".")
+    if reason.verdict is Verdict.BLOCKED and not reason.transient:
+        assert "browser" in reason.todo  # never "no capture": a bot wall is checked by hand
+    if reason.transient and reason.verdict is not Verdict.SKIPPED:
+        assert "re-run later" in reason.todo

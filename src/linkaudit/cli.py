@@ -10,10 +10,12 @@ import atexit
 import gc
 import importlib
 import json
+import shlex
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
@@ -21,7 +23,31 @@ import click
 
 from linkaudit import __version__
 from linkaudit.check.options import CheckOptions
-from linkaudit.commandline import fail, handles_errors, warn
+from linkaudit.commandline import (
+    Group,
+    base_url_option,
+    cache_option,
+    cited_at_option,
+    color_option,
+    config_option,
+    confirm_options,
+    echo_written,
+    fail,
+    force_option,
+    format_option,
+    handles_errors,
+    max_age_option,
+    no_cache_option,
+    output_dir_option,
+    output_option,
+    parse_date_option,
+    quiet_option,
+    use_color,
+    warn,
+    wayback_option,
+    write_or_print,
+)
+from linkaudit.config import load_config
 from linkaudit.errors import AuditError
 from linkaudit.extract import extract
 from linkaudit.history import ConfirmPolicy
@@ -30,6 +56,7 @@ from linkaudit.model import (
     CheckResult,
     Citation,
     Document,
+    Finding,
     Relation,
     Report,
     Scope,
@@ -37,15 +64,17 @@ from linkaudit.model import (
 )
 from linkaudit.pipeline import AuditRun, Services, exit_code
 from linkaudit.report import FORMATS, get_formatter, write_reports
+from linkaudit.report.base import moved_to, warnings_of
+from linkaudit.report.files import write_files, write_latest
 from linkaudit.report.json_format import FindingLines, JsonFormatter
+from linkaudit.report.terminal import TerminalFormatter
 from linkaudit.runner import RunRequest
 from linkaudit.runner import run as run_request
 from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
 from linkaudit.settings import RunInputs, RunPlan, plan_run
 from linkaudit.sources import DEFAULT_MAX_BYTES, SourceOptions
-from linkaudit.sources.base import parse_date
 from linkaudit.sources.collect import Collection, collect
-from linkaudit.store import DEFAULT_PATH as DEFAULT_CACHE_PATH
+from linkaudit.sources.jsonspan import place_in_file
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -54,7 +83,7 @@ R = TypeVar("R")
 _CHECK = CheckOptions()
 
 
-class _LazyGroup(click.Group):
+class _LazyGroup(Group):
     """Commands whose code is imported only when they run (or ``--help`` lists them).
 
     ``fix``, ``health`` and ``demo`` bring their own modules (the repairer, the
@@ -79,7 +108,7 @@ class _LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
-@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("linkaudit", cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="linkaudit")
 def main() -> None:
     """Audit the citations and links of articles: extract, check, archive, report."""
@@ -107,18 +136,6 @@ def run() -> None:
 # --- extract -------------------------------------------------------------------
 
 
-def _cited_at_option(
-    ctx: click.Context, param: click.Parameter, value: str | None
-) -> datetime | None:
-    """``--cited-at``: ``2023-04-18`` or full ISO 8601 (UTC when no zone); else a usage error."""
-    if value is None:
-        return None
-    parsed = parse_date(value)
-    if parsed is None:
-        raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD or ISO 8601)")
-    return parsed
-
-
 _TEXT_WIDTH = 48
 
 
@@ -129,7 +146,8 @@ def _shorten(text: str, width: int = _TEXT_WIDTH) -> str:
 
 def _citation_row(citation: Citation) -> str:
     """One table row: where, what (a precomputed verdict, else the kind), the URL, the text."""
-    where = f"{citation.location.line}:{citation.location.column}"
+    loc = citation.location
+    where = f"{loc.line}:{loc.column}"
     what = citation.verdict.value if citation.verdict is not None else citation.kind.value
     if citation.relation is Relation.INTERNAL:
         what += " (int)"
@@ -157,70 +175,73 @@ def _document_json(document: Document, citations: list[Citation]) -> dict[str, o
 
 @main.command("extract")
 @click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Table for people, JSON for programs.",
-)
-@click.option("--base-url", metavar="URL", help="Resolve relative links against URL.")
-@click.option(
-    "--cited-at",
-    metavar="DATE",
-    callback=_cited_at_option,
-    help="When the sources were cited (overrides the document's own date).",
-)
+@format_option(["table", "json"], "table", single=True)
+@output_option("Write the list to this file instead of standard output.")
+@force_option
+@config_option
+@base_url_option
+@cited_at_option
 @click.option(
     "--scope",
     type=click.Choice([scope.value for scope in Scope]),
-    default=Scope.ARTICLE.value,
-    show_default=True,
-    help="For web pages: the article body only, or the whole page.",
+    help="For web pages: the article body only (default) or the whole page.",
 )
 @click.option(
     "--max-bytes",
     type=click.IntRange(min=1),
     default=DEFAULT_MAX_BYTES,
     show_default=True,
-    help="Refuse inputs larger than this.",
+    help="Refuse inputs larger than this many bytes.",
 )
 @handles_errors
 def extract_command(
     sources: tuple[str, ...],
-    output_format: str,
+    formats: tuple[str, ...] | None,
+    output: Path | None,
+    force: bool,
+    config_path: Path | None,
     base_url: str | None,
     cited_at: datetime | None,
-    scope: str,
+    scope: str | None,
     max_bytes: int,
 ) -> None:
     """List the citations of each SOURCE (file, URL, or - for stdin) without checking them."""
-    options = SourceOptions(base_url=base_url, cited_at=cited_at, max_bytes=max_bytes)
-    results: list[tuple[Document, list[Citation]]] = []
+    config = load_config(Path.cwd(), config_path).merged_with(
+        base_url=base_url, cited_at=cited_at, scope=scope
+    )
+    options = SourceOptions(base_url=config.base_url, cited_at=config.cited_at, max_bytes=max_bytes)
     documents, skipped = collect(Collection(specs=sources), options)
     for warning in skipped:
         warn(warning)
     shown: set[str] = set()
+    results: list[tuple[Document, list[Citation]]] = []
     for document in documents:
         for warning in document.warnings:
             if warning not in shown:  # a WP list shares its parse warnings
                 shown.add(warning)
                 warn(f"{document.origin}: {warning}")
-        results.append((document, extract(document, scope=Scope(scope))))
-    if output_format == "json":
-        payload = {
-            "schema_version": SCHEMA_VERSION,
-            "documents": [_document_json(doc, cites) for doc, cites in results],
-        }
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
-        return
+        citations = extract(document, scope=config.scope or Scope.ARTICLE)
+        results.append((document, place_in_file(document, citations)))
+    text = _extract_json(results) if formats == ("json",) else _extract_table(results)
+    write_or_print(text, output, force=force)
+
+
+def _extract_json(results: list[tuple[Document, list[Citation]]]) -> str:
+    payload = {
+        "schema_version": SCHEMA_VERSION,
+        "documents": [_document_json(doc, cites) for doc, cites in results],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _extract_table(results: list[tuple[Document, list[Citation]]]) -> str:
+    lines: list[str] = []
     for document, citations in results:
         title = f" {document.title!r}" if document.title else ""
-        click.echo(f"{document.origin} ({document.kind.value}){title}")
-        for citation in citations:
-            click.echo(_citation_row(citation))
-        click.echo(_summary(document, citations))
+        lines.append(f"{document.origin} ({document.kind.value}){title}")
+        lines.extend(_citation_row(citation) for citation in citations)
+        lines.append(_summary(document, citations))
+    return "".join(f"{line}\n" for line in lines)
 
 
 # --- check and audit -----------------------------------------------------------
@@ -230,19 +251,9 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
     """Options shared by ``check`` and ``audit``: what to read and how to check it."""
     decorators = [
         click.argument("sources", nargs=-1, metavar="SOURCE..."),
-        click.option(
-            "--config",
-            "config_path",
-            type=click.Path(path_type=Path, dir_okay=False),
-            help="Settings file (default: linkaudit.toml or pyproject.toml found upwards).",
-        ),
-        click.option("--base-url", metavar="URL", help="Resolve relative links against URL."),
-        click.option(
-            "--cited-at",
-            metavar="DATE",
-            callback=_cited_at_option,
-            help="When the sources were cited (overrides the documents' own dates).",
-        ),
+        config_option,
+        base_url_option,
+        cited_at_option,
         click.option(
             "--scope",
             type=click.Choice([s.value for s in Scope]),
@@ -272,7 +283,7 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
         click.option(
             "--modified-after",
             metavar="DATE",
-            callback=_cited_at_option,
+            callback=parse_date_option,
             help="With --wordpress: only posts modified after DATE.",
         ),
         click.option("--sitemap", metavar="URL", help="Audit every page listed in a sitemap."),
@@ -347,16 +358,9 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
             help="Comma-separated verdicts that make the exit code 1 "
             f"(default {','.join(DEFAULT_FAIL_ON)}).",
         ),
-        click.option(
-            "--cache",
-            "cache_path",
-            type=click.Path(path_type=Path, dir_okay=False),
-            help=f"SQLite cache and history (default {DEFAULT_CACHE_PATH}).",
-        ),
-        click.option("--no-cache", is_flag=True, help="Neither read nor write the cache."),
-        click.option(
-            "--max-age", metavar="DURATION", help="Reuse definitive cached results this young."
-        ),
+        cache_option,
+        no_cache_option,
+        max_age_option,
         click.option(
             "--max-bytes",
             type=click.IntRange(min=1),
@@ -427,7 +431,11 @@ _SETTING_PARAMS = {
 
 
 def _plan(
-    params: dict[str, Any], *, archive: bool = False, confirm: ConfirmPolicy | None = None
+    params: dict[str, Any],
+    *,
+    command: str,
+    archive: bool = False,
+    confirm: ConfirmPolicy | None = None,
 ) -> RunPlan:
     """The parsed options as :class:`RunInputs`; the library plans the run."""
     overrides: dict[str, object] = {}
@@ -455,6 +463,7 @@ def _plan(
         save=params.get("save", False),
         wayback_url=params.get("wayback_url"),
         confirm=confirm or ConfirmPolicy(),
+        command=command,
     )
     return plan_run(inputs)
 
@@ -469,8 +478,13 @@ def _execute(request: RunRequest) -> AuditRun:
 
 
 def _print_warnings(report: Report) -> None:
-    for warning in report.warnings:
+    """The run's warnings, once, on stderr (the terminal report then leaves them out)."""
+    for warning in warnings_of(report):
         warn(warning)
+
+
+#: The terminal report as commands print it: warnings went to stderr already.
+_TERMINAL = TerminalFormatter(show_warnings=False)
 
 
 def _exit(outcome: AuditRun, fail_on: frozenset[Verdict]) -> None:
@@ -480,50 +494,54 @@ def _exit(outcome: AuditRun, fail_on: frozenset[Verdict]) -> None:
     sys.exit(exit_code(outcome.report, fail_on))
 
 
+def _summary_only(text: str) -> str:
+    """``--quiet``: the terminal report's last line, its summary."""
+    lines = text.rstrip("\n").splitlines()
+    return f"{lines[-1]}\n" if lines else ""
+
+
 @main.command("check")
 @_engine_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["terminal", "json"]),
-    default="terminal",
-    show_default=True,
-    help="A readable summary, or the full JSON report.",
-)
+@format_option(["terminal", "json"], "terminal", single=True)
+@output_option("Write the report to this file instead of standard output.")
+@force_option
+@quiet_option
+@color_option
 @handles_errors
-def check_command(output_format: str, **params: Any) -> None:
+def check_command(
+    formats: tuple[str, ...] | None,
+    output: Path | None,
+    force: bool,
+    quiet: bool,
+    color: str,
+    **params: Any,
+) -> None:
     """Extract and check the citations of each SOURCE; print what is wrong.
 
     No archive lookups and no report files: for that, use ``audit``.
     """
-    plan = _plan(params)
+    plan = _plan(params, command="check")
     outcome = _execute(plan.request)
     _print_warnings(outcome.report)
-    if output_format == "json":
-        JsonFormatter(outcome.finding_lines or FindingLines()).write(outcome.report, sys.stdout)
+    if formats == ("json",):
+        formatter = JsonFormatter(outcome.finding_lines or FindingLines())
+        if output is None:  # streamed: a big site's report is never one string here
+            formatter.write(outcome.report, sys.stdout)
+        else:
+            write_or_print(formatter.render(outcome.report), output, force=force)
     else:
-        click.echo(FORMATS["terminal"].render(outcome.report, color=sys.stdout.isatty()))
+        colored = output is None and use_color(color, sys.stdout)
+        text = _TERMINAL.render(outcome.report, color=colored)
+        write_or_print(_summary_only(text) if quiet else text, output, force=force, color=colored)
     _exit(outcome, plan.fail_on)
 
 
 @main.command("audit")
 @_engine_options
-@click.option(
-    "--format",
-    "formats",
-    default="html,json,markdown",
-    show_default=True,
-    metavar="FORMATS",
-    help=f"Report files to write, comma-separated ({', '.join(FORMATS)}).",
-)
-@click.option(
-    "--output-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("reports"),
-    show_default=True,
-    help="Where report files go.",
-)
-@click.option("--force", is_flag=True, help="Replace report files that already exist.")
+@format_option(list(FORMATS), None)
+@output_dir_option()
+@output_option("Write the one report (a single --format) to this file.")
+@force_option
 @click.option("--no-archive", "no_archive", is_flag=True, help="Do not look up archived copies.")
 @click.option("--archive-all", is_flag=True, help="Find archived copies for ok citations too.")
 @click.option("--archives", is_flag=True, help="Ask every configured archive, keep the nearest.")
@@ -535,81 +553,160 @@ def check_command(output_format: str, **params: Any) -> None:
     is_flag=True,
     help="No network: extraction and lost links only (for pre-commit hooks).",
 )
-@click.option("--wayback-url", metavar="URL", help="Base URL of the Wayback Machine (or a mirror).")
-@click.option(
-    "--confirm-runs",
-    type=click.IntRange(min=1),
-    default=ConfirmPolicy.runs,
-    show_default=True,
-    help="History: failing runs needed before a link is confirmed dead.",
-)
-@click.option(
-    "--confirm-days",
-    type=click.IntRange(min=0),
-    default=ConfirmPolicy.days,
-    show_default=True,
-    help="History: days those failing runs must span.",
-)
-@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line and file names.")
+@wayback_option
+@confirm_options
+@quiet_option
+@color_option
 @handles_errors
 def audit_command(
-    formats: str,
-    output_dir: Path,
+    formats: tuple[str, ...] | None,
+    output_dir: Path | None,
+    output: Path | None,
     force: bool,
     no_archive: bool,
     quiet: bool,
+    color: str,
     **params: Any,
 ) -> None:
     """Extract, check and archive the citations of each SOURCE, and write reports.
 
     Prints the findings and the report files written; exits 1 when a finding is
-    at a --fail-on verdict.
+    at a --fail-on verdict.  Formats (default html,json,markdown) and the output
+    directory (default reports/) may also come from linkaudit.toml.
     """
     confirm = ConfirmPolicy(runs=params.pop("confirm_runs"), days=params.pop("confirm_days"))
-    plan = _plan(params, archive=not no_archive, confirm=confirm)
-    names = [f.strip() for f in formats.split(",") if f.strip()]
-    for name in names:
-        get_formatter(name)  # unknown formats fail before any network work
+    plan = _plan(params, command="audit", archive=not no_archive, confirm=confirm)
+    names = formats or plan.config.format or _AUDIT_FORMATS
+    if output is not None and len(names) != 1:
+        raise click.UsageError(
+            f"-o/--output writes one file, and {len(names)} formats are asked "
+            "(choose one with --format, or use --output-dir)"
+        )
     outcome = _execute(plan.request)
     report = outcome.report
     _print_warnings(report)
-    terminal = FORMATS["terminal"].render(report, color=sys.stdout.isatty())
-    click.echo(terminal.splitlines()[-1] if quiet and terminal else terminal)
+    colored = use_color(color, sys.stdout)
+    terminal = _TERMINAL.render(report, color=colored)
+    click.echo(_summary_only(terminal) if quiet else terminal, nl=False, color=colored)
     for save in outcome.saves:
         click.echo(f"save: {save.status.value}: {save.url} {save.archive_url or save.reason}")
-    paths = write_reports(report, names, output_dir, force=force, fail_on=plan.fail_on)
-    for path in paths:
-        click.echo(f"wrote {path}")
+    directory = output_dir or plan.config.output_dir or DEFAULT_OUTPUT_DIR
+    written = _write_audit(report, names, output, directory, force, plan.fail_on)
+    echo_written(written)
+    # the store keeps the run (for fix) unless offline or the network was down
+    stored = plan.request.cache_path is not None and not params.get("offline")
+    stored = stored and outcome.network_down is None
+    for line in next_steps(report, stored=stored, written=written):
+        click.echo(line)
     _exit(outcome, plan.fail_on)
+
+
+_DEAD = frozenset({Verdict.BROKEN, Verdict.STALE})
+#: A finding's repair by ``fix``'s flag: what it takes for the flag to help.
+_REPAIRS: tuple[tuple[str, Callable[[Finding], bool]], ...] = (
+    ("--replace-dead", lambda f: f.archive is not None and f.verdict in _DEAD),
+    ("--restore-lost", lambda f: f.restoration is not None),
+    ("--update-moved", lambda f: moved_to(f) is not None),
+)
+_MAX_NEXT = 5
+
+
+def next_steps(report: Report, *, stored: bool, written: Sequence[Path]) -> list[str]:
+    """The exact ``linkaudit fix`` commands that apply this audit's repairs, one per
+    file that has some: repairs from the store (this run is kept there) or, without
+    a cache, from the JSON report just written.  None when there is nothing to do or
+    nothing ``fix`` could read the audit back from."""
+    source = [] if stored else [p for p in written if p.suffix == ".json"][:1]
+    if not stored and not source:
+        return []
+    commands = []
+    for origin, flags in _repairs_by_file(report).items():
+        command = ["linkaudit", "fix", origin, *flags]
+        if source:
+            command += ["--from-report", str(source[0])]
+        commands.append("  " + shlex.join(command))
+    if not commands:
+        return []
+    more = len(commands) - _MAX_NEXT
+    return [
+        "next: repair from this audit (prints a diff; add --in-place to rewrite, with a backup):",
+        *commands[:_MAX_NEXT],
+        *([f"  ... and {more} more file(s)"] if more > 0 else []),
+    ]
+
+
+def _repairs_by_file(report: Report) -> dict[str, list[str]]:
+    """Each local file with repairs on offer, and the ``fix`` flags that make them."""
+    flags: dict[str, list[str]] = {}
+    for finding in report.findings:
+        origin = finding.citation.document
+        for flag, applies in _REPAIRS:
+            if applies(finding) and flag not in flags.setdefault(origin, []):
+                flags[origin].append(flag)
+    return {
+        origin: sorted(wanted)
+        for origin, wanted in flags.items()
+        if wanted and "://" not in origin and Path(origin).is_file()
+    }
+
+
+#: What ``audit`` writes when neither ``--format`` nor linkaudit.toml says.
+_AUDIT_FORMATS = ("html", "json", "markdown")
+#: Where ``audit`` and ``health`` write when neither ``--output-dir`` nor linkaudit.toml says.
+DEFAULT_OUTPUT_DIR = Path("reports")
+
+
+def _write_audit(
+    report: Report,
+    names: Sequence[str],
+    output: Path | None,
+    output_dir: Path,
+    force: bool,
+    fail_on: frozenset[Verdict],
+) -> list[Path]:
+    """The report files: the one ``-o`` names, else each format into the directory."""
+    if output is not None:
+        formatter = get_formatter(names[0], fail_on=fail_on)
+        return write_files(
+            output.parent,
+            [(output.name, partial(formatter.render, report, color=False))],
+            force=force,
+        )
+    written = write_reports(report, names, output_dir, force=force, fail_on=fail_on)
+    return [*written, *write_latest(written)]
 
 
 # --- demo (fix and health: see _LazyGroup) ------------------------------------------
 
 
 @main.command("demo")
-@click.option(
-    "--output-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("reports"),
-    show_default=True,
-    help="Where the demo's reports go.",
-)
-@click.option("--force", is_flag=True, help="Replace report files that already exist.")
+@format_option(list(FORMATS), ",".join(FORMATS))
+@output_dir_option("Where the demo's reports go (default reports/).")
+@force_option
+@quiet_option
+@color_option
 @handles_errors
-def demo_command(output_dir: Path, force: bool) -> None:
+def demo_command(
+    formats: tuple[str, ...] | None, output_dir: Path | None, force: bool, quiet: bool, color: str
+) -> None:
     """Audit the bundled example article against a misbehaving web on loopback.
 
-    Starts a local link zoo and archive stand-in, audits the article, writes every
-    report format, checks its verdicts against the zoo's truth and stops everything.
+    Starts a local link zoo and archive stand-in, audits the article, writes the
+    reports, checks its verdicts against the zoo's truth and stops everything.
     No internet is needed.  Exits 0 when the demo ran as intended.
     """
     from linkaudit.demo import run_demo  # the zoo and its servers: only for this command
 
-    result = run_demo(output_dir, force=force, echo=click.echo)
+    echo = (lambda _line: None) if quiet else click.echo
+    result = run_demo(
+        output_dir or DEFAULT_OUTPUT_DIR, force=force, formats=formats or tuple(FORMATS), echo=echo
+    )
     report = result.run.report
-    click.echo(FORMATS["terminal"].render(report, color=sys.stdout.isatty()))
-    for path in result.paths:
-        click.echo(f"wrote {path}")
+    _print_warnings(report)
+    colored = use_color(color, sys.stdout)
+    terminal = _TERMINAL.render(report, color=colored)
+    click.echo(_summary_only(terminal) if quiet else terminal, nl=False, color=colored)
+    echo_written([*result.paths, *write_latest(result.paths)])
     if result.mismatches:
         for line in result.mismatches:
             click.echo(f"linkaudit: error: demo verdict mismatch: {line}", err=True)

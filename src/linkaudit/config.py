@@ -28,7 +28,7 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
@@ -37,6 +37,8 @@ from linkaudit.archive.base import DEFAULT_TIMEGATES, WAYBACK
 from linkaudit.errors import ConfigError
 from linkaudit.hosts import host_key, match_host
 from linkaudit.model import DEFAULT_FAIL_ON, Scope, Verdict
+from linkaudit.report import FORMATS
+from linkaudit.sources.base import parse_date
 
 CONFIG_FILE = "linkaudit.toml"
 PYPROJECT = "pyproject.toml"
@@ -133,18 +135,24 @@ class HostConfig:
 def find_config(start: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
     """The first file with linkaudit configuration walking up from ``start``, and
     its linkaudit table; None when there is none up to the filesystem root."""
+    found = _discover(start)
+    return None if found is None else (found[0], found[1])
+
+
+def _discover(start: Path | None) -> tuple[Path, dict[str, Any], tuple[str, ...]] | None:
+    """:func:`find_config`, with the key prefix the file's messages use."""
     here = (start or Path.cwd()).resolve()
     if here.is_file():
         here = here.parent
     for directory in (here, *here.parents):
         dedicated = directory / CONFIG_FILE
         if dedicated.is_file():
-            return dedicated, _read_toml(dedicated)
+            return dedicated, *_dedicated_table(dedicated)
         pyproject = directory / PYPROJECT
         if pyproject.is_file():
             table = _pyproject_table(pyproject, required=False)
             if table is not None:
-                return pyproject, table
+                return pyproject, table, _TOOL_TABLE
     return None
 
 
@@ -169,14 +177,14 @@ def load_config(
         if path.name == PYPROJECT:
             table = _pyproject_table(path, required=True)
             assert table is not None
+            prefix: tuple[str, ...] = _TOOL_TABLE
         else:
-            table = _read_toml(path)
+            table, prefix = _dedicated_table(path)
     else:
-        found = find_config(start)
+        found = _discover(start)
         if found is None:
             return Config()
-        path, table = found
-    prefix = ("tool", "linkaudit") if path.name == PYPROJECT else ()
+        path, table, prefix = found
     return parse_config(table, path, prefix=prefix, environ=env)
 
 
@@ -199,6 +207,31 @@ def parse_config(
         values["cache"] = None
         values["no_cache"] = True
     return Config(source=source.resolve(), **values)
+
+
+_TOOL_TABLE = ("tool", "linkaudit")
+
+
+def _dedicated_table(path: Path) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A ``linkaudit.toml``'s settings and the key prefix its messages use.
+
+    The file may hold the keys at top level or under ``[tool.linkaudit]`` (the
+    README's example, copied from ``pyproject.toml``): both are read the same.
+    Mixing the two would leave it unclear which value wins, so it is an error.
+    """
+    data = _read_toml(path)
+    tool = data.get("tool")
+    if not isinstance(tool, dict) or "linkaudit" not in tool:
+        return data, ()
+    table = tool["linkaudit"]
+    if not isinstance(table, dict):
+        raise ConfigError(f"{_display(path)}: tool.linkaudit must be a table")
+    if set(data) != {"tool"} or set(tool) != {"linkaudit"}:
+        raise ConfigError(
+            f"{_display(path)}: settings both under [tool.linkaudit] and outside it; "
+            "put them all in one place"
+        )
+    return table, _TOOL_TABLE
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -467,6 +500,54 @@ def _cache(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Path | bool:
 _HTTP_URL = re.compile(r"^https?://[^/\s]+", re.IGNORECASE)
 
 
+def _formats(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Report formats: a list, or the command line's comma-separated string."""
+    if isinstance(value, str):
+        value = [part for part in value.split(",") if part.strip()]
+    names = _str_list(value, ctx, keys)
+    out: list[str] = []
+    for name in names:
+        word = name.strip().lower()
+        if word not in FORMATS:
+            close = difflib.get_close_matches(word, list(FORMATS), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (one of: {', '.join(FORMATS)})"
+            ctx.fail(keys, f"unknown report format {name!r}{hint}")
+        if word not in out:
+            out.append(word)
+    if not out:
+        ctx.fail(keys, "must name at least one report format")
+    return tuple(out)
+
+
+def _path(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Path:
+    """A path; in a file, relative to the file's directory (as ``cache`` is)."""
+    if isinstance(value, Path):
+        return value
+    path = Path(_str(value, ctx, keys)).expanduser()
+    if ctx.base is not None and not path.is_absolute():
+        path = ctx.base / path
+    return path
+
+
+def _http_url(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> str:
+    text = _str(value, ctx, keys).strip()
+    if not _HTTP_URL.match(text):
+        ctx.fail(keys, f"must be an http(s) URL, got {value!r}")
+    return text
+
+
+def _date(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> datetime:
+    """A citation date: TOML's own date or date-time, or ISO 8601 text (UTC when no zone)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), UTC)
+    parsed = parse_date(value) if isinstance(value, str) else None
+    if parsed is None:
+        ctx.fail(keys, f"must be a date (YYYY-MM-DD or ISO 8601), got {value!r}")
+    return parsed
+
+
 def _archives(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> tuple[ArchiveSpec, ...]:
     if isinstance(value, str):
         value = [value]
@@ -621,6 +702,8 @@ def _jsonable(value: Any) -> Any:
         return value.value
     if isinstance(value, timedelta):
         return value.total_seconds()
+    if isinstance(value, datetime):
+        return value.isoformat()
     if isinstance(value, ArchiveSpec):
         return dataclasses.asdict(value)
     if isinstance(value, HostConfig):
@@ -668,6 +751,12 @@ class Config:
     ``max_age_ok``: the same for ``ok``/``moved`` (durations: ``"1d"``, ``"12h"``,
     ``"30m"``, ``"1d12h"`` or seconds).
     ``hosts``: per-host overrides, see :class:`HostConfig`.
+    ``format``: the report files ``audit`` writes (``["html", "sarif"]``);
+    ``output_dir``: where ``audit`` and ``health`` write them (relative to the file).
+    ``wayback_url``: the Wayback Machine or a mirror; ``base_url``: resolves
+    relative links; ``cited_at``: the citation date of every document
+    (``2023-04-18``); ``root_dir``: the directory root-relative links point into
+    (relative to the file).
 
     None means "not configured": the stage's own default applies (declared once,
     with the stage: ``CheckOptions``, ``AuditOptions``, ``CachePolicy``).  This
@@ -709,6 +798,12 @@ class Config:
     no_cache: bool = _setting(_bool, False, in_file=False)  # ``cache = false`` in a file
     max_age: timedelta | None = _setting(_age)
     max_age_ok: timedelta | None = _setting(_age)
+    format: tuple[str, ...] = _setting(_formats, ())
+    output_dir: Path | None = _setting(_path)
+    wayback_url: str | None = _setting(_http_url)
+    base_url: str | None = _setting(_http_url)
+    cited_at: datetime | None = _setting(_date)
+    root_dir: Path | None = _setting(_path)
     hosts: Mapping[str, HostConfig] = field(
         default_factory=lambda: MappingProxyType({}), metadata={"parse": _hosts, "in_file": True}
     )

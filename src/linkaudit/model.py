@@ -95,8 +95,11 @@ class Relation(enum.StrEnum):
 class Location:
     """Where a citation is, so a person can find it.
 
-    ``line`` and ``column`` are 1-based positions in the document's text (for a
-    WordPress post, in ``content.rendered``; for Markdown, in the Markdown source).
+    ``line`` and ``column`` are 1-based positions in the file as saved, what an
+    editor jumps to (for Markdown, in the Markdown source; for a WordPress post,
+    inside the escaped JSON string ``content.rendered``).  For a WordPress post,
+    ``body_line`` and ``body_column`` are the position in the decoded post body,
+    the HTML an editor sees in WordPress; None where the two are the same.
     ``paragraph`` counts block-level paragraphs from 1 when known.
     """
 
@@ -104,6 +107,29 @@ class Location:
     column: int
     paragraph: int | None = None
     offset: int | None = None  # character offset in Document.text, when exact
+    body_line: int | None = None
+    body_column: int | None = None
+
+    @property
+    def in_text(self) -> tuple[int, int]:
+        """The 1-based line and column in ``Document.text`` (the body of a post)."""
+        if self.body_line is None or self.body_column is None:
+            return self.line, self.column
+        return self.body_line, self.body_column
+
+
+@dataclass(frozen=True)
+class TextInFile:
+    """Where a document's text sits in its file when it is not the file itself: a
+    WordPress post's body is the JSON string ``content.rendered``, escaped.
+
+    ``raw`` is that string as written (between its quotes), and its first
+    character is at ``line``:``column`` of the file (1-based).
+    """
+
+    raw: str
+    line: int
+    column: int
 
 
 @dataclass(frozen=True)
@@ -131,6 +157,11 @@ class Document:
     canonical_url: str | None = None  # the article's own URL, when known
     whole_page: bool = True  # False when text is already just the article body
     sha256: str | None = None  # of the bytes read from a file, so repairs detect later edits
+    #: For a post's body: where it is in the file (citations then point at the file).
+    #: Not part of any JSON output (the raw text would double the report).
+    in_file: TextInFile | None = field(
+        default=None, repr=False, compare=False, metadata={"serialize": False}
+    )
 
 
 @dataclass(frozen=True)
@@ -268,6 +299,22 @@ class Finding:
     archive_note: str = ""
 
 
+class OutageKind(enum.StrEnum):
+    """What a whole run could not reach."""
+
+    NETWORK = "network"  # no host answered at all: the verdicts say nothing
+    ARCHIVES = "archives"  # every archive lookup failed: "no copy" means "not asked"
+
+
+@dataclass(frozen=True)
+class Outage:
+    """Something the whole run could not reach, said once at the top of every report
+    instead of in every row (``message`` is one sentence, with what to do)."""
+
+    kind: OutageKind
+    message: str
+
+
 @dataclass(frozen=True)
 class Report:
     """The outcome of auditing one or more documents in one run."""
@@ -279,6 +326,10 @@ class Report:
     settings: dict[str, object] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     changes: str = ""  # what changed since the previous run (run history), one paragraph
+    outages: tuple[Outage, ...] = ()  # what the run could not reach (the banner)
+
+    def outage(self, kind: OutageKind) -> Outage | None:
+        return next((o for o in self.outages if o.kind is kind), None)
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {v.value: 0 for v in Verdict}

@@ -40,6 +40,8 @@ from linkaudit.model import (
     Citation,
     Document,
     Finding,
+    Outage,
+    OutageKind,
     Relation,
     Report,
     Restoration,
@@ -48,7 +50,9 @@ from linkaudit.model import (
     as_utc,
 )
 from linkaudit.reasons import Reason
+from linkaudit.report.base import document_warnings
 from linkaudit.sources.changed import citations_on_changed_lines
+from linkaudit.sources.jsonspan import place_in_file
 from linkaudit.store.base import ArchiveCache, ExtractCache, ResultCache
 from linkaudit.urls import defragment, normalize
 
@@ -148,6 +152,7 @@ def extract_all(
             citations = next(extracted)
             if cache is not None:
                 cache.put(doc, options.scope, citations)
+        citations = place_in_file(doc, citations)  # a post's body: its file position
         if options.changed_lines is not None:
             citations = citations_on_changed_lines(citations, options.changed_lines)
         out.append((doc, [apply_policy(c, options, excluded) for c in citations]))
@@ -224,8 +229,7 @@ async def audit_documents(
         restored = await restore_links(extracted, options, session, until)
         checked = await check_citations(extracted, restored, options, services, until)
         down = await judge_network(checked.results, services.resolver)
-        targets, warnings = citation_dates(extracted, options, services.clock())
-        warnings = [*checked.warnings, *warnings]
+        warnings = list(checked.warnings)
         findings = build_findings(extracted, checked, restored)
         if session is not None and down is None:  # no network: nothing to look up either
             inside: frozenset[str] = frozenset()
@@ -235,6 +239,9 @@ async def audit_documents(
                     services.resolver,
                     resolve=services.resolver is not None or services.transport is None,
                 )
+            # dates matter (and are warned about) only for lookups
+            targets, undated = citation_dates(extracted, options, services.clock())
+            warnings += undated
             findings = await find_archived_copies(
                 findings,
                 targets,
@@ -259,11 +266,21 @@ async def audit_documents(
         started_at=started,
         finished_at=services.clock(),
         settings=audit_settings(options),
-        warnings=banner
-        + tuple(f"{doc.origin}: {w}" for doc in documents for w in doc.warnings)
-        + tuple(warnings),
+        warnings=(*banner, *document_warnings(documents), *warnings),
     )
+    report = replace(report, outages=outages(down, banner))
     return AuditRun(report=report, saves=saves, network_down=down)
+
+
+def outages(network_down: str | None, banner: Sequence[str]) -> tuple[Outage, ...]:
+    """What the run could not reach, for the reports' banner: no host at all (the
+    audit could not run: exit 3), or an archive (every empty copy then means "not
+    asked").  The archive line also stays the run's first warning, as it was."""
+    found = []
+    if network_down is not None:
+        found.append(Outage(OutageKind.NETWORK, f"{network_down[:1].upper()}{network_down[1:]}."))
+    found += [Outage(OutageKind.ARCHIVES, line) for line in banner]
+    return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,10 @@ so they never change spelling (``Reason`` is a ``StrEnum``: ``Reason.HTTP_404 ==
   definitive, never counted toward a link's death),
 - whether it means **no answer** came back from the host at all (a run where every
   host gives no answer is a dead network, not dead links), and
-- its **help** sentence, which reports show next to it.
+- its **help** sentence, which reports show next to it, and
+- what an editor should **do** about it (``todo``): the verdict's action from the
+  README's verdict table unless the reason says better ("re-run later" for a
+  rate limit, which is ``blocked`` but passes).
 
 Producers (the classifier, pre-checks, extraction, the pipeline) name reasons
 only through this enum; consumers (the store, reports, exit codes) ask it.  One
@@ -113,6 +116,12 @@ class Reason(enum.StrEnum):
         """One sentence for a reader of a report."""
         return _INFO[self].help
 
+    @property
+    def todo(self) -> str:
+        """What an editor should do about it, in a few words."""
+        info = _INFO[self]
+        return info.todo or VERDICT_TODO[info.verdict]
+
     @classmethod
     def of(cls, text: str) -> Reason | None:
         """The reason a stored or reported word names; None for a word this version
@@ -131,12 +140,29 @@ def scheme_reason(scheme: str) -> str:
     return f"{Reason.SCHEME}_{re.sub(r'[^a-z0-9]+', '_', scheme.lower())[:20]}"
 
 
+#: What to do about each verdict: the README's verdict table, word for word.
+VERDICT_TODO: dict[Verdict, str] = {
+    Verdict.OK: "nothing",
+    Verdict.MOVED: "update the link to the new URL",
+    Verdict.BROKEN: "use the archived copy, or find a new source",
+    Verdict.STALE: "use the archived copy",
+    Verdict.BLOCKED: "check by hand in a browser",
+    Verdict.UNREACHABLE: "re-run later",
+    Verdict.INSECURE: "tell the site, or link the archive",
+    Verdict.FRAGMENT_MISSING: "fix the fragment",
+    Verdict.INVALID: "fix the typo",
+    Verdict.SKIPPED: "nothing",
+    Verdict.LOST: "restore it (linkaudit proposes the original from the archived article)",
+}
+
+
 @dataclass(frozen=True)
 class _Info:
     verdict: Verdict
     help: str
     transient: bool = False
     no_answer: bool = False
+    todo: str = ""  # empty: the verdict's (VERDICT_TODO)
 
 
 _OK, _MOVED, _BROKEN, _STALE = Verdict.OK, Verdict.MOVED, Verdict.BROKEN, Verdict.STALE
@@ -188,12 +214,17 @@ _INFO: dict[Reason, _Info] = {
     Reason.STATUS_999: _Info(
         _BLOCKED, "The site answered 999, its way of refusing automated requests."
     ),
-    Reason.AUTH_REQUIRED: _Info(_BLOCKED, "The page needs a login."),
+    Reason.AUTH_REQUIRED: _Info(
+        _BLOCKED, "The page needs a login.", todo="check by hand in a browser, logged in"
+    ),
     Reason.PAYMENT_REQUIRED: _Info(_BLOCKED, "The page is behind a paywall (402)."),
     Reason.FORBIDDEN: _Info(_BLOCKED, "The server answered 403 Forbidden."),
     Reason.LEGAL_BLOCK: _Info(_BLOCKED, "Unavailable for legal reasons (451)."),
     Reason.RATE_LIMITED: _Info(
-        _BLOCKED, "Rate limited (429) past the retries allowed.", transient=True
+        _BLOCKED,
+        "Rate limited (429) past the retries allowed.",
+        transient=True,
+        todo="re-run later (the site asked us to slow down)",
     ),
     Reason.TIMEOUT: _Info(
         _UNREACHABLE, "No answer within the time limit.", transient=True, no_answer=True
@@ -256,12 +287,22 @@ _INFO: dict[Reason, _Info] = {
         Verdict.SKIPPED, "A link within the article's own site (use --include-internal)."
     ),
     Reason.RELATIVE_NO_BASE: _Info(
-        Verdict.SKIPPED, "A relative link, and no base URL to resolve it against."
+        Verdict.SKIPPED,
+        "A relative link, and no base URL to resolve it against.",
+        todo="give --base-url to check it",
     ),
-    Reason.OFFLINE: _Info(Verdict.SKIPPED, "Not checked: the run was offline."),
+    Reason.OFFLINE: _Info(
+        Verdict.SKIPPED, "Not checked: the run was offline.", todo="run without --offline"
+    ),
     Reason.STRIPPED_LINK: _Info(
         Verdict.LOST, "The link was stripped: its anchor text survives but the href is gone."
     ),
-    Reason.EMPTY_HREF: _Info(Verdict.LOST, "The link has no target: its href is missing or empty."),
-    Reason.PLACEHOLDER_HREF: _Info(Verdict.LOST, 'The link points nowhere: href="#".'),
+    Reason.EMPTY_HREF: _Info(
+        Verdict.LOST,
+        "The link has no target: its href is missing or empty.",
+        todo="add the link it should have",
+    ),
+    Reason.PLACEHOLDER_HREF: _Info(
+        Verdict.LOST, 'The link points nowhere: href="#".', todo="add the link it should have"
+    ),
 }

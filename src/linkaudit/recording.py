@@ -149,8 +149,11 @@ def diff_runs(
     run: RunRecord | None = None,
     policy: ConfirmPolicy | None = None,
     histories: Mapping[str, Sequence[Observation]] | None = None,
+    previous: RunRecord | None = None,
 ) -> RunDiff:
-    """What changed between ``run`` (default: the latest finished) and the run before.
+    """What changed between ``run`` (default: the latest finished) and the run before
+    (or ``previous``: the health report compares a full audit with the full audit
+    before it, not with a ``check`` of one file in between).
 
     ``histories`` (from :meth:`RunHistory.observations`, covering at least the URLs
     cited in ``run``) saves loading them twice when the caller has them.
@@ -159,7 +162,7 @@ def diff_runs(
     run = run or db.latest_run()
     if run is None:
         return RunDiff(policy=policy)
-    previous = db.previous_run(run)
+    previous = previous or db.previous_run(run)
     if previous is None:
         return RunDiff(run.id, run.started_at, policy=policy)
     latest_marks = db.archive_marks(run.id)

@@ -1,8 +1,9 @@
 """Plain-JSON views of the model, shared by every machine-readable output.
 
 One function so that ``extract --format json``, the JSON report and the store all
-spell fields the same way: dataclass fields by name, enums by value, datetimes as
-ISO 8601 in UTC, tuples as lists.
+spell fields the same way: dataclass fields by name (but those marked
+``metadata={"serialize": False}``), enums by value, datetimes as ISO 8601 in UTC,
+tuples as lists.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -37,7 +38,8 @@ def to_jsonable(value: Any) -> Any:
 
 def _converter(value: Any) -> Converter:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _dataclass_converter(tuple(f.name for f in dataclasses.fields(value)))
+        names = (f.name for f in dataclasses.fields(value) if f.metadata.get("serialize", True))
+        return _dataclass_converter(tuple(names))
     if isinstance(value, enum.Enum):
         return _enum
     if isinstance(value, datetime):

@@ -11,6 +11,7 @@ run.  The settings a report shows and the history stores are
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -24,7 +25,7 @@ from linkaudit.archive import ArchiveOptions
 from linkaudit.archive.base import DEFAULT_TIMEGATES, WAYBACK
 from linkaudit.check import CheckOptions
 from linkaudit.check.options import USER_NAMES, HostSettings
-from linkaudit.config import Config, load_config
+from linkaudit.config import Config, HostConfig, Secret, load_config
 from linkaudit.history import ConfirmPolicy
 from linkaudit.model import Verdict
 from linkaudit.pipeline import AuditOptions, audit_settings
@@ -64,6 +65,9 @@ class RunInputs:
     save: bool = False
     wayback_url: str | None = None
     confirm: ConfirmPolicy = field(default_factory=ConfirmPolicy)
+    #: Which command the run is for (``audit``, ``check``, ``fix``): recorded with
+    #: the run, so the health report can tell a whole-site audit from a quick check.
+    command: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,8 @@ def plan_run(inputs: RunInputs) -> RunPlan:
     ``--changed-since`` ref git does not know) before any network work.
     """
     cwd = inputs.cwd or Path.cwd()
-    config = load_config(cwd, inputs.config).merged_with(**inputs.overrides)
+    config = load_config(cwd, inputs.config).merged_with(**_overrides(inputs))
+    config = with_github_token(config, os.environ.get(GITHUB_TOKEN_ENV))
     changed = changed_files(inputs.changed_since, cwd) if inputs.changed_since else None
     collection = Collection(
         specs=inputs.sources,
@@ -98,16 +103,16 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         insecure=inputs.insecure,
         offline=inputs.offline,
         archive=inputs.archive,
-        wayback_url=inputs.wayback_url,
-        cited_at=inputs.cited_at,
+        wayback_url=config.wayback_url,
+        cited_at=config.cited_at,
         save=inputs.save,
         use_all_archives=inputs.use_all_archives,
     )
     request = RunRequest(
         collection=collection,
         sources=SourceOptions(
-            base_url=inputs.base_url,
-            cited_at=inputs.cited_at,
+            base_url=config.base_url,
+            cited_at=config.cited_at,
             max_bytes=inputs.max_bytes,
             user_agent=config.user_agent or DEFAULT_USER_AGENT,
         ),
@@ -117,8 +122,56 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         confirm=inputs.confirm,
     )
     fail_on = frozenset(config.fail_on)
-    request = replace(request, settings=run_settings(config, request, fail_on))
-    return RunPlan(request, config, fail_on)
+    settings = {
+        **run_settings(config, request, fail_on),
+        "command": inputs.command,
+        "changed_since": inputs.changed_since,
+    }
+    return RunPlan(replace(request, settings=settings), config, fail_on)
+
+
+#: The environment variable holding a GitHub token (the Action's ``token`` input).
+GITHUB_TOKEN_ENV = "LINKAUDIT_GITHUB_TOKEN"
+#: The hosts that token is sent to, and no other (a redirect elsewhere drops it).
+GITHUB_HOSTS = (
+    "github.com",
+    "api.github.com",
+    "gist.github.com",
+    "raw.githubusercontent.com",
+    "gist.githubusercontent.com",
+)
+
+
+def with_github_token(config: Config, token: str | None) -> Config:
+    """``config`` with ``Authorization: Bearer <token>`` for GitHub's own hosts.
+
+    GitHub answers a robot's requests for repository pages with 429s long before a
+    site of a few hundred links is checked; an authenticated request has a far
+    larger budget.  The token becomes a :class:`~linkaudit.config.Secret` (never
+    printed, ``***`` in reports and history), goes to :data:`GITHUB_HOSTS` only,
+    and never replaces an ``Authorization`` header configured for one of them.
+    """
+    if not token or not token.strip():
+        return config
+    secret = Secret(f"Bearer {token.strip()}", (GITHUB_TOKEN_ENV,))
+    hosts = dict(config.hosts)
+    for name in GITHUB_HOSTS:
+        host = hosts.get(name, HostConfig())
+        if not any(header.lower() == "authorization" for header in host.headers):
+            headers = MappingProxyType({**host.headers, "Authorization": secret})
+            hosts[name] = replace(host, headers=headers)
+    return replace(config, hosts=MappingProxyType(hosts))
+
+
+def _overrides(inputs: RunInputs) -> dict[str, object]:
+    """The command line's settings: its overrides, and the inputs that are settings
+    too (``base_url``, ``cited_at``, ``wayback_url``: also configuration keys)."""
+    given = {
+        "base_url": inputs.base_url,
+        "cited_at": inputs.cited_at,
+        "wayback_url": inputs.wayback_url,
+    }
+    return {**inputs.overrides, **{k: v for k, v in given.items() if v is not None}}
 
 
 def run_settings(
@@ -129,6 +182,8 @@ def run_settings(
     ordered = [v.value for v in Verdict if v in fail_on]
     return {
         **audit_settings(request.audit),
+        "base_url": config.base_url,
+        "root_dir": str(config.root_dir) if config.root_dir else None,
         "config": str(config.source) if config.source else None,
         "include_paths": list(config.include_paths),
         "exclude_paths": list(config.exclude_paths),

@@ -8,6 +8,8 @@ Wayback endpoint so no Memento TimeGate on the internet is asked.
 from __future__ import annotations
 
 import json
+import shlex
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,9 +81,14 @@ def _audit(archive: ArchiveStandIn, *args: str) -> tuple[int, str, str]:
 def test_audit_writes_reports_and_fails_on_broken(workdir: Path, archive: ArchiveStandIn) -> None:
     code, out, err = _audit(archive, "--format", "json,html,sarif")
     assert code == 1, out + err  # a broken link (and a lost one) with the default --fail-on
-    written = sorted(p.suffix for p in (workdir / "out").iterdir())
-    assert written == [".html", ".json", ".sarif"]
-    data = json.loads(next((workdir / "out").glob("*.json")).read_text(encoding="utf-8"))
+    dated = sorted(p.suffix for p in (workdir / "out").glob("article-2*"))
+    assert dated == [".html", ".json", ".sarif"]
+    # a stable name beside each dated file, for scripts: a copy of the newest
+    for path in (workdir / "out").glob("article-2*"):
+        latest = workdir / "out" / f"article-latest{path.suffix}"
+        assert latest.read_bytes() == path.read_bytes()
+    assert len(list((workdir / "out").iterdir())) == 6
+    data = json.loads(next((workdir / "out").glob("article-2*.json")).read_text(encoding="utf-8"))
     schema_path = Path(__file__).parents[2] / "src" / "linkaudit" / "data" / "report.schema.json"
     jsonschema.validate(data, json.loads(schema_path.read_text(encoding="utf-8")))
     by_text = {f["citation"]["text"]: f for f in data["findings"]}
@@ -155,7 +162,7 @@ def test_bad_input_is_one_line_and_exit_2(workdir: Path) -> None:
 def test_unknown_format_fails_before_any_request(workdir: Path, site: Site) -> None:
     result = CliRunner().invoke(main, ["audit", "article.html", "--format", "pdf"])
     assert result.exit_code == 2
-    assert "unknown report format" in result.stderr
+    assert "unknown format 'pdf'" in result.stderr
     assert site.stats.requests == 0
 
 
@@ -163,8 +170,10 @@ def test_demo_runs_offline_and_gets_every_verdict_right(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["demo", "--output-dir", str(tmp_path / "reports")])
     assert result.exit_code == 0, result.output
     assert "got their true verdict" in result.stdout
-    suffixes = sorted(p.name.split(".", 1)[1] for p in (tmp_path / "reports").iterdir())
+    dated = (tmp_path / "reports").glob("demo-article-2*")
+    suffixes = sorted(p.name.split(".", 1)[1] for p in dated)
     assert suffixes == ["csv", "html", "json", "junit.xml", "md", "sarif", "txt"]
+    assert (tmp_path / "reports" / "demo-article-latest.junit.xml").is_file()
     data = json.loads(next((tmp_path / "reports").glob("*.json")).read_text(encoding="utf-8"))
     verdicts = {f["verdict"] for f in data["findings"]}
     # every verdict of DESIGN.md's table appears in the demo
@@ -225,8 +234,125 @@ def test_no_host_answering_at_all_is_exit_3_not_a_verdict(
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 3, result.output
         assert "no network: none of the 2 hosts answered" in result.stderr
+        # and the report says so first, not as an error repeated in every row
+        assert result.stdout.splitlines()[1].startswith("!! No network: none of the 2 hosts")
         # one host answering means the network works: the silent one is just unreachable
         silent[1].fallback = page("<html><body><p>Here.</p></body></html>")
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, result.output
         assert "unreachable" in result.stdout
+
+
+# --------------------------------------------------------------------------- audit -> fix
+
+
+def _printed_fix_commands(stdout: str) -> list[list[str]]:
+    lines = stdout.splitlines()
+    start = lines.index(
+        "next: repair from this audit (prints a diff; add --in-place to rewrite, with a backup):"
+    )
+    return [shlex.split(line) for line in lines[start + 1 :] if line.startswith("  linkaudit ")]
+
+
+def test_audit_prints_the_exact_fix_command_and_it_works(
+    workdir: Path, archive: ArchiveStandIn, site: Site
+) -> None:
+    code, out, err = _audit(archive, "--format", "html")
+    assert code == 1, out + err
+    [command] = _printed_fix_commands(out)
+    assert command == ["linkaudit", "fix", "article.html", "--replace-dead"]
+    result = CliRunner().invoke(main, command[1:])
+    assert result.exit_code == 0, result.output
+    assert "repairing from the stored audit" in result.stderr
+    assert "/web/20210401000000/" + site.url("/dataset") in result.stdout
+
+
+def test_without_a_cache_the_fix_command_reads_the_json_report(
+    workdir: Path, archive: ArchiveStandIn, site: Site
+) -> None:
+    code, out, err = _audit(archive, "--format", "json,html", "--no-cache")
+    assert code == 1, out + err
+    [command] = _printed_fix_commands(out)
+    assert command[:4] == ["linkaudit", "fix", "article.html", "--replace-dead"]
+    assert command[4] == "--from-report"
+    assert command[5].startswith("out/article-2")
+    assert command[5].endswith(".json")
+    requests = site.stats.requests
+    result = CliRunner().invoke(main, command[1:])
+    assert result.exit_code == 0, result.output
+    assert "/web/20210401000000/" + site.url("/dataset") in result.stdout
+    assert site.stats.requests == requests
+
+
+def test_nothing_to_repair_prints_no_fix_command(workdir: Path, archive: ArchiveStandIn) -> None:
+    code, out, _ = _audit(archive, "--format", "html", "--no-archive")
+    assert code == 1
+    assert "next:" not in out
+    assert "linkaudit fix" not in out
+
+
+def test_fix_passes_over_a_stored_check_and_audits_with_the_config(
+    workdir: Path, archive: ArchiveStandIn, site: Site
+) -> None:
+    """A ``check`` after the audit replaced the stored audit of the file: it looked up
+    no archived copies, so ``fix`` audits afresh, as linkaudit.toml says (mirror
+    included), instead of repairing nothing."""
+    (workdir / "linkaudit.toml").write_text(
+        f'archives = ["wayback"]\nwayback_url = "{archive.base_url}"\nmax_retries = 0\n',
+        encoding="utf-8",
+    )
+    assert CliRunner().invoke(main, ["audit", "article.html", "--output-dir", "out"]).exit_code == 1
+    assert CliRunner().invoke(main, ["check", "article.html"]).exit_code == 1
+    lookups = sum(archive.counts.values())
+    result = CliRunner().invoke(main, ["fix", "article.html", "--replace-dead"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "not repairing from the stored audit of article.html: it is a `check`, which looks up "
+        "no archived copies; auditing afresh"
+    ) in result.stderr
+    assert "/web/20210401000000/" + site.url("/dataset") in result.stdout
+    assert sum(archive.counts.values()) > lookups  # the configured mirror was asked
+    # --update-moved needs no archive: the stored check is good enough for it
+    moved = CliRunner().invoke(main, ["fix", "article.html", "--update-moved"])
+    assert "repairing from the stored audit" in moved.stderr
+
+
+def test_fix_audits_afresh_with_the_configured_exclusions(
+    workdir: Path, archive: ArchiveStandIn, site: Site
+) -> None:
+    (workdir / "linkaudit.toml").write_text(
+        f'archives = ["wayback"]\nwayback_url = "{archive.base_url}"\nexclude = ["/dataset$"]\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["fix", "article.html", "--replace-dead", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert site.stats.by_path[("GET", "/dataset")] == 0
+    assert site.stats.by_path[("HEAD", "/dataset")] == 0
+    assert site.stats.requests > 0  # the live report was checked
+    assert result.stdout == ""  # the excluded link is skipped, so nothing to replace
+
+
+def test_fix_says_why_nothing_was_repaired(workdir: Path, archive: ArchiveStandIn) -> None:
+    check = CliRunner().invoke(
+        main, ["check", "article.html", "--format", "json", "-o", "check.json", "--no-cache"]
+    )
+    assert check.exit_code == 1, check.output
+    result = CliRunner().invoke(
+        main, ["fix", "article.html", "--replace-dead", "--from-report", "check.json"]
+    )
+    assert result.exit_code == 0
+    assert (
+        "nothing repaired from the archives: the audit is a `check`, which looks up no "
+        "archived copies; run `linkaudit audit` first"
+    ) in result.stderr
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    down = CliRunner().invoke(
+        main, ["fix", "article.html", "--replace-dead", "--no-cache", "--wayback-url", closed]
+    )
+    assert down.exit_code == 0, down.output
+    assert (
+        "nothing repaired from the archives: the audit could not reach the archives; "
+        "try again when the archives answer"
+    ) in down.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -394,3 +394,116 @@ def test_cli_unknown_setting_is_a_programming_error() -> None:
 def test_exclude_accepts_compiled_patterns() -> None:
     pattern = re.compile("x")
     assert Config().merged_with(exclude=[pattern]).exclude == (pattern,)
+
+
+# --------------------------------------------------------------------------- the README's form
+
+
+def _readme_example() -> str:
+    """The ``[tool.linkaudit]`` example of the README's Configuration section."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Configuration") :]
+    block = section[section.index("```toml\n") + len("```toml\n") :]
+    return block[: block.index("```")]
+
+
+def test_linkaudit_toml_accepts_the_readmes_tool_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EXAMPLE_TOKEN", "t0ken")
+    example = _readme_example()
+    assert example.startswith("[tool.linkaudit]\n")
+    write(tmp_path / "linkaudit.toml", example)
+    config = load_config(start=tmp_path)
+    assert config.per_host == 2
+    assert config.fail_on == (Verdict.BROKEN, Verdict.LOST, Verdict.STALE)
+    host = config.host("api.example.org")
+    assert host is not None
+    assert host.concurrency == 1
+
+
+def test_the_tool_table_form_names_keys_with_their_prefix(tmp_path: Path) -> None:
+    write(tmp_path / "linkaudit.toml", "[tool.linkaudit]\nper_hots = 2\n")
+    with pytest.raises(ConfigError, match=r"in \[tool\.linkaudit\]; did you mean 'per_host'"):
+        load_config(start=tmp_path)
+    explicit = write(tmp_path / "ci.toml", "[tool.linkaudit]\ntimeout = -1\n")
+    with pytest.raises(ConfigError, match=r"ci\.toml: tool\.linkaudit\.timeout: must be > 0"):
+        load_config(explicit=explicit)
+
+
+def test_top_level_keys_and_a_tool_table_together_are_an_error(tmp_path: Path) -> None:
+    write(tmp_path / "linkaudit.toml", "timeout = 3\n[tool.linkaudit]\nper_host = 2\n")
+    with pytest.raises(ConfigError, match=r"both under \[tool\.linkaudit\] and outside it"):
+        load_config(start=tmp_path)
+
+
+# --------------------------------------------------------------------------- repeated options
+
+
+def test_the_options_people_repeat_are_settings(tmp_path: Path) -> None:
+    write(
+        tmp_path / "linkaudit.toml",
+        'format = ["html", "SARIF", "html"]\n'
+        'output_dir = "build/links"\n'
+        'wayback_url = "https://wayback.mirror.example/"\n'
+        'base_url = "https://news.example.org/"\n'
+        "cited_at = 2023-04-18\n"
+        'root_dir = "site"\n',
+    )
+    config = load_config(start=tmp_path)
+    assert config.format == ("html", "sarif")
+    assert config.output_dir == tmp_path.resolve() / "build" / "links"
+    assert config.root_dir == tmp_path.resolve() / "site"
+    assert config.wayback_url == "https://wayback.mirror.example/"
+    assert config.base_url == "https://news.example.org/"
+    assert config.cited_at == datetime(2023, 4, 18, tzinfo=UTC)
+    assert config.to_dict()["cited_at"] == "2023-04-18T00:00:00+00:00"
+    assert config.merged_with(format="json,csv").format == ("json", "csv")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('format = "htlm"', r"format: unknown report format 'htlm'; did you mean 'html'\?"),
+        ("format = []", "format: must name at least one report format"),
+        ('wayback_url = "web.archive.org"', "wayback_url: must be an http\\(s\\) URL"),
+        ("base_url = 3", "base_url: must be a non-empty string"),
+        ('cited_at = "last spring"', r"cited_at: must be a date \(YYYY-MM-DD or ISO 8601\)"),
+        ("output_dir = false", "output_dir: must be a non-empty string"),
+    ],
+)
+def test_repeated_options_are_validated(tmp_path: Path, line: str, message: str) -> None:
+    write(tmp_path / "linkaudit.toml", line + "\n")
+    with pytest.raises(ConfigError, match=message):
+        load_config(start=tmp_path)
+
+
+def test_the_run_takes_them_from_the_file_and_the_command_line_wins(tmp_path: Path) -> None:
+    write(
+        tmp_path / "linkaudit.toml",
+        'wayback_url = "http://mirror.example/"\nbase_url = "https://a.example/"\n'
+        'cited_at = "2020-01-02T03:04:05Z"\nroot_dir = "."\n',
+    )
+    plan = plan_run(RunInputs(cwd=tmp_path, archive=True, command="audit"))
+    assert plan.request.audit.archive is not None
+    assert plan.request.audit.archive.wayback_url == "http://mirror.example"
+    assert plan.request.sources.base_url == "https://a.example/"
+    assert plan.request.audit.cited_at == datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)
+    settings = plan.request.settings
+    assert settings["command"] == "audit"
+    assert settings["changed_since"] is None
+    assert settings["root_dir"] == str(tmp_path.resolve())
+    assert settings["base_url"] == "https://a.example/"
+    given = plan_run(
+        RunInputs(
+            cwd=tmp_path,
+            archive=True,
+            base_url="https://b.example/",
+            wayback_url="http://other.example",
+            cited_at=datetime(2021, 5, 6, tzinfo=UTC),
+        )
+    )
+    assert given.request.sources.base_url == "https://b.example/"
+    assert given.request.audit.archive is not None
+    assert given.request.audit.archive.wayback_url == "http://other.example"
+    assert given.request.sources.cited_at == datetime(2021, 5, 6, tzinfo=UTC)

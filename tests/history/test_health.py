@@ -120,7 +120,7 @@ def test_json_is_versioned_and_matches_its_schema(health: HealthReport) -> None:
     Draft202012Validator.check_schema(SCHEMA)
     Draft202012Validator(SCHEMA).validate(document)
     assert document == json.loads(json.dumps(health_document(health)))
-    assert document["schema_version"] == "1.0"
+    assert document["schema_version"] == "1.1"
     assert document["kind"] == "linkaudit-health"
     assert document["policy"] == {"confirm_runs": 3, "confirm_days": 3}
     assert document["states"]["confirmed_dead"] == 3
@@ -132,24 +132,30 @@ def test_json_is_versioned_and_matches_its_schema(health: HealthReport) -> None:
 
 def test_html_is_self_contained_with_three_charts(health: HealthReport) -> None:
     page = HealthHtmlFormatter().render(health)
-    assert page.count("<svg ") == 3
+    assert page.count("<svg ") == 6  # each chart drawn wide and narrow
     for chart in ("verdicts-over-runs", "rot-by-year", "top-hosts"):
         assert f'data-chart="{chart}"' in page
+        assert f'data-chart="{chart}-narrow"' in page
     assert CSP in page.replace("&#x27;", "'")
     assert "<script" not in page
     assert "http-equiv" in page
     assert "src=" not in page  # nothing to load
     assert "Coasts &lt;script&gt;alert(1)&lt;/script&gt; &amp; tides" in page
-    assert 'href="#doc-0"' in page
+    for section in ("summary", "trends", "changes", "coverage", "documents"):
+        assert f'<a href="#{section}">' in page
+        assert f'id="{section}"' in page
     assert 'id="doc-0"' in page
     assert "candidates for <code>--save</code>" in page
+    # summary and charts come before the long lists
+    assert page.index('id="trends"') < page.index('id="changes"') < page.index('id="documents"')
+    assert "3 documents, as the full audits of the last 30 days saw them" in page
 
 
 def test_markdown_has_every_section(health: HealthReport) -> None:
     text = HealthMarkdownFormatter().render(health)
     for heading in (
         "# Link health",
-        "## Changes since the previous run",
+        "## Changes in the latest full audit",
         "## Verdicts over runs",
         "## Rot by the year sources were cited",
         "## Top hosts by dead links",
@@ -182,12 +188,13 @@ def test_health_command_writes_reports(history: Scenario, tmp_path: Path) -> Non
     out = tmp_path / "reports"
     result = CliRunner().invoke(
         health_command,
-        ["--cache", str(history.db_path), "-o", str(out), "--format", "json", "--format", "html"],
+        ["--cache", str(history.db_path), "--output-dir", str(out), "--format", "json,html"],
     )
     assert result.exit_code == 0, result.output
     assert "1 link newly failing" in result.output
-    files = sorted(p.suffix for p in out.iterdir())
-    assert files == [".html", ".json"]
+    files = sorted(p.name for p in out.iterdir())
+    assert [name[-5:] for name in files] == [".html", ".json", ".html", ".json"]
+    assert files[2:] == ["health-latest.html", "health-latest.json"]
     data = json.loads(next(out.glob("*.json")).read_text())
     assert data["store"] == str(history.db_path)
 
@@ -207,7 +214,7 @@ def test_long_lists_are_capped_in_pages_but_not_in_json(health: HealthReport) ->
     assert len(items) == 3
     page = HealthHtmlFormatter(max_rows=1).render(health)
     assert "and 2 more documents: the JSON report lists them all" in page
-    assert page.count('<section class="document"') == 1
+    assert page.count('<details class="group document"') == 1
     text = HealthMarkdownFormatter(max_rows=1).render(health)
     assert "and 2 more documents" in text
     assert len(health_document(health)["documents"]) == 3

@@ -1,5 +1,6 @@
-"""The health page in real headless Chromium: charts drawn, strict CSP honoured,
-nothing loaded from anywhere, no console errors."""
+"""The health page of the small simulated history in headless Chromium: charts
+drawn, strict CSP honoured, nothing loaded from anywhere, no console errors.
+(The big site at two widths: ``tests/report/test_pages_two_widths.py``.)"""
 
 from __future__ import annotations
 
@@ -41,13 +42,11 @@ def health_page(browser: Any, page_html: str, tmp_path: Path) -> Iterator[Record
 
 def test_charts_render_without_errors(health_page: RecordingPage) -> None:
     page = health_page.page
-    charts = page.locator("svg.chart")
-    assert charts.count() == 3
     for name in ("verdicts-over-runs", "rot-by-year", "top-hosts"):
         chart = page.locator(f"svg[data-chart='{name}']")
         box = chart.bounding_box()
         assert box is not None, name
-        assert box["width"] > 200, name
+        assert box["width"] > 600, name
         assert box["height"] > 80, name
         bars = chart.locator("rect.bar")
         assert bars.count() > 0, name
@@ -55,23 +54,35 @@ def test_charts_render_without_errors(health_page: RecordingPage) -> None:
         assert bar_box is not None, name
         assert bar_box["height"] > 0, name
         assert bar_box["width"] > 0, name
-    # Five runs, one column each; the year chart has one column per year.
-    assert page.locator("svg[data-chart='verdicts-over-runs'] text", has_text="#5").count() == 1
+        assert page.locator(f"svg[data-chart='{name}-narrow']").is_hidden()
+    # Five runs, one column each, labelled by day; the year chart has one per year.
+    verdicts = page.locator("svg[data-chart='verdicts-over-runs']")
+    legend = verdicts.locator("g.legend text").all_text_contents()
+    assert legend[:2] == ["lost", "broken"]  # worst on top, as stacked
+    assert verdicts.locator("text.x-label").all_text_contents() == [
+        "2 Mar",
+        "3 Mar",
+        "5 Mar",
+        "6 Mar",
+        "7 Mar",
+    ]
     assert page.locator("svg[data-chart='rot-by-year'] text", has_text="2019").count() == 1
-    # The stylesheet applied (hash-pinned under the CSP): cards are laid out in a row.
+    # The stylesheet applied (hash-pinned under the CSP): the cards are a grid.
     display = page.eval_on_selector(".cards", "el => getComputedStyle(el).display")
-    assert display == "flex"
+    assert display == "grid"
     assert health_page.errors == []
 
 
-def test_worst_documents_link_to_their_findings(health_page: RecordingPage) -> None:
+def test_documents_fold_and_open(health_page: RecordingPage) -> None:
     page = health_page.page
-    page.click("#worst a[href='#doc-0']")
-    assert page.evaluate("location.hash") == "#doc-0"
-    assert page.locator("#doc-0 h3").inner_text() == "Rivers of 2019"
-    assert page.locator("#doc-0 tbody tr").count() == 3
+    first = page.locator("#doc-0")
+    assert first.locator("summary strong").inner_text() == "Rivers of 2019"
+    assert not first.locator("tbody tr").first.is_visible()
+    first.locator("summary").click()
+    assert first.locator("tbody tr").count() == 3
+    assert first.locator("tbody tr").first.is_visible()
     # The hostile title is text, and nothing ran.
-    assert page.locator("h3", has_text="<script>alert(1)</script>").count() == 1
+    assert page.locator("summary strong", has_text="<script>alert(1)</script>").count() == 1
     assert page.locator("script").count() == 0
     page.emulate_media(media="print")
     assert page.locator("svg.chart").first.is_visible()

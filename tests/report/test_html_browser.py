@@ -96,9 +96,14 @@ def test_sorting_changes_order(report_page: Page) -> None:
     page.click("th[data-sort='location'] button")
     assert report_page.order("data-klocation") == sorted(before, reverse=True)
     assert page.get_attribute("th[data-sort='location']", "aria-sort") == "descending"
-    page.click("th[data-sort='text'] button")
-    texts = report_page.order("data-ktext")
-    assert texts == sorted(texts)
+    page.click("th[data-sort='url'] button")
+    urls = report_page.order("data-kurl")
+    assert urls == sorted(urls)
+    assert urls != before
+    page.click("th[data-sort='todo'] button")
+    todos = report_page.order("data-ktodo")
+    assert todos == sorted(todos)
+    assert "check by hand in a browser" in todos
     assert report_page.errors == []
 
 

@@ -104,3 +104,23 @@ def test_health_and_audit_reports_share_one_writer(tmp_path: Path) -> None:
         write_files(tmp_path, [("a.html", lambda: "x"), ("b.md", lambda: "y")], force=False)
     assert not (tmp_path / "a.html").exists()
     assert (tmp_path / "b.md").read_text(encoding="utf-8") == "mine"
+
+
+def test_latest_pointers_are_copies_beside_the_dated_files(tmp_path: Path) -> None:
+    from linkaudit.report.files import latest_name, write_latest
+
+    assert latest_name("a-20261203T042017Z.junit.xml") == "a-latest.junit.xml"
+    assert latest_name("notes.html") is None
+    first = tmp_path / "a-20261203T042017Z.html"
+    first.write_text("first", encoding="utf-8")
+    assert write_latest([first]) == [tmp_path / "a-latest.html"]
+    second = tmp_path / "a-20261204T000000Z.html"
+    second.write_text("second", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere.html"
+    elsewhere.write_text("keep", encoding="utf-8")
+    (tmp_path / "a-latest.html").unlink()
+    (tmp_path / "a-latest.html").symlink_to(elsewhere)  # a link planted as the pointer
+    write_latest([second])
+    assert (tmp_path / "a-latest.html").read_text(encoding="utf-8") == "second"
+    assert not (tmp_path / "a-latest.html").is_symlink()
+    assert elsewhere.read_text(encoding="utf-8") == "keep"

@@ -168,6 +168,31 @@ def test_cli_help_quotes_the_library_defaults() -> None:
     assert "(default broken,lost)" in text
 
 
+def test_a_github_token_goes_to_githubs_hosts_only_and_is_never_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linkaudit.settings import GITHUB_HOSTS, GITHUB_TOKEN_ENV, RunInputs, plan_run
+
+    (tmp_path / "linkaudit.toml").write_text(
+        '[hosts."api.github.com"]\nheaders = { Authorization = "token mine" }\n'
+        '[hosts."example.org"]\nconcurrency = 1\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv(GITHUB_TOKEN_ENV, "ghs_s3cret")
+    plan = plan_run(RunInputs(cwd=tmp_path))
+    hosts = plan.request.audit.check.hosts
+    assert hosts["github.com"].headers == {"Authorization": "Bearer ghs_s3cret"}
+    assert hosts["raw.githubusercontent.com"].headers == {"Authorization": "Bearer ghs_s3cret"}
+    assert hosts["api.github.com"].headers == {"Authorization": "token mine"}  # configured wins
+    assert hosts["example.org"].headers == {}
+    assert set(hosts) == {*GITHUB_HOSTS, "example.org"}
+    shown = json.dumps(plan.request.settings, default=str)
+    assert "ghs_s3cret" not in shown
+    assert '"Authorization": "***"' in shown
+    monkeypatch.setenv(GITHUB_TOKEN_ENV, "  ")
+    assert "github.com" not in plan_run(RunInputs(cwd=tmp_path)).request.audit.check.hosts
+
+
 def test_archive_budgets_are_settings(tmp_path: Path) -> None:
     """A self-hosted archive or a mirror may be asked faster than the public one."""
     (tmp_path / "linkaudit.toml").write_text(

@@ -108,8 +108,16 @@ def test_json_output(fixtures: Path, fake_extract: list[tuple[Document, Scope]])
         "kind": "lost",
         "verdict": "lost",
         "url": None,
-        "location": {"line": 3, "column": 7, "paragraph": None, "offset": None},
+        "location": {
+            "line": 3,
+            "column": 7,
+            "paragraph": None,
+            "offset": None,
+            "body_line": None,  # Markdown: the file is the text
+            "body_column": None,
+        },
     }
+    assert "in_file" not in docs[0]["document"]  # the post body's raw text stays out
     # The list's shared warning is shown once, not once per post.
     skipped = [line for line in result.stderr.splitlines() if "skipped 1 list item" in line]
     assert len(skipped) == 1
@@ -160,7 +168,9 @@ def test_input_errors_are_one_line_and_exit_2(
 def test_usage_errors_exit_2(args: list[str]) -> None:
     result = runner().invoke(main, ["extract", *args])
     assert result.exit_code == 2
-    assert "Usage:" in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("linkaudit: error: ")
+    assert line.endswith("(see linkaudit extract -h)")
 
 
 def test_bad_cited_at_names_the_problem() -> None:

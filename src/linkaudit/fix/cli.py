@@ -1,9 +1,11 @@
-"""``linkaudit fix``: the command; the lead registers it with ``main.add_command(fix_command)``.
+"""``linkaudit fix``: the command (``linkaudit.cli`` loads it when run).
 
 Where the audit comes from, in order: ``--from-report`` (a JSON report written
 by ``linkaudit audit --format json``), else the latest audit of the file that
 ``linkaudit audit`` kept in the store if younger than ``--max-age`` (neither sends
-a request), else a fresh audit of the file through the pipeline.
+a request), else a fresh audit of the file, planned exactly as ``linkaudit audit``
+plans one (``settings.plan_run``: linkaudit.toml's exclusions, archives, mirror and
+dates apply, and the run is kept in the store's history).
 The output is a unified diff unless ``-o`` or ``--in-place`` says otherwise, so
 nothing is written by accident.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,18 +23,30 @@ from typing import Any
 
 import click
 
-from linkaudit import _aio as aio
 from linkaudit.archive.reach import UNREACHABLE
-from linkaudit.commandline import handles_errors
-from linkaudit.config import parse_duration
+from linkaudit.commandline import (
+    Command,
+    base_url_option,
+    cache_option,
+    cited_at_option,
+    config_option,
+    handles_errors,
+    max_age_option,
+    no_cache_option,
+    output_option,
+    quiet_option,
+    say,
+    wayback_option,
+)
 from linkaudit.errors import InputError
 from linkaudit.fix.formats import FixResult, fix_file, read_source, write_in_place, write_new
 from linkaudit.fix.plan import Repair
 from linkaudit.fix.report_json import report_from_json
 from linkaudit.fix.rewrite import SourceMismatch
-from linkaudit.model import Report
-from linkaudit.sources.base import SourceOptions, parse_date
-from linkaudit.store import DEFAULT_PATH, Store, document_key
+from linkaudit.model import OutageKind, Report
+from linkaudit.settings import RunInputs, RunPlan, plan_run
+from linkaudit.sources.base import SourceOptions
+from linkaudit.store import Store, document_key
 
 __all__ = ["fix_command", "load_report", "run_fix"]
 
@@ -49,12 +64,11 @@ def load_report(path: Path) -> tuple[Report, dict[str, str]]:
     return report_from_json(data), hashes
 
 
-def _fresh_audit(path: Path, options: SourceOptions) -> Report:
-    from linkaudit.pipeline import AuditOptions, audit_documents  # the network part, lazily
+def fresh_audit(plan: RunPlan) -> Report:
+    """Audit the file as ``linkaudit audit`` would (the network part, lazily imported)."""
+    from linkaudit.runner import run
 
-    documents = read_source(path, options).documents
-    run = aio.run(audit_documents(documents, AuditOptions(cited_at=options.cited_at)))
-    return run.report
+    return run(plan.request).report
 
 
 def run_fix(
@@ -64,14 +78,20 @@ def run_fix(
     report: Report | None = None,
     audited_sha256: str | None = None,
     options: SourceOptions | None = None,
+    audit: Callable[[Path], Report] | None = None,
 ) -> FixResult:
-    """Fix ``path`` from ``report`` (or from a fresh audit when None)."""
+    """Fix ``path`` from ``report``, or from ``audit(path)`` when None (default: a
+    fresh audit planned from the configuration found for ``path``, as ``audit`` does)."""
     options = options or SourceOptions()
     source = read_source(path, options)
     if report is None:
         audited_sha256 = source.sha256
-        report = _fresh_audit(path, options)
+        report = (audit or _default_audit)(path)
     return fix_file(path, report, repairs, audited_sha256=audited_sha256, source=source)
+
+
+def _default_audit(path: Path) -> Report:
+    return fresh_audit(plan_run(RunInputs(sources=(str(path),), command="fix")))
 
 
 def _summary(result: FixResult) -> list[str]:
@@ -88,16 +108,7 @@ def _summary(result: FixResult) -> list[str]:
     return lines
 
 
-def _cited_at(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    parsed = parse_date(value)
-    if parsed is None:
-        raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD or ISO 8601)")
-    return parsed
-
-
-@click.command("fix")
+@click.command("fix", cls=Command)
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--robust-links",
@@ -123,12 +134,7 @@ def _cited_at(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Use this JSON report (linkaudit audit --format json) instead of auditing again.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the repaired file here.",
-)
+@output_option("Write the repaired file here (default: print a diff).")
 @click.option("--in-place", is_flag=True, help="Rewrite SOURCE, after writing a backup next to it.")
 @click.option(
     "--force",
@@ -136,26 +142,14 @@ def _cited_at(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     help="Let -o overwrite a file; let --in-place trust a report without a hash.",
 )
 @click.option("--dry-run", is_flag=True, help="Only show the diff (the default).")
-@click.option(
-    "--cited-at", callback=_cited_at, help="Citation date for a fresh audit (YYYY-MM-DD)."
-)
-@click.option("--base-url", help="Base URL for relative links (fresh audit).")
-@click.option(
-    "--cache",
-    "cache_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_PATH,
-    show_default=True,
-    help="Store holding the latest audit of SOURCE (written by linkaudit audit).",
-)
-@click.option("--no-cache", is_flag=True, help="Ignore the store; audit SOURCE afresh.")
-@click.option(
-    "--max-age",
-    default="1d",
-    show_default=True,
-    metavar="DURATION",
-    help="Use a stored audit only if it is this young.",
-)
+@config_option
+@base_url_option
+@cited_at_option
+@wayback_option
+@cache_option
+@no_cache_option
+@max_age_option
+@quiet_option
 @handles_errors
 def fix_command(
     source: Path,
@@ -168,11 +162,14 @@ def fix_command(
     in_place: bool,
     force: bool,
     dry_run: bool,
-    cited_at: datetime | None,
+    config_path: Path | None,
     base_url: str | None,
-    cache_path: Path,
+    cited_at: datetime | None,
+    wayback_url: str | None,
+    cache_path: Path | None,
     no_cache: bool,
-    max_age: str,
+    max_age: str | None,
+    quiet: bool,
 ) -> None:
     """Write SOURCE back with the selected repairs, changing no other byte.
 
@@ -186,31 +183,62 @@ def fix_command(
         update_moved=update_moved,
         restore_lost=restore_lost,
     )
-    options = SourceOptions(base_url=base_url, cited_at=cited_at)
+    plan = plan_run(
+        RunInputs(
+            sources=(str(source),),
+            config=config_path,
+            overrides={"cache": cache_path, "no_cache": no_cache or None, "max_age": max_age},
+            base_url=base_url,
+            cited_at=cited_at,
+            wayback_url=wayback_url,
+            command="fix",
+        )
+    )
+    tell = (lambda _line: None) if quiet else _say
     audit = _choose_audit(
         source,
         from_report,
-        cache_path=None if no_cache else cache_path,
-        max_age=max_age,
+        cache_path=plan.request.cache_path,
+        max_age=plan.request.policy.max_age,
         trust_unhashed=force or not in_place,
+        needs_archives=bool(repairs & ARCHIVE_REPAIRS),
     )
+    if audit.passed_over:
+        tell(
+            f"not repairing from the stored audit of {source}: it {audit.passed_over}; "
+            "auditing afresh"
+        )
     if audit.stored:
-        _say("repairing from the stored audit (no new requests)")
+        tell("repairing from the stored audit (no new requests)")
+    audits: list[Report] = []
+
+    def afresh(_path: Path) -> Report:
+        audits.append(fresh_audit(plan))
+        return audits[-1]
+
     result = run_fix(
-        source, repairs, report=audit.report, audited_sha256=audit.sha256, options=options
+        source,
+        repairs,
+        report=audit.report,
+        audited_sha256=audit.sha256,
+        options=plan.request.sources,
+        audit=afresh,
     )
     for line in _summary(result):
-        _say(line)
+        tell(line)
+    why = _why_nothing(result, repairs, audit.report or audits[0])
+    if why:
+        tell(why)
     done = _deliver(
         result, source, output=output, in_place=in_place, force=force, audited=audit.sha256
     )
     if done is not None:
-        _say(done)
+        tell(done)
 
 
 def _say(line: str) -> None:
     """A progress line on stderr, so stdout carries nothing but the diff."""
-    click.echo(f"linkaudit: {line}", err=True)
+    say(line)
 
 
 def _check_destination(output: Path | None, *, in_place: bool, dry_run: bool) -> None:
@@ -241,6 +269,43 @@ class _Audit:
     report: Report | None = None
     sha256: str | None = None  # SOURCE's hash when it was audited, if recorded
     stored: bool = False  # taken from the store that ``linkaudit audit`` keeps
+    passed_over: str = ""  # why the stored audit was not used (then: afresh)
+
+
+#: The repairs that need the archives: an archived copy, or the archived article.
+ARCHIVE_REPAIRS = frozenset({Repair.REPLACE_DEAD, Repair.ROBUST_LINKS, Repair.RESTORE_LOST})
+
+
+def archive_gap(report: Report) -> str:
+    """Why an audit holds no archived copies to repair from, said as "the audit ..."
+    (empty: it may hold some).
+
+    A ``check`` (or an audit with ``--no-archive``/``--offline``) never asked the
+    archives; a run that could not reach them asked in vain.  Either way its "no
+    copy" means "not known", and repairing from it would silently repair nothing.
+    """
+    if report.settings.get("archive") is False:
+        if report.settings.get("command") == "check":
+            return "is a `check`, which looks up no archived copies"
+        return "looked up no archived copies (--no-archive or --offline)"
+    if report.outage(OutageKind.ARCHIVES) is not None or any(
+        warning.startswith(UNREACHABLE) for warning in report.warnings
+    ):
+        return "could not reach the archives"
+    return ""
+
+
+def _why_nothing(result: FixResult, repairs: set[Repair], report: Report) -> str:
+    """Why the archive repairs asked for made no edit, when the audit is the cause."""
+    gap = archive_gap(report)
+    if result.plan.edits or not repairs & ARCHIVE_REPAIRS or not gap:
+        return ""
+    then = (
+        "try again when the archives answer"
+        if gap.startswith("could not reach")
+        else "run `linkaudit audit` first, or fix without --from-report"
+    )
+    return f"nothing repaired from the archives: the audit {gap}; {then}"
 
 
 def _choose_audit(
@@ -248,15 +313,17 @@ def _choose_audit(
     from_report: Path | None,
     *,
     cache_path: Path | None,
-    max_age: str,
+    max_age: timedelta,
     trust_unhashed: bool,
+    needs_archives: bool = False,
 ) -> _Audit:
     """``--from-report`` first, else the store's latest audit if young enough, else none.
 
-    ``cache_path`` is None under ``--no-cache``; ``--max-age`` is read only when
-    the store is asked.  ``trust_unhashed`` (``--force``, or not ``--in-place``)
-    lets a report that recorded no hash for SOURCE be used even if SOURCE changed
-    after the audit began: only a rewrite in place needs that guard.
+    ``cache_path`` is None under ``--no-cache``.  ``trust_unhashed`` (``--force``,
+    or not ``--in-place``) lets a report that recorded no hash for SOURCE be used
+    even if SOURCE changed after the audit began: only a rewrite in place needs
+    that guard.  A stored audit without archived copies to offer (:func:`archive_gap`)
+    is passed over when the repairs asked for need them (``needs_archives``).
     """
     if from_report is not None:
         report, hashes = load_report(from_report)
@@ -272,9 +339,9 @@ def _choose_audit(
     if stored is None:
         return _Audit()
     report, audited = stored
-    if any(w.startswith(UNREACHABLE) for w in report.warnings):
-        _say("the stored audit could not reach the archives; auditing afresh")
-        return _Audit()
+    gap = archive_gap(report)
+    if gap and needs_archives:
+        return _Audit(passed_over=gap)
     return _Audit(report, audited, stored=True)
 
 
@@ -303,15 +370,14 @@ def _deliver(
     return None
 
 
-def _stored_audit(source: Path, cache_path: Path, max_age: str) -> tuple[Report, str | None] | None:
+def _stored_audit(
+    source: Path, cache_path: Path, max_age: timedelta
+) -> tuple[Report, str | None] | None:
     """The latest audit of ``source`` kept by ``linkaudit audit``, when fresh enough."""
-    limit = parse_duration(max_age)
-    if limit is None:
-        raise InputError(f"--max-age: {max_age!r} is not a duration (e.g. 1d, 12h, 30m)")
     if not cache_path.is_file():
         return None
     with Store.open(cache_path) as store:
-        found = store.reports.latest(document_key(str(source)), limit)
+        found = store.reports.latest(document_key(str(source)), max_age)
     if found is None:
         return None
     text, sha256 = found

@@ -8,7 +8,7 @@ them onto the file's own text and re-encodes it:
   offsets are carried over by (line, column); lines below it are identical.
 * WordPress JSON: the body is one JSON string; each edit is mapped onto the
   escape sequences of that string and its new text escaped in the file's style
-  (see ``linkaudit.fix.jsonspan``), so no other byte of the file changes.
+  (see ``linkaudit.sources.jsonspan``), so no other byte of the file changes.
 
 The file must decode and re-encode to exactly its own bytes (byte-order mark
 included) or it is refused: a file with undecodable bytes cannot be written back
@@ -29,12 +29,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from linkaudit.errors import InputError
-from linkaudit.fix.jsonspan import JsonString, find_strings
 from linkaudit.fix.plan import Plan, Repair, make_plan
 from linkaudit.fix.rewrite import Edit, FixError, SourceMismatch, apply_edits
 from linkaudit.model import Document, DocumentKind, Finding, Report
 from linkaudit.sources import SourceOptions, load_file
 from linkaudit.sources._decode import bom_length, decode
+from linkaudit.sources.jsonspan import JsonString, find_strings
 from linkaudit.sources.markdown import split_front_matter
 
 __all__ = [

@@ -313,7 +313,7 @@ def _locate(text: str, citation: Citation) -> int | None:
         href = tag.attrs.get("href") if tag is not None and tag.name == element else None
         if href is None or href.value != written:
             continue
-        distance = abs(text.count("\n", 0, match.start()) + 1 - citation.location.line)
+        distance = abs(text.count("\n", 0, match.start()) + 1 - citation.location.in_text[0])
         if best is None or distance < best[0]:
             best = (distance, href.value_start)
     return None if best is None else best[1]

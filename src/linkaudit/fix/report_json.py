@@ -23,6 +23,8 @@ from linkaudit.model import (
     Finding,
     Hop,
     Location,
+    Outage,
+    OutageKind,
     Relation,
     Report,
     Restoration,
@@ -140,4 +142,15 @@ def report_from_json(data: Any) -> Report:
         finished_at=_time(data.get("finished_at")) or started,
         settings=dict(data.get("settings") or {}),
         warnings=tuple(str(w) for w in data.get("warnings") or ()),
+        outages=tuple(_outages(data.get("outages"))),
     )
+
+
+def _outages(data: Any) -> list[Outage]:
+    """The run's outages; a kind this version does not know is left out."""
+    out: list[Outage] = []
+    for item in data if isinstance(data, list) else ():
+        kinds = {kind.value: kind for kind in OutageKind}
+        if isinstance(item, dict) and item.get("kind") in kinds:
+            out.append(Outage(kinds[item["kind"]], str(item.get("message", ""))))
+    return out

@@ -1,5 +1,4 @@
-"""``linkaudit health``: the click command (registered by ``linkaudit.cli`` with
-``main.add_command(health_command)``).
+"""``linkaudit health``: the click command (``linkaudit.cli`` loads it when run).
 
 Thin on purpose: open the store, build the report, write the files, print where
 they went and what changed.  No network: the report is about what past runs saw.
@@ -9,15 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import click
 
-from linkaudit.commandline import handles_errors, warn
+from linkaudit.commandline import (
+    Command,
+    cache_option,
+    config_option,
+    confirm_options,
+    echo_written,
+    force_option,
+    format_option,
+    handles_errors,
+    output_dir_option,
+    output_option,
+    quiet_option,
+    warn,
+)
+from linkaudit.config import load_config
 from linkaudit.errors import InputError
-from linkaudit.health import HEALTH_FORMATS, build_health, write_health
+from linkaudit.health import HEALTH_FORMATS, build_health, get_health_formatter, write_health
 from linkaudit.health.model import DEFAULT_NEAR_DAYS
 from linkaudit.history import ConfirmPolicy
+from linkaudit.report.files import write_files, write_latest
 from linkaudit.store import DEFAULT_PATH, Store
 
 
@@ -30,6 +45,7 @@ def run_health(
     formats: tuple[str, ...],
     output_dir: Path,
     *,
+    output: Path | None = None,
     force: bool = False,
     confirm_runs: int = ConfirmPolicy.runs,
     confirm_days: int = ConfirmPolicy.days,
@@ -37,9 +53,18 @@ def run_health(
     top_hosts: int = 10,
     now: Callable[[], datetime] = _now,
 ) -> tuple[list[Path], str]:
-    """The command without click: returns the written paths and the changes paragraph."""
+    """The command without click: returns the written paths and the changes paragraph.
+
+    ``output`` (``-o``) names the one file to write instead of a dated file per
+    format in ``output_dir``.
+    """
     if not cache.exists():
         raise InputError(f"{cache}: no history here; run `linkaudit audit` with a cache first")
+    if output is not None and len(formats) != 1:
+        raise InputError(
+            f"-o/--output writes one file, and {len(formats)} formats are asked "
+            "(choose one with --format, or use --output-dir)"
+        )
     try:
         policy = ConfirmPolicy(confirm_runs, confirm_days)
     except ValueError as exc:
@@ -54,52 +79,26 @@ def run_health(
             top_hosts=top_hosts,
             store_name=str(cache),
         )
-    chosen = list(HEALTH_FORMATS) if "all" in formats else list(dict.fromkeys(formats))
-    written = write_health(report, chosen, output_dir, force=force, now=report.generated_at)
+    chosen = list(dict.fromkeys(formats))
+    if output is not None:
+        formatter = get_health_formatter(chosen[0])
+        written = write_files(
+            output.parent, [(output.name, partial(formatter.render, report))], force=force
+        )
+    else:
+        written = write_health(report, chosen, output_dir, force=force, now=report.generated_at)
+        written += write_latest(written)
     return written, report.diff.text()
 
 
-@click.command("health")
-@click.option(
-    "--cache",
-    "cache",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=DEFAULT_PATH,
-    show_default=True,
-    help="The store the audits recorded their runs in.",
-)
-@click.option(
-    "--format",
-    "formats",
-    multiple=True,
-    type=click.Choice([*HEALTH_FORMATS, "all"], case_sensitive=False),
-    default=("all",),
-    show_default=True,
-    help="Report format; repeat for several.",
-)
-@click.option(
-    "-o",
-    "--output-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("."),
-    show_default=True,
-    help="Where to write health-<timestamp>.<ext>.",
-)
-@click.option("--force", is_flag=True, help="Replace report files that already exist.")
-@click.option(
-    "--confirm-runs",
-    type=click.IntRange(min=1),
-    default=ConfirmPolicy.runs,
-    show_default=True,
-    help="Failed runs needed before a link is confirmed dead.",
-)
-@click.option(
-    "--confirm-days",
-    type=click.IntRange(min=0),
-    default=ConfirmPolicy.days,
-    show_default=True,
-    help="Days the failures must span before a link is confirmed dead.",
-)
+@click.command("health", cls=Command)
+@config_option
+@cache_option
+@format_option(list(HEALTH_FORMATS), ",".join(HEALTH_FORMATS))
+@output_dir_option("Where health-<UTC time>.<ext> files go (default reports/).")
+@output_option("Write the one report (a single --format) to this file.")
+@force_option
+@confirm_options
 @click.option(
     "--near-days",
     type=click.IntRange(min=0),
@@ -107,33 +106,47 @@ def run_health(
     show_default=True,
     help="A capture within this many days of the citation date counts as coverage.",
 )
-@click.option("--top-hosts", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "--top-hosts",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="How many hosts the chart of dead links shows.",
+)
+@quiet_option
 @handles_errors
 def health_command(
-    cache: Path,
-    formats: tuple[str, ...],
-    output_dir: Path,
+    config_path: Path | None,
+    cache_path: Path | None,
+    formats: tuple[str, ...] | None,
+    output_dir: Path | None,
+    output: Path | None,
     force: bool,
     confirm_runs: int,
     confirm_days: int,
     near_days: int,
     top_hosts: int,
+    quiet: bool,
 ) -> None:
     """Write a health report from the recorded runs: confirmed deaths, trends, coverage.
 
     Reads the store only and sends no request: the runs are ``linkaudit audit``'s
     (scheduled), which re-checks links on their way to confirmation once a day.
+    The store and the output directory may come from linkaudit.toml (``cache``,
+    ``output_dir``).
     """
+    config = load_config(Path.cwd(), config_path)
     written, changes = run_health(
-        cache,
-        tuple(f.lower() for f in formats),
-        output_dir,
+        cache_path or config.cache or DEFAULT_PATH,
+        formats or tuple(HEALTH_FORMATS),
+        output_dir or config.output_dir or Path("reports"),
+        output=output,
         force=force,
         confirm_runs=confirm_runs,
         confirm_days=confirm_days,
         near_days=near_days,
         top_hosts=top_hosts,
     )
-    click.echo(changes)
-    for path in written:
-        click.echo(f"wrote {path}")
+    if not quiet:
+        click.echo(changes)
+    echo_written(written)

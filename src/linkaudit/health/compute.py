@@ -1,7 +1,9 @@
 """Compute a :class:`HealthReport` from the stored history (no network).
 
-The latest finished run is "now": its citations are what the site cites today,
-and each cited URL's standing comes from its whole history (confirmed deaths need
+The site today is the union of the documents of the recent full audits, each as
+the newest run that saw it left it (a ``check`` of one file or a
+``--changed-since`` run updates its documents and does not replace the site), and
+each cited URL's standing comes from its whole history (confirmed deaths need
 several runs).  Counting happens per *citation* (what readers meet) except for the
 standing summary and hosts, which count distinct URLs (what needs fixing).
 """
@@ -10,18 +12,22 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from linkaudit.health.model import (
     DEFAULT_NEAR_DAYS,
+    DEFAULT_SITE_DAYS,
     Capture,
     CitationHealth,
     Coverage,
     DocumentHealth,
     HealthReport,
     HostRot,
+    RunKind,
     RunPoint,
+    SiteScope,
     YearRot,
 )
 from linkaudit.history import (
@@ -70,6 +76,30 @@ def _severity(item: CitationHealth) -> tuple[int, str, int, int]:
     return (rank, item.document, item.line, item.column)
 
 
+def run_kind(run: RunRecord) -> RunKind:
+    """What a run covered, from its recorded settings: ``settings.plan_run`` records
+    the command and ``--changed-since`` (a run recorded before it did counts as a
+    full audit)."""
+    settings = run.settings
+    if settings.get("changed_since"):
+        return RunKind.CHANGED
+    if settings.get("command") in ("check", "fix"):
+        return RunKind.CHECK
+    return RunKind.FULL
+
+
+@dataclass
+class _Site:
+    """The site today: each document as the newest run in the window left it."""
+
+    scope: SiteScope
+    documents: dict[str, DocumentRow] = field(default_factory=dict)
+    citations: list[CitationRow] = field(default_factory=list)
+    results: dict[int, dict[str, CheckResult]] = field(default_factory=dict)
+    anchor: RunRecord | None = None  # the latest full audit (else the latest run)
+    previous: RunRecord | None = None  # the full audit before it
+
+
 def build_health(
     store: Store,
     *,
@@ -78,35 +108,31 @@ def build_health(
     top_hosts: int = 10,
     max_runs: int = 60,
     store_name: str = "",
+    site_days: int = DEFAULT_SITE_DAYS,
 ) -> HealthReport:
     """Everything the health formats show, from the store alone ("now" is the store's
-    clock)."""
+    clock).  The site is the union of the recent full audits' documents, each as the
+    newest run that saw it left it (:class:`SiteScope`)."""
     policy = policy or ConfirmPolicy()
     db = store.history
     latest = db.latest_run()
     if latest is None:
-        return _empty_report(store, policy, near_days, store_name)
+        return _empty_report(store, policy, near_days, store_name, site_days)
     warnings: list[str] = []
     if latest.finished_at is None:
         warnings.append(f"run {latest.id} was interrupted; its results may be partial")
-
-    citations = db.citations(latest.id)
-    histories = db.observations({c.key for c in citations if c.key})
-    documents = {d.origin: d for d in db.documents(latest.id)}
+    points, site = _points_and_site(db, latest, max_runs, site_days)
+    histories = db.observations({c.key for c in site.citations if c.key})
     items = _citation_health(
-        citations,
-        db.run_results(latest.id),
+        site.citations,
+        site.results,
         _states_as_of(latest, histories, policy),
-        documents,
+        site.documents,
         db.known_copies(),
         latest.started_at,
         near_days,
     )
-    url_states = {
-        item.key: item.status
-        for _, item in items
-        if item.key is not None and item.status is not None
-    }
+    url_states = _url_states(items)
     tally = Counter(url_states.values())
     return HealthReport(
         generated_at=store.now(),
@@ -114,20 +140,119 @@ def build_health(
         policy=policy,
         run_id=latest.id,
         run_at=latest.started_at,
-        runs=_run_points(db, max_runs),
+        runs=tuple(p for p in points if p.kind is RunKind.FULL) or points,
         states={s.value: tally.get(s, 0) for s in LinkStatus},
-        diff=diff_runs(db, latest, policy, histories),
-        rot_by_year=_rot_by_year(items, documents),
+        diff=diff_runs(db, site.anchor, policy, previous=site.previous),
+        rot_by_year=_rot_by_year(items, site.documents),
         top_hosts=_host_rot(url_states, top_hosts),
         coverage=_coverage(items, near_days),
-        documents=_document_health(items, citations, documents),
-        citations=len(citations),
+        documents=_document_health(items, site.citations, site.documents),
+        citations=len(site.citations),
         warnings=tuple(warnings),
+        scope=site.scope,
+    )
+
+
+def _points_and_site(
+    db: RunHistory, latest: RunRecord, max_runs: int, site_days: int
+) -> tuple[tuple[RunPoint, ...], _Site]:
+    """The runs worth plotting and the site they describe (finished runs only, unless
+    none finished)."""
+    runs = [r for r in db.runs() if r.finished_at is not None] or [latest]
+    points = _run_points(db, runs, max_runs)
+    return points, _site(db, runs, points, site_days)
+
+
+def _url_states(items: Sequence[tuple[CitationRow, CitationHealth]]) -> dict[str, LinkStatus]:
+    """Each cited URL's standing (distinct URLs: what needs fixing)."""
+    return {
+        item.key: item.status
+        for _, item in items
+        if item.key is not None and item.status is not None
+    }
+
+
+def _site(
+    db: RunHistory, runs: Sequence[RunRecord], points: Sequence[RunPoint], days: int
+) -> _Site:
+    """The documents of the recent full audits (those within ``days`` of the latest),
+    updated by every later run that saw them, newest first: a ``check`` of one file
+    replaces that file's citations, not the site.  Without a full audit, every run of
+    the last ``days`` days counts.  Empty runs are no part of it."""
+    full, recent, window = _window(runs, points, days)
+    anchor = full[-1] if full else runs[-1]
+    owner, documents = _owners(db, window)
+    scope = SiteScope(
+        days,
+        tuple(p for p in points if p.run_id in recent),
+        _updates(points, owner, anchor if full else None),
+        len(documents),
+    )
+    site = _Site(scope, documents, anchor=anchor, previous=full[-2] if len(full) > 1 else None)
+    _read_citations(db, site, owner)
+    return site
+
+
+def _window(
+    runs: Sequence[RunRecord], points: Sequence[RunPoint], days: int
+) -> tuple[list[RunRecord], set[int], list[RunRecord]]:
+    """The full audits, the ids of the recent ones (within ``days`` of the latest),
+    and the runs from the first recent one on that saw citations (every run of the
+    last ``days`` days when there is no full audit)."""
+    kinds = {p.run_id: p.kind for p in points}
+    full = [r for r in runs if kinds.get(r.id) is RunKind.FULL]
+    since = (full[-1] if full else runs[-1]).started_at - timedelta(days=days)
+    recent = [r for r in full if r.started_at >= since]
+    start = recent[0].started_at if recent else since
+    return (
+        full,
+        {r.id for r in recent},
+        [r for r in runs if r.started_at >= start and r.id in kinds],
+    )
+
+
+def _owners(
+    db: RunHistory, window: Sequence[RunRecord]
+) -> tuple[dict[str, RunRecord], dict[str, DocumentRow]]:
+    """Each document of the window's runs, and the newest run that saw it."""
+    owner: dict[str, RunRecord] = {}
+    documents: dict[str, DocumentRow] = {}
+    for run in reversed(window):
+        for row in db.documents(run.id):
+            if row.origin not in owner:
+                owner[row.origin] = run
+                documents[row.origin] = row
+    return owner, documents
+
+
+def _read_citations(db: RunHistory, site: _Site, owner: dict[str, RunRecord]) -> None:
+    """Each document's citations and their results, from the run that owns it."""
+    by_run: dict[int, set[str]] = defaultdict(set)
+    for origin, run in owner.items():
+        by_run[run.id].add(origin)
+    for run_id, mine in by_run.items():
+        site.citations += [c for c in db.citations(run_id) if c.document in mine]
+        site.results[run_id] = db.run_results(run_id)
+    site.citations.sort(key=lambda c: (c.document, c.line, c.column))
+
+
+def _updates(
+    points: Sequence[RunPoint], owner: dict[str, RunRecord], anchor: RunRecord | None
+) -> tuple[RunPoint, ...]:
+    """The partial runs whose view of a document the site shows: those after the
+    latest full audit (every one, when there is none)."""
+    owning = {run.id for run in owner.values()}
+    return tuple(
+        p
+        for p in points
+        if p.kind is not RunKind.FULL
+        and p.run_id in owning
+        and (anchor is None or p.started_at > anchor.started_at)
     )
 
 
 def _empty_report(
-    store: Store, policy: ConfirmPolicy, near_days: int, store_name: str
+    store: Store, policy: ConfirmPolicy, near_days: int, store_name: str, site_days: int
 ) -> HealthReport:
     """The report of a store with no run yet: zeros, and a warning saying what to do."""
     return HealthReport(
@@ -144,22 +269,29 @@ def _empty_report(
         coverage=Coverage(near_days, 0, 0, 0, 0),
         documents=(),
         warnings=("no runs recorded yet: run `linkaudit audit` with a cache first",),
+        scope=SiteScope(site_days),
     )
 
 
-def _run_points(db: RunHistory, max_runs: int) -> tuple[RunPoint, ...]:
-    """Citations by verdict for each of the last ``max_runs`` runs (the trend charts)."""
-    shown = db.runs()[-max_runs:]
+def _run_points(db: RunHistory, runs: Sequence[RunRecord], max_runs: int) -> tuple[RunPoint, ...]:
+    """Citations by verdict for each recent run that saw any (an empty run, a hook
+    with nothing to do, is no point on a trend)."""
+    shown = runs[-4 * max_runs :]
     counts = db.verdict_counts(min(r.id for r in shown)) if shown else {}
-    return tuple(
+    points = [
         RunPoint(
             run.id,
             run.started_at,
             run.finished_at is not None,
             {v.value: counts.get(run.id, {}).get(v.value, 0) for v in Verdict},
+            run_kind(run),
         )
         for run in shown
-    )
+        if sum(counts.get(run.id, {}).values())
+    ]
+    full = [p for p in points if p.kind is RunKind.FULL][-max_runs:]
+    keep = {p.run_id for p in full} | {p.run_id for p in points if p.kind is not RunKind.FULL}
+    return tuple(p for p in points if p.run_id in keep)
 
 
 def _states_as_of(
@@ -176,17 +308,19 @@ def _states_as_of(
 
 def _citation_health(
     citations: Sequence[CitationRow],
-    results: dict[str, CheckResult],
+    results: dict[int, dict[str, CheckResult]],
     states: dict[str, LinkState],
     documents: dict[str, DocumentRow],
     copies: dict[str, list[KnownCopy]],
     run_at: datetime,
     near_days: int,
 ) -> list[tuple[CitationRow, CitationHealth]]:
-    """Every citation that has a standing to report, with its row."""
+    """Every citation that has a standing to report, with its row (and its result
+    from the run it was last seen in)."""
     items: list[tuple[CitationRow, CitationHealth]] = []
     for row in citations:
-        item = _citation(row, results, states, documents, copies, run_at, near_days)
+        found = results.get(row.run_id, {})
+        item = _citation(row, found, states, documents, copies, run_at, near_days)
         if item is not None:
             items.append((row, item))
     return items

@@ -3,18 +3,32 @@
 Same security model as the audit report (:mod:`linkaudit.report.html`): every
 value from an article or the web is escaped, only http(s) URLs become links, and a
 Content-Security-Policy allows nothing but this page's own hash-pinned style.
-There is no script at all: the page is a document to read, mail and print, and
-the charts are static SVG.
+There is no script at all: the page is a document to read, mail and print, the
+charts are static SVG, and long lists fold with ``<details>``.
+
+Reading order: what the page covers, a table of contents, the headline numbers
+and the charts (the first screenful, at full width), then the changes, archive
+coverage and documents, each long list folded by document with its counts.  Each
+chart is drawn twice, for wide screens and for phones, and CSS shows the one that
+fits, so its text stays readable at both.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
+from datetime import timedelta
 
 from linkaudit import __version__
-from linkaudit.health.charts import COLORS, Series, horizontal_bars, stacked_columns
-from linkaudit.health.model import CitationHealth, Coverage, DocumentHealth, HealthReport
+from linkaudit.health.charts import NARROW, WIDE, Frame, Series, horizontal_bars, stacked_columns
+from linkaudit.health.model import (
+    CitationHealth,
+    Coverage,
+    DocumentHealth,
+    HealthReport,
+    RunPoint,
+)
 from linkaudit.history import Change, LinkStatus, RunDiff
 from linkaudit.model import Verdict
 from linkaudit.report.base import VERDICT_ORDER, one_line, utc_date, utc_stamp
@@ -28,30 +42,63 @@ body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
 h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
 h2 { font-size: 1.2rem; margin: 2rem 0 .5rem; border-bottom: 1px solid var(--line); }
 h3 { font-size: 1rem; margin: 1.25rem 0 .4rem; }
+.scope { margin: .25rem 0; }
 .meta, .muted { color: var(--muted); font-size: .9rem; }
-.cards { display: flex; flex-wrap: wrap; gap: .75rem; margin: 1rem 0; }
-.card { border: 1px solid var(--line); border-radius: 8px; padding: .6rem 1rem; min-width: 9rem; }
+nav.toc { display: flex; flex-wrap: wrap; gap: .25rem 1rem; margin: .75rem 0;
+  padding: .4rem 0; border-top: 1px solid var(--line); border-bottom: 1px solid var(--line); }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr));
+  gap: .6rem; margin: .75rem 0; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: .5rem .8rem; }
 .card .n { font-size: 1.5rem; font-weight: 700; display: block; }
 .card.dead .n { color: #b42318; } .card.failing .n { color: #b54708; }
 .card.alive .n { color: #067647; }
 .warnings { background: #fffaeb; border: 1px solid #fedf89; padding: .5rem 1rem; }
-.diff { background: var(--soft); padding: .6rem 1rem; border-radius: 6px; }
-figure { margin: 1rem 0; overflow-x: auto; }
-figcaption { color: var(--muted); font-size: .9rem; }
-svg.chart { max-width: 100%; height: auto; font-family: inherit; }
+.diff { background: var(--soft); padding: .6rem 1rem; border-radius: 6px; overflow-wrap: anywhere; }
+figure { margin: 1.25rem 0; }
+figcaption { margin-bottom: .35rem; }
+figcaption .muted { display: block; }
+svg.chart { display: block; width: 100%; height: auto; }
+.narrow { display: none; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
 th { text-align: left; border-bottom: 2px solid var(--line); padding: .3rem; }
 td { border-bottom: 1px solid var(--line); padding: .3rem; vertical-align: top;
   overflow-wrap: anywhere; }
 td.n, th.n { text-align: right; white-space: nowrap; }
+td.when { white-space: nowrap; }
 details.data summary { cursor: pointer; color: var(--muted); font-size: .85rem; }
+.scroll { overflow-x: auto; max-width: 100%; }
+details.group { border: 1px solid var(--line); border-radius: 6px; margin: .4rem 0;
+  padding: .3rem .6rem; }
+details.group > summary { cursor: pointer; }
+details.group > summary .count { color: var(--muted); margin-left: .4rem; white-space: nowrap; }
+details.more > summary { cursor: pointer; color: var(--muted); margin: .4rem 0; }
+ul.changes { margin: .4rem 0; padding-left: 1.2rem; }
+ul.changes li { overflow-wrap: anywhere; }
 .status { font-weight: 700; font-size: .8rem; text-transform: uppercase; white-space: nowrap; }
 .s-confirmed_dead, .s-lost { color: #b42318; } .s-failing { color: #b54708; }
 .s-alive { color: #067647; } .s-unknown { color: var(--muted); }
 .url-plain { font-family: ui-monospace, monospace; font-size: .85em; color: #b42318; }
-code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85em; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85em;
+  overflow-wrap: anywhere; }
 footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
+@media (max-width: 700px) {
+  body { padding: .75rem; }
+  .wide { display: none; }
+  .narrow { display: block; max-width: 36rem; }
+  .cards { grid-template-columns: repeat(3, minmax(0, 1fr)); gap: .4rem; }
+  .card { padding: .35rem .5rem; font-size: .8rem; }
+  .card .n { font-size: 1.2rem; }
+  table.findings, table.findings tbody, table.findings tr, table.findings td {
+    display: block; width: 100%; }
+  table.findings thead { display: none; }
+  table.findings tr { border: 1px solid var(--line); border-radius: 6px; margin: .4rem 0;
+    padding: .3rem .5rem; }
+  table.findings td { border: 0; padding: .1rem 0; }
+  table.findings td[data-label]::before { content: attr(data-label) ": "; color: var(--muted);
+    font-size: .8rem; font-weight: 600; }
+}
 @media print { body { padding: 0; max-width: none; } details.data { display: none; }
+  .narrow { display: none; } .wide { display: block; }
   a { color: inherit; } tr { break-inside: avoid; } }
 """
 
@@ -69,6 +116,10 @@ CSP = (
 
 
 _SEP = " \u00b7 "
+#: Lists up to this long are shown open; longer ones fold by document.
+_OPEN_UP_TO = 8
+#: Groups shown before the rest folds away behind "and N more".
+_KEEP = 10
 
 
 def _count(n: int, noun: str) -> str:
@@ -116,7 +167,7 @@ def _where(item: CitationHealth) -> str:
 
 
 def _url(item: CitationHealth) -> str:
-    return link(item.url) if item.url else '<span class="muted">(no link)</span>'
+    return link(item.url, short=True) if item.url else '<span class="muted">(no link)</span>'
 
 
 def _data_table(headers: list[str], rows: list[list[object]]) -> str:
@@ -125,26 +176,8 @@ def _data_table(headers: list[str], rows: list[list[object]]) -> str:
         "<tr>" + "".join(f"<td>{escape_html(c)}</td>" for c in r) + "</tr>" for r in rows
     )
     return (
-        '<details class="data"><summary>data</summary>'
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></details>"
-    )
-
-
-def _changes(title: str, changes: tuple[Change, ...], archived: bool = False) -> str:
-    if not changes:
-        return ""
-    rows = []
-    for c in changes:
-        extra = (
-            f"{link(c.archive_url, 'archived copy')} {escape_html(utc_date(c.captured_at))}"
-            if archived
-            else escape_html(f"since {utc_date(c.after.since)}" if c.after.since else "")
-        )
-        docs = ", ".join(f"<code>{escape_html(d)}</code>" for d in c.documents)
-        rows.append(f"<tr><td>{link(c.url)}</td><td>{docs}</td><td>{extra}</td></tr>")
-    return (
-        f"<h3>{escape_html(title)} ({len(changes)})</h3><table><thead><tr><th>URL</th>"
-        f"<th>Cited in</th><th></th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        '<details class="data"><summary>the numbers</summary><div class="scroll">'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></details>"
     )
 
 
@@ -158,49 +191,81 @@ def _doc_id(index: int) -> str:
     return f"doc-{index}"
 
 
-def _document(index: int, doc: DocumentHealth) -> str:
-    title = (
-        escape_html(one_line(doc.title)) if doc.title else f"<code>{escape_html(doc.origin)}</code>"
-    )
-    meta = [f"<code>{escape_html(doc.origin)}</code>"]
-    if doc.canonical_url:
-        meta.append(link(doc.canonical_url))
-    if doc.cited_at:
-        meta.append(f"cited {escape_html(utc_date(doc.cited_at))}")
-    rows = "".join(
-        f"<tr><td>{_status(i)}</td><td>{_where(i)}</td><td>{escape_html(one_line(i.anchor_text))}</td>"
-        f"<td>{_url(i)}</td><td>{escape_html(_standing(i))}</td><td>{_capture(i)}</td></tr>"
-        for i in doc.findings
-    )
+# --------------------------------------------------------------------------- charts
+
+
+def _figure(chart_id: str, title: str, note: str, drawn: tuple[str, str], table: str) -> str:
+    """A chart with its heading first, drawn wide and narrow, and its numbers folded."""
+    wide, narrow = drawn
     return (
-        f'<section class="document" id="{_doc_id(index)}"><h3>{title}</h3>'
-        f'<p class="meta">{_SEP.join(meta)}</p>'
-        "<table><thead><tr><th>Standing</th><th>Location</th><th>Anchor text</th><th>URL</th>"
-        f"<th>Evidence</th><th>Archive</th></tr></thead><tbody>{rows}</tbody></table></section>"
+        f'<figure id="{chart_id}"><figcaption><strong>{escape_html(title)}</strong>'
+        f'<span class="muted">{escape_html(note)}</span></figcaption>'
+        f'<div class="wide">{wide}</div><div class="narrow">{narrow}</div>{table}</figure>'
     )
+
+
+def run_labels(points: Sequence[RunPoint]) -> list[str]:
+    """Short x-axis labels for runs: ``29 Oct`` within a year, ``Oct 2026`` beyond."""
+    if not points:
+        return []
+    span = points[-1].started_at - points[0].started_at
+    pattern = "%d %b" if span <= timedelta(days=330) else "%b %Y"
+    return [p.started_at.strftime(pattern).lstrip("0") for p in points]
 
 
 def _verdict_chart(report: HealthReport) -> str:
-    labels = [f"#{p.run_id} {utc_date(p.started_at)}" for p in report.runs]
+    points = report.runs
     order = list(reversed(VERDICT_ORDER))  # ok at the bottom, worst on top
     series = [
-        Series(v.value, [p.counts.get(v.value, 0) for p in report.runs], COLORS[v.value])
-        for v in order
+        Series.styled(v.value, v.value, [p.counts.get(v.value, 0) for p in points]) for v in order
     ]
-    chart = stacked_columns(
-        "verdicts-over-runs", "Verdict counts over runs (citations)", labels, series
+    tips = [f"run #{p.run_id}, {utc_stamp(p.started_at)}" for p in points]
+    drawn = tuple(
+        stacked_columns(
+            f"verdicts-over-runs{suffix}",
+            "Verdict counts over runs (citations)",
+            run_labels(points),
+            series,
+            frame=frame,
+            tips=tips,
+        )
+        for frame, suffix in _FRAMES
     )
     table = _data_table(
-        ["run", "started", *[v.value for v in order]],
+        ["run", "kind", "started", *[v.value for v in order]],
         [
-            [p.run_id, utc_stamp(p.started_at), *[p.counts.get(v.value, 0) for v in order]]
-            for p in report.runs
+            [
+                p.run_id,
+                p.kind.value,
+                utc_stamp(p.started_at),
+                *[p.counts.get(v.value, 0) for v in order],
+            ]
+            for p in points
         ],
     )
+    return _figure(
+        "trend-verdicts",
+        "Verdict counts over runs",
+        _runs_note(points),
+        (drawn[0], drawn[1]),
+        table,
+    )
+
+
+_FRAMES: tuple[tuple[Frame, str], ...] = ((WIDE, ""), (NARROW, "-narrow"))
+
+
+def _runs_note(points: Sequence[RunPoint]) -> str:
+    """Which runs the trend shows: the full audits (partial and empty runs are not
+    points on a trend: a check of one file would look like the site shrinking)."""
+    if not points:
+        return "No run has seen a citation yet."
+    first, last = utc_date(points[0].started_at), utc_date(points[-1].started_at)
+    kinds = {p.kind.value for p in points}
+    what = "full audit" if kinds == {"full"} else "run"
     return (
-        "<h3>Verdict counts over runs</h3>"
-        f"<figure>{chart}<figcaption>Each bar is one run: how every citation was judged."
-        f"</figcaption>{table}</figure>"
+        f"Each column is one {what} from {first} to {last}: how every citation was judged. "
+        "Runs that saw no citation are not plotted."
     )
 
 
@@ -208,40 +273,62 @@ def _year_chart(report: HealthReport) -> str:
     years = report.rot_by_year
     fields = ("confirmed_dead", "lost", "failing", "unknown", "alive")
     series = [
-        Series(name.replace("_", " "), [getattr(y, name) for y in years], COLORS[name])
+        Series.styled(name, name.replace("_", " "), [getattr(y, name) for y in years])
         for name in fields
     ]
-    chart = stacked_columns(
-        "rot-by-year", "Rot by the year sources were cited", [y.year for y in years], series
+    drawn = tuple(
+        stacked_columns(
+            f"rot-by-year{suffix}",
+            "Rot by the year sources were cited",
+            [y.year for y in years],
+            series,
+            frame=frame,
+        )
+        for frame, suffix in _FRAMES
     )
     table = _data_table(
         ["year", "citations", *fields, "rot"],
         [[y.year, y.citations, *[getattr(y, f) for f in fields], _pct(y.rot_share)] for y in years],
     )
-    return (
-        "<h3>Rot by the year sources were cited</h3>"
-        f"<figure>{chart}<figcaption>Citations grouped by their document's citation date; "
-        f"rot is confirmed dead plus lost.</figcaption>{table}</figure>"
+    return _figure(
+        "trend-years",
+        "Rot by the year sources were cited",
+        "Citations grouped by their document's citation date; rot is confirmed dead plus lost.",
+        (drawn[0], drawn[1]),
+        table,
     )
 
 
 def _host_chart(report: HealthReport) -> str:
     hosts = report.top_hosts
     series = [
-        Series("confirmed dead", [h.confirmed_dead for h in hosts], COLORS["confirmed_dead"]),
-        Series("failing", [h.failing for h in hosts], COLORS["failing"]),
+        Series.styled("confirmed_dead", "confirmed dead", [h.confirmed_dead for h in hosts]),
+        Series.styled("failing", "failing", [h.failing for h in hosts]),
     ]
-    chart = horizontal_bars(
-        "top-hosts", "Top hosts by dead links (distinct URLs)", [h.host for h in hosts], series
+    drawn = tuple(
+        horizontal_bars(
+            f"top-hosts{suffix}",
+            "Top hosts by dead links (distinct URLs)",
+            [h.host for h in hosts],
+            series,
+            frame=frame,
+        )
+        for frame, suffix in _FRAMES
     )
     table = _data_table(
         ["host", "confirmed dead", "failing"],
         [[h.host, h.confirmed_dead, h.failing] for h in hosts],
     )
-    return (
-        "<h3>Top hosts by dead links</h3>"
-        f"<figure>{chart}<figcaption>Distinct URLs per host.</figcaption>{table}</figure>"
+    return _figure(
+        "trend-hosts",
+        "Top hosts by dead links",
+        "Distinct URLs per host.",
+        (drawn[0], drawn[1]),
+        table,
     )
+
+
+# --------------------------------------------------------------------------- page
 
 
 class HealthHtmlFormatter:
@@ -260,9 +347,10 @@ class HealthHtmlFormatter:
         lines = [
             *_head(),
             *_header(report),
-            *_summary_cards(report),
-            *_changes_section(report.diff),
+            _contents(report),
+            *_summary_section(report),
             *_trends_section(report),
+            *_changes_section(report.diff, report.documents),
             *_coverage_section(report.coverage, self.max_rows),
             *_documents_section(report.documents, self.max_rows),
             _footer(report),
@@ -290,18 +378,13 @@ def _head() -> list[str]:
 
 
 def _header(report: HealthReport) -> list[str]:
-    """The title, which run and store the page describes, and the store's warnings."""
-    latest = (
-        f"latest run #{report.run_id} on {escape_html(utc_stamp(report.run_at))}"
-        if report.run_id is not None
-        else "no runs yet"
-    )
+    """The title, which documents and runs the page covers, and the store's warnings."""
     lines = [
         "<header><h1>Link health</h1>",
-        f'<p class="meta">{escape_html(report.total_runs)} runs recorded; {latest}; store '
-        f"<code>{escape_html(report.store)}</code>; "
-        f"generated {escape_html(utc_stamp(report.generated_at))} "
-        f"by linkaudit {escape_html(__version__)}.</p></header>",
+        f'<p class="scope">{escape_html(report.scope.text())}</p>',
+        f'<p class="meta">Store <code>{escape_html(report.store)}</code>; generated '
+        f"{escape_html(utc_stamp(report.generated_at))} by linkaudit "
+        f"{escape_html(__version__)}.</p></header>",
     ]
     if report.warnings:
         items = "".join(f"<li>{escape_html(one_line(w))}</li>" for w in report.warnings)
@@ -309,8 +392,32 @@ def _header(report: HealthReport) -> list[str]:
     return lines
 
 
-def _summary_cards(report: HealthReport) -> list[str]:
-    """The headline numbers, one card each, before any detail."""
+def _contents(report: HealthReport) -> str:
+    """The table of contents, with how much each section holds."""
+    diff = report.diff
+    changed = sum(
+        len(kind)
+        for kind in (
+            diff.newly_confirmed_dead,
+            diff.newly_failing,
+            diff.recovered,
+            diff.newly_archived,
+        )
+    )
+    troubled = sum(1 for d in report.documents if d.findings)
+    entries = [
+        ("summary", "Summary"),
+        ("trends", "Trends"),
+        ("changes", f"Changes ({changed})"),
+        ("coverage", f"Archive coverage ({_pct(report.coverage.share)})"),
+        ("documents", f"Documents with problems ({troubled})"),
+    ]
+    links = "".join(f'<a href="#{key}">{escape_html(label)}</a>' for key, label in entries)
+    return f'<nav class="toc" aria-label="Contents">{links}</nav>'
+
+
+def _summary_section(report: HealthReport) -> list[str]:
+    """The headline numbers, one card each (the changes have their own section)."""
     st = report.states
     cov = report.coverage
     cards = [
@@ -322,45 +429,103 @@ def _summary_cards(report: HealthReport) -> list[str]:
         ("coverage", _pct(cov.share), f"archived within {cov.near_days} days"),
     ]
     return [
-        '<section class="cards" aria-label="Summary">',
+        '<section id="summary" aria-label="Summary"><div class="cards">',
         *(
             f'<div class="card {cls}"><span class="n">{escape_html(n)}</span>'
             f"{escape_html(label)}</div>"
             for cls, n, label in cards
         ),
-        "</section>",
-    ]
-
-
-def _changes_section(diff: RunDiff) -> list[str]:
-    """What changed since the previous run: the summary sentence, then a table per kind.
-
-    A kind without changes leaves an empty line, as it always has.
-    """
-    return [
-        '<h2 id="changes">Changes since the previous run</h2>',
-        f'<p class="diff">{escape_html(diff.text())}</p>',
-        _changes("Newly confirmed dead", diff.newly_confirmed_dead),
-        _changes("Newly failing", diff.newly_failing),
-        _changes("Recovered", diff.recovered),
-        _changes("Newly archived", diff.newly_archived, archived=True),
+        "</div></section>",
     ]
 
 
 def _trends_section(report: HealthReport) -> list[str]:
-    """The three charts, each with its numbers in a collapsed table."""
+    """The three charts, full width, each with its numbers in a folded table."""
     return [
-        '<h2 id="trends">Trends</h2>',
+        '<section id="trends"><h2>Trends</h2>',
         _verdict_chart(report),
         _year_chart(report),
         _host_chart(report),
+        "</section>",
     ]
+
+
+def _changes_section(diff: RunDiff, documents: tuple[DocumentHealth, ...]) -> list[str]:
+    """What changed in the latest full audit, each kind folded by citing document."""
+    titles = {d.origin: d.title or d.origin for d in documents}
+    return [
+        '<section id="changes"><h2>Changes in the latest full audit</h2>',
+        f'<p class="diff">{escape_html(_compared(diff))}</p>',
+        _changes("Newly confirmed dead", diff.newly_confirmed_dead, titles),
+        _changes("Newly failing", diff.newly_failing, titles),
+        _changes("Recovered", diff.recovered, titles),
+        _changes("Newly archived", diff.newly_archived, titles, archived=True),
+        "</section>",
+    ]
+
+
+def _compared(diff: RunDiff) -> str:
+    """Which runs the changes compare, and whether anything changed at all (the
+    lists below name the links)."""
+    if diff.run_id is None:
+        return "No run recorded yet."
+    run = f"Run #{diff.run_id} of {utc_date(diff.run_at)}"
+    if diff.previous_id is None:
+        return f"{run} is the first: nothing to compare it with yet."
+    what = ": no link changed standing" if diff.empty else ""
+    return f"{run}, compared with run #{diff.previous_id} of {utc_date(diff.previous_at)}{what}."
+
+
+def _folded(groups: list[str], keep: int, what: str) -> str:
+    """The first ``keep`` groups, and the rest behind one more fold."""
+    if len(groups) <= keep:
+        return "".join(groups)
+    rest = "".join(groups[keep:])
+    return (
+        "".join(groups[:keep])
+        + f'<details class="more"><summary>and {len(groups) - keep} more {what}</summary>'
+        f"{rest}</details>"
+    )
+
+
+def _changes(
+    title: str, changes: tuple[Change, ...], titles: dict[str, str], archived: bool = False
+) -> str:
+    """One kind of change: how many links in how many documents, then a folded list
+    per document (most changed first), open when the whole list is short."""
+    if not changes:
+        return ""
+    by_doc: dict[str, list[Change]] = {}
+    for change in changes:
+        for document in change.documents or ("(no document)",):
+            by_doc.setdefault(document, []).append(change)
+    ranked = sorted(by_doc.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    opened = " open" if sum(len(v) for v in by_doc.values()) <= _OPEN_UP_TO else ""
+    groups = [
+        f'<details class="group"{opened}><summary>{escape_html(one_line(titles.get(doc, doc)))}'
+        f'<span class="count">{_count(len(items), "link")}</span></summary>'
+        f'<ul class="changes">{"".join(_change_item(c, archived) for c in items)}</ul></details>'
+        for doc, items in ranked
+    ]
+    return (
+        f"<h3>{escape_html(title)}: {_count(len(changes), 'link')} in "
+        f"{_count(len(by_doc), 'document')}</h3>{_folded(groups, _KEEP, 'documents')}"
+    )
+
+
+def _change_item(change: Change, archived: bool) -> str:
+    if archived:
+        when = escape_html(utc_date(change.captured_at))
+        extra = f"{link(change.archive_url, 'archived copy')} {when}"
+    else:
+        extra = escape_html(f"since {utc_date(change.after.since)}") if change.after.since else ""
+    return f'<li>{link(change.url, short=True)} <span class="muted">{extra}</span></li>'
 
 
 def _coverage_section(cov: Coverage, limit: int) -> list[str]:
     """How much is archived near its citation date, then what is worth saving now."""
     lines = [
-        '<h2 id="coverage">Archive coverage</h2>',
+        '<section id="coverage"><h2>Archive coverage</h2>',
         f"<p>{escape_html(cov.near)} of {escape_html(cov.considered)} checked citations "
         f"({_pct(cov.share)}) have an archived capture within {escape_html(cov.near_days)} "
         f"days of their citation date; {escape_html(cov.far)} have captures only further "
@@ -370,6 +535,7 @@ def _coverage_section(cov: Coverage, limit: int) -> list[str]:
     ]
     if cov.candidates:
         lines.append(_save_candidates(cov, limit))
+    lines.append("</section>")
     return lines
 
 
@@ -378,11 +544,12 @@ def _save_candidates(cov: Coverage, limit: int) -> str:
     urls = cov.candidate_urls()
     rows = "".join(_candidate_row(items) for _, items in urls[:limit])
     return (
-        f"<h3>Live links with no capture ({_count(len(urls), 'URL')}, "
-        f"{_count(len(cov.candidates), 'citation')}): candidates for "
-        "<code>--save</code></h3><table><thead><tr>"
+        f'<details class="group"><summary>Live links with no capture '
+        f'<span class="count">{_count(len(urls), "URL")}, '
+        f"{_count(len(cov.candidates), 'citation')}</span>: candidates for "
+        '<code>--save</code></summary><table class="findings"><thead><tr>'
         '<th>URL</th><th>Cited at</th><th class="n">Citations</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table>{_more(len(urls) - limit, 'URLs')}"
+        f"<tbody>{rows}</tbody></table>{_more(len(urls) - limit, 'URLs')}</details>"
     )
 
 
@@ -390,36 +557,59 @@ def _candidate_row(items: tuple[CitationHealth, ...]) -> str:
     """One uncaptured URL: where it is first cited, and how often."""
     more = f' <span class="muted">and {len(items) - 1} more</span>' if len(items) > 1 else ""
     return (
-        f"<tr><td>{_url(items[0])}</td><td>{_where(items[0])}{more}</td>"
-        f'<td class="n">{len(items)}</td></tr>'
+        f'<tr><td data-label="URL">{_url(items[0])}</td>'
+        f'<td data-label="Cited at">{_where(items[0])}{more}</td>'
+        f'<td class="n" data-label="Citations">{len(items)}</td></tr>'
     )
 
 
 def _documents_section(documents: tuple[DocumentHealth, ...], limit: int) -> list[str]:
-    """The worst documents: an overview table, one section each, and how many are clean."""
+    """The troubled documents, worst first, each folded to one line with its counts."""
     troubled = [d for d in documents if d.findings]
-    lines = ['<h2 id="documents">Worst documents first</h2>']
+    lines = ['<section id="documents"><h2>Documents with problems, worst first</h2>']
     if troubled:
-        lines.append(_worst_table(troubled, limit))
-        lines.extend(_document(i, d) for i, d in enumerate(troubled[:limit]))
+        groups = [_document(i, d) for i, d in enumerate(troubled[:limit])]
+        lines.append(_folded(groups, 2 * _KEEP, "documents"))
+        lines.append(_more(len(troubled) - limit, "documents"))
     clean = len(documents) - len(troubled)
     lines.append(f'<p class="muted">{clean} documents have no dead, failing or lost links.</p>')
+    lines.append("</section>")
     return lines
 
 
-def _worst_table(troubled: list[DocumentHealth], limit: int) -> str:
-    """One row per troubled document, linking to its section below."""
+def _document(index: int, doc: DocumentHealth) -> str:
+    """One document, folded: its title and counts, then its troubled citations."""
+    title = escape_html(one_line(doc.title)) if doc.title else escape_html(doc.origin)
+    meta = [f"<code>{escape_html(doc.origin)}</code>"]
+    if doc.canonical_url:
+        meta.append(link(doc.canonical_url))
+    if doc.cited_at:
+        meta.append(f"cited {escape_html(utc_date(doc.cited_at))}")
+    counts = _SEP.join(
+        part
+        for part in (
+            f"{doc.confirmed_dead} dead" if doc.confirmed_dead else "",
+            f"{doc.lost} lost" if doc.lost else "",
+            f"{doc.failing} failing" if doc.failing else "",
+        )
+        if part
+    )
     rows = "".join(
-        f'<tr><td><a href="#{_doc_id(i)}">'
-        f"{escape_html(one_line(d.title or d.origin))}</a></td>"
-        f'<td class="n">{d.confirmed_dead}</td><td class="n">{d.lost}</td>'
-        f'<td class="n">{d.failing}</td><td class="n">{d.citations}</td></tr>'
-        for i, d in enumerate(troubled[:limit])
+        f'<tr><td data-label="Standing">{_status(i)}</td><td data-label="Where">{_where(i)}</td>'
+        f'<td data-label="Anchor text">{escape_html(one_line(i.anchor_text))}</td>'
+        f'<td data-label="URL">{_url(i)}</td>'
+        f'<td data-label="Evidence">{escape_html(_standing(i))}</td>'
+        f'<td data-label="Archive">{_capture(i)}</td></tr>'
+        for i in doc.findings
     )
     return (
-        '<table id="worst"><thead><tr><th>Document</th><th class="n">Dead</th>'
-        '<th class="n">Lost</th><th class="n">Failing</th><th class="n">Citations</th>'
-        f"</tr></thead><tbody>{rows}</tbody></table>" + _more(len(troubled) - limit, "documents")
+        f'<details class="group document" id="{_doc_id(index)}"><summary><strong>{title}'
+        f'</strong><span class="count">{escape_html(counts)} of '
+        f"{_count(doc.citations, 'citation')}</span></summary><div>"
+        f'<p class="meta">{_SEP.join(meta)}</p>'
+        '<table class="findings"><thead><tr><th>Standing</th><th>Location</th>'
+        "<th>Anchor text</th><th>URL</th><th>Evidence</th><th>Archive</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div></details>"
     )
 
 

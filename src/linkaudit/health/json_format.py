@@ -56,6 +56,32 @@ def _change(change: Change) -> dict[str, Any]:
     }
 
 
+def _scope(report: HealthReport) -> dict[str, Any]:
+    """Which documents and runs the numbers describe."""
+    scope = report.scope
+    return {
+        "text": scope.text(),
+        "days": scope.days,
+        "documents": scope.documents,
+        "full_runs": [p.run_id for p in scope.full_runs],
+        "updates": [{"id": p.run_id, "kind": p.kind.value} for p in scope.updates],
+    }
+
+
+def _runs(report: HealthReport) -> list[dict[str, Any]]:
+    """The runs the trend plots (full audits that saw citations)."""
+    return [
+        {
+            "id": p.run_id,
+            "started_at": utc_stamp(p.started_at),
+            "finished": p.finished,
+            "kind": p.kind.value,
+            "counts": dict(p.counts),
+        }
+        for p in report.runs
+    ]
+
+
 def health_document(report: HealthReport) -> dict[str, Any]:
     """The JSON-ready object (before encoding)."""
     diff = report.diff
@@ -71,6 +97,7 @@ def health_document(report: HealthReport) -> dict[str, Any]:
         if report.run_id is None
         else {"id": report.run_id, "started_at": utc_stamp(report.run_at)},
         "warnings": list(report.warnings),
+        "scope": _scope(report),
         "citations": report.citations,
         "states": dict(report.states),
         "changes": {
@@ -82,15 +109,7 @@ def health_document(report: HealthReport) -> dict[str, Any]:
             "recovered": [_change(c) for c in diff.recovered],
             "newly_archived": [_change(c) for c in diff.newly_archived],
         },
-        "runs": [
-            {
-                "id": p.run_id,
-                "started_at": utc_stamp(p.started_at),
-                "finished": p.finished,
-                "counts": dict(p.counts),
-            }
-            for p in report.runs
-        ],
+        "runs": _runs(report),
         "rot_by_year": [
             {
                 "year": y.year,
@@ -202,6 +221,7 @@ SCHEMA: dict[str, Any] = {
         "kind",
         "generated_at",
         "policy",
+        "scope",
         "states",
         "changes",
         "runs",
@@ -218,6 +238,26 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "required": ["confirm_runs", "confirm_days"],
             "properties": {"confirm_runs": _COUNT, "confirm_days": _COUNT},
+        },
+        "scope": {
+            "description": "The site the numbers describe (since 1.1): the documents of the "
+            "full audits of the last `days` days, each as the newest run that saw it left it.",
+            "type": "object",
+            "required": ["text", "days", "documents", "full_runs", "updates"],
+            "properties": {
+                "text": {"type": "string"},
+                "days": _COUNT,
+                "documents": _COUNT,
+                "full_runs": {"type": "array", "items": _COUNT},
+                "updates": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "kind"],
+                        "properties": {"id": _COUNT, "kind": {"enum": ["check", "changed"]}},
+                    },
+                },
+            },
         },
         "states": {
             "type": "object",
@@ -239,8 +279,11 @@ SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["id", "started_at", "counts"],
-                "properties": {"counts": {"type": "object", "additionalProperties": _COUNT}},
+                "required": ["id", "started_at", "kind", "counts"],
+                "properties": {
+                    "kind": {"enum": ["full", "check", "changed"]},
+                    "counts": {"type": "object", "additionalProperties": _COUNT},
+                },
             },
         },
         "rot_by_year": {

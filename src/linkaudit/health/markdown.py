@@ -77,15 +77,13 @@ class HealthMarkdownFormatter:
 
 def _title(report: HealthReport) -> list[str]:
     """The heading, which run the page describes, and any warnings about the store."""
-    lines = ["# Link health", ""]
+    lines = ["# Link health", "", md_text(report.scope.text()), ""]
     if report.run_id is not None:
-        lines.append(
-            f"{report.total_runs} runs recorded; latest run #{report.run_id} on "
-            f"{utc_stamp(report.run_at)}. Store: {md_code(report.store)}."
-        )
-    else:
-        lines.append("No runs recorded yet.")
-    lines.append("")
+        lines += [
+            f"Latest run #{report.run_id} on {utc_stamp(report.run_at)}. "
+            f"Store: {md_code(report.store)}.",
+            "",
+        ]
     for warning in report.warnings:
         lines += [f"> **Warning:** {md_text(warning)}", ""]
     return lines
@@ -105,10 +103,10 @@ def _standing_table(report: HealthReport) -> list[str]:
 
 
 def _changes(report: HealthReport, limit: int) -> list[str]:
-    """What changed since the previous run: the summary sentence, then each kind's URLs."""
+    """What changed in the latest full audit: the summary sentence, then each kind's URLs."""
     diff = report.diff
     return [
-        "## Changes since the previous run",
+        "## Changes in the latest full audit",
         "",
         md_text(diff.text()),
         "",
@@ -120,7 +118,8 @@ def _changes(report: HealthReport, limit: int) -> list[str]:
 
 
 def _verdicts_over_runs(report: HealthReport) -> list[str]:
-    """Verdict counts per run; only verdicts that occur get a column, to keep it narrow."""
+    """Verdict counts per run plotted on the HTML page (full audits that saw citations);
+    only verdicts that occur get a column, to keep it narrow."""
     lines = ["## Verdicts over runs", ""]
     if report.runs:
         verdicts = [v for v in VERDICT_ORDER if any(p.counts.get(v.value) for p in report.runs)]

@@ -6,17 +6,29 @@ never disagree about a number.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from linkaudit.history import ConfirmPolicy, LinkStatus, RunDiff
 
 #: Version of the health JSON shape; changes when the shape does.
-HEALTH_SCHEMA_VERSION = "1.0"
+HEALTH_SCHEMA_VERSION = "1.1"
+
+#: The site is what the full audits of this many days (before the latest) saw.
+DEFAULT_SITE_DAYS = 30
 
 #: A capture "near" the citation date is at most this many days from it, either
 #: side: a year is close enough that the page most likely still said what was cited.
 DEFAULT_NEAR_DAYS = 365
+
+
+class RunKind(enum.StrEnum):
+    """What a run covered, from the settings it recorded."""
+
+    FULL = "full"  # an audit of what it was given
+    CHECK = "check"  # ``linkaudit check``: a quick look, often at one file
+    CHANGED = "changed"  # ``--changed-since``: only the lines a change touched
 
 
 @dataclass(frozen=True)
@@ -27,6 +39,7 @@ class RunPoint:
     started_at: datetime
     finished: bool
     counts: dict[str, int]  # verdict word -> citations
+    kind: RunKind = RunKind.FULL
 
     @property
     def citations(self) -> int:
@@ -145,6 +158,54 @@ class Coverage:
 
 
 @dataclass(frozen=True)
+class SiteScope:
+    """Which runs the page's picture of the site comes from.
+
+    The site is the union of the documents of the recent full audits
+    (``full_runs``: those within ``days`` of the latest one), each as the newest run
+    that saw it left it: a later ``check`` or ``--changed-since`` run (``updates``)
+    updates its own documents and does not replace the site.
+    """
+
+    days: int
+    full_runs: tuple[RunPoint, ...] = ()
+    #: partial runs whose view of a document is shown: later than the latest full
+    #: audit, or all of them when there is no full audit
+    updates: tuple[RunPoint, ...] = ()
+    documents: int = 0
+
+    def text(self) -> str:
+        """One sentence for the page's header."""
+        if not self.full_runs and not self.updates:
+            return "No runs recorded yet."
+        docs = f"{self.documents} document{'s' if self.documents != 1 else ''}"
+        if self.full_runs:
+            first, last = self.full_runs[0], self.full_runs[-1]
+            runs = (
+                f"run #{last.run_id} of {_day(last.started_at)}"
+                if first is last
+                else f"runs #{first.run_id} to #{last.run_id}, "
+                f"{_day(first.started_at)} to {_day(last.started_at)}"
+            )
+            text = f"{docs}, as the full audits of the last {self.days} days saw them ({runs})"
+        else:
+            text = f"{docs}, from the runs of the last {self.days} days (no full audit yet)"
+        if self.updates and self.full_runs:
+            named = [f"#{p.run_id} ({_KIND_WORD[p.kind]})" for p in self.updates[-3:]]
+            more = len(self.updates) - len(named)
+            listed = ", ".join(named) + (f" and {more} more" if more > 0 else "")
+            text += f"; updated by the later partial runs {listed}"
+        return text + "."
+
+
+_KIND_WORD = {RunKind.FULL: "audit", RunKind.CHECK: "check", RunKind.CHANGED: "--changed-since"}
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")
+
+
+@dataclass(frozen=True)
 class HealthReport:
     """Everything ``linkaudit health`` says about a store."""
 
@@ -162,6 +223,7 @@ class HealthReport:
     documents: tuple[DocumentHealth, ...]  # worst first
     citations: int = 0
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    scope: SiteScope = field(default_factory=lambda: SiteScope(DEFAULT_SITE_DAYS))
 
     @property
     def total_runs(self) -> int:

@@ -13,8 +13,17 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
+from linkaudit.archive.reach import NOT_LOOKED_UP, NOT_RESTORED
 from linkaudit.errors import LinkauditError
-from linkaudit.model import DEFAULT_FAIL_ON, Finding, Report, Verdict
+from linkaudit.model import (
+    DEFAULT_FAIL_ON,
+    Document,
+    Finding,
+    OutageKind,
+    Report,
+    Verdict,
+)
+from linkaudit.reasons import VERDICT_TODO, Reason
 
 #: Verdicts that need no action; everything else is a problem an editor should see.
 PASSING: frozenset[Verdict] = frozenset({Verdict.OK, Verdict.SKIPPED})
@@ -98,9 +107,25 @@ def counts(report: Report) -> dict[Verdict, int]:
 
 
 def location_text(finding: Finding) -> str:
-    """``file:line:col``, the form editors and terminals turn into a jump."""
+    """``file:line:col``, the form editors and terminals turn into a jump (for a
+    WordPress post, in the file: inside the escaped ``content.rendered`` string)."""
     loc = finding.citation.location
     return f"{finding.citation.document}:{loc.line}:{loc.column}"
+
+
+def body_location(finding: Finding) -> str:
+    """``post body 11:121``: where a WordPress post's citation is in the decoded
+    body (the HTML its editor sees), when that differs from the file position."""
+    loc = finding.citation.location
+    if loc.body_line is None or loc.body_column is None:
+        return ""
+    return f"post body {loc.body_line}:{loc.body_column}"
+
+
+def where_text(finding: Finding) -> str:
+    """The file position, and the position in a post's body when there is one."""
+    body = body_location(finding)
+    return f"{location_text(finding)} ({body})" if body else location_text(finding)
 
 
 def target_url(finding: Finding) -> str | None:
@@ -149,6 +174,84 @@ def fix_text(finding: Finding) -> str:
     if finding.archive is not None:
         return f"link the archived copy {finding.archive.url} ({capture_note(finding)})"
     return ""
+
+
+#: Verdicts whose remedy is the archived copy, when there is one.
+_ARCHIVE_REMEDY = frozenset({Verdict.BROKEN, Verdict.STALE, Verdict.INSECURE})
+
+
+#: Verdicts whose row explains a missing copy (or, for lost links, restoration).
+_ARCHIVE_NOTED = _ARCHIVE_REMEDY | {Verdict.LOST}
+
+
+def what_to_do(finding: Finding, report: Report | None = None) -> str:
+    """What an editor should do about a finding, in a few words: the reason's
+    action (:attr:`Reason.todo`, the README's verdict table), made concrete by what
+    the run found (a new URL, a restored href, an archived copy or none).
+
+    ``report`` tells whether the archives could be reached at all: a dead link
+    with "no copy" then means "not asked", so the advice is to run again.
+    """
+    verdict = finding.verdict
+    archives_down = report is not None and report.outage(OutageKind.ARCHIVES) is not None
+    if moved_to(finding):
+        return "update the link to the new URL"
+    if finding.restoration is not None:
+        return "restore the link (the archived article has it)"
+    if verdict is Verdict.LOST:
+        return _lost_todo(finding, archives_down)
+    if verdict in _ARCHIVE_REMEDY:
+        return _dead_todo(finding, archives_down)
+    reason = Reason.of(finding.reason)
+    return reason.todo if reason is not None else VERDICT_TODO[verdict]
+
+
+def _lost_todo(finding: Finding, archives_down: bool) -> str:
+    """A lost link with no original found: try again when restoring could not run,
+    else by hand (or what its reason says: an empty href is added, not restored)."""
+    if archives_down or finding.archive_note.startswith(NOT_RESTORED):
+        return "restore it by hand, or re-run when the archives answer"
+    reason = Reason.of(finding.reason)
+    if reason is Reason.STRIPPED_LINK and finding.archive_note:  # asked; not in the copy
+        return "restore it by hand (the archived article does not have it)"
+    return reason.todo if reason is not None else VERDICT_TODO[Verdict.LOST]
+
+
+def _dead_todo(finding: Finding, archives_down: bool) -> str:
+    """A broken, stale or insecure link: its archived copy, or what to do without one."""
+    verdict = finding.verdict
+    if verdict is Verdict.INSECURE:
+        return VERDICT_TODO[verdict]
+    if finding.archive is not None:
+        return "use the archived copy"
+    if archives_down:
+        return "find a new source, or re-run when the archives answer"
+    if finding.archive_note:  # looked up, and none found
+        return "find a new source (no archived copy found)"
+    return VERDICT_TODO[verdict]
+
+
+def archive_trouble(finding: Finding, report: Report | None = None) -> str:
+    """The archive note worth a reader's time in a finding's row: why a dead link
+    has no copy when its lookup ran into trouble, or why a lost link could not be
+    restored.  Empty when it simply has none, when the run could not reach the
+    archives or the network (``report``'s banner says so, once), or when the
+    archive is not the remedy (a bot wall is checked in a browser)."""
+    note = finding.archive_note
+    if finding.archive is not None or finding.verdict not in _ARCHIVE_NOTED:
+        return ""
+    if report is not None and report.outages:
+        return ""
+    return "" if note.startswith(("no capture", NOT_LOOKED_UP)) else note
+
+
+def short_url(url: str, limit: int = 72) -> str:
+    """A long URL cut in the middle (``https://host/start…end``): both ends say the
+    most, and the full URL stays in the link's title and the evidence."""
+    if len(url) <= limit:
+        return url
+    head = limit * 3 // 5
+    return f"{url[:head]}\u2026{url[-(limit - head - 1) :]}"
 
 
 _SAFE_HREF = re.compile(r"https?://[^\s\x00-\x1f\x7f-\x9f\"'<>\\`]+", re.IGNORECASE)
@@ -212,12 +315,34 @@ def utc_date(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d")
 
 
-def warnings_of(report: Report) -> Iterable[str]:
-    """Run warnings then per-document input warnings, each saying where it came from."""
-    yield from report.warnings
-    for doc in report.documents:
+_LIST_ITEM = re.compile(r"\[\d+\]$")
+
+
+def document_warnings(documents: Iterable[Document]) -> list[str]:
+    """Each document's input warnings, prefixed with its origin, each said once.
+
+    The posts of one WordPress export (``posts.json[0]``, ``posts.json[1]`` ...)
+    share the file's warnings (it was truncated, say): said once for the file,
+    not once per post.
+    """
+    origins: dict[tuple[str, str], list[str]] = {}
+    for doc in documents:
         for warning in doc.warnings:
-            yield f"{doc.origin}: {warning}"
+            origins.setdefault((_LIST_ITEM.sub("", doc.origin), warning), []).append(doc.origin)
+    return [
+        f"{file if len(seen) > 1 else seen[0]}: {warning}"
+        for (file, warning), seen in origins.items()
+    ]
+
+
+def warnings_of(report: Report) -> Iterable[str]:
+    """Run warnings then per-document input warnings, each saying where it came from,
+    and each once (the pipeline already copies document warnings into the run's)."""
+    seen = {outage.message for outage in report.outages}  # the banner says those, first
+    for warning in (*report.warnings, *document_warnings(report.documents)):
+        if warning not in seen:
+            seen.add(warning)
+            yield warning
 
 
 def fail_set(fail_on: Collection[Verdict] | None) -> frozenset[Verdict]:

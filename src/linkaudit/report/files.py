@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -48,6 +49,43 @@ def write_files(directory: Path | str, outputs: Sequence[Output], *, force: bool
         _put(path, render(), force=force)
         written.append(path)
     return written
+
+
+#: The UTC time in a report's name (``article-20261203T042017Z.html``).
+_STAMP = re.compile(r"-\d{8}T\d{6}Z(?=\.)")
+
+
+def latest_name(name: str) -> str | None:
+    """``article-20261203T042017Z.html`` -> ``article-latest.html`` (None: no time in it)."""
+    pointer, found = _STAMP.subn("-latest", name, count=1)
+    return pointer if found else None
+
+
+def write_latest(paths: Sequence[Path]) -> list[Path]:
+    """Beside each dated report just written, a copy under a stable name
+    (``<source>-latest.<ext>``) that scripts and bookmarks can rely on.
+
+    The pointer is linkaudit's own file and is replaced every run, atomically, as
+    any report is (never written through a link planted in its place).  Copies,
+    not symbolic links: they survive being uploaded, zipped or served.
+    """
+    outputs: dict[Path, list[Output]] = {}
+    for path in paths:
+        name = latest_name(path.name)
+        if name is not None:
+            outputs.setdefault(path.parent, []).append((name, _reader(path)))
+    written: list[Path] = []
+    for folder, files in outputs.items():
+        written += write_files(folder, files, force=True)
+    return written
+
+
+def _reader(path: Path) -> Callable[[], str]:
+    def read() -> str:
+        with open(path, encoding="utf-8", newline="") as stream:
+            return stream.read()
+
+    return read
 
 
 def _exists(path: Path) -> ReportExistsError:

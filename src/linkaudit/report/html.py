@@ -30,6 +30,7 @@ from linkaudit.model import (
     Document,
     Finding,
     Hop,
+    OutageKind,
     Report,
     Restoration,
     Verdict,
@@ -37,19 +38,22 @@ from linkaudit.model import (
 from linkaudit.report.base import (
     VERDICT_ORDER,
     anchor_label,
+    archive_trouble,
     capture_note,
     counts,
     is_problem,
     is_safe_href,
-    location_text,
     moved_to,
     one_line,
     severity_sort_key,
+    short_url,
     summary_line,
     target_url,
     utc_date,
     utc_stamp,
     warnings_of,
+    what_to_do,
+    where_text,
 )
 
 _STYLE = """
@@ -58,12 +62,16 @@ _STYLE = """
 * { box-sizing: border-box; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: var(--fg); background: var(--bg); margin: 0 auto; padding: 1.5rem; max-width: 90rem; }
-h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
-header .doc { margin: .35rem 0; }
+h1 { font-size: 1.5rem; margin: 0 0 .25rem; overflow-wrap: anywhere; }
+header .doc { margin: .35rem 0; overflow-wrap: anywhere; }
 header .doc .title { font-weight: 600; }
 .muted, header .meta { color: var(--muted); font-size: .9rem; }
 .summary { font-weight: 600; margin: 1rem 0 .5rem; }
-.warnings { background: #fffaeb; border: 1px solid #fedf89; padding: .5rem 1rem; }
+.warnings { background: #fffaeb; border: 1px solid #fedf89; padding: .5rem 1rem;
+  overflow-wrap: anywhere; }
+.banner { background: #fef3f2; border: 2px solid var(--red); border-radius: 6px;
+  padding: .6rem 1rem; margin: 1rem 0; overflow-wrap: anywhere; }
+.banner strong { color: var(--red); }
 .controls { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; margin: .75rem 0; }
 .chip, .preset, .toggle, th button { font: inherit; cursor: pointer; }
 .chip { border: 1px solid var(--line); border-radius: 999px; padding: .2rem .7rem;
@@ -73,16 +81,19 @@ header .doc .title { font-weight: 600; }
 .preset { border: 0; background: none; color: var(--blue); text-decoration: underline; }
 #search { font: inherit; padding: .3rem .6rem; min-width: 18rem; border: 1px solid var(--line);
   border-radius: 6px; margin-left: auto; }
-table { width: 100%; border-collapse: collapse; }
+table { width: 100%; border-collapse: collapse; table-layout: fixed; }
+col.c-verdict { width: 9rem; } col.c-text { width: 18%; } col.c-url { width: 27%; }
+col.c-todo { width: 21%; }
 th { text-align: left; border-bottom: 2px solid var(--line); white-space: nowrap; }
 th button { border: 0; background: none; padding: .4rem .2rem; font-weight: 600; color: var(--fg); }
 th[aria-sort="ascending"] button::after { content: " \\25B2"; }
 th[aria-sort="descending"] button::after { content: " \\25BC"; }
-td { vertical-align: top; padding: .45rem .3rem; border-bottom: 1px solid var(--line); }
+td { vertical-align: top; padding: .45rem .3rem; border-bottom: 1px solid var(--line);
+  overflow-wrap: anywhere; }
 tbody.finding tr.more td { background: var(--soft); border-bottom: 1px solid var(--line); }
-td.c-url, td.c-archive, td.c-text { overflow-wrap: anywhere; }
-td.c-url { max-width: 28rem; }
-td.c-verdict, td.c-loc code { white-space: nowrap; }
+td.c-verdict { white-space: nowrap; }
+.where { display: block; color: var(--muted); font-size: .8rem; margin-top: .15rem; }
+.todo { font-weight: 600; }
 .toggle { border: 1px solid var(--line); background: var(--bg); border-radius: 4px;
   width: 1.6rem; padding: 0; }
 .toggle[aria-expanded="true"] { background: var(--soft); }
@@ -97,15 +108,34 @@ td.c-verdict, td.c-loc code { white-space: nowrap; }
 .chip[aria-pressed="true"] { background: var(--c, var(--fg)); border-color: var(--c, var(--fg)); }
 code, .url-plain { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   font-size: .85em; overflow-wrap: anywhere; }
+td.c-url a, td.c-url .url-plain { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas,
+  monospace; font-size: .85em; }
 .url-plain { color: var(--red); }
 .detail, .when { color: var(--muted); font-size: .88rem; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
+dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .25rem 1rem;
+  margin: 0; }
 dt { font-weight: 600; color: var(--muted); }
-dd { margin: 0; overflow-wrap: anywhere; }
+dd { margin: 0; overflow-wrap: anywhere; min-width: 0; }
 ol.chain { margin: 0; padding-left: 1.2rem; }
 .status { font-weight: 700; }
 .empty { color: var(--muted); padding: 1rem 0; }
 footer { margin-top: 1.5rem; color: var(--muted); font-size: .85rem; }
+@media (max-width: 700px) {
+  body { padding: .75rem; }
+  #search { min-width: 0; width: 100%; margin-left: 0; }
+  table, tbody, tr, td { display: block; width: 100%; }
+  table { table-layout: auto; }
+  colgroup, thead { display: none; }
+  tbody.finding { border: 1px solid var(--line); border-radius: 8px; margin: 0 0 .75rem;
+    padding: .35rem .5rem; }
+  tbody.finding[hidden], tbody.finding tr.more[hidden] { display: none; }
+  td { border: 0; padding: .2rem 0; }
+  td[data-label]::before { content: attr(data-label); display: block; color: var(--muted);
+    font-size: .75rem; font-weight: 600; text-transform: uppercase; letter-spacing: .03em; }
+  tbody.finding tr.more td { border-radius: 6px; padding: .5rem; }
+  dl { grid-template-columns: minmax(0, 1fr); gap: 0; }
+  dd { margin-bottom: .4rem; }
+}
 @media print {
   body { padding: 0; max-width: none; font-size: 11pt; }
   .controls, .toggle, .preset { display: none !important; }
@@ -217,13 +247,13 @@ CSP = (
 
 _SEP = " \u00b7 "
 
-_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("verdict", "Verdict"),
-    ("location", "Location"),
-    ("text", "Anchor text"),
-    ("url", "URL"),
-    ("reason", "Reason"),
-    ("archive", "Fix / archive"),
+#: The table's columns: sort key (``data-k<key>`` on each row), CSS class, heading.
+_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("verdict", "c-verdict", "Verdict"),
+    ("location", "c-text", "Citation"),
+    ("url", "c-url", "URL"),
+    ("reason", "c-reason", "Reason"),
+    ("todo", "c-todo", "What to do"),
 )
 
 
@@ -232,15 +262,19 @@ def escape_html(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def link(url: str | None, label: str | None = None) -> str:
-    """A clickable link for http(s) only; any other scheme is inert text."""
+def link(url: str | None, label: str | None = None, *, short: bool = False) -> str:
+    """A clickable link for http(s) only; any other scheme is inert text.
+
+    ``short`` shows a long URL cut in the middle, the whole of it in the title.
+    """
     if not url:
         return ""
-    text = escape_html(label if label is not None else url)
+    text = escape_html(label if label is not None else (short_url(url) if short else url))
+    title = f' title="{escape_html(url)}"' if short and short_url(url) != url else ""
     if is_safe_href(url):
         return (
-            f'<a href="{escape_html(url)}" rel="noopener noreferrer nofollow" target="_blank">'
-            f"{text}</a>"
+            f'<a href="{escape_html(url)}" rel="noopener noreferrer nofollow" target="_blank"'
+            f"{title}>{text}</a>"
         )
     shown = text if label is None else f"{text} ({escape_html(url)})"
     return f'<span class="url-plain" title="not a web link; not clickable">{shown}</span>'
@@ -256,24 +290,29 @@ def _hop(hop: Hop) -> str:
     )
 
 
-def _archive_cell(f: Finding) -> str:
-    """The repair at a glance: new URL, restored href, or archived copy."""
+def _todo_cell(f: Finding, report: Report) -> str:
+    """What to do, in words, with the repair at hand as its link: the new URL, the
+    restored href or the archived copy (and why a dead link has none when the lookup
+    ran into trouble; the long notes stay in the evidence)."""
     new = moved_to(f)
     if new:
-        return f"moved to {link(new)}"
-    if f.archive is not None:
-        return (
-            f"{link(f.archive.url, 'archived copy')}"
-            f'<div class="when">{escape_html(capture_note(f))}</div>'
-        )
+        return f'<div class="todo">update the link to</div>{link(new, short=True)}'
     if f.restoration is not None:
         return (
-            f"restored: {link(f.restoration.url)}"
-            f'<div class="when">from {link(f.restoration.evidence_url, "archived article")}</div>'
+            f'<div class="todo">restore the link to</div>{link(f.restoration.url, short=True)}'
+            f'<div class="when">from the {link(f.restoration.evidence_url, "archived article")}'
+            "</div>"
         )
-    if f.archive_note:
-        return f'<span class="detail">{escape_html(f.archive_note)}</span>'
-    return ""
+    todo = escape_html(what_to_do(f, report))
+    if f.archive is not None and todo.endswith("archived copy"):
+        todo = f"{todo.removesuffix('archived copy')}{link(f.archive.url, 'archived copy')}"
+    out = f'<div class="todo">{todo}</div>'
+    if f.archive is not None:
+        out += f'<div class="when">{escape_html(capture_note(f))}</div>'
+    trouble = archive_trouble(f, report)
+    if trouble:
+        out += f'<div class="detail">{escape_html(trouble)}</div>'
+    return out
 
 
 #: One entry of a finding's evidence list: a label and its (already escaped) markup.
@@ -389,20 +428,17 @@ def _check_entries(result: CheckResult | None) -> list[_Entry]:
     return entries
 
 
-def _row(index: int, f: Finding, doc_index: int) -> str:
+def _search_text(f: Finding) -> str:
+    """Everything a reader may type into the search box to find this row."""
     cit = f.citation
-    url = target_url(f)
-    label = anchor_label(f)
-    loc = cit.location
-    archive_key = utc_stamp(f.archive.captured_at) if f.archive else ""
-    search = " ".join(
+    return " ".join(
         one_line(part)
         for part in (
             f.verdict.value,
             f.reason,
             f.detail,
             cit.text,
-            url or "",
+            target_url(f) or "",
             cit.document,
             cit.context,
             (f.result.final_url or "") if f.result else "",
@@ -411,6 +447,14 @@ def _row(index: int, f: Finding, doc_index: int) -> str:
         )
         if part
     ).lower()
+
+
+def _row(index: int, f: Finding, doc_index: int, report: Report) -> str:
+    """One finding: its row (verdict, citation, URL, reason, what to do) and its
+    evidence, folded.  Each cell carries its heading for the narrow-screen cards."""
+    cit = f.citation
+    url = target_url(f)
+    loc = cit.location
     attrs = {
         "class": "finding",
         "data-verdict": f.verdict.value,
@@ -418,15 +462,14 @@ def _row(index: int, f: Finding, doc_index: int) -> str:
         "data-order": str(index),
         "data-kverdict": f"{100 - f.verdict.severity:03d}",
         "data-klocation": f"{doc_index:04d}:{loc.line:08d}:{loc.column:06d}",
-        "data-ktext": one_line(cit.text).lower(),
         "data-kurl": (url or "").lower(),
         "data-kreason": f.reason,
-        "data-karchive": archive_key,
-        "data-search": search,
+        "data-ktodo": what_to_do(f, report),
+        "data-search": _search_text(f),
     }
     attr_text = " ".join(f'{k}="{escape_html(v)}"' for k, v in attrs.items())
     more_id = f"more-{index}"
-    url_cell = link(url) if url else '<span class="detail">(no link)</span>'
+    url_cell = link(url, short=True) if url else '<span class="detail">(no link)</span>'
     detail = f'<div class="detail">{escape_html(f.detail)}</div>' if f.detail else ""
     return (
         f"<tbody {attr_text}>\n"
@@ -434,11 +477,12 @@ def _row(index: int, f: Finding, doc_index: int) -> str:
         f'aria-expanded="false" aria-controls="{more_id}" title="evidence">\u25b8</button> '
         f'<span class="verdict v-{escape_html(f.verdict.value)}">'
         f"{escape_html(f.verdict.value)}</span></td>"
-        f'<td class="c-loc"><code>{escape_html(location_text(f))}</code></td>'
-        f'<td class="c-text">{escape_html(label)}</td>'
-        f'<td class="c-url">{url_cell}</td>'
-        f'<td class="c-reason"><code>{escape_html(f.reason)}</code>{detail}</td>'
-        f'<td class="c-archive">{_archive_cell(f)}</td></tr>\n'
+        f'<td class="c-text">{escape_html(anchor_label(f))}'
+        f'<code class="where">{escape_html(where_text(f))}</code></td>'
+        f'<td class="c-url" data-label="URL">{url_cell}</td>'
+        f'<td class="c-reason" data-label="Reason"><code>{escape_html(f.reason)}</code>'
+        f"{detail}</td>"
+        f'<td class="c-todo" data-label="What to do">{_todo_cell(f, report)}</td></tr>\n'
         f'<tr class="more" id="{more_id}" hidden><td colspan="{len(_COLUMNS)}">'
         f"{_details(f)}</td></tr>\n</tbody>"
     )
@@ -465,12 +509,13 @@ class HtmlFormatter:
             f"{escape_html(utc_stamp(report.finished_at))} by linkaudit "
             f"{escape_html(__version__)}</p>",
             "</header>",
+            *_banner(report),
             *_warnings(report),
             f'<p class="summary">{escape_html(summary_line(report))}</p>',
             *_filter_controls(counts(report)),
             f'<p class="muted">Showing <span id="shown">{len(findings)}</span> of '
             f"{len(findings)} citations.</p>",
-            *_findings_table(findings, docs),
+            *_findings_table(findings, report),
             '<p class="empty" id="no-match" hidden>No citation matches these filters.</p>',
             _FOOTER,
             f"<script>{_SCRIPT}</script>",
@@ -524,6 +569,21 @@ def _document_line(doc: Document) -> str:
     return f'<div class="doc">{title}<span class="meta">{_SEP.join(meta)}</span></div>'
 
 
+def _banner(report: Report) -> list[str]:
+    """What the run could not reach, at the top: it changes how every row reads."""
+    return [
+        f'<section class="banner" role="alert"><strong>{escape_html(_OUTAGE[o.kind])}</strong> '
+        f"{escape_html(o.message)}</section>"
+        for o in report.outages
+    ]
+
+
+_OUTAGE = {
+    OutageKind.NETWORK: "This run could not reach the network.",
+    OutageKind.ARCHIVES: "This run could not reach the archives.",
+}
+
+
 def _warnings(report: Report) -> list[str]:
     """The run's warnings in one box, or nothing at all when there are none."""
     warnings = list(warnings_of(report))
@@ -569,21 +629,25 @@ def _chip(verdict: Verdict, count: int, *, pressed: bool) -> str:
     )
 
 
-def _findings_table(findings: list[Finding], docs: tuple[Document, ...]) -> list[str]:
+def _findings_table(findings: list[Finding], report: Report) -> list[str]:
     """The sortable table, one ``<tbody>`` per finding (its row and its evidence).
 
     Each row carries its document's position so that sorting by location keeps
     documents in report order; a finding of an unknown document sorts last.
+    Column widths are fixed (``<colgroup>``), so a long URL wraps inside a column
+    wide enough to read it instead of squeezing it to a few characters a line.
     """
+    docs = report.documents
     doc_index = {doc.origin: i for i, doc in enumerate(docs)}
+    cols = "".join(f'<col class="{css}">' for _, css, _ in _COLUMNS)
     heads = "".join(
         f'<th data-sort="{key}" scope="col"><button type="button">{label}</button></th>'
-        for key, label in _COLUMNS
+        for key, _, label in _COLUMNS
     )
     return [
-        f'<table id="findings">\n<thead><tr>{heads}</tr></thead>',
+        f'<table id="findings">\n<colgroup>{cols}</colgroup>\n<thead><tr>{heads}</tr></thead>',
         *(
-            _row(i, finding, doc_index.get(finding.citation.document, len(docs)))
+            _row(i, finding, doc_index.get(finding.citation.document, len(docs)), report)
             for i, finding in enumerate(findings)
         ),
         "</table>",

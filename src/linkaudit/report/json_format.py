@@ -38,6 +38,7 @@ def report_header(report: Report) -> dict[str, Any]:
         "settings": to_jsonable(report.settings),
         "warnings": list(report.warnings),
         "changes": report.changes,
+        "outages": [to_jsonable(outage) for outage in report.outages],
         "documents": documents,
         "summary": {v.value: tally[v] for v in VERDICT_ORDER},
         "totals": {

@@ -17,10 +17,10 @@ from linkaudit.model import Finding, Hop, Report
 from linkaudit.report.base import (
     VERDICT_ORDER,
     anchor_label,
+    archive_trouble,
     capture_note,
     counts,
     is_safe_href,
-    location_text,
     moved_to,
     one_line,
     problems,
@@ -28,6 +28,8 @@ from linkaudit.report.base import (
     target_url,
     utc_date,
     warnings_of,
+    what_to_do,
+    where_text,
 )
 
 _SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|~])")
@@ -93,6 +95,7 @@ class MarkdownFormatter:
             title = f"{md_text(doc.title)} \u00b7 " if doc.title else ""
             out.append(f"- {title}{md_code(doc.origin)}{cited}")
         out.append("")
+        out.extend(_banner(report))
         out.append(f"**{md_text(summary_line(report))}**")
         out.append("")
         if report.changes:
@@ -116,13 +119,13 @@ class MarkdownFormatter:
         shown = found[: self.max_rows]
         out.append(f"### Problems ({len(found)})")
         out.append("")
-        out.append("| verdict | where | link | fix |")
+        out.append("| verdict | where | link | what to do |")
         out.append("|:--|:--|:--|:--|")
         for f in shown:
             reason = f" {md_code(f.reason)}" if f.reason else ""
             out.append(
-                f"| **{f.verdict.value}**{reason} | {md_code(location_text(f))} "
-                f"| {_link_cell(f)} | {_fix_cell(f)} |"
+                f"| **{f.verdict.value}**{reason} | {md_code(where_text(f))} "
+                f"| {_link_cell(f)} | {_fix_cell(f, report)} |"
             )
         if len(found) > len(shown):
             out.append("")
@@ -137,6 +140,14 @@ class MarkdownFormatter:
         return "\n".join(out) + "\n"
 
 
+def _banner(report: Report) -> list[str]:
+    """What the run could not reach: GitHub renders each as a warning box."""
+    out: list[str] = []
+    for outage in report.outages:
+        out.extend(["> [!WARNING]", f"> {md_text(outage.message)}", ""])
+    return out
+
+
 def _link_cell(f: Finding) -> str:
     url = target_url(f)
     if url is None:
@@ -144,22 +155,25 @@ def _link_cell(f: Finding) -> str:
     return md_link(url, anchor_label(f))
 
 
-def _fix_cell(f: Finding) -> str:
+def _fix_cell(f: Finding, report: Report) -> str:
+    """The repair when there is one (new URL, restored href, archived copy), else what
+    to do, and why a dead link has no copy when the lookup ran into trouble."""
     new = moved_to(f)
     if new:
         return f"update to {md_link(new)}"
     if f.restoration is not None:
         return f"restore {md_link(f.restoration.url)}"
     if f.archive is not None:
-        return f"{md_link(f.archive.url, 'archived copy')} ({md_text(capture_note(f))})"
-    return md_text(f.archive_note) if f.archive_note else "\u2014"
+        return f"use the {md_link(f.archive.url, 'archived copy')} ({md_text(capture_note(f))})"
+    trouble = archive_trouble(f, report)
+    return md_text(what_to_do(f, report)) + (f" ({md_text(trouble)})" if trouble else "")
 
 
 def _evidence(f: Finding) -> list[str]:
     cit = f.citation
     lines = [
         f"- **{f.verdict.value}** \u201c{md_text(anchor_label(f), 120)}\u201d at "
-        f"{md_code(location_text(f))}  "
+        f"{md_code(where_text(f))}  "
     ]
     url = target_url(f)
     if url:

@@ -16,8 +16,8 @@ from linkaudit.model import Finding, Report, Verdict
 from linkaudit.report.base import (
     VERDICT_ORDER,
     anchor_label,
+    archive_trouble,
     capture_note,
-    location_text,
     moved_to,
     one_line,
     problems,
@@ -25,6 +25,8 @@ from linkaudit.report.base import (
     target_url,
     utc_date,
     warnings_of,
+    what_to_do,
+    where_text,
 )
 
 _RESET = "\x1b[0m"
@@ -58,28 +60,23 @@ _HEADINGS: dict[Verdict, str] = {
 
 
 class TerminalFormatter:
-    """Plain text, ANSI colour only when asked (the CLI passes ``isatty()``)."""
+    """Plain text, ANSI colour only when asked (the CLI decides, ``--color``).
+
+    ``show_warnings=False`` leaves the run's warnings out: the commands print them
+    once on stderr, and a terminal showing both streams would show them twice.
+    """
 
     name = "terminal"
     extension = "txt"
+
+    def __init__(self, *, show_warnings: bool = True) -> None:
+        self.show_warnings = show_warnings
 
     def render(self, report: Report, *, color: bool = False) -> str:
         def paint(code: str, text: str) -> str:
             return f"{code}{text}{_RESET}" if color else text
 
-        lines: list[str] = []
-        for doc in report.documents:
-            title = one_line(doc.title or "") or one_line(doc.origin)
-            cited = utc_date(doc.cited_at)
-            suffix = f" (cited {cited})" if cited else ""
-            lines.append(paint(_BOLD, f"{title}{suffix}"))
-            if title != one_line(doc.origin):
-                lines.append(paint(_DIM, f"  {one_line(doc.origin)}"))
-        for warning in warnings_of(report):
-            lines.append(paint(_COLOURS[Verdict.INSECURE], f"warning: {one_line(warning)}"))
-        if report.changes:
-            lines.append(f"since the last run: {one_line(report.changes)}")
-
+        lines = self._header(report, paint)
         found = problems(report)
         for verdict in VERDICT_ORDER:
             group = [f for f in found if f.verdict is verdict]
@@ -88,16 +85,35 @@ class TerminalFormatter:
             lines.append("")
             lines.append(paint(_COLOURS[verdict], f"{_HEADINGS[verdict]} ({len(group)})"))
             for finding in group:
-                lines.extend(self._finding(finding, paint))
+                lines.extend(self._finding(finding, paint, report))
 
         lines.append("")
         lines.append(summary_line(report))
         return "\n".join(lines) + "\n"
 
+    def _header(self, report: Report, paint: Callable[[str, str], str]) -> list[str]:
+        """The documents, then what the run could not reach (first: it changes how
+        everything below reads), the warnings and the changes since the last run."""
+        lines: list[str] = []
+        for doc in report.documents:
+            title = one_line(doc.title or "") or one_line(doc.origin)
+            cited = utc_date(doc.cited_at)
+            suffix = f" (cited {cited})" if cited else ""
+            lines.append(paint(_BOLD, f"{title}{suffix}"))
+            if title != one_line(doc.origin):
+                lines.append(paint(_DIM, f"  {one_line(doc.origin)}"))
+        for outage in report.outages:
+            lines.append(paint(_COLOURS[Verdict.BROKEN], f"!! {one_line(outage.message)}"))
+        for warning in warnings_of(report) if self.show_warnings else ():
+            lines.append(paint(_COLOURS[Verdict.INSECURE], f"warning: {one_line(warning)}"))
+        if report.changes:
+            lines.append(f"since the last run: {one_line(report.changes)}")
+        return lines
+
     @staticmethod
-    def _finding(finding: Finding, paint: Callable[[str, str], str]) -> list[str]:
+    def _finding(finding: Finding, paint: Callable[[str, str], str], report: Report) -> list[str]:
         cit = finding.citation
-        out = [f"  {paint(_BOLD, repr_text(anchor_label(finding)))}  {location_text(finding)}"]
+        out = [f"  {paint(_BOLD, repr_text(anchor_label(finding)))}  {where_text(finding)}"]
         url = target_url(finding)
         if url and one_line(cit.text):
             out.append(f"    {one_line(url)}")
@@ -115,8 +131,11 @@ class TerminalFormatter:
             label = "fix" if not new and finding.restoration is None else "archived"
             out.append(f"    {label}: {one_line(finding.archive.url)}")
             out.append(f"         ({capture_note(finding)}, {one_line(finding.archive.archive)})")
-        elif finding.archive_note:
-            out.append(f"    archive: {one_line(finding.archive_note)}")
+        if not new and finding.restoration is None and finding.archive is None:
+            out.append(f"    do: {what_to_do(finding, report)}")
+        trouble = archive_trouble(finding, report)
+        if trouble:
+            out.append(f"    archive: {one_line(trouble)}")
         return out
 
 

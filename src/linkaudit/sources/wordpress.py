@@ -16,9 +16,10 @@ from dataclasses import replace
 from typing import Any
 
 from linkaudit.errors import InputError
-from linkaudit.model import Document, DocumentKind
+from linkaudit.model import Document, DocumentKind, TextInFile
 from linkaudit.sources._decode import bom_length, decode
 from linkaudit.sources.base import SourceOptions, origin_of, parse_date
+from linkaudit.sources.jsonspan import find_strings, in_file
 from linkaudit.sources.lenient_json import LenientJsonError, parse_lenient
 
 #: Keys a WordPress REST post object carries at its top level (the first ones of
@@ -103,12 +104,14 @@ def wordpress_documents(
         raise InputError(f"{origin}: malformed JSON that cannot be recovered: {exc}") from None
     shared = warnings + parsed.warnings
     value = parsed.value
+    bodies = _bodies_in_file(text)
     if isinstance(value, list):
         documents: list[Document] = []
         skipped: list[str] = []
         for index, item in enumerate(value):
             if is_post(item):
-                documents.append(_post_document(item, f"{origin}[{index}]", options, encoding))
+                document = _post_document(item, f"{origin}[{index}]", options, encoding)
+                documents.append(_placed(document, bodies, (index,)))
             else:
                 skipped.append(f"[{index}]")
         if not documents:
@@ -122,7 +125,36 @@ def wordpress_documents(
         return [_with_warnings(doc, shared) for doc in documents]
     if not is_post(value):
         raise InputError(f"{origin}: JSON is not a WordPress post (no content.rendered)")
-    return [_with_warnings(_post_document(value, origin, options, encoding), shared)]
+    document = _placed(_post_document(value, origin, options, encoding), bodies, ())
+    return [_with_warnings(document, shared)]
+
+
+def _bodies_in_file(text: str) -> dict[tuple[str | int, ...], TextInFile]:
+    """Every post body string of the file (``content.rendered`` and ``.raw``) by its
+    path, with where it is: so citations can point at the file, not the body."""
+    return {
+        string.path: in_file(text, string)
+        for string in find_strings(text)
+        if len(string.path) >= 2 and string.path[-2] == "content"
+    }
+
+
+def _placed(
+    document: Document, bodies: dict[tuple[str | int, ...], TextInFile], at: tuple[int, ...]
+) -> Document:
+    """The document with its body's place in the file, when the file's string is the
+    body exactly (a reader that decoded it differently gets no positions: better none
+    than wrong ones)."""
+    for key in ("rendered", "raw"):
+        span = bodies.get((*at, "content", key))
+        if span is not None and _decodes_to(span, document.text):
+            return replace(document, in_file=span)
+    return document
+
+
+def _decodes_to(span: TextInFile, body: str) -> bool:
+    found = find_strings(f'{{"rendered": "{span.raw}"}}')
+    return bool(found) and found[0].value == body
 
 
 def _with_warnings(document: Document, warnings: tuple[str, ...]) -> Document:

@@ -17,9 +17,11 @@ it must find the string in the same files that reader parsed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-__all__ = ["JsonString", "find_strings"]
+from linkaudit.model import Citation, Document, TextInFile
+
+__all__ = ["JsonString", "find_strings", "in_file", "place_in_file"]
 
 _WS = re.compile(r"[ \t\n\r]*")
 _PLAIN = re.compile(r'[^"\\]*')
@@ -210,3 +212,45 @@ def find_strings(
     if walker.i < walker.n:
         walker.value((), 0)
     return walker.found
+
+
+def in_file(text: str, string: JsonString) -> TextInFile:
+    """Where ``string`` (found in the file ``text``) is: its raw text and start."""
+    start, end = string.positions[0], string.positions[-1]
+    line = text.count("\n", 0, start) + 1
+    return TextInFile(text[start:end], line, start - text.rfind("\n", 0, start))
+
+
+def place_in_file(document: Document, citations: list[Citation]) -> list[Citation]:
+    """Citations of a post's body, located in its file as well (``Location``'s
+    ``line``/``column`` become the file position inside the escaped string, the
+    body position moving to ``body_line``/``body_column``); others unchanged.
+
+    Extraction sees the decoded body, so ``seed.txt:11:121`` would name a line of
+    ``content.rendered``, not of the file: in a JSON export that string is one
+    line, each newline an escaped ``\\n``.
+    """
+    span = document.in_file
+    if span is None or not citations:
+        return citations
+    walker = _Walker(f'"{span.raw}"', frozenset())
+    walker.string(("body",), record=True)
+    raw_at = walker.found[0].positions if walker.found else ()
+    starts = [0, *(i + 1 for i, char in enumerate(document.text) if char == "\n")]
+    out: list[Citation] = []
+    for citation in citations:
+        loc = citation.location
+        line, column = loc.in_text
+        at = starts[line - 1] + column - 1 if 0 < line <= len(starts) else -1
+        if not 0 <= at < len(raw_at):
+            out.append(citation)
+            continue
+        raw = raw_at[at] - 1  # the walker's text starts with the opening quote
+        newline = span.raw.rfind("\n", 0, raw)
+        file_line = span.line + span.raw.count("\n", 0, raw)
+        file_column = raw - newline if newline >= 0 else span.column + raw
+        located = replace(
+            loc, line=file_line, column=file_column, body_line=line, body_column=column
+        )
+        out.append(replace(citation, location=located))
+    return out
