@@ -110,6 +110,9 @@ def run(env: Mapping[str, str]) -> dict[str, str]:
         "--output-dir",
         str(out),
     ]
+    # An article from a pull request must not reach inside the runner's network.
+    if env.get("INPUT_CHECK_PRIVATE", "false") != "true":
+        command += ["--exclude-all-private"]
     fail_on = (env.get("INPUT_FAIL_ON") or "").strip()
     if fail_on:
         command += ["--fail-on", fail_on]

@@ -169,6 +169,7 @@ def test_audit_step_records_exit_code_and_writes_the_summary(tmp_path: Path) -> 
         "markdown,sarif,json",
         "--output-dir",
         "reports",
+        "--exclude-all-private",  # a pull request's article must not reach the runner's network
         "--fail-on",
         "broken,stale",
     ]
@@ -178,6 +179,15 @@ def test_audit_step_records_exit_code_and_writes_the_summary(tmp_path: Path) -> 
     assert outputs["sarif-report"] == str(Path("reports/audit-20260101T000000Z.sarif"))
     assert outputs["json-report"] == str(Path("reports/audit-20260101T000000Z.json"))
     assert summary == "earlier step\n# linkaudit report\n\n2 broken\n"
+
+
+def test_check_private_lets_the_audit_reach_the_runners_network(tmp_path: Path) -> None:
+    done, _, _, argv = _run_audit_step(
+        tmp_path, {"INPUT_ARGS": "docs", "INPUT_CHECK_PRIVATE": "true", "FAKE_CODE": "0"}
+    )
+    assert done.returncode == 0, done.stderr
+    assert argv[:2] == ["audit", "docs"]
+    assert "--exclude-all-private" not in argv
 
 
 def test_audit_step_without_reports_and_with_defaults(tmp_path: Path) -> None:
@@ -193,6 +203,7 @@ def test_audit_step_without_reports_and_with_defaults(tmp_path: Path) -> None:
         "markdown,sarif,json",  # the JSON report is always asked for: its totals decide
         "--output-dir",
         "linkaudit-report",
+        "--exclude-all-private",
     ]
     assert outputs == {
         "exit-code": "2",
