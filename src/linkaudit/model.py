@@ -167,6 +167,10 @@ class BodySelectors:
         return None
 
 
+#: No site names its article body: every page is judged by linkaudit.
+NO_SELECTORS = BodySelectors()
+
+
 def _hostname(address: str | None) -> str | None:
     """The host of a URL, or None (no URL, none in it, or not parseable)."""
     if not address:

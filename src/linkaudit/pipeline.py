@@ -30,6 +30,8 @@ from linkaudit.extract.parallel import extract_many
 from linkaudit.hosts import match_host
 from linkaudit.model import (
     DEFAULT_FAIL_ON,
+    NO_SELECTORS,
+    BodySelectors,
     CheckResult,
     Citation,
     Document,
@@ -68,6 +70,8 @@ class AuditOptions:
     changed_lines: Mapping[Path, set[int] | None] | None = None
     # statuses declared fine per host (config ``hosts.<name>.accept``), host -> statuses
     accept: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    # where the article body is on named sites (config ``sites.<name>.body``)
+    bodies: BodySelectors = NO_SELECTORS
 
 
 @dataclass(frozen=True)
@@ -124,16 +128,17 @@ def extract_all(
     ``--changed-since`` filter depend on the run, so they apply after it.
     """
     excluded = _compile(options.exclude)
-    found = [None if cache is None else cache.get(doc, options.scope) for doc in documents]
+    scope, bodies = options.scope, options.bodies
+    found = [None if cache is None else cache.get(doc, scope, bodies=bodies) for doc in documents]
     missing = [doc for doc, citations in zip(documents, found, strict=True) if citations is None]
-    extracted = iter(extract_many(missing, options.scope))
+    extracted = iter(extract_many(missing, scope, bodies=bodies))
     out: list[tuple[Document, list[Citation]]] = []
     for doc, cached in zip(documents, found, strict=True):
         citations = cached
         if citations is None:
             citations = next(extracted)
             if cache is not None:
-                cache.put(doc, options.scope, citations)
+                cache.put(doc, scope, citations, bodies=bodies)
         if options.changed_lines is not None:
             citations = citations_on_changed_lines(citations, options.changed_lines)
         out.append((doc, [apply_policy(c, options, excluded) for c in citations]))
@@ -467,6 +472,7 @@ def audit_settings(options: AuditOptions) -> dict[str, object]:
     archive = None if options.offline else options.archive
     return {
         "scope": options.scope.value,
+        "sites": {host: {"body": selector} for host, selector in options.bodies.by_host},
         "include_internal": options.include_internal,
         "exclude": list(options.exclude),
         "cited_at": options.cited_at.isoformat() if options.cited_at else None,

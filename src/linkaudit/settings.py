@@ -25,7 +25,7 @@ from linkaudit.check import CheckOptions
 from linkaudit.check.options import USER_NAMES, HostSettings
 from linkaudit.config import Config, load_config
 from linkaudit.history import ConfirmPolicy
-from linkaudit.model import Verdict
+from linkaudit.model import BodySelectors, Verdict
 from linkaudit.pipeline import AuditOptions, audit_settings
 from linkaudit.runner import RunRequest
 from linkaudit.sources.base import DEFAULT_MAX_BYTES, SourceOptions
@@ -225,4 +225,7 @@ def audit_options(
         save=save,
         offline=offline,
         accept=accept,
+        bodies=BodySelectors(
+            tuple((name, site.body) for name, site in config.sites.items() if site.body)
+        ),
     )

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from linkaudit.extract.body import LeftOut, ScopeDecision
 from linkaudit.extract.context import collapse
-from linkaudit.extract.html import NO_SELECTORS, SEP, article_body, extract_html, read_html
+from linkaudit.extract.html import SEP, article_body, extract_html, read_html
 from linkaudit.extract.markdown import extract_markdown
 from linkaudit.extract.text import TextURL, find_text_urls
-from linkaudit.model import BodySelectors, Citation, Document, DocumentKind, Scope
+from linkaudit.model import NO_SELECTORS, BodySelectors, Citation, Document, DocumentKind, Scope
 
 __all__ = [
     "LeftOut",

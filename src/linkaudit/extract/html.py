@@ -31,6 +31,7 @@ from linkaudit.extract.lost import stray_link_ends
 from linkaudit.extract.source import Attr, SourceIndex, Tag
 from linkaudit.extract.text import find_text_urls
 from linkaudit.model import (
+    NO_SELECTORS,
     BodySelectors,
     Citation,
     CitationKind,
@@ -40,9 +41,7 @@ from linkaudit.model import (
 )
 from linkaudit.reasons import Reason
 
-__all__ = ["NO_SELECTORS", "SEP", "HtmlRead", "article_body", "extract_html", "read_html"]
-
-NO_SELECTORS = BodySelectors()
+__all__ = ["SEP", "HtmlRead", "article_body", "extract_html", "read_html"]
 
 SEP = "\x00"  # block boundary in the flat text; NULs never survive sanitising
 
