@@ -22,8 +22,9 @@ import click
 from linkaudit import __version__
 from linkaudit.check.options import CheckOptions
 from linkaudit.commandline import fail, handles_errors, warn
+from linkaudit.config import load_config
 from linkaudit.errors import AuditError
-from linkaudit.extract import extract
+from linkaudit.extract import MainText, ScopeDecision, main_text
 from linkaudit.history import ConfirmPolicy
 from linkaudit.model import (
     DEFAULT_FAIL_ON,
@@ -41,7 +42,7 @@ from linkaudit.report.json_format import FindingLines, JsonFormatter
 from linkaudit.runner import RunRequest
 from linkaudit.runner import run as run_request
 from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
-from linkaudit.settings import RunInputs, RunPlan, plan_run
+from linkaudit.settings import RunInputs, RunPlan, body_selectors, plan_run
 from linkaudit.sources import DEFAULT_MAX_BYTES, SourceOptions
 from linkaudit.sources.base import parse_date
 from linkaudit.sources.collect import Collection, collect
@@ -148,11 +149,28 @@ def _summary(document: Document, citations: list[Citation]) -> str:
     return f"{document.origin}: {len(citations)} {noun}: " + ", ".join(parts)
 
 
-def _document_json(document: Document, citations: list[Citation]) -> dict[str, object]:
+def _document_json(document: Document, found: MainText) -> dict[str, object]:
+    """A document without its text, how its article was found (null unless a web page
+    read for its article), and its citations."""
     fields = to_jsonable(document)
     assert isinstance(fields, dict)
     fields.pop("text", None)
-    return {"document": fields, "citations": to_jsonable(citations)}
+    return {
+        "document": fields,
+        "scope": to_jsonable(found.scope),
+        "citations": to_jsonable(list(found.citations)),
+    }
+
+
+def _scope_row(decision: ScopeDecision) -> str:
+    """The article-scope decision in one line: the container, why, and what was left out."""
+    line = f" (line {decision.line})" if decision.line else ""
+    row = f"  article: {decision.container}{line}: {decision.reason}"
+    if decision.left_out:
+        links = sum(part.links for part in decision.left_out)
+        parts = len(decision.left_out)
+        row += f"; left out {parts} part{'s' if parts != 1 else ''} ({links} links)"
+    return row
 
 
 @main.command("extract")
@@ -186,6 +204,12 @@ def _document_json(document: Document, citations: list[Citation]) -> dict[str, o
     show_default=True,
     help="Refuse inputs larger than this.",
 )
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Settings file for the sites' body selectors (default: found upwards).",
+)
 @handles_errors
 def extract_command(
     sources: tuple[str, ...],
@@ -194,10 +218,16 @@ def extract_command(
     cited_at: datetime | None,
     scope: str,
     max_bytes: int,
+    config_path: Path | None,
 ) -> None:
-    """List the citations of each SOURCE (file, URL, or - for stdin) without checking them."""
+    """List the citations of each SOURCE (file, URL, or - for stdin) without checking them.
+
+    For a web page read for its article, also say which part of the page was taken
+    as the article and why (JSON: "scope").
+    """
+    bodies = body_selectors(load_config(explicit=config_path))
     options = SourceOptions(base_url=base_url, cited_at=cited_at, max_bytes=max_bytes)
-    results: list[tuple[Document, list[Citation]]] = []
+    results: list[tuple[Document, MainText]] = []
     documents, skipped = collect(Collection(specs=sources), options)
     for warning in skipped:
         warn(warning)
@@ -207,20 +237,22 @@ def extract_command(
             if warning not in shown:  # a WP list shares its parse warnings
                 shown.add(warning)
                 warn(f"{document.origin}: {warning}")
-        results.append((document, extract(document, scope=Scope(scope))))
+        results.append((document, main_text(document, scope=Scope(scope), bodies=bodies)))
     if output_format == "json":
         payload = {
             "schema_version": SCHEMA_VERSION,
-            "documents": [_document_json(doc, cites) for doc, cites in results],
+            "documents": [_document_json(doc, found) for doc, found in results],
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
-    for document, citations in results:
+    for document, found in results:
         title = f" {document.title!r}" if document.title else ""
         click.echo(f"{document.origin} ({document.kind.value}){title}")
-        for citation in citations:
+        if found.scope is not None:
+            click.echo(_scope_row(found.scope))
+        for citation in found.citations:
             click.echo(_citation_row(citation))
-        click.echo(_summary(document, citations))
+        click.echo(_summary(document, list(found.citations)))
 
 
 # --- check and audit -----------------------------------------------------------

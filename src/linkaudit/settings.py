@@ -225,7 +225,12 @@ def audit_options(
         save=save,
         offline=offline,
         accept=accept,
-        bodies=BodySelectors(
-            tuple((name, site.body) for name, site in config.sites.items() if site.body)
-        ),
+        bodies=body_selectors(config),
+    )
+
+
+def body_selectors(config: Config) -> BodySelectors:
+    """Where the article body is on the configured sites (``[sites."host"] body``)."""
+    return BodySelectors(
+        tuple((name, site.body) for name, site in config.sites.items() if site.body)
     )
