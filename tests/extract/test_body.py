@@ -228,3 +228,16 @@ def test_selectors_apply_only_to_whole_pages_read_for_their_article(selector: st
     bodies = BodySelectors((("news.example.org", selector),))
     assert extract(fragment, bodies=bodies) == extract(fragment)
     assert main_text(fragment, bodies=bodies).scope is None
+
+
+def test_lists_after_a_left_out_table_are_still_judged() -> None:
+    related = "".join(f'<li><a href="/story-{i}.html">Another story {i}</a></li>' for i in range(3))
+    body = (
+        "<article>" + paragraphs(3)
+        + '<table class="promo-box"><tr><td><a href="/subscribe">Subscribe</a></td></tr></table>'
+        + paragraphs(1) + f"<ul>{related}</ul></article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert found.citations == ()
+    assert found.scope is not None
+    assert [lo.element for lo in found.scope.left_out] == ["table.promo-box", "ul"]

@@ -61,7 +61,7 @@ _UNITS = frozenset(
 )
 #: Elements judged as a whole for being a list of links.  Not their items (a
 #: reference list has items that are all link), not tables (rows of links are data).
-_LISTS = frozenset({"ul", "ol", "dl", "div", "section", "header", "span"})
+_LISTS = frozenset({"ul", "ol", "dl", "div", "section", "span"})
 _MIN_PROSE = 20  # non-space characters for a unit to count as prose
 _MAX_LINK_SHARE = 0.5  # a unit with more of its text in links is not prose
 _CLIMB = 1.5  # an ancestor must hold this much more prose to be taken
@@ -103,7 +103,7 @@ _SHARE_URL = re.compile(
     re.IGNORECASE,
 )
 #: An embedded post (a tweet, an Instagram card) is quoted content, whatever its class says.
-_EMBED = re.compile(r"embed|tweet|instagram", re.IGNORECASE)
+_EMBED = re.compile(r"embed|tweet|twitter|instagram", re.IGNORECASE)
 _CHROME_TAGS = frozenset({"nav", "aside", "header", "footer", "form", "button", "select", "dialog"})
 _CHROME_ROLES = frozenset({"navigation", "complementary", "banner", "contentinfo"})
 
@@ -552,10 +552,16 @@ def _choose(root: Element, m: Measure, selector: str | None) -> tuple[Element, s
     return (body if body is not None else root), "page", missed + "no prose found on the page"
 
 
-def _link_list(el: Element, m: Measure) -> str | None:
-    """Why ``el`` is a list of links to the page's own site with little text, or None."""
+def _link_list(el: Element, m: Measure, prose_below: int | None) -> str | None:
+    """Why ``el`` is a list of links to the page's own site with little text, or None.
+
+    What holds ``prose_below`` characters of prose or more (half the container's)
+    is the article, however many links it has.
+    """
     links = m.links.get(el, 0)
     if links < 2 or el.tag not in _LISTS:
+        return None
+    if prose_below is not None and m.prose.get(el, 0) >= prose_below:
         return None
     text = m.text.get(el, 0)
     linked = m.linked.get(el, 0)
@@ -613,25 +619,26 @@ def _left_out(container: Element, m: Measure, judge: _Judge) -> Iterator[tuple[E
     Lists of links are judged outside tables only (a table's rows of links are
     its data: players, products, sources).
     """
-    tables = 0
+    tables: list[Element] = []  # the tables the walk is in (a skipped one still ends)
     named_below = (m.prose.get(container, 0) + 1) // 2 if judge.named else None
     walker = etree.iterwalk(container, events=("start", "end"))
     for event, el in walker:
         tag = el.tag
         if el is container or not isinstance(tag, str):
             continue
-        tag = tag.lower()
         if event == "end":
-            tables -= tag == "table"
+            if tables and tables[-1] is el:
+                tables.pop()
             continue
+        tag = tag.lower()
         reason = _chrome_inside(el, tag, m, named_below)
         if reason is None and judge.lists and not tables:
-            reason = _link_list(el, m)
+            reason = _link_list(el, m, named_below)
         if reason is not None:
             walker.skip_subtree()
             yield el, reason
-        else:
-            tables += tag == "table"
+        elif tag == "table":
+            tables.append(el)
 
 
 def find_body(
