@@ -241,3 +241,19 @@ def test_lists_after_a_left_out_table_are_still_judged() -> None:
     assert found.citations == ()
     assert found.scope is not None
     assert [lo.element for lo in found.scope.left_out] == ["table.promo-box", "ul"]
+
+
+def test_a_form_around_the_whole_page_is_not_chrome_but_one_in_the_article_is() -> None:
+    """ASP.NET pages wrap everything in one <form>; a comment form is chrome."""
+    body = (
+        '<form id="aspnetForm"><div id="nav"><a href="/">Home</a> <a href="/world">World</a></div>'
+        '<div class="column">' + paragraphs(3, '<a href="https://cited.example/">cited</a>')
+        + '<form class="reply"><a href="/login">Log in to reply</a></form></div></form>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == ["https://cited.example/"] * 3
+    assert found.scope is not None
+    assert (found.scope.container, found.scope.rule) == ("div.column", "text")
+    assert [(lo.element, lo.reason) for lo in found.scope.left_out] == [
+        ("form.reply", "a <form> element")
+    ]

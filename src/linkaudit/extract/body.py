@@ -78,7 +78,8 @@ _CHROME_WORDS = frozenset(
         *("advert", "advertisement", "outbrain", "taboola", "nocontent"),
         *("comment", "comments", "byline", "author", "meta", "tags", "keywords"),
         *("rubric", "kicker", "categories", "breadcrumb", "breadcrumbs"),
-        *("sidebar", "navbox", "menu", "toolbar", "footer", "masthead", "widget"),
+        *("nav", "navbar", "navigation", "navbox", "menu", "toolbar", "sidebar", "footer"),
+        *("masthead", "widget"),
         *("cookie", "consent", "gdpr", "modal", "popup"),
     }
 )
@@ -104,7 +105,7 @@ _SHARE_URL = re.compile(
 )
 #: An embedded post (a tweet, an Instagram card) is quoted content, whatever its class says.
 _EMBED = re.compile(r"embed|tweet|twitter|instagram", re.IGNORECASE)
-_CHROME_TAGS = frozenset({"nav", "aside", "header", "footer", "form", "button", "select", "dialog"})
+_CHROME_TAGS = frozenset({"nav", "aside", "header", "footer", "button", "select", "dialog"})
 _CHROME_ROLES = frozenset({"navigation", "complementary", "banner", "contentinfo"})
 
 #: MediaWiki's content: a wiki links its own pages everywhere (lists of them are
@@ -150,11 +151,15 @@ def structural_chrome(el: Element, tag: str) -> str | None:
 
 
 def named_chrome(el: Element, tag: str) -> str | None:
-    """Why ``el`` looks like chrome by its class or id, or None.
+    """Why ``el`` looks like chrome by its class or id (or is a form), or None.
 
     Only blocks are judged: an inline element's class describes the text it marks
-    up (a newspaper's ``a.meta-org`` is a link in a sentence), not a region.
+    up (a newspaper's ``a.meta-org`` is a link in a sentence), not a region.  A
+    form is judged like a name, not like a tag: ASP.NET pages wrap the whole page,
+    article included, in one.
     """
+    if tag == "form":
+        return "a <form> element"
     if tag in _INLINE or tag in _TABLE_PARTS:
         return None
     for attribute in ("class", "id"):
@@ -552,16 +557,16 @@ def _choose(root: Element, m: Measure, selector: str | None) -> tuple[Element, s
     return (body if body is not None else root), "page", missed + "no prose found on the page"
 
 
-def _link_list(el: Element, m: Measure, prose_below: int | None) -> str | None:
-    """Why ``el`` is a list of links to the page's own site with little text, or None.
+def _holds_half(el: Element, m: Measure, container_prose: int) -> bool:
+    """Whether ``el`` holds half the container's prose or more: then it is the article."""
+    prose = m.prose.get(el, 0)
+    return prose > 0 and 2 * prose >= container_prose
 
-    What holds ``prose_below`` characters of prose or more (half the container's)
-    is the article, however many links it has.
-    """
+
+def _link_list(el: Element, m: Measure, container_prose: int) -> str | None:
+    """Why ``el`` is a list of links to the page's own site with little text, or None."""
     links = m.links.get(el, 0)
-    if links < 2 or el.tag not in _LISTS:
-        return None
-    if prose_below is not None and m.prose.get(el, 0) >= prose_below:
+    if links < 2 or el.tag not in _LISTS or _holds_half(el, m, container_prose):
         return None
     text = m.text.get(el, 0)
     linked = m.linked.get(el, 0)
@@ -600,15 +605,14 @@ def _judges_lists(container: Element, rule: str) -> bool:
     return rule != "site" and container.get("id") != _WIKI
 
 
-def _chrome_inside(el: Element, tag: str, m: Measure, named_below: int | None) -> str | None:
+def _chrome_inside(el: Element, tag: str, m: Measure, judge: _Judge, prose: int) -> str | None:
     """Why ``el``, inside the container, is chrome by markup; None if it may be the article's.
 
-    Named chrome counts when asked (``named_below`` is not None) and when it holds
-    less prose than ``named_below``: what holds half the container's prose is the
-    article, whatever its class says.
+    Named chrome counts when the judge says so, and not for what holds half the
+    container's ``prose``: that is the article, whatever its class says.
     """
     reason = structural_chrome(el, tag) or _share_buttons(el, m)
-    if reason is None and named_below is not None and m.prose.get(el, 0) < named_below:
+    if reason is None and judge.named and not _holds_half(el, m, prose):
         reason = m.chrome.get(el)
     return reason
 
@@ -620,7 +624,7 @@ def _left_out(container: Element, m: Measure, judge: _Judge) -> Iterator[tuple[E
     its data: players, products, sources).
     """
     tables: list[Element] = []  # the tables the walk is in (a skipped one still ends)
-    named_below = (m.prose.get(container, 0) + 1) // 2 if judge.named else None
+    prose = m.prose.get(container, 0)
     walker = etree.iterwalk(container, events=("start", "end"))
     for event, el in walker:
         tag = el.tag
@@ -631,9 +635,9 @@ def _left_out(container: Element, m: Measure, judge: _Judge) -> Iterator[tuple[E
                 tables.pop()
             continue
         tag = tag.lower()
-        reason = _chrome_inside(el, tag, m, named_below)
+        reason = _chrome_inside(el, tag, m, judge, prose)
         if reason is None and judge.lists and not tables:
-            reason = _link_list(el, m, named_below)
+            reason = _link_list(el, m, prose)
         if reason is not None:
             walker.skip_subtree()
             yield el, reason
