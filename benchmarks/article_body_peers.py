@@ -79,11 +79,13 @@ def pages(archive: Path) -> list[tuple[str, str, str]]:
             extracted = tar.extractfile(member)
             if extracted is not None:
                 files[member.name] = extracted.read()
-    truth = json.loads(files["scrapinghub/ground-truth.json"])
-    out = [
-        (f"scrapinghub/{key[:12]}", item["url"], files[f"scrapinghub/{key}.html"].decode())
-        for key, item in truth.items()
-    ]
+    out = []
+    for source, short in (("scrapinghub", 12), ("wcxb", 4)):
+        truth = json.loads(files[f"{source}/ground-truth.json"])
+        out += [
+            (f"{source}/{key[:short]}", item["url"], files[f"{source}/{key}.html"].decode())
+            for key, item in truth.items()
+        ]
     for name, data in files.items():
         if name.startswith("readability/") and name.endswith("/source.html"):
             out.append((name.rsplit("/", 1)[0], FAKEHOST, data.decode("utf-8", "replace")))
