@@ -257,3 +257,69 @@ def test_a_form_around_the_whole_page_is_not_chrome_but_one_in_the_article_is() 
     assert [(lo.element, lo.reason) for lo in found.scope.left_out] == [
         ("form.reply", "a <form> element")
     ]
+
+
+def test_the_articles_table_of_contents_stays_even_in_a_nav() -> None:
+    toc = "".join(f'<li><a href="#part-{i}">Part {i}</a></li>' for i in range(3))
+    body = (
+        "<article>" + paragraphs(1) + f'<nav class="toc"><ul>{toc}</ul></nav>'
+        + "".join(f'<h2 id="part-{i}">Part {i}</h2>' + paragraphs(1) for i in range(3))
+        + '<nav><a href="/prev">Previous post</a> <a href="/next">Next post</a></nav></article>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url_as_written for c in found.citations] == ["#part-0", "#part-1", "#part-2"]
+    assert found.scope is not None
+    assert [lo.reason for lo in found.scope.left_out] == ["a <nav> element"]
+
+
+def test_a_list_that_continues_the_prose_is_the_articles() -> None:
+    """ "Our guides: <ul>...</ul>" between paragraphs is content; the same list at the end
+    of the article, under a heading, is a "more from" rail."""
+    guides = "".join(f'<li><a href="/guides/{i}">Guide to dredging, part {i}</a></li>'
+                     for i in range(3))  # fmt: skip
+    body = (
+        "<article>" + paragraphs(2) + f"<ul>{guides}</ul>" + paragraphs(2)
+        + f"<h3>More from us</h3><ul>{guides}</ul></article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == [
+        f"https://news.example.org/guides/{i}" for i in range(3)
+    ]
+    assert found.scope is not None
+    assert [lo.reason.split(":")[0] for lo in found.scope.left_out] == ["a list of links"]
+
+
+def test_a_link_styled_as_a_button_is_not_a_citation() -> None:
+    body = (
+        "<article>" + paragraphs(2, '<a href="https://cited.example/">cited</a>')
+        + '<p>The kit we used. <a class="btn btn-primary" href="https://shop.example/x">'
+        "Buy now</a></p>" + paragraphs(1) + "</article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == ["https://cited.example/"] * 2
+    assert found.scope is not None
+    assert [lo.reason for lo in found.scope.left_out] == ["a link styled as a button (class 'btn')"]
+
+
+def test_an_unclosed_header_that_swallows_the_page_is_not_chrome() -> None:
+    body = (
+        '<header><a href="/">Home</a><div class="column">'
+        + paragraphs(3, '<a href="https://cited.example/">cited</a>') + "</div>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == ["https://cited.example/"] * 3
+    assert found.scope is not None
+    assert found.scope.container == "div.column"
+
+
+def test_page_builder_wrappers_are_not_chrome() -> None:
+    """Elementor wraps every block of a page in ``elementor-widget-*`` containers."""
+    blocks = "".join(
+        '<div class="elementor-widget-wrap"><div class="elementor-widget-container">'
+        + paragraphs(1, f'<a href="https://cited{i}.example/">cited</a>') + "</div></div>"
+        for i in range(3)
+    )  # fmt: skip
+    body = SITE_NAV + f'<div class="elementor-section">{blocks}</div>'
+
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == [f"https://cited{i}.example/" for i in range(3)]

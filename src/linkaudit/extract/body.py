@@ -11,11 +11,15 @@ prose each element holds and how much of its text is link text, then
    ``<article>``, CMS body classes, ``<main>``) when it agrees with where the prose
    is; else the element holding the most prose, widened to its ancestors while they
    hold substantially more (a body split into sibling sections);
-2. leaves out what inside it is chrome: navigation, asides, forms and footers by
-   tag or role; elements whose class or id names chrome (share bars, related
-   posts, newsletters, comments); and lists of links to the page's own site with
-   little text of their own (related articles, tags, "more from").  Lists of links
-   to other sites (reference lists, sources) stay: they are what an audit is for.
+2. leaves out what inside it is chrome: navigation, asides, headers, footers and
+   forms by tag or role; blocks whose class or id names chrome (share bars,
+   related posts, newsletters, comments, bylines); links styled as buttons and
+   share links; lists of links to the page's own site with little text of their
+   own (related articles, tags, "more from").  Kept whatever the markup says: what
+   holds half the prose (the article under an unlucky class, an ASP.NET page's one
+   <form>), the article's own table of contents, a list that continues the prose
+   between paragraphs, lists of links to other sites (reference lists, sources:
+   what an audit is for), and rows of tables.
 
 Every decision carries a reason, so a user whose site is misjudged can see it
 (``linkaudit extract --format json``) and name the body with a selector instead.
@@ -79,10 +83,14 @@ _CHROME_WORDS = frozenset(
         *("comment", "comments", "byline", "author", "meta", "tags", "keywords"),
         *("rubric", "kicker", "categories", "breadcrumb", "breadcrumbs"),
         *("nav", "navbar", "navigation", "navbox", "menu", "toolbar", "sidebar", "footer"),
-        *("masthead", "widget"),
+        *("masthead",),
         *("cookie", "consent", "gdpr", "modal", "popup"),
+        *("cta", "megamenu", "dropdown", "disclosure", "disclaimer", "avatar"),
+        *("pagination", "pager"),
     }
 )
+#: Words that make a link a call-to-action button rather than a reference.
+_BUTTON_WORDS = frozenset({"btn", "button", "cta"})
 _NAME_PARTS = re.compile(r"[a-z0-9]+|[A-Z][a-z0-9]*")
 #: Inline elements: their class says what the text is, not where the page's regions are.
 _INLINE = frozenset(
@@ -105,7 +113,7 @@ _SHARE_URL = re.compile(
 )
 #: An embedded post (a tweet, an Instagram card) is quoted content, whatever its class says.
 _EMBED = re.compile(r"embed|tweet|twitter|instagram", re.IGNORECASE)
-_CHROME_TAGS = frozenset({"nav", "aside", "header", "footer", "button", "select", "dialog"})
+_CHROME_TAGS = frozenset({"nav", "aside", "header", "footer", "form", "button", "select", "dialog"})
 _CHROME_ROLES = frozenset({"navigation", "complementary", "banner", "contentinfo"})
 
 #: MediaWiki's content: a wiki links its own pages everywhere (lists of them are
@@ -140,8 +148,18 @@ _BODY_MARKERS = tuple(
 )
 
 
+def chrome_reason(el: Element, tag: str) -> str | None:
+    """Why ``el`` looks like page chrome (by tag, role, class or id), or None.
+
+    It is chrome only when it also holds little of the prose (see :func:`measure`):
+    ASP.NET pages wrap the whole page in a <form>, a page with an unclosed
+    <header> has the article inside it.
+    """
+    return structural_chrome(el, tag) or named_chrome(el, tag)
+
+
 def structural_chrome(el: Element, tag: str) -> str | None:
-    """Why ``el`` is page chrome by its tag or ARIA role, or None."""
+    """Why ``el`` looks like chrome by its tag or ARIA role, or None."""
     if tag in _CHROME_TAGS:
         return f"a <{tag}> element"
     role = el.get("role")
@@ -151,15 +169,14 @@ def structural_chrome(el: Element, tag: str) -> str | None:
 
 
 def named_chrome(el: Element, tag: str) -> str | None:
-    """Why ``el`` looks like chrome by its class or id (or is a form), or None.
+    """Why ``el`` looks like chrome by its class or id, or None.
 
-    Only blocks are judged: an inline element's class describes the text it marks
-    up (a newspaper's ``a.meta-org`` is a link in a sentence), not a region.  A
-    form is judged like a name, not like a tag: ASP.NET pages wrap the whole page,
-    article included, in one.
+    Blocks are judged by region names; an inline element's class describes the
+    text it marks up (a newspaper's ``a.meta-org`` is a link in a sentence), so a
+    link is judged only for being styled as a button ("Book now", "Get a quote").
     """
-    if tag == "form":
-        return "a <form> element"
+    if tag == "a":
+        return _button(el.get("class"))
     if tag in _INLINE or tag in _TABLE_PARTS:
         return None
     for attribute in ("class", "id"):
@@ -168,6 +185,14 @@ def named_chrome(el: Element, tag: str) -> str | None:
             word = _chrome_word(value)
             if word is not None:
                 return f"{attribute} {word!r}"
+    return None
+
+
+def _button(value: str | None) -> str | None:
+    """Why a link's class makes it a button (``btn``, ``button``, ``cta``), or None."""
+    for token in (value or "").split():
+        if any(part.lower() in _BUTTON_WORDS for part in _NAME_PARTS.findall(token)):
+            return f"a link styled as a button (class {token!r})"
     return None
 
 
@@ -198,11 +223,13 @@ class Measure:
     """Per element of a page: its text, links and prose (see :func:`measure`).
 
     ``text``/``linked``: visible characters in the subtree, and those inside links;
-    ``links``/``own_site``/``shares``: its ``<a href>``, those to the page's own
-    site, those that are share buttons; ``prose``: characters of prose units in the
-    subtree outside chrome; ``score``: prose credited to each unit's parent in full
-    and grandparent in half (where the densest prose is); ``chrome``: the elements
-    named like chrome that hold less than half the page's prose, with the reason.
+    ``links``/``own_site``/``shares``/``in_page``: its ``<a href>``, those to the
+    page's own site, those that are share buttons, those to a ``#fragment`` of the
+    page itself; ``prose``: characters of prose units in the subtree outside
+    chrome; ``score``: prose credited to each unit's parent in full and grandparent
+    in half (where the densest prose is); ``chrome``: the elements that look like
+    chrome and hold less than half the page's prose, with the reason; ``units``:
+    the prose units outside chrome, with their own prose.
     """
 
     text: dict[Element, int]
@@ -210,9 +237,11 @@ class Measure:
     links: dict[Element, int]
     own_site: dict[Element, int]
     shares: dict[Element, int]
+    in_page: dict[Element, int]
     prose: dict[Element, int]
     score: dict[Element, float]
     chrome: dict[Element, str]
+    units: dict[Element, int]
 
 
 @dataclass(frozen=True)
@@ -220,34 +249,34 @@ class _Frame:
     """An open element during the walk."""
 
     unit: bool
-    named: str | None  # named like chrome: the reason
-    structural: bool
+    chrome: str | None  # looks like chrome: the reason
     link: bool
     hidden: bool
 
 
-_Unit = tuple[Element, int, tuple[Element, ...]]  # (unit, its prose, named chrome around it)
+_Unit = tuple[Element, int, tuple[Element, ...]]  # (unit, its prose, chrome around it)
 
 
 class _Walk:
     """One pass over the page: character totals per element, and the prose units.
 
     Text goes to the innermost open unit; a unit's own text is prose when it is
-    long enough and mostly not link text.  Units inside structural chrome are no
-    prose; units inside named chrome are kept with those names, to be judged
-    once the page's total prose is known.
+    long enough and mostly not link text.  Units inside what looks like chrome
+    are kept with the chrome around them, to be judged once the page's total
+    prose is known.
     """
 
     def __init__(self, site_hosts: frozenset[str]) -> None:
         self.site_hosts = site_hosts
-        self.totals: tuple[dict[Element, int], ...] = ({}, {}, {}, {}, {})
+        # text, linked, links, own_site, shares, in_page
+        self.totals: tuple[dict[Element, int], ...] = ({}, {}, {}, {}, {}, {})
         self.frames: list[_Frame] = []
         self.open: list[Element] = []
         self.own: list[list[int]] = []  # per open unit: [chars, linked]
-        self.named: list[Element] = []  # open elements named like chrome
+        self.chrome: list[Element] = []  # open elements that look like chrome
         self.reasons: dict[Element, str] = {}
         self.units: list[_Unit] = []
-        self.in_link = self.hidden = self.structural = 0
+        self.in_link = self.hidden = 0
 
     def add_text(self, text: str | None) -> None:
         if self.hidden or not self.open:
@@ -267,21 +296,18 @@ class _Walk:
                 own[1] += n
 
     def start(self, el: Element, tag: str) -> None:
-        outer = tag in {"html", "body"}
         frame = _Frame(
             unit=tag in _UNITS,
-            named=None if outer else named_chrome(el, tag),
-            structural=not outer and structural_chrome(el, tag) is not None,
+            chrome=None if tag in {"html", "body"} else chrome_reason(el, tag),
             link=tag == "a" and el.get("href") is not None,
             hidden=tag in HIDDEN,
         )
         self.frames.append(frame)
         self.open.append(el)
         self.hidden += frame.hidden
-        self.structural += frame.structural
-        if frame.named is not None:
-            self.named.append(el)
-            self.reasons[el] = frame.named
+        if frame.chrome is not None:
+            self.chrome.append(el)
+            self.reasons[el] = frame.chrome
         if frame.unit:
             self.own.append([0, 0])
         if frame.link:
@@ -290,9 +316,12 @@ class _Walk:
         self.add_text(el.text)
 
     def _count_link(self, el: Element, href: str) -> None:
-        _text, _linked, links, own_site, shares = self.totals
+        _text, _linked, links, own_site, shares, in_page = self.totals
         links[el] = 1
-        if share_link(href):
+        href = href.strip()
+        if href.startswith("#"):
+            in_page[el] = 1
+        elif share_link(href):
             shares[el] = 1
         elif _points_home(href, self.site_hosts):
             own_site[el] = 1
@@ -303,11 +332,11 @@ class _Walk:
         self.in_link -= frame.link
         if frame.unit:
             chars, linked = self.own.pop()
-            self._unit(el, chars, linked)
+            if chars >= _MIN_PROSE and linked <= _MAX_LINK_SHARE * chars:
+                self.units.append((el, chars - linked, tuple(self.chrome)))
         self.hidden -= frame.hidden
-        self.structural -= frame.structural
-        if frame.named is not None:
-            self.named.pop()
+        if frame.chrome is not None:
+            self.chrome.pop()
         parent = el.getparent()
         if parent is not None:
             for table in self.totals:
@@ -315,11 +344,6 @@ class _Walk:
                 if value:
                     table[parent] = table.get(parent, 0) + value
         self.add_text(el.tail)
-
-    def _unit(self, el: Element, chars: int, linked: int) -> None:
-        if self.structural or chars < _MIN_PROSE or linked > _MAX_LINK_SHARE * chars:
-            return
-        self.units.append((el, chars - linked, tuple(self.named)))
 
 
 def _points_home(href: str, site_hosts: frozenset[str]) -> bool:
@@ -363,20 +387,20 @@ def measure(root: Element, site_hosts: frozenset[str] = frozenset()) -> Measure:
             walk.start(el, tag.lower())
         else:
             walk.end(el)
-    chrome = _named_chrome(root, walk.units, walk.reasons)
-    prose, score = _credit(walk.units, chrome)
-    text, linked, links, own_site, shares = walk.totals
-    return Measure(text, linked, links, own_site, shares, prose, score, chrome)
+    chrome = _chrome(root, walk.units, walk.reasons)
+    units = {el: prose for el, prose, around in walk.units if not any(c in chrome for c in around)}
+    prose, score = _credit(units)
+    text, linked, links, own_site, shares, in_page = walk.totals
+    return Measure(text, linked, links, own_site, shares, in_page, prose, score, chrome, units)
 
 
-def _named_chrome(
-    root: Element, units: list[_Unit], reasons: dict[Element, str]
-) -> dict[Element, str]:
-    """The elements named like chrome that are chrome, with the reason.
+def _chrome(root: Element, units: list[_Unit], reasons: dict[Element, str]) -> dict[Element, str]:
+    """The elements that look like chrome and are, with the reason.
 
-    Named chrome holding half the page's prose or more, or holding markup that
-    names the body (``.entry-content``), is no chrome: it is the article under an
-    unlucky class (a theme gives a post ``author-sarah``, WordPress ``category-news``).
+    What holds half the page's prose or more, or holds markup that names the body
+    (``.entry-content``), is no chrome: it is the article under an unlucky class
+    (a theme gives a post ``author-sarah``, WordPress ``category-news``) or tag (an
+    ASP.NET page's one <form>, an unclosed <header>).
     """
     total = sum(prose for _el, prose, _named in units)
     inside: dict[Element, int] = {}
@@ -389,9 +413,7 @@ def _named_chrome(
     }
 
 
-def _credit(
-    units: list[_Unit], chrome: dict[Element, str]
-) -> tuple[dict[Element, int], dict[Element, float]]:
+def _credit(units: dict[Element, int]) -> tuple[dict[Element, int], dict[Element, float]]:
     """(prose per element, score per element) from the prose units outside chrome.
 
     Every ancestor holds a unit's prose; its parent is credited with it in full and
@@ -399,9 +421,7 @@ def _credit(
     """
     prose_of: dict[Element, int] = {}
     score: dict[Element, float] = {}
-    for el, prose, named in units:
-        if any(n in chrome for n in named):
-            continue
+    for el, prose in units.items():
         prose_of[el] = prose_of.get(el, 0) + prose
         for level, ancestor in enumerate(el.iterancestors()):
             prose_of[ancestor] = prose_of.get(ancestor, 0) + prose
@@ -579,6 +599,18 @@ def _link_list(el: Element, m: Measure, container_prose: int) -> str | None:
     )
 
 
+def _in_flow(el: Element, m: Measure, read: int, prose: int) -> bool:
+    """Whether ``el`` continues the article's prose: it follows a paragraph, with a
+    tenth of the prose before it and a tenth after ("the guides: <ul>...</ul>")."""
+    previous = el.getprevious()
+    while previous is not None and not isinstance(previous.tag, str):
+        previous = previous.getprevious()
+    if previous is None or previous not in m.units:
+        return False
+    after = prose - read - m.prose.get(el, 0)
+    return 10 * read >= prose and 10 * after >= prose
+
+
 def _share_buttons(el: Element, m: Measure) -> str | None:
     """Why ``el`` is a share button or a bar of them, or None."""
     links = m.links.get(el, 0)
@@ -608,13 +640,22 @@ def _judges_lists(container: Element, rule: str) -> bool:
 def _chrome_inside(el: Element, tag: str, m: Measure, judge: _Judge, prose: int) -> str | None:
     """Why ``el``, inside the container, is chrome by markup; None if it may be the article's.
 
-    Named chrome counts when the judge says so, and not for what holds half the
-    container's ``prose``: that is the article, whatever its class says.
+    Not what holds half the container's ``prose`` (the article, whatever its class
+    says), nor the article's table of contents (links to its own sections).  Names
+    count when the judge says so; otherwise only tags and roles do.
     """
-    reason = structural_chrome(el, tag) or _share_buttons(el, m)
-    if reason is None and judge.named and not _holds_half(el, m, prose):
-        reason = m.chrome.get(el)
+    if _holds_half(el, m, prose) or _contents(el, m):
+        return None
+    reason = _share_buttons(el, m)
+    if reason is None:
+        reason = m.chrome.get(el) if judge.named else structural_chrome(el, tag)
     return reason
+
+
+def _contents(el: Element, m: Measure) -> bool:
+    """Whether ``el`` is a table of contents: two or more links, all to this page's parts."""
+    links = m.links.get(el, 0)
+    return links >= 2 and m.in_page.get(el, 0) == links
 
 
 def _left_out(container: Element, m: Measure, judge: _Judge) -> Iterator[tuple[Element, str]]:
@@ -625,18 +666,20 @@ def _left_out(container: Element, m: Measure, judge: _Judge) -> Iterator[tuple[E
     """
     tables: list[Element] = []  # the tables the walk is in (a skipped one still ends)
     prose = m.prose.get(container, 0)
+    read = 0  # prose of the units the walk has left behind
     walker = etree.iterwalk(container, events=("start", "end"))
     for event, el in walker:
         tag = el.tag
         if el is container or not isinstance(tag, str):
             continue
         if event == "end":
+            read += m.units.get(el, 0)
             if tables and tables[-1] is el:
                 tables.pop()
             continue
         tag = tag.lower()
         reason = _chrome_inside(el, tag, m, judge, prose)
-        if reason is None and judge.lists and not tables:
+        if reason is None and judge.lists and not tables and not _in_flow(el, m, read, prose):
             reason = _link_list(el, m, prose)
         if reason is not None:
             walker.skip_subtree()
