@@ -323,3 +323,26 @@ def test_page_builder_wrappers_are_not_chrome() -> None:
 
     found = main_text(html_doc(page(body), base=BASE))
     assert [c.url for c in found.citations] == [f"https://cited{i}.example/" for i in range(3)]
+
+
+@pytest.mark.parametrize(
+    ("href", "own"),
+    [
+        ("/2024/05/other.html", True),
+        ("other.html", True),
+        ("https://news.example.org/x", True),
+        ("HTTPS://WWW.News.Example.org:443/x", True),
+        ("//news.example.org/x?y#z", True),
+        ("https://user@news.example.org/x", True),
+        ("https://news.example.org.evil.example/x", False),
+        ("https://example.org/x", False),
+        ("mailto:desk@news.example.org", False),
+        ("#top", False),
+    ],
+)
+def test_which_links_lead_to_the_pages_own_site(href: str, own: bool) -> None:
+    items = "".join(f'<li><a href="{href}">Another story {i}</a></li>' for i in range(3))
+    body = "<article>" + paragraphs(3) + f"<h3>More</h3><ul>{items}</ul></article>"
+    found = main_text(html_doc(page(body), base=BASE))
+    assert found.scope is not None
+    assert (len(found.scope.left_out) == 1) is own

@@ -38,8 +38,6 @@ import lxml.etree as etree
 import lxml.html
 from cssselect import HTMLTranslator
 
-from linkaudit import urls
-
 Element: TypeAlias = lxml.html.HtmlElement
 
 __all__ = [
@@ -188,14 +186,19 @@ def named_chrome(el: Element, tag: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _button(value: str | None) -> str | None:
-    """Why a link's class makes it a button (``btn``, ``button``, ``cta``), or None."""
+    """Why a link's class makes it a button (``btn``, ``button``, ``cta``), or None.
+
+    Cached: a page repeats the same few class values on thousands of elements.
+    """
     for token in (value or "").split():
         if any(part.lower() in _BUTTON_WORDS for part in _NAME_PARTS.findall(token)):
             return f"a link styled as a button (class {token!r})"
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _chrome_word(value: str) -> str | None:
     """The chrome-naming token of a class or id value, or None (see ``_CHROME_WORDS``)."""
     if _EMBED.search(value) is not None:
@@ -215,7 +218,7 @@ def _chars(text: str | None) -> int:
     """Visible characters of a text node (whitespace does not count)."""
     if not text:
         return 0
-    return len(text) - sum(text.count(c) for c in " \n\t\r")
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t") - text.count("\r")
 
 
 @dataclass(frozen=True)
@@ -244,16 +247,9 @@ class Measure:
     units: dict[Element, int]
 
 
-@dataclass(frozen=True)
-class _Frame:
-    """An open element during the walk."""
-
-    unit: bool
-    chrome: str | None  # looks like chrome: the reason
-    link: bool
-    hidden: bool
-
-
+#: An open element during the walk: (is a unit, why it looks like chrome, is a link,
+#: is hidden).  A tuple: one is made per element of the page.
+_Frame = tuple[bool, str | None, bool, bool]
 _Unit = tuple[Element, int, tuple[Element, ...]]  # (unit, its prose, chrome around it)
 
 
@@ -296,23 +292,21 @@ class _Walk:
                 own[1] += n
 
     def start(self, el: Element, tag: str) -> None:
-        frame = _Frame(
-            unit=tag in _UNITS,
-            chrome=None if tag in {"html", "body"} else chrome_reason(el, tag),
-            link=tag == "a" and el.get("href") is not None,
-            hidden=tag in HIDDEN,
-        )
-        self.frames.append(frame)
+        unit = tag in _UNITS
+        chrome = None if tag in {"html", "body"} else chrome_reason(el, tag)
+        href = el.get("href") if tag == "a" else None
+        hidden = tag in HIDDEN
+        self.frames.append((unit, chrome, href is not None, hidden))
         self.open.append(el)
-        self.hidden += frame.hidden
-        if frame.chrome is not None:
+        self.hidden += hidden
+        if chrome is not None:
             self.chrome.append(el)
-            self.reasons[el] = frame.chrome
-        if frame.unit:
+            self.reasons[el] = chrome
+        if unit:
             self.own.append([0, 0])
-        if frame.link:
+        if href is not None:
             self.in_link += 1
-            self._count_link(el, el.get("href", ""))
+            self._count_link(el, href)
         self.add_text(el.text)
 
     def _count_link(self, el: Element, href: str) -> None:
@@ -327,15 +321,15 @@ class _Walk:
             own_site[el] = 1
 
     def end(self, el: Element) -> None:
-        frame = self.frames.pop()
+        unit, chrome, link, hidden = self.frames.pop()
         self.open.pop()
-        self.in_link -= frame.link
-        if frame.unit:
+        self.in_link -= link
+        if unit:
             chars, linked = self.own.pop()
             if chars >= _MIN_PROSE and linked <= _MAX_LINK_SHARE * chars:
                 self.units.append((el, chars - linked, tuple(self.chrome)))
-        self.hidden -= frame.hidden
-        if frame.chrome is not None:
+        self.hidden -= hidden
+        if chrome is not None:
             self.chrome.pop()
         parent = el.getparent()
         if parent is not None:
@@ -358,9 +352,15 @@ def _points_home(href: str, site_hosts: frozenset[str]) -> bool:
 
 
 def _site_of(url: str) -> str | None:
-    """A URL's host without ``www.``: what :func:`linkaudit.urls.is_internal` compares."""
-    host = urls.origin(url if not url.startswith("//") else "http:" + url).partition("://")[2]
-    host = host.split(":")[0].lower().rstrip(".").removeprefix("www.")
+    """An absolute URL's host without ``www.``: what :func:`linkaudit.urls.is_internal`
+    compares (string operations: this runs for every link of the page)."""
+    rest = url.partition("//")[2]
+    for end in "/?#\\":
+        rest = rest.partition(end)[0]
+    host = rest.rpartition("@")[2]
+    if not host.startswith("["):
+        host = host.partition(":")[0]
+    host = host.strip().lower().rstrip(".").removeprefix("www.")
     return host or None
 
 
