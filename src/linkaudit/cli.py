@@ -7,6 +7,7 @@ become one line on stderr (``linkaudit: error: ...``) and their exit code.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import gc
 import importlib
 import json
@@ -49,7 +50,7 @@ from linkaudit.commandline import (
 )
 from linkaudit.config import load_config
 from linkaudit.errors import AuditError
-from linkaudit.extract import extract
+from linkaudit.extract import MainText, ScopeDecision, main_text
 from linkaudit.history import ConfirmPolicy
 from linkaudit.model import (
     DEFAULT_FAIL_ON,
@@ -71,7 +72,7 @@ from linkaudit.report.terminal import TerminalFormatter
 from linkaudit.runner import RunRequest
 from linkaudit.runner import run as run_request
 from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
-from linkaudit.settings import RunInputs, RunPlan, plan_run
+from linkaudit.settings import RunInputs, RunPlan, body_selectors, plan_run
 from linkaudit.sources import DEFAULT_MAX_BYTES, SourceOptions
 from linkaudit.sources.collect import Collection, collect
 from linkaudit.sources.jsonspan import place_in_file
@@ -166,11 +167,28 @@ def _summary(document: Document, citations: list[Citation]) -> str:
     return f"{document.origin}: {len(citations)} {noun}: " + ", ".join(parts)
 
 
-def _document_json(document: Document, citations: list[Citation]) -> dict[str, object]:
+def _document_json(document: Document, found: MainText) -> dict[str, object]:
+    """A document without its text, how its article was found (null unless a web page
+    read for its article), and its citations."""
     fields = to_jsonable(document)
     assert isinstance(fields, dict)
     fields.pop("text", None)
-    return {"document": fields, "citations": to_jsonable(citations)}
+    return {
+        "document": fields,
+        "scope": to_jsonable(found.scope),
+        "citations": to_jsonable(list(found.citations)),
+    }
+
+
+def _scope_row(decision: ScopeDecision) -> str:
+    """The article-scope decision in one line: the container, why, and what was left out."""
+    line = f" (line {decision.line})" if decision.line else ""
+    row = f"  article: {decision.container}{line}: {decision.reason}"
+    if decision.left_out:
+        links = sum(part.links for part in decision.left_out)
+        parts = len(decision.left_out)
+        row += f"; left out {parts} part{'s' if parts != 1 else ''} ({links} links)"
+    return row
 
 
 @main.command("extract")
@@ -205,42 +223,50 @@ def extract_command(
     scope: str | None,
     max_bytes: int,
 ) -> None:
-    """List the citations of each SOURCE (file, URL, or - for stdin) without checking them."""
+    """List the citations of each SOURCE (file, URL, or - for stdin) without checking them.
+
+    For a web page read for its article, also say which part of the page was taken
+    as the article and why (JSON: "scope").
+    """
     config = load_config(Path.cwd(), config_path).merged_with(
         base_url=base_url, cited_at=cited_at, scope=scope
     )
+    bodies = body_selectors(config)
     options = SourceOptions(base_url=config.base_url, cited_at=config.cited_at, max_bytes=max_bytes)
+    results: list[tuple[Document, MainText]] = []
     documents, skipped = collect(Collection(specs=sources), options)
     for warning in skipped:
         warn(warning)
     shown: set[str] = set()
-    results: list[tuple[Document, list[Citation]]] = []
     for document in documents:
         for warning in document.warnings:
             if warning not in shown:  # a WP list shares its parse warnings
                 shown.add(warning)
                 warn(f"{document.origin}: {warning}")
-        citations = extract(document, scope=config.scope or Scope.ARTICLE)
-        results.append((document, place_in_file(document, citations)))
+        found = main_text(document, scope=config.scope or Scope.ARTICLE, bodies=bodies)
+        placed = place_in_file(document, list(found.citations))
+        results.append((document, dataclasses.replace(found, citations=tuple(placed))))
     text = _extract_json(results) if formats == ("json",) else _extract_table(results)
     write_or_print(text, output, force=force)
 
 
-def _extract_json(results: list[tuple[Document, list[Citation]]]) -> str:
+def _extract_json(results: list[tuple[Document, MainText]]) -> str:
     payload = {
         "schema_version": SCHEMA_VERSION,
-        "documents": [_document_json(doc, cites) for doc, cites in results],
+        "documents": [_document_json(doc, found) for doc, found in results],
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
-def _extract_table(results: list[tuple[Document, list[Citation]]]) -> str:
+def _extract_table(results: list[tuple[Document, MainText]]) -> str:
     lines: list[str] = []
-    for document, citations in results:
+    for document, found in results:
         title = f" {document.title!r}" if document.title else ""
         lines.append(f"{document.origin} ({document.kind.value}){title}")
-        lines.extend(_citation_row(citation) for citation in citations)
-        lines.append(_summary(document, citations))
+        if found.scope is not None:
+            lines.append(_scope_row(found.scope))
+        lines.extend(_citation_row(citation) for citation in found.citations)
+        lines.append(_summary(document, list(found.citations)))
     return "".join(f"{line}\n" for line in lines)
 
 

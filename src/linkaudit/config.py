@@ -33,6 +33,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn
 
+from cssselect import HTMLTranslator, SelectorError
+
 from linkaudit.archive.base import DEFAULT_TIMEGATES, WAYBACK
 from linkaudit.errors import ConfigError
 from linkaudit.hosts import host_key, match_host
@@ -127,6 +129,21 @@ class HostConfig:
             "headers": {k: MASK if isinstance(v, Secret) else v for k, v in self.headers.items()},
             "accept": [f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in self.accept],
         }
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Settings for one site's pages, from ``[sites."example.com"]``.
+
+    ``body``: a CSS selector naming the article body on the site's pages
+    (``"div.story"``), tried before linkaudit's own judgement of where the article
+    is; ``linkaudit extract --format json`` shows how each page was judged.
+    """
+
+    body: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"body": self.body}
 
 
 # --------------------------------------------------------------------------- discovery
@@ -600,13 +617,7 @@ def _hosts(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Mapping[str, HostCon
     out: dict[str, HostConfig] = {}
     for raw_name, table in value.items():
         where = (*keys, raw_name)
-        name = host_key(str(raw_name))
-        if "://" in name or "/" in name:
-            ctx.fail(where, 'use a host name such as "example.org", not a URL')
-        if not _HOST_NAME.match(name):
-            ctx.fail(where, f"{raw_name!r} is not a host name")
-        if name in out:
-            ctx.fail(where, f"the same host as another entry ({name!r}); merge the two tables")
+        name = _host_name(raw_name, ctx, where, out)
         if isinstance(table, HostConfig):
             out[name] = table
             continue
@@ -623,6 +634,51 @@ def _hosts(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Mapping[str, HostCon
             accept=_accept(table.get("accept", []), ctx, (*where, "accept")),
         )
     return MappingProxyType(out)
+
+
+def _host_name(raw: object, ctx: _Ctx, where: tuple[str, ...], seen: Mapping[str, Any]) -> str:
+    """A table's host name as entries are keyed (``host_key``), or a one-line error."""
+    name = host_key(str(raw))
+    if "://" in name or "/" in name:
+        ctx.fail(where, 'use a host name such as "example.org", not a URL')
+    if not _HOST_NAME.match(name):
+        ctx.fail(where, f"{raw!r} is not a host name")
+    if name in seen:
+        ctx.fail(where, f"the same host as another entry ({name!r}); merge the two tables")
+    return name
+
+
+_SITE_KEYS = ("body",)
+
+
+def _sites(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Mapping[str, SiteConfig]:
+    if not isinstance(value, Mapping):
+        ctx.fail(
+            keys, f'must be a table of site tables ([sites."example.org"]), got {_type_name(value)}'
+        )
+    out: dict[str, SiteConfig] = {}
+    for raw_name, table in value.items():
+        where = (*keys, raw_name)
+        name = _host_name(raw_name, ctx, where, out)
+        if isinstance(table, SiteConfig):
+            out[name] = table
+            continue
+        if not isinstance(table, Mapping):
+            ctx.fail(where, f"must be a table, got {_type_name(table)}")
+        for key in table:
+            if key not in _SITE_KEYS:
+                ctx.unknown(key, where, _SITE_KEYS)
+        out[name] = SiteConfig(body=_opt(table, "body", _css_selector, ctx, where))
+    return MappingProxyType(out)
+
+
+def _css_selector(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> str:
+    selector = _str(value, ctx, keys)
+    try:
+        HTMLTranslator().css_to_xpath(selector)
+    except SelectorError as exc:
+        ctx.fail(keys, f"{selector!r} is not a CSS selector ({exc})")
+    return selector
 
 
 def _opt(
@@ -706,7 +762,7 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, ArchiveSpec):
         return dataclasses.asdict(value)
-    if isinstance(value, HostConfig):
+    if isinstance(value, HostConfig | SiteConfig):
         return value.to_dict()
     if isinstance(value, Mapping):
         return {key: _jsonable(item) for key, item in value.items()}
@@ -757,6 +813,7 @@ class Config:
     relative links; ``cited_at``: the citation date of every document
     (``2023-04-18``); ``root_dir``: the directory root-relative links point into
     (relative to the file).
+    ``sites``: per-site settings for the pages audited, see :class:`SiteConfig`.
 
     None means "not configured": the stage's own default applies (declared once,
     with the stage: ``CheckOptions``, ``AuditOptions``, ``CachePolicy``).  This
@@ -806,6 +863,9 @@ class Config:
     root_dir: Path | None = _setting(_path)
     hosts: Mapping[str, HostConfig] = field(
         default_factory=lambda: MappingProxyType({}), metadata={"parse": _hosts, "in_file": True}
+    )
+    sites: Mapping[str, SiteConfig] = field(
+        default_factory=lambda: MappingProxyType({}), metadata={"parse": _sites, "in_file": True}
     )
 
     @property

@@ -11,6 +11,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from linkaudit.hosts import host_key, match_host
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -162,6 +165,51 @@ class Document:
     in_file: TextInFile | None = field(
         default=None, repr=False, compare=False, metadata={"serialize": False}
     )
+
+
+@dataclass(frozen=True)
+class BodySelectors:
+    """Where the article body is on named sites (``[sites."example.com"] body = "div.story"``).
+
+    ``by_host`` pairs a host name or ``*.suffix`` pattern (matched by the rule of
+    :func:`linkaudit.hosts.match_host`) with a CSS selector.  Pairs are kept sorted,
+    so equal settings compare and hash equal, and the selector that applies to a
+    document is one function: extraction uses it, and so does the extraction
+    cache's key.
+    """
+
+    by_host: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_host", tuple(sorted(self.by_host)))
+
+    def selector_for(self, document: Document) -> str | None:
+        """The body selector for ``document``'s site: by its base URL, else its
+        canonical URL, else its declared site; None when no site is named."""
+        if not self.by_host:
+            return None
+        table = dict(self.by_host)
+        for address in (document.base_url, document.canonical_url, document.site):
+            host = _hostname(address)
+            if host:
+                found = match_host(table, host_key(host))
+                if found is not None:
+                    return found
+        return None
+
+
+#: No site names its article body: every page is judged by linkaudit.
+NO_SELECTORS = BodySelectors()
+
+
+def _hostname(address: str | None) -> str | None:
+    """The host of a URL, or None (no URL, none in it, or not parseable)."""
+    if not address:
+        return None
+    try:
+        return urlsplit(address).hostname
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        return None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ from linkaudit.extract.parallel import extract_many
 from linkaudit.hosts import match_host
 from linkaudit.model import (
     DEFAULT_FAIL_ON,
+    NO_SELECTORS,
+    BodySelectors,
     CheckResult,
     Citation,
     Document,
@@ -82,6 +84,8 @@ class AuditOptions:
     browser: bool = False  # re-check bot-walled citations in headless Chromium
     # --deadline: seconds the whole run may take; what is not done by then is said so
     run_deadline: float | None = None
+    # where the article body is on named sites (config ``sites.<name>.body``)
+    bodies: BodySelectors = NO_SELECTORS
 
 
 @dataclass(frozen=True)
@@ -142,16 +146,17 @@ def extract_all(
     ``--changed-since`` filter depend on the run, so they apply after it.
     """
     excluded = _compile(options.exclude)
-    found = [None if cache is None else cache.get(doc, options.scope) for doc in documents]
+    scope, bodies = options.scope, options.bodies
+    found = [None if cache is None else cache.get(doc, scope, bodies=bodies) for doc in documents]
     missing = [doc for doc, citations in zip(documents, found, strict=True) if citations is None]
-    extracted = iter(extract_many(missing, options.scope))
+    extracted = iter(extract_many(missing, scope, bodies=bodies))
     out: list[tuple[Document, list[Citation]]] = []
     for doc, cached in zip(documents, found, strict=True):
         citations = cached
         if citations is None:
             citations = next(extracted)
             if cache is not None:
-                cache.put(doc, options.scope, citations)
+                cache.put(doc, scope, citations, bodies=bodies)
         citations = place_in_file(doc, citations)  # a post's body: its file position
         if options.changed_lines is not None:
             citations = citations_on_changed_lines(citations, options.changed_lines)
@@ -693,6 +698,7 @@ def audit_settings(options: AuditOptions) -> dict[str, object]:
     archive = None if options.offline else options.archive
     return {
         "scope": options.scope.value,
+        "sites": {host: {"body": selector} for host, selector in options.bodies.by_host},
         "include_internal": options.include_internal,
         "exclude": list(options.exclude),
         "cited_at": options.cited_at.isoformat() if options.cited_at else None,

@@ -27,7 +27,7 @@ from linkaudit.check import CheckOptions
 from linkaudit.check.options import USER_NAMES, HostSettings
 from linkaudit.config import Config, HostConfig, Secret, load_config
 from linkaudit.history import ConfirmPolicy
-from linkaudit.model import Verdict
+from linkaudit.model import BodySelectors, Verdict
 from linkaudit.pipeline import AuditOptions, audit_settings
 from linkaudit.runner import RunRequest
 from linkaudit.sources.base import DEFAULT_MAX_BYTES, SourceOptions
@@ -304,4 +304,12 @@ def audit_options(
         save=save,
         offline=offline,
         accept=accept,
+        bodies=body_selectors(config),
+    )
+
+
+def body_selectors(config: Config) -> BodySelectors:
+    """Where the article body is on the configured sites (``[sites."host"] body``)."""
+    return BodySelectors(
+        tuple((name, site.body) for name, site in config.sites.items() if site.body)
     )

@@ -1,7 +1,8 @@
 """Servers that lie, misbehave or attack: every answer gets an honest verdict, in bounded memory.
 
 Each case is a real loopback server speaking raw bytes; the bombs run in a child
-process so that its peak resident memory can be measured (``ru_maxrss``).
+process so that its peak resident memory can be measured (``VmHWM``: ``ru_maxrss``
+survives ``exec`` on Linux and would report the forking pytest's own peak).
 """
 
 from __future__ import annotations
@@ -169,9 +170,15 @@ _CHILD = textwrap.dedent(
         urls, CheckOptions(max_retries=0),
         resolver=StaticResolver({"hostile.test": "127.0.0.1"}),
     )
+    try:
+        with open("/proc/self/status") as status:
+            hwm = [line for line in status if line.startswith("VmHWM:")]
+        peak_kb = int(hwm[0].split()[1])
+    except (OSError, IndexError, ValueError):
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({
         "results": {u: [r.verdict, r.reason] for u, r in results.items()},
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "peak_mb": peak_kb // 1024,
     }))
     """
 )

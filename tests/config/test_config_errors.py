@@ -195,6 +195,42 @@ def test_bad_host_tables(tmp_path: Path, text: str, expected: str) -> None:
     assert expected in error_for(tmp_path, text)
 
 
+def test_unknown_site_key_suggests(tmp_path: Path) -> None:
+    message = error_for(
+        tmp_path, '[tool.linkaudit.sites."example.com"]\nbdy = "div.story"\n', "pyproject.toml"
+    )
+    assert message.endswith(
+        "pyproject.toml: unknown key 'bdy' in [tool.linkaudit.sites.\"example.com\"]; "
+        "did you mean 'body'?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sites = 3\n", 'sites: must be a table of site tables ([sites."example.org"])'),
+        ('[sites]\n"example.com" = "div"\n', 'sites."example.com": must be a table, got a string'),
+        ('[sites."https://example.com/"]\n', 'use a host name such as "example.org", not a URL'),
+        ('[sites."exa mple.com"]\n', "'exa mple.com' is not a host name"),
+        (
+            '[sites."example.com"]\nbody = 3\n',
+            'sites."example.com".body: must be a non-empty string, got an integer',
+        ),
+        (
+            '[sites."example.com"]\nbody = "div..story"\n',
+            "sites.\"example.com\".body: 'div..story' is not a CSS selector (Expected ident",
+        ),
+        (
+            '[sites."example.com"]\nbody = "article >"\n',
+            "sites.\"example.com\".body: 'article >' is not a CSS selector (",
+        ),
+        ('[sites."a.com"]\n[sites."A.com."]\n', "the same host as another entry ('a.com')"),
+    ],
+)
+def test_bad_site_tables(tmp_path: Path, text: str, expected: str) -> None:
+    assert expected in error_for(tmp_path, text)
+
+
 def test_same_host_twice_after_normalising(tmp_path: Path) -> None:
     message = error_for(tmp_path, '[hosts."Example.org"]\n[hosts."example.org."]\n')
     assert "the same host as another entry ('example.org')" in message

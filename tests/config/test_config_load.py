@@ -15,12 +15,22 @@ from linkaudit.config import (
     Config,
     HostConfig,
     Secret,
+    SiteConfig,
     find_config,
     load_config,
     parse_duration,
 )
 from linkaudit.errors import ConfigError
-from linkaudit.model import Citation, CitationKind, Location, Scope, Verdict
+from linkaudit.model import (
+    BodySelectors,
+    Citation,
+    CitationKind,
+    Document,
+    DocumentKind,
+    Location,
+    Scope,
+    Verdict,
+)
 from linkaudit.pipeline import apply_policy
 from linkaudit.settings import RunInputs, audit_options, plan_run
 
@@ -224,6 +234,29 @@ def test_every_key_parsed(tmp_path: Path) -> None:
     assert c.host("wikipedia.org") is c.hosts["*.wikipedia.org"]
     # The whole thing is JSON-ready for a report's settings block.
     json.dumps(c.to_dict())
+
+
+def test_sites_name_their_article_body(tmp_path: Path) -> None:
+    conf = write(
+        tmp_path / "linkaudit.toml",
+        '[sites."Example.com"]\nbody = "div.story"\n'
+        '[sites."*.example.org"]\nbody = "main article"\n'
+        '[sites."plain.example.net"]\n',
+    )
+    c = load_config(explicit=conf)
+    assert dict(c.sites) == {
+        "example.com": SiteConfig("div.story"),
+        "*.example.org": SiteConfig("main article"),
+        "plain.example.net": SiteConfig(),
+    }
+    bodies = audit_options(c).bodies
+    assert bodies.by_host == (("*.example.org", "main article"), ("example.com", "div.story"))
+    assert bodies == BodySelectors(
+        (("example.com", "div.story"), ("*.example.org", "main article"))
+    )
+    page = Document("<p/>", DocumentKind.HTML, "a.html", base_url="https://news.example.org/a")
+    assert bodies.selector_for(page) == "main article"
+    assert json.loads(json.dumps(c.to_dict()))["sites"]["example.com"] == {"body": "div.story"}
 
 
 def test_cache_false_means_no_cache(tmp_path: Path) -> None:

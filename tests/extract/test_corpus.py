@@ -23,20 +23,20 @@ RECALL_FLOOR = {
     "firefox-nightly-blog": 0.9,
     # The key keeps the author bio and the author's mailto:, which we treat as byline chrome.
     "schema-org-context-object": 0.75,
+    # The key keeps the author-avatar link of the header's list of author links (a list
+    # of links to the site's own pages: byline chrome to us).
+    "medium-3": 0.95,
+    # The key keeps "Continue reading the main story" links, one of them inside an ad
+    # slot marked ``nocontent``, which we leave out with the ad.
+    "nytimes-2": 0.9,
 }
 PRECISION_FLOOR = {
-    # No body markup; the densest-text container also holds the related-posts list.
-    "aclu": 0.6,
     # The key drops the "BBC Africa Live updates" item that sits inside the story body.
     "bbc-1": 0.8,
-    # Author/date header links inside the single <article>.
-    "medium-3": 0.85,
-    # Share-free but keeps a feedback-form link and the section link above the story.
-    "nytimes-2": 0.75,
+    # A feedback-form link inside the <article>.
+    "nytimes-2": 0.85,
     # The key drops image-credit links inside the body.
-    "quanta-1": 0.8,
-    # The key drops the inline graphic link next to the text.
-    "wapo-1": 0.85,
+    "quanta-1": 0.85,
     # A "Get more news on NBC News NOW" promo link inside the body.
     "schema-org-context-object": 0.85,
     # The key drops the hatnotes ("Main article: ...") that sit in the body.
@@ -77,7 +77,7 @@ def test_precision_per_page(scores: list[Score]) -> None:
 def test_aggregate(scores: list[Score]) -> None:
     matched = sum(s.matched for s in scores)
     assert matched / sum(s.expected for s in scores) >= 0.98
-    assert matched / sum(s.found for s in scores) >= 0.9
+    assert matched / sum(s.found for s in scores) >= 0.95
     assert sum(s.recall >= 0.9 for s in scores) >= 14
 
 

@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from linkaudit.extract import extract, parallel
-from linkaudit.model import Document, DocumentKind, Scope
+from linkaudit.model import BodySelectors, Document, DocumentKind, Scope
 from linkaudit.pipeline import AuditOptions, apply_policy, extract_all
 
 from .corpus import pages, source_document
@@ -50,8 +50,10 @@ def few_needed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     answered: list[int] = []
     real = parallel._in_workers
 
-    def counted(documents: list[Document], scope: Scope, count: int) -> list[object]:
-        out = real(documents, scope, count)  # raises (and so counts nothing) on failure
+    def counted(
+        documents: list[Document], scope: Scope, bodies: BodySelectors, count: int
+    ) -> list[object]:
+        out = real(documents, scope, bodies, count)  # raises (and so counts nothing) on failure
         answered.append(len(out))
         return out
 
@@ -78,6 +80,26 @@ def test_workers_give_what_extracting_in_turn_gives(scope: Scope, few_needed: li
     assert sum(map(len, expected)) > 300
     assert parallel.extract_many(docs, scope, workers=2) == expected
     assert few_needed == [len(docs)]  # the workers did it, not the fallback
+
+
+def test_workers_apply_the_sites_body_selectors(few_needed: list[int]) -> None:
+    page = (
+        "<html><body><div class='a'><p>Alpha text long enough to be prose, with "
+        "<a href='https://a.example/'>a link</a>.</p></div><div class='b'><p>Beta text, "
+        "longer than alpha's and so the densest, <a href='https://b.example/'>b</a>.</p>"
+        "</div></body></html>"
+    )
+    pages = [
+        Document(page, DocumentKind.HTML, f"p{n}.html", base_url=f"https://s{n % 2}.example/")
+        for n in range(10)
+    ]
+    docs = pages + documents()[-10:]
+    site = BodySelectors((("s1.example", "div.a"),))
+    expected = [extract(doc, bodies=site) for doc in docs]
+    assert [c.url for c in expected[0]] == ["https://b.example/"]
+    assert [c.url for c in expected[1]] == ["https://a.example/"]
+    assert parallel.extract_many(docs, Scope.ARTICLE, bodies=site, workers=2) == expected
+    assert few_needed == [len(docs)]
 
 
 @pytest.mark.usefixtures("other_thread")
@@ -131,11 +153,15 @@ def test_the_pipeline_keeps_document_order_with_a_partial_cache() -> None:
         def __init__(self) -> None:
             self.put_origins: list[str] = []
 
-        def get(self, document: Document, scope: Scope) -> list[object] | None:
+        def get(
+            self, document: Document, scope: Scope, *, bodies: BodySelectors
+        ) -> list[object] | None:
             index = docs.index(document)
-            return None if index % 2 else list(extract(document, scope=scope))
+            return None if index % 2 else list(extract(document, scope=scope, bodies=bodies))
 
-        def put(self, document: Document, scope: Scope, citations: object) -> None:
+        def put(
+            self, document: Document, scope: Scope, citations: object, *, bodies: BodySelectors
+        ) -> None:
             self.put_origins.append(document.origin)
 
         def flush(self) -> None:

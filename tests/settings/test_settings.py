@@ -155,6 +155,38 @@ def test_a_report_shows_the_settings_its_run_used_and_stored(tmp_path: Path) -> 
     assert report.settings["per_host"] == CheckOptions().per_host
 
 
+def test_a_sites_body_selector_reaches_extraction_and_the_settings(tmp_path: Path) -> None:
+    from linkaudit.pipeline import Services
+    from linkaudit.runner import run
+    from linkaudit.settings import RunInputs, plan_run
+
+    prose = "The council's figures were checked against the port's own report, line by line. "
+    (tmp_path / "a.html").write_text(
+        '<html><head><link rel="canonical" href="https://news.example.com/a"></head><body>'
+        f'<div class="story"><p>{prose}<a href="https://cited.example/">cited</a></p></div>'
+        f'<div class="rail"><p>{prose * 3}<a href="https://rail.example/">rail</a></p></div>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    (tmp_path / "linkaudit.toml").write_text(
+        '[sites."news.example.com"]\nbody = "div.story"\n', encoding="utf-8"
+    )
+    article = str(tmp_path / "a.html")
+    plan = plan_run(RunInputs(sources=(article,), cwd=tmp_path, offline=True))
+    assert plan.request.audit.bodies.by_host == (("news.example.com", "div.story"),)
+    assert plan.request.settings["sites"] == {"news.example.com": {"body": "div.story"}}
+    report = run(plan.request, Services()).report
+    assert [f.citation.url for f in report.findings] == ["https://cited.example/"]
+    assert report.settings["sites"] == {"news.example.com": {"body": "div.story"}}
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "linkaudit.toml").write_text("", encoding="utf-8")
+    unset = plan_run(RunInputs(sources=(article,), cwd=tmp_path / "plain", offline=True))
+    assert unset.request.settings["sites"] == {}
+    assert [f.citation.url for f in run(unset.request, Services()).report.findings] == [
+        "https://rail.example/"
+    ]
+
+
 def test_cli_help_quotes_the_library_defaults() -> None:
     from click.testing import CliRunner
 

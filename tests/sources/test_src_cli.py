@@ -9,7 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from linkaudit.cli import main
+from linkaudit.extract import MainText
 from linkaudit.model import (
+    BodySelectors,
     Citation,
     CitationKind,
     Document,
@@ -30,7 +32,9 @@ def fake_extract(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Document, Scope]
     """Stand in for the extractor, to test only how the CLI presents citations."""
     calls: list[tuple[Document, Scope]] = []
 
-    def extract(document: Document, *, scope: Scope = Scope.ARTICLE) -> list[Citation]:
+    def main_text(
+        document: Document, *, scope: Scope = Scope.ARTICLE, bodies: BodySelectors
+    ) -> MainText:
         calls.append((document, scope))
 
         def cite(kind: CitationKind, url: str | None, text: str, **extra: object) -> Citation:
@@ -46,13 +50,14 @@ def fake_extract(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Document, Scope]
                 **extra,  # type: ignore[arg-type]
             )
 
-        return [
+        citations = (
             cite(CitationKind.LINK, "https://out.example.test/a", "an outbound " + "long " * 20),
             cite(CitationKind.LINK, "/about/", "about", relation=Relation.INTERNAL),
             cite(CitationKind.LOST, None, "floated the idea", verdict=Verdict.LOST, reason="x"),
-        ]
+        )
+        return MainText("", citations)
 
-    monkeypatch.setattr("linkaudit.cli.extract", extract)
+    monkeypatch.setattr("linkaudit.cli.main_text", main_text)
     return calls
 
 
@@ -212,3 +217,59 @@ def test_bundled_example_has_every_kind_of_citation() -> None:
     assert {"link", "image", "embed", "quote", "text_url", "doi", "lost"} <= kinds
     verdicts = {c["verdict"] for c in entry["citations"]}
     assert {"lost", "skipped"} <= verdicts
+
+
+PROSE = "The council's figures were checked against the port's own report, line by line. "
+PAGE = (
+    '<html><head><link rel="canonical" href="https://news.example.com/a"></head><body>'
+    f'<div class="story"><p>{PROSE}<a href="https://cited.example/">cited</a></p></div>'
+    f'<div class="rail"><p>{PROSE * 3}<a href="https://rail.example/">rail</a></p>'
+    '<ul class="more"><li><a href="/b">Another story</a></li><li><a href="/c">And one more</a>'
+    "</li></ul></div></body></html>"
+)
+
+
+def test_json_says_how_the_article_was_found(tmp_path: Path) -> None:
+    page = tmp_path / "a.html"
+    page.write_text(PAGE, encoding="utf-8")
+    result = runner().invoke(main, ["extract", "--format", "json", str(page)])
+    assert result.exit_code == 0, result.output
+    [entry] = json.loads(result.stdout)["documents"]
+    assert entry["scope"] == {
+        "container": "div.rail",
+        "line": 1,
+        "rule": "text",
+        "reason": "holds 75% of the page's prose",
+        "left_out": [
+            {
+                "element": "ul.more",
+                "line": 1,
+                "reason": "a list of links: 2 links, 100% of its text is link text,"
+                " 2 to the page's own site",
+                "links": 2,
+            }
+        ],
+    }
+    assert [c["url"] for c in entry["citations"]] == ["https://rail.example/"]
+    whole = runner().invoke(main, ["extract", "--format", "json", "--scope", "page", str(page)])
+    assert json.loads(whole.stdout)["documents"][0]["scope"] is None
+
+
+def test_a_site_selector_in_the_config_names_the_article(tmp_path: Path) -> None:
+    page = tmp_path / "a.html"
+    page.write_text(PAGE, encoding="utf-8")
+    config = tmp_path / "settings.toml"
+    config.write_text('[sites."news.example.com"]\nbody = "div.story"\n', encoding="utf-8")
+    result = runner().invoke(main, ["extract", "--config", str(config), str(page)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert (
+        lines[1] == "  article: div.story (line 1): the site's configured body selector 'div.story'"
+    )
+    assert lines[2].split()[1:3] == ["link", "https://cited.example/"]
+    assert lines[3] == f"{page}: 1 citation: 1 outbound, 0 internal"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[sites."news.example.com"]\nbody = "div..story"\n', encoding="utf-8")
+    result = runner().invoke(main, ["extract", "--config", str(bad), str(page)])
+    assert result.exit_code == 2
+    assert "'div..story' is not a CSS selector" in result.stderr

@@ -17,6 +17,7 @@ from linkaudit.check import CheckOptions
 from linkaudit.errors import InputError
 from linkaudit.extract import extract
 from linkaudit.model import (
+    BodySelectors,
     Citation,
     CitationKind,
     Document,
@@ -216,6 +217,18 @@ def test_the_key_covers_everything_extraction_reads() -> None:
     assert extract_key(replace(base, sha256=None), Scope.ARTICLE) is None  # not from a file
 
 
+def test_the_key_covers_the_body_selector_of_the_documents_site_only() -> None:
+    base = _doc(kind=DocumentKind.HTML)  # base URL on site.example
+    key = extract_key(base, Scope.ARTICLE)
+    here = BodySelectors((("site.example", "div.story"),))
+    elsewhere = BodySelectors((("other.example", "div.story"),))
+    assert extract_key(base, Scope.ARTICLE, elsewhere) == key
+    changed = extract_key(base, Scope.ARTICLE, here)
+    assert changed != key
+    moved = extract_key(base, Scope.ARTICLE, BodySelectors((("*.example", "main"),)))
+    assert moved not in (key, changed)
+
+
 # --------------------------------------------------------------------------- store
 
 
@@ -392,9 +405,11 @@ class _Counting:
         self.calls: list[str] = []
         real = extract  # what the pipeline calls, as imported there
 
-        def counted(document: Document, *, scope: Scope = Scope.ARTICLE) -> list[Citation]:
+        def counted(
+            document: Document, *, scope: Scope = Scope.ARTICLE, bodies: BodySelectors
+        ) -> list[Citation]:
             self.calls.append(Path(document.origin).name)
-            return real(document, scope=scope)
+            return real(document, scope=scope, bodies=bodies)
 
         monkeypatch.setattr(linkaudit.extract.parallel, "extract", counted)
 

@@ -12,21 +12,36 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 
 import lxml.etree as etree
 import lxml.html
 
 from linkaudit import urls
+from linkaudit.extract.body import (
+    HIDDEN,
+    Body,
+    ScopeDecision,
+    find_body,
+    page_addresses,
+    site_hosts,
+)
 from linkaudit.extract.common import Env, env_for, lost_citation, url_citation
 from linkaudit.extract.context import BLOCKS, PARAGRAPHS, collapse, sentence_around
 from linkaudit.extract.lost import stray_link_ends
 from linkaudit.extract.source import Attr, SourceIndex, Tag
 from linkaudit.extract.text import find_text_urls
-from linkaudit.model import Citation, CitationKind, Document, Location, Scope
+from linkaudit.model import (
+    NO_SELECTORS,
+    BodySelectors,
+    Citation,
+    CitationKind,
+    Document,
+    Location,
+    Scope,
+)
 from linkaudit.reasons import Reason
 
-__all__ = ["article_root", "extract_html"]
+__all__ = ["SEP", "HtmlRead", "article_body", "extract_html", "read_html"]
 
 SEP = "\x00"  # block boundary in the flat text; NULs never survive sanitising
 
@@ -34,8 +49,6 @@ SEP = "\x00"  # block boundary in the flat text; NULs never survive sanitising
 NO_BARE_URLS = frozenset(
     ["a", "code", "pre", "script", "style", "kbd", "samp", "textarea", "var", "tt"]
 )
-#: Text inside these is not what a reader sees.
-HIDDEN = frozenset(["script", "style", "template", "head", "title", "noscript"])
 
 # (element, attribute, kind) in the order they are reported for one element.
 _URL_ATTRS: dict[str, tuple[tuple[str, CitationKind], ...]] = {
@@ -57,145 +70,6 @@ _URL_ATTRS: dict[str, tuple[tuple[str, CitationKind], ...]] = {
 #: Elements whose content is the citation's text (others use alt/title/aria-label).
 _TEXT_CARRIERS = frozenset({"a", "area", "blockquote", "q", "del", "ins"})
 _BAD_CHARS_RE = re.compile("[\x00\ud800-\udfff]")
-
-
-# Where the article body is, most specific first (tuned on the Readability corpus).
-def _class_xpath(name: str) -> etree.XPath:
-    return etree.XPath(f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]")
-
-
-_ARTICLE_XPATHS = [
-    etree.XPath("//*[@itemprop='articleBody']"),
-    etree.XPath("//*[@id='mw-content-text']"),
-    etree.XPath("//article"),
-    *(
-        _class_xpath(name)
-        for name in (
-            "entry-content",
-            "post-content",
-            "article-body",
-            "article-content",
-            "story-body",
-            "post-body",
-            "articleContent",
-        )
-    ),
-    etree.XPath("//main"),
-    etree.XPath("//*[@role='main']"),
-]
-#: Chrome that sits inside article bodies: navigation boxes, share bars, related posts.
-_CHROME_WORDS = (
-    "navbox|vertical-navbox|sharedaddy|share|sharing|sharetool|sharetools|social|related|relatedposts|"
-    "jp-relatedposts|newsletter|advert|promo|sidebar|breadcrumb|breadcrumbs|"
-    "comment|comments|comment-respond|byline|tags|subscribe|toolbar"
-)
-# A class token that is, starts with or ends with a chrome word ("share-tools",
-# "post-tags"), not one that merely contains it ("no-sidebars", "components").
-_CHROME_CLASSES = re.compile(
-    rf"(?:^|\s)(?:(?:{_CHROME_WORDS})(?:[-_]\S*)?|\S*[-_](?:{_CHROME_WORDS}))(?:\s|$)",
-    re.IGNORECASE,
-)
-_CHROME_TAGS = frozenset({"nav", "aside", "footer", "form", "button", "select", "dialog"})
-_MIN_PARAGRAPH = 25
-_CLIMB = 1.5  # an ancestor must hold this much more paragraph text to be taken
-_CLIMB_LEVELS = 8
-
-
-def _is_chrome(el: lxml.html.HtmlElement, tag: str) -> bool:
-    if tag in _CHROME_TAGS:
-        return True
-    if el.get("role") in {"navigation", "complementary", "banner", "contentinfo"}:
-        return True
-    cls = el.get("class")
-    return bool(cls) and _CHROME_CLASSES.search(cls) is not None
-
-
-def _elements(found: object) -> list[lxml.html.HtmlElement]:
-    if not isinstance(found, list):
-        return []
-    return [e for e in found if isinstance(e, lxml.html.HtmlElement)]
-
-
-def _text_length(element: lxml.html.HtmlElement) -> int:
-    return len(" ".join(element.itertext()))
-
-
-def _densest(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    """The element whose paragraphs hold the most text (a small Readability-like score).
-
-    A body split into sibling sections is taken whole: from the densest element,
-    climb while the parent holds substantially more paragraph text (the other
-    sections), which page chrome around an article does not.
-    """
-    scores: dict[lxml.html.HtmlElement, float] = {}
-    totals: dict[lxml.html.HtmlElement, float] = {}
-    for p in root.iter("p"):
-        ancestors = list(islice(p.iterancestors(), 40))
-        if any(a.tag not in {"body", "html"} and _is_chrome(a, str(a.tag)) for a in ancestors):
-            continue
-        length = len(" ".join(" ".join(p.itertext()).split()))
-        if length < _MIN_PARAGRAPH or not ancestors:
-            continue
-        for ancestor in ancestors:
-            totals[ancestor] = totals.get(ancestor, 0.0) + length
-        scores[ancestors[0]] = scores.get(ancestors[0], 0.0) + length
-        if len(ancestors) > 1:
-            scores[ancestors[1]] = scores.get(ancestors[1], 0.0) + length / 2
-    if not scores:
-        return None
-    best = max(scores, key=scores.__getitem__)
-    while True:
-        for ancestor in islice(best.iterancestors(), _CLIMB_LEVELS):
-            if ancestor.tag in {"body", "html"}:
-                return best
-            if totals.get(ancestor, 0.0) >= _CLIMB * totals.get(best, 0.0):
-                best = ancestor
-                break
-        else:
-            return best
-
-
-def _contains(outer: lxml.html.HtmlElement, inner: lxml.html.HtmlElement) -> bool:
-    return outer is inner or any(a is outer for a in inner.iterancestors())
-
-
-def _common_ancestor(elements: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement:
-    chain = [elements[0], *elements[0].iterancestors()]
-    for other in elements[1:]:
-        ancestors = {id(a) for a in (other, *other.iterancestors())}
-        chain = [a for a in chain if id(a) in ancestors]
-    return chain[0]
-
-
-def article_root(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    """The element holding the article body of a full web page (see DESIGN.md, Documents).
-
-    Markup that names the body (``itemprop=articleBody``, ``<article>``, CMS
-    classes, ``<main>``) wins when it agrees with where the paragraph text is;
-    teaser ``<article>``s and comment ``.entry-content``s do not.  Several
-    matches of one marker inside the text's container (a body split in parts)
-    give their common ancestor.  Without an agreeing marker the densest element
-    wins.
-    """
-    best = _densest(root)
-    for xpath in _ARTICLE_XPATHS:
-        found = _elements(xpath(root))
-        if not found:
-            continue
-        if best is None:
-            return max(found, key=_text_length)
-        around = [e for e in found if _contains(e, best)]
-        if around:
-            return around[-1]  # the innermost marker around the text
-        inside = [e for e in found if _contains(best, e)]
-        if len(inside) > 1:
-            return _common_ancestor(inside)
-        if inside:
-            return inside[0]
-    if best is not None:
-        return best
-    body = root.find("body")
-    return body if body is not None else root
 
 
 def sanitize(text: str) -> str:
@@ -333,9 +207,9 @@ class _Walker:
         *,
         bare_urls: bool,
         line_offset: int,
-        skip_chrome: bool = False,
+        skip: frozenset[lxml.html.HtmlElement] = frozenset(),
     ) -> None:
-        self.skip_chrome = skip_chrome
+        self.skip = skip
         self.index = index
         self.env = env
         self.bare_urls = bare_urls
@@ -582,7 +456,7 @@ class _Walker:
                 continue
             tag = tag_obj.lower()
             if event == "start":
-                if self.skip_chrome and el is not root and _is_chrome(el, tag):
+                if el in self.skip:
                     walker.skip_subtree()
                     stack.append(("#chrome", []))
                 else:
@@ -685,18 +559,47 @@ def _source_span(index: SourceIndex, element: lxml.html.HtmlElement) -> tuple[in
     return start_tag.start, end_tag.start if end_tag is not None else len(index.text)
 
 
-def extract_html(
+def article_body(
+    root: lxml.html.HtmlElement,
+    document: Document,
+    env: Env,
+    bodies: BodySelectors = NO_SELECTORS,
+) -> Body:
+    """The article body of a parsed full page (see :mod:`linkaudit.extract.body`).
+
+    Links to any address the page gives itself count as links to its own site;
+    a selector configured for the document's site is tried before the heuristics.
+    """
+    hosts = site_hosts(document.base_url, document.canonical_url, env.base, *page_addresses(root))
+    return find_body(root, site_hosts=hosts, selector=bodies.selector_for(document))
+
+
+@dataclass(frozen=True)
+class HtmlRead:
+    """What one walk over an HTML document found: citations, flat text, scope decision.
+
+    ``flat`` is the visible text of the walked part with ``SEP`` at block
+    boundaries; ``scope`` is None unless the article body of a full page was sought.
+    """
+
+    citations: list[Citation]
+    flat: str
+    scope: ScopeDecision | None
+
+
+def read_html(
     document: Document,
     *,
     scope: Scope = Scope.ARTICLE,
+    bodies: BodySelectors = NO_SELECTORS,
     text: str | None = None,
     whole_page: bool | None = None,
     line_offset: int = 0,
     base_offset: int = 0,
     bare_urls: bool = True,
     env: Env | None = None,
-) -> list[Citation]:
-    """Citations of an HTML document (or of an HTML fragment inside another document).
+) -> HtmlRead:
+    """Walk an HTML document (or an HTML fragment inside another document) once.
 
     ``text``/``line_offset``/``base_offset`` let the Markdown extractor run this
     on raw HTML embedded in Markdown and still report Markdown positions.
@@ -706,36 +609,98 @@ def extract_html(
     whole = document.whole_page if whole_page is None else whole_page
     root = _parse(source, index.tags)
     if env is None:
-        base = document.base_url
-        if root is not None and whole:
-            declared = _first_base_href(root)
-            if declared is not None:
-                base = urls.resolve(declared, document.base_url)
-        env = env_for(document, base)
-    citations: list[Citation] = []
-    span = (0, len(source))
-    if root is not None:
-        body = root.find("body")
-        scope_root = body if body is not None else root
-        if whole and scope is Scope.ARTICLE:
-            scope_root = article_root(root)
-            if scope_root is not body and scope_root is not root:
-                span = _source_span(index, scope_root)
-        walker = _Walker(
-            index,
-            env,
-            bare_urls=bare_urls,
-            line_offset=line_offset,
-            skip_chrome=whole and scope is Scope.ARTICLE,
-        )
-        walker.walk(scope_root)
-        citations = walker.citations()
-    strays = [
-        c
-        for c in stray_link_ends(index, env)
-        if c.location.offset is not None and span[0] <= c.location.offset - base_offset < span[1]
-    ]
+        env = env_for(document, _base_url(root, document) if whole else document.base_url)
+    if root is None:
+        return HtmlRead(_strays(index, env, [(0, len(source))], base_offset), "", None)
+    found = article_body(root, document, env, bodies) if whole and scope is Scope.ARTICLE else None
+    walker = _Walker(
+        index,
+        env,
+        bare_urls=bare_urls,
+        line_offset=line_offset,
+        skip=found.skip if found is not None else frozenset(),
+    )
+    walker.walk(_walked(root, found))
+    citations = walker.citations()
+    strays = _strays(index, env, _stray_spans(index, root, found), base_offset)
     if strays:
         citations.extend(strays)
         citations.sort(key=lambda c: (c.location.line, c.location.column))
-    return citations
+    return HtmlRead(citations, "".join(walker.flat), found.decision if found else None)
+
+
+def _base_url(root: lxml.html.HtmlElement | None, document: Document) -> str | None:
+    """The document's base URL, as the page's own ``<base href>`` sets it."""
+    declared = _first_base_href(root) if root is not None else None
+    if declared is None:
+        return document.base_url
+    return urls.resolve(declared, document.base_url)
+
+
+def _walked(root: lxml.html.HtmlElement, found: Body | None) -> lxml.html.HtmlElement:
+    if found is not None:
+        return found.root
+    body = root.find("body")
+    return body if body is not None else root
+
+
+def _stray_spans(
+    index: SourceIndex, root: lxml.html.HtmlElement, found: Body | None
+) -> list[tuple[int, int]]:
+    """Source spans where stray ``</a>`` count: the article, minus the chrome left out."""
+    whole = (0, len(index.text))
+    if found is None or found.root is root or found.root is root.find("body"):
+        spans = [whole]
+    else:
+        spans = [_source_span(index, found.root)]
+    for skipped in found.skip if found is not None else ():
+        start, stop = _source_span(index, skipped)
+        if (start, stop) != whole:
+            spans = [piece for span in spans for piece in _cut(span, start, stop)]
+    return spans
+
+
+def _cut(span: tuple[int, int], start: int, stop: int) -> list[tuple[int, int]]:
+    """``span`` without ``[start, stop)``."""
+    lo, hi = span
+    if stop <= lo or start >= hi:
+        return [span]
+    return [s for s in ((lo, start), (stop, hi)) if s[0] < s[1]]
+
+
+def _strays(
+    index: SourceIndex, env: Env, spans: list[tuple[int, int]], base_offset: int
+) -> list[Citation]:
+    """Lost links of stray ``</a>`` whose position falls in one of ``spans``."""
+    return [
+        c
+        for c in stray_link_ends(index, env)
+        if c.location.offset is not None
+        and any(lo <= c.location.offset - base_offset < hi for lo, hi in spans)
+    ]
+
+
+def extract_html(
+    document: Document,
+    *,
+    scope: Scope = Scope.ARTICLE,
+    bodies: BodySelectors = NO_SELECTORS,
+    text: str | None = None,
+    whole_page: bool | None = None,
+    line_offset: int = 0,
+    base_offset: int = 0,
+    bare_urls: bool = True,
+    env: Env | None = None,
+) -> list[Citation]:
+    """Citations of an HTML document (see :func:`read_html` for the arguments)."""
+    return read_html(
+        document,
+        scope=scope,
+        bodies=bodies,
+        text=text,
+        whole_page=whole_page,
+        line_offset=line_offset,
+        base_offset=base_offset,
+        bare_urls=bare_urls,
+        env=env,
+    ).citations

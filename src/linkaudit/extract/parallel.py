@@ -27,7 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 
 from linkaudit.extract import extract
-from linkaudit.model import Citation, Document, Scope
+from linkaudit.model import NO_SELECTORS, BodySelectors, Citation, Document, Scope
 
 #: Fewer documents than this are extracted here: starting workers would cost more.
 PARALLEL_MIN = 200
@@ -47,25 +47,33 @@ def available_cores() -> int:
 
 
 def extract_many(
-    documents: Sequence[Document], scope: Scope, *, workers: int | None = None
+    documents: Sequence[Document],
+    scope: Scope,
+    *,
+    bodies: BodySelectors = NO_SELECTORS,
+    workers: int | None = None,
 ) -> list[list[Citation]]:
-    """``extract(document, scope=scope)`` for each document, in order, on ``workers`` cores."""
+    """``extract(document, scope=scope, bodies=bodies)`` for each document, in order,
+    on ``workers`` cores."""
     count = min(available_cores() if workers is None else workers, MAX_WORKERS)
     if count < 2 or len(documents) < PARALLEL_MIN:
-        return [extract(document, scope=scope) for document in documents]
+        return _extract_chunk(documents, scope, bodies)
     try:
-        return _in_workers(documents, scope, count)
+        return _in_workers(documents, scope, bodies, count)
     except (OSError, BrokenProcessPool, pickle.PickleError, RuntimeError):
-        return [extract(document, scope=scope) for document in documents]
+        return _extract_chunk(documents, scope, bodies)
 
 
-def _in_workers(documents: Sequence[Document], scope: Scope, count: int) -> list[list[Citation]]:
+def _in_workers(
+    documents: Sequence[Document], scope: Scope, bodies: BodySelectors, count: int
+) -> list[list[Citation]]:
     chunks = [documents[i : i + CHUNK] for i in range(0, len(documents), CHUNK)]
     workers = min(count, len(chunks))
     with ProcessPoolExecutor(
         workers, mp_context=_context(), initializer=_ignore_interrupts
     ) as pool:
-        parts = pool.map(_extract_chunk, chunks, [scope] * len(chunks))
+        n = len(chunks)
+        parts = pool.map(_extract_chunk, chunks, [scope] * n, [bodies] * n)
         return [citations for part in parts for citations in part]
 
 
@@ -75,8 +83,10 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _extract_chunk(documents: Sequence[Document], scope: Scope) -> list[list[Citation]]:
-    return [extract(document, scope=scope) for document in documents]
+def _extract_chunk(
+    documents: Sequence[Document], scope: Scope, bodies: BodySelectors
+) -> list[list[Citation]]:
+    return [extract(document, scope=scope, bodies=bodies) for document in documents]
 
 
 def _context() -> BaseContext:

@@ -27,7 +27,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from linkaudit.errors import LinkauditError
 from linkaudit.model import (
+    NO_SELECTORS,
     ArchiveLookup,
+    BodySelectors,
     CheckResult,
     Citation,
     Document,
@@ -90,12 +92,22 @@ class ExtractCache(Protocol):
     """Citations of documents already extracted.
 
     ``get`` answers None for anything it cannot vouch for; ``put`` may buffer
-    until ``flush``, which extraction calls once at the end of a batch.
+    until ``flush``, which extraction calls once at the end of a batch.  ``bodies``
+    are the run's per-site body selectors: extraction depends on them.
     """
 
-    def get(self, document: Document, scope: Scope) -> list[Citation] | None: ...
+    def get(
+        self, document: Document, scope: Scope, *, bodies: BodySelectors = NO_SELECTORS
+    ) -> list[Citation] | None: ...
 
-    def put(self, document: Document, scope: Scope, citations: Sequence[Citation]) -> None: ...
+    def put(
+        self,
+        document: Document,
+        scope: Scope,
+        citations: Sequence[Citation],
+        *,
+        bodies: BodySelectors = NO_SELECTORS,
+    ) -> None: ...
 
     def flush(self) -> None: ...
 

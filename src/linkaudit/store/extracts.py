@@ -4,7 +4,8 @@ files that have not changed.
 A cached answer can never be stale because its key is a hash of everything
 extraction reads: the document's text (hashed as decoded, besides the ``sha256``
 of the file's bytes), its origin (citations carry it), kind, base URL, site and
-``whole_page``, the run's ``scope``, and the extractor itself (linkaudit's
+``whole_page``, the run's ``scope`` and the body selector configured for the
+document's site, and the extractor itself (linkaudit's
 version, :data:`EXTRACT_FORMAT`, a fingerprint of the extraction source files and
 the versions of Python, lxml/libxml2 and markdown-it, whose parsers decide what
 is found).  Extraction emits no warnings of its own (a document's ``warnings``
@@ -33,6 +34,8 @@ from typing import Any, Final
 
 import linkaudit
 from linkaudit.model import (
+    NO_SELECTORS,
+    BodySelectors,
     Citation,
     CitationKind,
     Document,
@@ -98,8 +101,11 @@ def extractor_version() -> str:
     )
 
 
-def extract_key(document: Document, scope: Scope) -> str | None:
-    """The cache key of ``document`` extracted with ``scope``; None: do not cache."""
+def extract_key(
+    document: Document, scope: Scope, bodies: BodySelectors = NO_SELECTORS
+) -> str | None:
+    """The cache key of ``document`` extracted with ``scope`` and ``bodies``; None: do
+    not cache.  Of ``bodies`` only the selector for the document's site counts."""
     if document.sha256 is None:
         return None
     text = hashlib.sha256(document.text.encode("utf-8", "surrogatepass")).hexdigest()
@@ -114,6 +120,7 @@ def extract_key(document: Document, scope: Scope) -> str | None:
             document.site,
             document.whole_page,
             scope.value,
+            bodies.selector_for(document),
         ]
     )
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
@@ -208,20 +215,22 @@ class ExtractStore:
         self._pending: dict[str, tuple[str, str]] = {}  # key -> (origin, encoded)
         self._touch: list[str] = []  # keys read whose row is half-way to pruning
         self._refresh_before: str | None = None  # set on the first read of a batch
-        self._last: tuple[Document, Scope, str | None] | None = None
+        self._last: tuple[Document, Scope, BodySelectors, str | None] | None = None
 
-    def _key(self, document: Document, scope: Scope) -> str | None:
+    def _key(self, document: Document, scope: Scope, bodies: BodySelectors) -> str | None:
         """The key, computed once for a get followed by a put of the same document."""
         last = self._last
-        if last is not None and last[0] is document and last[1] is scope:
-            return last[2]
-        key = extract_key(document, scope)
-        self._last = (document, scope, key)
+        if last is not None and last[0] is document and last[1] is scope and last[2] is bodies:
+            return last[3]
+        key = extract_key(document, scope, bodies)
+        self._last = (document, scope, bodies, key)
         return key
 
-    def get(self, document: Document, scope: Scope) -> list[Citation] | None:
+    def get(
+        self, document: Document, scope: Scope, *, bodies: BodySelectors = NO_SELECTORS
+    ) -> list[Citation] | None:
         """The cached citations of ``document``, or None (not cached, or unreadable)."""
-        key = self._key(document, scope)
+        key = self._key(document, scope, bodies)
         if key is None:
             return None
         pending = self._pending.get(key)
@@ -247,9 +256,16 @@ class ExtractStore:
         except (ValueError, KeyError, TypeError):  # damaged, or written by other code
             return None
 
-    def put(self, document: Document, scope: Scope, citations: Sequence[Citation]) -> None:
+    def put(
+        self,
+        document: Document,
+        scope: Scope,
+        citations: Sequence[Citation],
+        *,
+        bodies: BodySelectors = NO_SELECTORS,
+    ) -> None:
         """Remember ``citations`` until :meth:`flush` (nothing is written before)."""
-        key = self._key(document, scope)
+        key = self._key(document, scope, bodies)
         if key is None:
             return
         if any(c.document != document.origin for c in citations):

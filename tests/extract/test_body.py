@@ -1,0 +1,348 @@
+"""The article-body finder: which container, what inside it is left out, and why.
+
+Small pages built for one rule each; the rules' reach on real pages is measured
+by ``benchmarks/article_body.py`` and held by ``tests/benchmarks/test_article_body.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from linkaudit.extract import extract, main_text
+from linkaudit.model import BodySelectors, Citation, Document, Scope
+
+from .conftest import html_doc
+from .test_html import check_offsets
+
+BASE = "https://news.example.org/2024/05/story.html"
+
+PROSE = (
+    "The harbour authority published its annual dredging figures on Monday, and the"
+    " engineers who reviewed them argued that the costs had been understated for years."
+)
+
+
+def paragraphs(count: int, link: str = "") -> str:
+    return "".join(f"<p>{PROSE} {link}</p>" for _ in range(count))
+
+
+def page(body: str, head: str = "") -> str:
+    return f"<!DOCTYPE html><html><head><title>t</title>{head}</head><body>{body}</body></html>"
+
+
+def found_urls(text: str, **kwargs: object) -> list[str]:
+    citations: list[Citation] = extract(html_doc(text, base=BASE), **kwargs)  # type: ignore[arg-type]
+    return [c.url for c in citations if c.url is not None]
+
+
+SITE_NAV = (
+    '<header><nav><a href="/">Home</a> <a href="/world">World</a></nav></header>'
+    '<div class="rail"><h3>Most read</h3><ul>'
+    '<li><a href="/a">Council sells the old pier to a developer</a></li>'
+    '<li><a href="/b">Storm closes the ferry for a week</a></li></ul></div>'
+)
+
+
+def test_prose_without_paragraph_tags_is_found() -> None:
+    """A body written as text and <br> in a <div> is prose too (no <p> needed)."""
+    body = (
+        SITE_NAV + '<div class="story">'
+        + "<br><br>".join(f"{PROSE} See <a href='https://src{i}.example/r'>source {i}</a>."
+                          for i in range(4))
+        + "</div>"
+    )  # fmt: skip
+    assert found_urls(page(body)) == [f"https://src{i}.example/r" for i in range(4)]
+
+
+def test_links_in_tables_figures_and_reference_lists_are_citations() -> None:
+    refs = "".join(f'<li><a href="https://journal.example/{i}">https://journal.example/{i}</a></li>'
+                   for i in range(5))  # fmt: skip
+    body = (
+        SITE_NAV + "<article>" + paragraphs(3)
+        + '<table><tr><td>Port</td><td><a href="https://data.example/port">figures</a></td></tr>'
+        '<tr><td>Quay</td><td><a href="https://data.example/quay">figures</a></td></tr></table>'
+        '<figure><img src="https://img.example/p.jpg"><figcaption>Photo: '
+        '<a href="https://photo.example/credit">Agency</a></figcaption></figure>'
+        + paragraphs(2) + f"<h2>References</h2><ol>{refs}</ol></article>"
+    )  # fmt: skip
+    urls = found_urls(page(body))
+    assert "https://data.example/port" in urls
+    assert "https://data.example/quay" in urls
+    assert "https://photo.example/credit" in urls
+    assert [u for u in urls if u.startswith("https://journal.example/")] == [
+        f"https://journal.example/{i}" for i in range(5)
+    ]
+    assert not any("/world" in u or u.endswith(("/a", "/b")) for u in urls)
+
+
+def test_a_list_of_the_sites_own_pages_is_left_out_but_not_one_to_other_sites() -> None:
+    related = "".join(f'<li><a href="/2024/05/story-{i}.html">Another story {i}</a></li>'
+                      for i in range(4))  # fmt: skip
+    sources = "".join(f'<li><a href="https://other{i}.example/">Other source {i}</a></li>'
+                      for i in range(4))  # fmt: skip
+    body = (
+        "<article>" + paragraphs(4) + f"<ul>{sources}</ul>" + paragraphs(1)
+        + f"<div><h3>More stories</h3><ul>{related}</ul></div></article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    urls = [c.url for c in found.citations]
+    assert urls == [f"https://other{i}.example/" for i in range(4)]
+    assert found.scope is not None
+    (left,) = found.scope.left_out
+    assert left.element == "div"
+    assert left.links == 4
+    assert "list of links" in left.reason
+    assert "4 to the page's own site" in left.reason
+
+
+def test_chrome_by_name_tag_and_share_links_is_left_out_embeds_are_not() -> None:
+    body = (
+        "<article>" + paragraphs(2)
+        + '<div class="share-tools"><a href="https://x.example/me">Follow</a></div>'
+        '<p><a href="https://www.facebook.com/sharer/sharer.php?u=x">Share</a></p>'
+        '<aside><a href="https://ads.example/">Sponsored</a></aside>'
+        '<div class="social-media-embed"><blockquote class="twitter-tweet"><p>Said it '
+        '<a href="https://t.co/abc">https://t.co/abc</a></p></blockquote></div>'
+        + paragraphs(2, '<a href="https://cited.example/">cited</a>') + "</article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == [
+        "https://t.co/abc",
+        "https://cited.example/",
+        "https://cited.example/",
+    ]
+    assert found.scope is not None
+    reasons = [(lo.element, lo.reason) for lo in found.scope.left_out]
+    assert reasons == [
+        ("div.share-tools", "class 'share-tools'"),
+        ("p", "a share button"),
+        ("aside", "a <aside> element"),
+    ]
+
+
+def test_a_class_word_on_the_article_itself_does_not_hide_it() -> None:
+    """Themes name posts ``author-sarah`` or ``category-news``; comments may outweigh them."""
+    comments = "".join(f'<li class="comment">{PROSE} {PROSE}</li>' for _ in range(6))
+    body = (
+        '<article class="post author-sarah"><div class="entry-content">'
+        + paragraphs(3, '<a href="https://cited.example/">cited</a>')
+        + f'</div></article><ol class="comment-list">{comments}</ol>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == ["https://cited.example/"] * 3
+    assert found.scope is not None
+    assert found.scope.container == "article.post.author-sarah"
+
+
+def test_a_wiki_keeps_its_lists_of_its_own_pages() -> None:
+    see_also = "".join(f'<li><a href="/wiki/Topic_{i}">Topic {i}</a></li>' for i in range(4))
+    body = (
+        '<div id="mw-content-text">' + paragraphs(4, '<a href="/wiki/Port">port</a>')
+        + f'<h2>See also</h2><ul>{see_also}</ul><div class="navbox">'
+        '<a href="/wiki/Nav_1">Nav 1</a><a href="/wiki/Nav_2">Nav 2</a></div></div>'
+    )  # fmt: skip
+    urls = found_urls(page(body))
+    assert [u.rsplit("/", 1)[1] for u in urls] == [
+        *["Port"] * 4,
+        *(f"Topic_{i}" for i in range(4)),
+    ]
+
+
+def test_the_densest_prose_wins_over_a_longer_comment_thread() -> None:
+    thread = "".join(f'<div class="comment"><p>{PROSE}</p></div>' for _ in range(8))
+    body = (
+        f'<div id="comments">{thread}</div><div class="column">'
+        + paragraphs(3, '<a href="https://cited.example/">cited</a>') + "</div>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert found.scope is not None
+    assert (found.scope.container, found.scope.rule) == ("div.column", "text")
+    assert found.scope.reason == "holds 100% of the page's prose"
+
+
+def test_a_site_selector_is_tried_first_and_says_when_it_matches_nothing() -> None:
+    body = (
+        SITE_NAV + '<div class="story">' + paragraphs(1, '<a href="https://a.example/">a</a>')
+        + '</div><div class="other">' + paragraphs(5, '<a href="https://b.example/">b</a>')
+        + "</div>"
+    )  # fmt: skip
+    document = html_doc(page(body), base=BASE)
+    chosen = BodySelectors((("news.example.org", "div.story"),))
+    found = main_text(document, bodies=chosen)
+    assert [c.url for c in found.citations] == ["https://a.example/"]
+    assert found.scope is not None
+    assert found.scope.rule == "site"
+    assert found.scope.reason == "the site's configured body selector 'div.story'"
+    elsewhere = BodySelectors((("*.example.com", "div.story"),))
+    assert main_text(document, bodies=elsewhere) == main_text(document)
+    missing = main_text(document, bodies=BodySelectors((("news.example.org", "main"),)))
+    assert missing.scope is not None
+    assert missing.scope.rule == "text"
+    assert missing.scope.reason.startswith(
+        "the site's configured body selector 'main' matched nothing; "
+    )
+    assert [c.url for c in missing.citations] == ["https://b.example/"] * 5
+
+
+def test_main_text_is_the_article_text_and_the_same_citations_as_extract() -> None:
+    body = (
+        SITE_NAV + "<article><h1>Dredging</h1>"
+        + paragraphs(2, '<a href="https://cited.example/">cited</a>') + "</article>"
+        '<footer><a href="/privacy">Privacy</a></footer>'
+    )  # fmt: skip
+    document = html_doc(page(body), base=BASE)
+    found = main_text(document)
+    assert found.text.splitlines() == ["Dredging", f"{PROSE} cited", f"{PROSE} cited"]
+    assert list(found.citations) == extract(document)
+    whole = main_text(document, scope=Scope.PAGE)
+    assert whole.scope is None
+    assert "Council sells the old pier to a developer" in whole.text.splitlines()
+
+
+def test_positions_stay_exact_and_stray_link_ends_in_chrome_are_dropped() -> None:
+    body = (
+        SITE_NAV + "<article>\n" + paragraphs(2)
+        + '\n<p>As <a href="https://cited.example/x?a=1&amp;b=2">the report</a> says, '
+        + PROSE + " a lost source</a> too.</p>\n"
+        '<div class="related"><p>See also lost teaser</a></p></div>\n'
+        + paragraphs(1) + "</article>"
+    )  # fmt: skip
+    text = page(body)
+    citations = extract(html_doc(text, base=BASE))
+    check_offsets(text, citations)
+    assert [(c.kind.value, c.url_as_written) for c in citations] == [
+        ("link", "https://cited.example/x?a=1&b=2"),
+        ("lost", None),
+    ]
+
+
+@pytest.mark.parametrize("selector", ["div.story", "main"])
+def test_selectors_apply_only_to_whole_pages_read_for_their_article(selector: str) -> None:
+    fragment = Document(
+        text='<p><a href="https://a.example/">a</a></p><nav><a href="/n">n</a></nav>',
+        kind=html_doc("").kind,
+        origin="post.html",
+        base_url=BASE,
+        whole_page=False,
+    )
+    bodies = BodySelectors((("news.example.org", selector),))
+    assert extract(fragment, bodies=bodies) == extract(fragment)
+    assert main_text(fragment, bodies=bodies).scope is None
+
+
+def test_lists_after_a_left_out_table_are_still_judged() -> None:
+    related = "".join(f'<li><a href="/story-{i}.html">Another story {i}</a></li>' for i in range(3))
+    body = (
+        "<article>" + paragraphs(3)
+        + '<table class="promo-box"><tr><td><a href="/subscribe">Subscribe</a></td></tr></table>'
+        + paragraphs(1) + f"<ul>{related}</ul></article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert found.citations == ()
+    assert found.scope is not None
+    assert [lo.element for lo in found.scope.left_out] == ["table.promo-box", "ul"]
+
+
+def test_a_form_around_the_whole_page_is_not_chrome_but_one_in_the_article_is() -> None:
+    """ASP.NET pages wrap everything in one <form>; a comment form is chrome."""
+    body = (
+        '<form id="aspnetForm"><div id="nav"><a href="/">Home</a> <a href="/world">World</a></div>'
+        '<div class="column">' + paragraphs(3, '<a href="https://cited.example/">cited</a>')
+        + '<form class="reply"><a href="/login">Log in to reply</a></form></div></form>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == ["https://cited.example/"] * 3
+    assert found.scope is not None
+    assert (found.scope.container, found.scope.rule) == ("div.column", "text")
+    assert [(lo.element, lo.reason) for lo in found.scope.left_out] == [
+        ("form.reply", "a <form> element")
+    ]
+
+
+def test_the_articles_table_of_contents_stays_even_in_a_nav() -> None:
+    toc = "".join(f'<li><a href="#part-{i}">Part {i}</a></li>' for i in range(3))
+    body = (
+        "<article>" + paragraphs(1) + f'<nav class="toc"><ul>{toc}</ul></nav>'
+        + "".join(f'<h2 id="part-{i}">Part {i}</h2>' + paragraphs(1) for i in range(3))
+        + '<nav><a href="/prev">Previous post</a> <a href="/next">Next post</a></nav></article>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url_as_written for c in found.citations] == ["#part-0", "#part-1", "#part-2"]
+    assert found.scope is not None
+    assert [lo.reason for lo in found.scope.left_out] == ["a <nav> element"]
+
+
+def test_a_list_that_continues_the_prose_is_the_articles() -> None:
+    """ "Our guides: <ul>...</ul>" between paragraphs is content; the same list at the end
+    of the article, under a heading, is a "more from" rail."""
+    guides = "".join(f'<li><a href="/guides/{i}">Guide to dredging, part {i}</a></li>'
+                     for i in range(3))  # fmt: skip
+    body = (
+        "<article>" + paragraphs(2) + f"<ul>{guides}</ul>" + paragraphs(2)
+        + f"<h3>More from us</h3><ul>{guides}</ul></article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == [
+        f"https://news.example.org/guides/{i}" for i in range(3)
+    ]
+    assert found.scope is not None
+    assert [lo.reason.split(":")[0] for lo in found.scope.left_out] == ["a list of links"]
+
+
+def test_a_link_styled_as_a_button_is_not_a_citation() -> None:
+    body = (
+        "<article>" + paragraphs(2, '<a href="https://cited.example/">cited</a>')
+        + '<p>The kit we used. <a class="btn btn-primary" href="https://shop.example/x">'
+        "Buy now</a></p>" + paragraphs(1) + "</article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == ["https://cited.example/"] * 2
+    assert found.scope is not None
+    assert [lo.reason for lo in found.scope.left_out] == ["a link styled as a button (class 'btn')"]
+
+
+def test_an_unclosed_header_that_swallows_the_page_is_not_chrome() -> None:
+    body = (
+        '<header><a href="/">Home</a><div class="column">'
+        + paragraphs(3, '<a href="https://cited.example/">cited</a>') + "</div>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == ["https://cited.example/"] * 3
+    assert found.scope is not None
+    assert found.scope.container == "div.column"
+
+
+def test_page_builder_wrappers_are_not_chrome() -> None:
+    """Elementor wraps every block of a page in ``elementor-widget-*`` containers."""
+    blocks = "".join(
+        '<div class="elementor-widget-wrap"><div class="elementor-widget-container">'
+        + paragraphs(1, f'<a href="https://cited{i}.example/">cited</a>') + "</div></div>"
+        for i in range(3)
+    )  # fmt: skip
+    body = SITE_NAV + f'<div class="elementor-section">{blocks}</div>'
+
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == [f"https://cited{i}.example/" for i in range(3)]
+
+
+@pytest.mark.parametrize(
+    ("href", "own"),
+    [
+        ("/2024/05/other.html", True),
+        ("other.html", True),
+        ("https://news.example.org/x", True),
+        ("HTTPS://WWW.News.Example.org:443/x", True),
+        ("//news.example.org/x?y#z", True),
+        ("https://user@news.example.org/x", True),
+        ("https://news.example.org.evil.example/x", False),
+        ("https://example.org/x", False),
+        ("mailto:desk@news.example.org", False),
+        ("#top", False),
+    ],
+)
+def test_which_links_lead_to_the_pages_own_site(href: str, own: bool) -> None:
+    items = "".join(f'<li><a href="{href}">Another story {i}</a></li>' for i in range(3))
+    body = "<article>" + paragraphs(3) + f"<h3>More</h3><ul>{items}</ul></article>"
+    found = main_text(html_doc(page(body), base=BASE))
+    assert found.scope is not None
+    assert (len(found.scope.left_out) == 1) is own
