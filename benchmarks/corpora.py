@@ -126,6 +126,8 @@ class WebSpec:
     walls: int = 0  # hosts behind a bot challenge (403)
     rate_limited: int = 0  # hosts behind a token-bucket rate limit (429 Retry-After: 1)
     dead: int = 0  # hosts refusing connections
+    # hosts refusing a share of URLs once each (429 or 503, Retry-After: 1), at any rate
+    sporadic: int = 0
     fragments: float = 0.15  # share of extra citations of a page that carry a #fragment
 
 
@@ -143,6 +145,7 @@ EDITOR = WebSpec(
     walls=3,
     rate_limited=2,
     dead=1,
+    sporadic=4,
 )
 CONTENT = WebSpec(
     "content",
@@ -157,6 +160,7 @@ CONTENT = WebSpec(
     walls=1,
     rate_limited=1,
     dead=1,
+    sporadic=20,
 )
 #: The normal hosts' mix of URL kinds (weights).
 MIX = {
@@ -256,6 +260,8 @@ class _Route:
 
 #: A rate-limited host admits this many requests per second, in bursts of at most this many.
 RATE, BURST = 2.0, 2
+#: The share of a sporadically refusing host's URLs refused once (whatever the rate).
+SPORADIC_SHARE = 0.1
 
 
 class _Host:
@@ -270,6 +276,7 @@ class _Host:
         self.fallback = fallback
         self.limited = limited
         self.routes: dict[str, _Route] = {}
+        self.refuse_once: dict[str, int] = {}  # path -> 429 or 503, its first request only
         self.hits: Counter[str] = Counter()
         self.tokens = float(BURST)
         self.filled = time.monotonic()
@@ -299,6 +306,11 @@ class _Host:
             return
         if route.latency:
             await asyncio.sleep(route.latency)
+        refusal = self.refuse_once.get(request.path)
+        if refusal is not None and seen == 0:
+            text = b"<h1>Too Many Requests</h1>" if refusal == 429 else b"<h1>Busy</h1>"
+            await conn.send(request, refusal, text, (("Retry-After", "1"),))
+            return
         kind = route.kind
         if kind == "flaky" and seen == 0:
             await conn.send(request, 503, b"<h1>Service Unavailable</h1>")
@@ -336,6 +348,7 @@ def build_web(server: LoopbackServer, spec: WebSpec, seed: int) -> Served:
         + ["wall"] * spec.walls
         + ["ratelimit"] * spec.rate_limited
         + ["dead"] * spec.dead
+        + ["sporadic"] * spec.sporadic
     )
     kinds += ["normal"] * (spec.hosts - len(kinds))
     rng.shuffle(kinds)
@@ -422,6 +435,11 @@ def build_web(server: LoopbackServer, spec: WebSpec, seed: int) -> Served:
         elif what == "challenge":
             host.routes[path] = _Route("challenge", lat)
         label = "rate_limited_host" if kind == "ratelimit" else what
+        refused = kind == "sporadic" and what not in ("soft", "challenge")
+        if refused and rng.random() < SPORADIC_SHARE:
+            host.refuse_once[path] = rng.choice((429, 503))
+            answers, waits = (*answers, lat), waits + 1.0  # asked again after Retry-After
+            label = f"sporadic_refusal_{what}"
         cases.append(Case(key, TRUTH[what], label))
         rate, burst = (RATE, BURST) if kind == "ratelimit" else (0.0, 0)
         work.append(Work(origin, answers, waits, rate, burst))
@@ -463,6 +481,7 @@ def scaled(spec: WebSpec, factor: float) -> WebSpec:
         walls=min(spec.walls, 1),
         rate_limited=min(spec.rate_limited, 1),
         dead=min(spec.dead, 1),
+        sporadic=min(spec.sporadic, 2),
     )
 
 

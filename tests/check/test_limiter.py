@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 from linkaudit.check import Limiter
 
@@ -40,9 +41,10 @@ async def test_interval_between_request_starts(clock: FakeClock) -> None:
     assert starts == [0.0, 2.0, 4.0]
 
 
-async def test_penalty_pauses_and_then_relaxes(clock: FakeClock) -> None:
+async def test_a_host_refusing_everything_pauses_and_then_relaxes(clock: FakeClock) -> None:
     limiter = Limiter(concurrency=10, per_host=10, clock=clock)
-    limiter.penalize("h:80", 5.0)
+    assert not limiter.penalize("h:80", 5.0)  # one refusal says nothing about the host yet
+    assert limiter.penalize("h:80", 5.0)  # two of two: it limits, and asks us to stop
     async with limiter.slot("h:80"):
         assert clock.monotonic() >= 5.0
     async with limiter.slot("other:80"):
@@ -56,6 +58,72 @@ async def test_penalty_pauses_and_then_relaxes(clock: FakeClock) -> None:
     async with limiter.slot("h:80"):
         pass
     assert clock.monotonic() - before < 0.2
+
+
+async def test_a_refusal_among_many_answers_slows_nothing(clock: FakeClock) -> None:
+    """Servers that refuse a small share of requests at random, whatever the rate."""
+    limiter = Limiter(concurrency=10, per_host=10, clock=clock)
+    for round_ in range(5):
+        for _ in range(19):
+            async with limiter.slot("h:80"):
+                pass
+            limiter.relax("h:80")
+        assert not limiter.penalize("h:80", 1.0), round_
+    async with limiter.slot("h:80"):
+        pass
+    assert clock.monotonic() == 0.0  # never waited: only the refused URLs wait
+
+
+async def test_a_limiting_host_is_spaced_at_the_rate_it_let_through(clock: FakeClock) -> None:
+    limiter = Limiter(concurrency=10, per_host=10, clock=clock)
+    for n in range(20):  # asked 20 times a second; only every fifth was answered
+        async with limiter.slot("h:80"):
+            pass
+        if n % 5 == 4:
+            limiter.relax("h:80")
+        await clock.sleep(0.05)
+    limiter.penalize("h:80", 1.0)
+    assert limiter.penalize("h:80", 1.0)  # twice in a row: a rate limit, not a stop
+    starts = []
+    for _ in range(3):
+        async with limiter.slot("h:80"):
+            starts.append(clock.monotonic())
+    gaps = [round(b - a, 3) for a, b in itertools.pairwise(starts)]
+    assert gaps == [0.25, 0.25]  # the last second over the 4 answers it allowed
+    assert starts[0] < 2.0  # not held for the whole pause (it refused twice of 6, not most)
+
+
+async def test_refusals_at_the_pace_allowed_halve_it_and_no_more(clock: FakeClock) -> None:
+    limiter = Limiter(concurrency=10, per_host=10, clock=clock)
+    for _ in range(8):  # asked 4 times a second, every request answered
+        async with limiter.slot("h:80"):
+            pass
+        limiter.relax("h:80")
+        await clock.sleep(0.25)
+    limiter.penalize("h:80", 1.0)
+    assert limiter.penalize("h:80", 1.0)
+    starts = []
+    for _ in range(3):
+        async with limiter.slot("h:80"):
+            starts.append(clock.monotonic())
+    assert [b - a for a, b in itertools.pairwise(starts)] == [0.5, 0.5]
+
+
+async def test_the_spacing_is_forgotten_when_refusals_stop(clock: FakeClock) -> None:
+    limiter = Limiter(concurrency=10, per_host=10, clock=clock)
+    limiter.penalize("h:80", 8.0)
+    limiter.penalize("h:80", 8.0)  # no answers yet: spacing doubles from 0.05
+    for _ in range(6):
+        limiter.penalize("h:80", 8.0)
+    async with limiter.slot("h:80"):
+        pass
+    first = clock.monotonic()
+    await clock.sleep(60.0)  # a minute with no refusal (and no answers either)
+    async with limiter.slot("h:80"):
+        pass
+    async with limiter.slot("h:80"):
+        pass
+    assert clock.monotonic() - first - 60.0 < 0.2  # spacing halved six times over
 
 
 class _Requests:

@@ -144,6 +144,7 @@ class _State:
     out_of_time: bool = False
     fragments: tuple[str, ...] = ()  # cited on this URL: searched for while reading
     internal: bool = False  # some answer came from a loopback/private/link-local address
+    waited: float = 0.0  # seconds of Retry-After waited (they count toward the deadline)
 
 
 @dataclass(frozen=True)
@@ -343,7 +344,7 @@ class _Engine:
         settings = self.settings(parsed.host)
         deadline = host_deadline(self.options, settings)
         async with self.limiter.slot(host):
-            remaining = deadline - state.spent
+            remaining = deadline - state.spent - state.waited
             if remaining <= 0:
                 state.out_of_time = True
                 raise _Failure(FetchError.TIMEOUT, self._deadline_detail(deadline))
@@ -560,8 +561,22 @@ class _Engine:
             plan = self._plan_retry(outcome, retries)
             if plan.wait is None:
                 return _Asked(outcome, state, plan.retry_after, plan.exceeded)
+            asked = plan.retry_after is not None
+            if asked and state.spent + state.waited + plan.wait > self._deadline(url):
+                # the URL's deadline covers the waits the server asks for, not only its
+                # requests: a Retry-After that would pass it ends the URL now
+                return _Asked(outcome, state, plan.retry_after, exceeded=True)
             await self._wait_out(outcome, plan.wait)
+            if asked:
+                state.waited += plan.wait  # on the engine's clock, as the wait was asked
             retries += 1
+
+    def _deadline(self, url: str) -> float:
+        try:
+            host = httpx.URL(url).host
+        except (httpx.InvalidURL, ValueError):
+            return self.options.deadline
+        return host_deadline(self.options, self.settings(host))
 
     def _plan_retry(self, outcome: _Outcome, retries: int) -> _RetryPlan:
         """How long to wait before asking again after a transient answer, or to stop.

@@ -1,0 +1,180 @@
+"""Pacing that converges on both kinds of refusing host, and waits inside the deadline.
+
+Hosts answer through a ``MockTransport`` that stamps every request with the fake
+clock's time, so gaps, pauses and who waited for whom are measured where a server
+would measure them, and no test waits for real.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+
+import httpx
+
+from linkaudit.check import CheckOptions, check_urls
+from linkaudit.model import Verdict
+
+from .conftest import VirtualClock as FakeClock
+
+PAGE = {"Content-Type": "application/pdf"}  # decided by HEAD: one request per answer
+OPTIONS = CheckOptions(soft404=False, per_host=4, concurrency=16, max_retries=3, retry_base=0.5)
+
+
+#: How long every answer takes (virtual seconds): a host a fast checker can keep busy.
+LATENCY = 0.04
+
+
+class Host:
+    """A server's log: when each request came (virtual time), and how it was answered."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.log: list[tuple[float, str, int]] = []
+        self.asked: Counter[str] = Counter()
+
+    def answer(
+        self, path: str, status: int, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        self.log.append((self.clock.monotonic(), path, status))
+        return httpx.Response(status, headers={**PAGE, **(headers or {})}, content=b"%PDF-1.4")
+
+    def transport(self, decide: Callable[[str], httpx.Response]) -> httpx.MockTransport:
+        """Answers after ``LATENCY``, as ``decide`` says (it is told the path)."""
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            await self.clock.sleep(LATENCY)
+            return decide(request.url.path)
+
+        return httpx.MockTransport(handler)
+
+
+def _bucket(host: Host, rate: float = 2.0, depth: float = 2.0) -> Callable[[str], bool]:
+    """A token bucket on the host's clock: whether a request now is admitted."""
+    tokens, filled = depth, 0.0
+
+    def admit(_: str) -> bool:
+        nonlocal tokens, filled
+        now = host.clock.monotonic()
+        tokens, filled = min(depth, tokens + (now - filled) * rate), now
+        if tokens < 1.0:
+            return False
+        tokens -= 1.0
+        return True
+
+    return admit
+
+
+async def test_sporadic_refusals_slow_only_the_refused_urls(vclock: FakeClock) -> None:
+    """A tenth of URLs refused once (429 or 503, Retry-After: 1), whatever the rate."""
+    host = Host(vclock)
+    rng = random.Random(7)
+    refused_once = {f"/{n}.pdf" for n in range(200) if rng.random() < 0.1}
+
+    def decide(path: str) -> httpx.Response:
+        host.asked[path] += 1
+        if path in refused_once and host.asked[path] == 1:
+            return host.answer(path, rng.choice((429, 503)), {"Retry-After": "1"})
+        return host.answer(path, 200)
+
+    urls = [f"https://sporadic.example/{n}.pdf" for n in range(200)]
+    results = await check_urls(urls, OPTIONS, transport=host.transport(decide), clock=vclock)
+    assert {r.verdict for r in results.values()} == {Verdict.OK}
+    assert len(refused_once) >= 15
+    for path in refused_once:  # every refused URL waited its Retry-After
+        times = [t for t, p, _ in host.log if p == path]
+        assert times[1] - times[0] >= 1.0, path
+    # The bound: 220 answers over 4 slots, 2.2 s of latency each way round; a refused
+    # URL adds its 1 s wait.  Pausing the host for each refusal took 20 s and more.
+    bound = len(host.log) * LATENCY / OPTIONS.per_host + 1.0
+    assert max(t for t, _, _ in host.log) <= 1.5 * bound, (max(t for t, _, _ in host.log), bound)
+
+
+async def test_a_token_bucket_is_held_to_its_rate_with_few_refusals(vclock: FakeClock) -> None:
+    """2 per second, 2 deep; 429 + Retry-After: 1 when empty (as benchmarks/ serves)."""
+    host = Host(vclock)
+    admit = _bucket(host)
+
+    def decide(path: str) -> httpx.Response:
+        return (
+            host.answer(path, 200) if admit(path) else host.answer(path, 429, {"Retry-After": "1"})
+        )
+
+    urls = [f"https://bucket.example/{n}.pdf" for n in range(40)]
+    options = replace(OPTIONS, max_retries=10)
+    results = await check_urls(urls, options, transport=host.transport(decide), clock=vclock)
+    assert {r.verdict for r in results.values()} == {Verdict.OK}
+    refusals = sum(1 for _, _, status in host.log if status == 429)
+    assert refusals <= 10, refusals  # pacing by each refusal alone met it 12 times
+    served = max(t for t, _, status in host.log if status == 200)
+    # 40 answers at 2 per second after a burst of 2 need 19 s; a polite client is near it
+    assert 19.0 <= served <= 1.5 * 19.0, served
+
+
+async def test_a_host_that_turns_into_a_rate_limiter_is_slowed_then(vclock: FakeClock) -> None:
+    """Sporadic refusals for its first 60 URLs, then a token bucket for 40 more."""
+    host = Host(vclock)
+    admit = _bucket(host)
+    rng = random.Random(3)
+
+    def decide(path: str) -> httpx.Response:
+        host.asked[path] += 1
+        if int(path.strip("/").split(".")[0]) < 60:
+            if host.asked[path] == 1 and rng.random() < 0.1:
+                return host.answer(path, 503, {"Retry-After": "1"})
+            return host.answer(path, 200)
+        return (
+            host.answer(path, 200) if admit(path) else host.answer(path, 429, {"Retry-After": "1"})
+        )
+
+    urls = [f"https://switch.example/{n}.pdf" for n in range(100)]
+    options = replace(OPTIONS, max_retries=10, per_host=1)  # in order: sporadic, then limited
+    results = await check_urls(urls, options, transport=host.transport(decide), clock=vclock)
+    assert {r.verdict for r in results.values()} == {Verdict.OK}
+    assert sum(1 for _, _, s in host.log if s == 429) <= 12
+    switched = min(t for t, p, _ in host.log if int(p.strip("/").split(".")[0]) >= 60)
+    assert switched <= 1.5 * (60 * LATENCY + 1.0)  # the sporadic part ran at full speed
+
+
+async def test_a_retry_after_past_the_deadline_ends_the_url_and_holds_nobody(
+    vclock: FakeClock,
+) -> None:
+    """Three URLs always answering 503 Retry-After: 30 among 40 good ones of the same host."""
+    host = Host(vclock)
+    busy = {"/busy-1.pdf", "/busy-2.pdf", "/busy-3.pdf"}
+
+    def decide(path: str) -> httpx.Response:
+        if path in busy:
+            return host.answer(path, 503, {"Retry-After": "30"})
+        return host.answer(path, 200)
+
+    urls = [f"https://mixed.example{p}" for p in sorted(busy)]
+    urls += [f"https://mixed.example/{n}.pdf" for n in range(40)]
+    options = replace(OPTIONS, deadline=30.0, max_retry_wait=60.0)
+    results = await check_urls(urls, options, transport=host.transport(decide), clock=vclock)
+    for path in busy:
+        result = results[f"https://mixed.example{path}"]
+        assert (result.verdict, result.reason) == (Verdict.UNREACHABLE, "server_unavailable")
+        assert result.attempts == 1  # a 30 s wait would pass the 30 s deadline: not waited
+        assert "later than we may wait" in result.detail
+        assert result.retry_after is not None
+    assert all(r.verdict is Verdict.OK for u, r in results.items() if "busy" not in u)
+    # 43 answers over 4 slots: nobody waited for anybody's Retry-After
+    assert max(t for t, _, _ in host.log) <= 1.5 * 43 * LATENCY / 4
+
+
+async def test_waits_the_deadline_allows_are_waited(vclock: FakeClock) -> None:
+    host = Host(vclock)
+
+    def decide(path: str) -> httpx.Response:
+        if len(host.log) < 2:
+            return host.answer(path, 503, {"Retry-After": "10"})
+        return host.answer(path, 200)
+
+    url = "https://slowly.example/a.pdf"
+    options = replace(OPTIONS, deadline=30.0, max_retry_wait=60.0)
+    results = await check_urls([url], options, transport=host.transport(decide), clock=vclock)
+    assert results[url].verdict is Verdict.OK  # 10 + 10 s of waits fit in 30 s
+    assert [round(t, 2) for t, _, _ in host.log] == [0.04, 10.08, 20.12]
