@@ -15,7 +15,7 @@ import shlex
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar, ParamSpec, TypeVar
@@ -66,8 +66,9 @@ from linkaudit.model import (
 from linkaudit.pipeline import AuditRun, Services, exit_code
 from linkaudit.report import FORMATS, get_formatter, write_reports
 from linkaudit.report.base import moved_to, warnings_of
-from linkaudit.report.files import write_files, write_latest
+from linkaudit.report.files import refuse_existing, write_files, write_latest
 from linkaudit.report.json_format import FindingLines, JsonFormatter
+from linkaudit.report.names import dated_name, run_stem
 from linkaudit.report.terminal import TerminalFormatter
 from linkaudit.runner import RunRequest
 from linkaudit.runner import run as run_request
@@ -608,6 +609,17 @@ def audit_command(
             f"-o/--output writes one file, and {len(names)} formats are asked "
             "(choose one with --format, or use --output-dir)"
         )
+    directory = output_dir or plan.config.output_dir or DEFAULT_OUTPUT_DIR
+    # the report files are named, and refused if taken, before any request is sent
+    started = datetime.now(UTC)
+    collection = plan.request.collection
+    stem = run_stem(collection.specs, wordpress=collection.wordpress, sitemap=collection.sitemap)
+    if not force:
+        if output is not None:
+            refuse_existing(output.parent, [output.name])
+        else:
+            extensions = [get_formatter(name).extension for name in names]
+            refuse_existing(directory, [dated_name(stem, ext, started) for ext in extensions])
     outcome = _execute(plan.request)
     report = outcome.report
     _print_warnings(report)
@@ -616,8 +628,9 @@ def audit_command(
     click.echo(_summary_only(terminal) if quiet else terminal, nl=False, color=colored)
     for save in outcome.saves:
         click.echo(f"save: {save.status.value}: {save.url} {save.archive_url or save.reason}")
-    directory = output_dir or plan.config.output_dir or DEFAULT_OUTPUT_DIR
-    written = _write_audit(report, names, output, directory, force, plan.fail_on)
+    written = _write_audit(
+        report, names, output, directory, force, plan.fail_on, stem=stem, now=started
+    )
     echo_written(written)
     # the store keeps the run (for fix) unless offline or the network was down
     stored = plan.request.cache_path is not None and not params.get("offline")
@@ -689,6 +702,9 @@ def _write_audit(
     output_dir: Path,
     force: bool,
     fail_on: frozenset[Verdict],
+    *,
+    stem: str | None = None,
+    now: datetime | None = None,
 ) -> list[Path]:
     """The report files: the one ``-o`` names, else each format into the directory."""
     if output is not None:
@@ -698,7 +714,9 @@ def _write_audit(
             [(output.name, partial(formatter.render, report, color=False))],
             force=force,
         )
-    written = write_reports(report, names, output_dir, force=force, fail_on=fail_on)
+    written = write_reports(
+        report, names, output_dir, force=force, fail_on=fail_on, stem=stem, now=now
+    )
     return [*written, *write_latest(written)]
 
 

@@ -29,6 +29,7 @@ from linkaudit.report.html import HtmlFormatter
 from linkaudit.report.json_format import JsonFormatter
 from linkaudit.report.junit import JunitFormatter
 from linkaudit.report.markdown import MarkdownFormatter
+from linkaudit.report.names import dated_name
 from linkaudit.report.sarif import SarifFormatter
 from linkaudit.report.terminal import TerminalFormatter
 
@@ -73,9 +74,12 @@ def source_name(report: Report) -> str:
     return safe[:80] or "audit"
 
 
-def report_filename(report: Report, formatter: Formatter, now: datetime) -> str:
-    stamp = (now.astimezone(UTC) if now.tzinfo else now).strftime("%Y%m%dT%H%M%SZ")
-    return f"{source_name(report)}-{stamp}.{formatter.extension}"
+def report_filename(
+    report: Report, formatter: Formatter, now: datetime, stem: str | None = None
+) -> str:
+    """``<stem>-<UTC time>.<ext>``; the stem from the report's documents unless given
+    (the CLI gives ``names.run_stem`` of what the user named, decided before the run)."""
+    return dated_name(stem or source_name(report), formatter.extension, now)
 
 
 def write_reports(
@@ -86,6 +90,7 @@ def write_reports(
     force: bool = False,
     now: datetime | None = None,
     fail_on: Collection[Verdict] | None = None,
+    stem: str | None = None,
 ) -> list[Path]:
     """Render each format into ``output_dir`` (created if missing); return the paths.
 
@@ -97,7 +102,7 @@ def write_reports(
     return write_files(
         output_dir,
         [
-            (report_filename(report, f, moment), partial(f.render, report, color=False))
+            (report_filename(report, f, moment, stem), partial(f.render, report, color=False))
             for f in chosen
         ],
         force=force,

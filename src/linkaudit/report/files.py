@@ -51,6 +51,16 @@ def write_files(directory: Path | str, outputs: Sequence[Output], *, force: bool
     return written
 
 
+def refuse_existing(directory: Path | str, names: Sequence[str]) -> None:
+    """Raise :class:`ReportExistsError` for the first of ``names`` that exists in
+    ``directory``: asked before a run starts, so a refused run costs no request."""
+    folder = Path(directory)
+    for name in names:
+        path = folder / name
+        if path.exists() or path.is_symlink():
+            raise _exists(path)
+
+
 #: The UTC time in a report's name (``article-20261203T042017Z.html``).
 _STAMP = re.compile(r"-\d{8}T\d{6}Z(?=\.)")
 
