@@ -18,11 +18,10 @@ from pytest_httpx import HTTPXMock
 
 from linkaudit.check import DEFAULT_USER_AGENT, CheckOptions, check_urls
 from linkaudit.check.engine import _host_by_host
-from linkaudit.check.limiter import ScaledClock
 from linkaudit.model import CheckResult, Verdict
 from linkaudit.store import is_transient
 
-from .conftest import FakeClock
+from .conftest import FakeClock, VirtualClock
 
 URL = "https://example.org/article"
 HTML = "<html><head><title>A page</title></head><body><h1 id='top-story'>Hi</h1></body></html>"
@@ -432,10 +431,10 @@ async def test_a_rate_limited_host_is_paced_at_the_rate_it_allows(httpx_mock: HT
     """A token bucket (2 per second, 2 at once) answering 429 + Retry-After: 1 when empty.
 
     After its first refusal the host is asked at about the rate it let through,
-    not in bursts that meet an empty bucket again and again.  Real time, scaled
-    down tenfold: concurrent waits need a clock that runs by itself.
+    not in bursts that meet an empty bucket again and again.  On a virtual clock:
+    concurrent waits overlap, and no real time passes.
     """
-    clock = ScaledClock(0.1)
+    clock = VirtualClock()  # concurrent waits overlap, as on a real clock
     tokens, filled = 2.0, clock.monotonic()
     refused: list[float] = []
 

@@ -109,8 +109,9 @@ async def test_a_token_bucket_is_held_to_its_rate_with_few_refusals(vclock: Fake
     refusals = sum(1 for _, _, status in host.log if status == 429)
     assert refusals <= 10, refusals  # pacing by each refusal alone met it 12 times
     served = max(t for t, _, status in host.log if status == 200)
-    # 40 answers at 2 per second after a burst of 2 need 19 s; a polite client is near it
-    assert 19.0 <= served <= 1.5 * 19.0, served
+    # 40 answers at 2 per second after a burst of 2 need 19 s; a polite client is near
+    # it (spacing by each refusal's pause alone took 23.7 s, and met the limit 12 times)
+    assert 19.0 <= served <= 1.2 * 19.0, served
 
 
 async def test_a_host_that_turns_into_a_rate_limiter_is_slowed_then(vclock: FakeClock) -> None:

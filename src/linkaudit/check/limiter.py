@@ -338,10 +338,12 @@ class Limiter:
         recent = sum(1 for at in host.answered if now - at <= pause)
         # answers over the time it was asked, not over a pause longer than that
         since = host.first_start
-        window = pause if since is None else min(pause, now - since)
+        # (no time at all yet: the pause is all there is to go by)
+        window = pause if since is None or now <= since else min(pause, now - since)
         # at least half the pace it was asked at (multiplicative decrease): a host
-        # whose answers say it allows more is not slowed to a crawl on their word
-        halved = max(2 * _pace_gap(host.starts), 0.01)
+        # whose answers say it allows more is not slowed to a crawl on their word.  A
+        # host that showed its limit is spaced by the rate it let through alone.
+        halved = 0.01 if host.limits else max(2 * _pace_gap(host.starts), 0.01)
         if recent and window > 0:
             learned = window / recent - host.interval
             # it let through clearly less than it was asked: a rate limit, not chance
@@ -379,7 +381,7 @@ class Limiter:
         host.outcomes.append(False)
         if host.penalty:
             # a host that showed a real limit is probed for a faster pace more slowly
-            step = 0.95 if host.limits else 0.9
+            step = 0.98 if host.limits else 0.9
             host.penalty = host.penalty * step if host.penalty > 0.01 else 0.0
             host.limits = host.limits and host.penalty > 0
 
