@@ -260,6 +260,10 @@ class _Route:
 
 #: A rate-limited host admits this many requests per second, in bursts of at most this many.
 RATE, BURST = 2.0, 2
+#: The share of cited URLs whose last path segment is a descriptive slug that the page's
+#: title echoes: 302 of the 591 outbound links in ../shared/corpus and the article-body
+#: set have one (two or more words of four letters or more).
+SLUG_SHARE = 0.5
 #: The share of a sporadically refusing host's URLs refused once (whatever the rate).
 SPORADIC_SHARE = 0.1
 
@@ -342,6 +346,7 @@ def _latency(rng: random.Random, spec: WebSpec) -> float:
 
 def build_web(server: LoopbackServer, spec: WebSpec, seed: int) -> Served:
     rng = random.Random(f"{spec.name}:{seed}")
+    slugs = random.Random(f"{spec.name}:{seed}:slugs")  # its own stream: the rest stays put
     kinds = (
         ["slow"] * spec.slow
         + ["soft"] * spec.soft
@@ -390,6 +395,11 @@ def build_web(server: LoopbackServer, spec: WebSpec, seed: int) -> Served:
         index = n % spec.hosts
         kind, origin, host = kinds[index], origins[index], hosts[index]
         path = f"/{rng.choice(sections[index])}/{n}-{rng.choice(WORDS)}"
+        title = f"Story {n}"
+        if slugs.random() < SLUG_SHARE:  # a descriptive slug, echoed by the page's title
+            first, second = slugs.sample(WORDS, 2)
+            path = f"{path.rsplit('/', 1)[0]}/{first}-{second}-{n}"
+            title = f"{first.title()} and {second}: story {n}"
         url = origin + path
         if host is None:
             cases.append(Case(url, TRUTH["refused"], "refused"))
@@ -410,7 +420,7 @@ def build_web(server: LoopbackServer, spec: WebSpec, seed: int) -> Served:
         if what == "soft":
             pass  # the fallback answers it
         elif what in ("page", "flaky", "missing_fragment"):
-            host.routes[path] = _Route(what, lat, _article(rng, f"Story {n}"))
+            host.routes[path] = _Route(what, lat, _article(rng, title))
             if what == "flaky":
                 answers = (lat, lat)
             if what == "missing_fragment":

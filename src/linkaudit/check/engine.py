@@ -32,7 +32,7 @@ import re
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -317,6 +317,8 @@ class _Engine:
         self._secrets = _secrets(options)
         self._insecure_hosts: dict[str, FetchError] = {}
         self._probes: dict[str, asyncio.Task[Probe | None]] = {}
+        # hosts that answered a random path with 2xx: every directory is probed
+        self._soft_hosts: set[str] = set()
         self._own_probes: dict[str, asyncio.Task[Probe | None]] = {}
         self._first_probe: dict[str, asyncio.Task[Probe | None]] = {}
         self._probes_per_host: Counter[str] = Counter()
@@ -525,10 +527,12 @@ class _Engine:
         (which the caller judges)."""
         started = time.monotonic()
         method = "HEAD" if _is_binary(url) else "GET"
-        if method == "GET":
+        if method == "GET" and (urlsplit(url).netloc in self._soft_hosts or not _slug(url)):
             # Most GETs land on an HTML page that needs the host's answer to a random
             # path; asking alongside the target instead of after it keeps a slow host
-            # from costing two round trips in a row.  Still one probe per directory.
+            # from costing two round trips in a row.  A URL with a descriptive slug
+            # waits: its page usually proves itself (``_proves_itself``), and then
+            # no probe is sent at all.
             self._probe_task(url)
         asked = await self._ask(url, method, fragments)
         final = asked.outcome.final
@@ -680,6 +684,12 @@ class _Engine:
             or not _is_html(final.page.content_type)
         ):
             return None
+        host = urlsplit(url).netloc
+        first = self._first_probe.get(host)
+        if first is not None:  # a probe of this host is out: its answer may say it is soft
+            await asyncio.shield(first)
+        if host not in self._soft_hosts and _proves_itself(url, outcome.chain, final.page):
+            return None
         task = self._probe_task(url)
         if task is None:
             return None
@@ -756,7 +766,53 @@ class _Engine:
         if final is None:
             return Probe(url, None, None, None)
         usable = 200 <= final.status < 300 and final.page is not None and bool(final.page.text)
+        if 200 <= final.status < 300:
+            self._soft_hosts.add(urlsplit(url).netloc)
         return Probe(url, final.status, final.url, final.page if usable else None)
+
+
+#: Visible words a page needs before its own content can prove it real.
+PROOF_WORDS = 200
+#: Title or heading words that mark a page about the request itself, not an article.
+_ABOUT_THE_REQUEST = re.compile(
+    r"\b(?:search|results?|suche|recherche|buscar|busca|ricerca|zoeken|error|oops|sorry)\b",
+    re.IGNORECASE,
+)
+_SLUG_WORD = re.compile(r"[^\W\d_]{4,}|\d{3,}", re.UNICODE)
+
+
+def _proves_itself(url: str, chain: Sequence[Hop], page: Page) -> bool:
+    """Whether the target's own content shows it is the cited page, so that the
+    host's answer to a random path could not change the verdict.
+
+    Only a page that answered 200 where it was asked (no redirect), says nothing of
+    "not found", "search" or "error" in its title or main heading, echoes a word of
+    the cited path's last segment there (``/2019/glacier-melt`` and "Glacier melt
+    speeds up"), and has enough prose to be an article.  A catch-all page cannot
+    echo a path it was never written for; a search page that echoes it says so.
+    Anything else is probed as before: opaque URLs (``/p/12345``), short pages,
+    redirects, pages titled like the site.
+    """
+    if len(chain) != 1 or page.status != 200 or (page.truncated and not page.text):
+        return False
+    title, heading = soft404.title_and_heading(page.text)
+    named = f"{title} {heading}"
+    if not named.strip() or soft404.not_found_cues(title, heading):
+        return False
+    if _ABOUT_THE_REQUEST.search(named):
+        return False
+    slug = _slug(url)
+    if not slug or not slug & {w.casefold() for w in _SLUG_WORD.findall(named)}:
+        return False
+    return len(soft404.tokens(soft404.visible_text(page.text), PROOF_WORDS)) >= PROOF_WORDS
+
+
+def _slug(url: str) -> frozenset[str]:
+    """The words of a descriptive last path segment (``glacier-melt-speeds-up``), or
+    nothing when it has fewer than two (``12345``, ``story``, ``index.html``)."""
+    segment = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    words = frozenset(w.casefold() for w in _SLUG_WORD.findall(segment))
+    return words if len(words) >= 2 else frozenset()
 
 
 def _answered_error(probe: Probe) -> bool:
