@@ -74,3 +74,22 @@ def test_a_host_that_answered_a_random_path_with_200_is_probed_everywhere() -> N
         sent = probes(site, {"/p/1", "/a/river-works-begin"})
     assert {r.verdict for r in results.values()} == {Verdict.OK}
     assert any(path.startswith("/a/") for path in sent)
+
+
+def test_a_redirect_target_shared_by_several_links_is_asked_once() -> None:
+    with LoopbackServer() as server:
+        site = server.add_site("127.0.0.1")
+        landing = article("River works: all our coverage")
+        site.route("/river/works-coverage", page(landing))
+        for n in range(5):
+            site.route(
+                f"/old/{n}",
+                page("", status=301, headers=[("Location", "/river/works-coverage")]),
+            )
+        urls = [site.url(f"/old/{n}") for n in range(5)]
+        results = check_urls_sync(urls, CheckOptions(max_retries=0, soft404=False))
+        asked = site.stats.by_path
+    assert {r.verdict for r in results.values()} == {Verdict.MOVED}
+    assert {r.final_url for r in results.values()} == {site.url("/river/works-coverage")}
+    assert asked[("GET", "/river/works-coverage")] == 1
+    assert sum(1 for r in results.values() if any("not asked again" in n for n in r.notes)) == 4

@@ -319,6 +319,9 @@ class _Engine:
         self._probes: dict[str, asyncio.Task[Probe | None]] = {}
         # hosts that answered a random path with 2xx: every directory is probed
         self._soft_hosts: set[str] = set()
+        # redirect targets asked in this run, by (URL, method): their answer and
+        # whether it came from inside the network (None: not to be shared)
+        self._answers: dict[tuple[str, str], asyncio.Future[tuple[_Response, bool] | None]] = {}
         self._own_probes: dict[str, asyncio.Task[Probe | None]] = {}
         self._first_probe: dict[str, asyncio.Task[Probe | None]] = {}
         self._probes_per_host: Counter[str] = Counter()
@@ -478,8 +481,14 @@ class _Engine:
         seen = {(defragment(url)[0], method, cookies)}
         redirects = 0
         while True:
+            # a redirect target answered in this run (many deep links forward to one
+            # page) is not asked again; only plain answers, no cookies, no fragments
+            reusable = current != url and not cookies and not state.fragments
             try:
-                response = await self._request(current, method, state)
+                if reusable:
+                    response = await self._shared_request(current, method, state)
+                else:
+                    response = await self._request(current, method, state)
             except _Failure as failure:
                 return _Outcome(chain, None, failure.error, failure.detail)
             cookies += response.set_cookies
@@ -519,6 +528,34 @@ class _Engine:
                     f"more than {self.options.max_redirects} redirects",
                 )
             current = target
+
+    async def _shared_request(self, url: str, method: str, state: _State) -> _Response:
+        """``_request`` for a redirect target, asked once per run: later (and
+        concurrent) askers share the answer unless it was transient or set cookies."""
+        key = (defragment(url)[0], method)
+        pending = self._answers.get(key)
+        if pending is not None:
+            answer = await asyncio.shield(pending)
+            if answer is not None:
+                response, inside = answer
+                state.notes.append(f"{url} was already fetched in this run; not asked again")
+                state.internal = state.internal or inside
+                return response
+        future: asyncio.Future[tuple[_Response, bool] | None]
+        future = asyncio.get_running_loop().create_future()
+        self._answers[key] = future
+        try:
+            response = await self._request(url, method, state)
+        except BaseException:
+            future.set_result(None)
+            del self._answers[key]
+            raise
+        if response.status in RETRY_STATUSES or response.set_cookies:
+            future.set_result(None)
+            del self._answers[key]
+        else:
+            future.set_result((response, state.internal))
+        return response
 
     # --- one URL: HEAD/GET strategy and retries ----------------------------------
 
