@@ -17,7 +17,7 @@ from linkaudit.check.classify import BORDERLINE_SIMILARITY, SOFT_404_SIMILARITY,
 from linkaudit.check.evidence import Classification, Evidence, FetchError, Page, Probe
 from linkaudit.model import Hop, Verdict
 from linkaudit.reasons import Reason
-from tests.scaling import assert_linear
+from linkaudit.testing.scaling import assert_linear
 
 DATA = Path(__file__).parent / "data_classify"
 HTML = "text/html; charset=utf-8"

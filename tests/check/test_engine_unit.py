@@ -20,8 +20,9 @@ from linkaudit.check import DEFAULT_USER_AGENT, CheckOptions, check_urls
 from linkaudit.check.engine import _host_by_host
 from linkaudit.model import CheckResult, Verdict
 from linkaudit.store import is_transient
+from linkaudit.testing.clock import VirtualClock
 
-from .conftest import FakeClock, VirtualClock
+from .conftest import FakeClock
 
 URL = "https://example.org/article"
 HTML = "<html><head><title>A page</title></head><body><h1 id='top-story'>Hi</h1></body></html>"

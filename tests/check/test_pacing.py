@@ -16,8 +16,7 @@ import httpx
 
 from linkaudit.check import CheckOptions, check_urls
 from linkaudit.model import Verdict
-
-from .conftest import VirtualClock as FakeClock
+from linkaudit.testing.clock import VirtualClock
 
 PAGE = {"Content-Type": "application/pdf"}  # decided by HEAD: one request per answer
 OPTIONS = CheckOptions(soft404=False, per_host=4, concurrency=16, max_retries=3, retry_base=0.5)
@@ -30,7 +29,7 @@ LATENCY = 0.04
 class Host:
     """A server's log: when each request came (virtual time), and how it was answered."""
 
-    def __init__(self, clock: FakeClock) -> None:
+    def __init__(self, clock: VirtualClock) -> None:
         self.clock = clock
         self.log: list[tuple[float, str, int]] = []
         self.asked: Counter[str] = Counter()
@@ -67,7 +66,7 @@ def _bucket(host: Host, rate: float = 2.0, depth: float = 2.0) -> Callable[[str]
     return admit
 
 
-async def test_sporadic_refusals_slow_only_the_refused_urls(vclock: FakeClock) -> None:
+async def test_sporadic_refusals_slow_only_the_refused_urls(vclock: VirtualClock) -> None:
     """A tenth of URLs refused once (429 or 503, Retry-After: 1), whatever the rate."""
     host = Host(vclock)
     rng = random.Random(7)
@@ -92,7 +91,7 @@ async def test_sporadic_refusals_slow_only_the_refused_urls(vclock: FakeClock) -
     assert max(t for t, _, _ in host.log) <= 1.5 * bound, (max(t for t, _, _ in host.log), bound)
 
 
-async def test_a_token_bucket_is_held_to_its_rate_with_few_refusals(vclock: FakeClock) -> None:
+async def test_a_token_bucket_is_held_to_its_rate_with_few_refusals(vclock: VirtualClock) -> None:
     """2 per second, 2 deep; 429 + Retry-After: 1 when empty (as benchmarks/ serves)."""
     host = Host(vclock)
     admit = _bucket(host)
@@ -114,7 +113,7 @@ async def test_a_token_bucket_is_held_to_its_rate_with_few_refusals(vclock: Fake
     assert 19.0 <= served <= 1.2 * 19.0, served
 
 
-async def test_a_host_that_turns_into_a_rate_limiter_is_slowed_then(vclock: FakeClock) -> None:
+async def test_a_host_that_turns_into_a_rate_limiter_is_slowed_then(vclock: VirtualClock) -> None:
     """Sporadic refusals for its first 60 URLs, then a token bucket for 40 more."""
     host = Host(vclock)
     admit = _bucket(host)
@@ -140,7 +139,7 @@ async def test_a_host_that_turns_into_a_rate_limiter_is_slowed_then(vclock: Fake
 
 
 async def test_a_retry_after_past_the_deadline_ends_the_url_and_holds_nobody(
-    vclock: FakeClock,
+    vclock: VirtualClock,
 ) -> None:
     """Three URLs always answering 503 Retry-After: 30 among 40 good ones of the same host."""
     host = Host(vclock)
@@ -166,7 +165,7 @@ async def test_a_retry_after_past_the_deadline_ends_the_url_and_holds_nobody(
     assert max(t for t, _, _ in host.log) <= 1.5 * 43 * LATENCY / 4
 
 
-async def test_waits_the_deadline_allows_are_waited(vclock: FakeClock) -> None:
+async def test_waits_the_deadline_allows_are_waited(vclock: VirtualClock) -> None:
     host = Host(vclock)
 
     def decide(path: str) -> httpx.Response:

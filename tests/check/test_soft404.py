@@ -9,7 +9,7 @@ import pytest
 
 from linkaudit.check import soft404
 from linkaudit.check.quirks import has_anchor
-from tests.scaling import assert_linear
+from linkaudit.testing.scaling import assert_linear
 
 DATA = Path(__file__).parent / "data_classify"
 

@@ -1,0 +1,131 @@
+"""Pacing on a virtual clock: rate-limited and sporadically refusing hosts (issue 17).
+
+    .venv/bin/python -m benchmarks.pacing
+
+Each scenario is one host answering in 40 ms (virtual), asked through linkaudit's
+engine with 4 requests per host at most.  No real time passes, so the numbers are
+exact and the same on any machine:
+
+* **bucket N**: a token bucket (2 per second, 2 deep) answering 429 Retry-After: 1
+  when empty; its bound is (N - 2) / 2 seconds, the time it needs to admit N.
+* **sporadic**: 200 URLs of which a tenth are refused once (429 or 503,
+  Retry-After: 1) whatever the rate; bound: all answers over 4 slots plus one wait.
+* **switch**: a host refusing sporadically for 60 URLs, then a token bucket for 40
+  more, asked one at a time.
+
+Printed: wall (virtual seconds to the last answer), the bound, their ratio and the
+refusals met.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from linkaudit.check import CheckOptions, check_urls
+from linkaudit.testing.clock import VirtualClock
+
+LATENCY = 0.04
+OPTIONS = CheckOptions(soft404=False, per_host=4, concurrency=16, max_retries=10)
+PDF = {"Content-Type": "application/pdf"}
+
+
+@dataclass
+class Row:
+    scenario: str
+    wall: float
+    bound: float
+    refusals: int
+
+
+class _Host:
+    def __init__(self, clock: VirtualClock) -> None:
+        self.clock = clock
+        self.log: list[tuple[float, int]] = []
+        self.asked: Counter[str] = Counter()
+        self.tokens, self.filled = 2.0, 0.0
+
+    def admit(self) -> bool:
+        now = self.clock.monotonic()
+        self.tokens, self.filled = min(2.0, self.tokens + (now - self.filled) * 2.0), now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
+
+    def answer(self, status: int) -> httpx.Response:
+        self.log.append((self.clock.monotonic(), status))
+        headers = {**PDF, "Retry-After": "1"} if status in (429, 503) else PDF
+        return httpx.Response(status, headers=headers, content=b"%PDF-1.4")
+
+    def transport(self, decide: Callable[[str], int]) -> httpx.MockTransport:
+        async def handler(request: httpx.Request) -> httpx.Response:
+            await self.clock.sleep(LATENCY)
+            path = request.url.path
+            self.asked[path] += 1
+            return self.answer(decide(path))
+
+        return httpx.MockTransport(handler)
+
+
+async def _run(
+    name: str,
+    n: int,
+    decide_for: Callable[[_Host], Callable[[str], int]],
+    bound: float,
+    per_host: int = 4,
+) -> Row:
+    clock = VirtualClock()
+    host = _Host(clock)
+    urls = [f"https://host.example/{i}.pdf" for i in range(n)]
+    options = CheckOptions(soft404=False, per_host=per_host, concurrency=16, max_retries=10)
+    await check_urls(urls, options, transport=host.transport(decide_for(host)), clock=clock)
+    wall = max(t for t, _ in host.log)
+    return Row(name, wall, bound, sum(1 for _, s in host.log if s in (429, 503)))
+
+
+def _bucket(host: _Host) -> Callable[[str], int]:
+    return lambda _: 200 if host.admit() else 429
+
+
+def _sporadic(host: _Host) -> Callable[[str], int]:
+    rng = random.Random(7)
+    refused = {f"/{n}.pdf" for n in range(200) if rng.random() < 0.1}
+    return lambda path: rng.choice((429, 503)) if path in refused and host.asked[path] == 1 else 200
+
+
+def _switch(host: _Host) -> Callable[[str], int]:
+    rng = random.Random(3)
+
+    def decide(path: str) -> int:
+        if int(path.strip("/").split(".")[0]) < 60:
+            return 503 if host.asked[path] == 1 and rng.random() < 0.1 else 200
+        return 200 if host.admit() else 429
+
+    return decide
+
+
+async def _all() -> list[Row]:
+    rows = [await _run(f"bucket {n}", n, _bucket, (n - 2) / 2) for n in (25, 40, 100)]
+    rows.append(await _run("sporadic 200", 200, _sporadic, 220 * LATENCY / 4 + 1.0))
+    rows.append(await _run("switch 60+40", 100, _switch, 60 * LATENCY + 19.0, per_host=1))
+    return rows
+
+
+def main() -> None:
+    print("| scenario | wall (virtual s) | bound s | x bound | refusals |")
+    print("|---|---|---|---|---|")
+    for row in asyncio.run(_all()):
+        ratio = row.wall / row.bound
+        print(
+            f"| {row.scenario} | {row.wall:.2f} | {row.bound:.2f} | {ratio:.2f} | {row.refusals} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
