@@ -95,6 +95,7 @@ class _LazyGroup(Group):
     lazy: ClassVar[dict[str, str]] = {
         "fix": "linkaudit.fix.cli:fix_command",
         "health": "linkaudit.health.cli:health_command",
+        "serve": "linkaudit.serve.cli:serve_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -194,6 +194,9 @@ class Draft:
         if cited_at is None and self.date_gmt:
             cited_at = parse_date(self.date_gmt + "Z")
             cited_source = "date_gmt" if cited_at else None
+        if cited_at is None and self.modified is not None:
+            # an unpublished draft cites its sources as of its last save
+            cited_at, cited_source = self.modified, "modified_gmt"
         warnings = () if self.raw.strip() else ("the post's content is empty: nothing to audit",)
         return Document(
             text=self.raw,
