@@ -35,7 +35,7 @@ from linkaudit.runner import RunRequest
 from linkaudit.sources.base import DEFAULT_MAX_BYTES, SourceOptions
 from linkaudit.sources.changed import changed_files
 from linkaudit.sources.collect import Collection
-from linkaudit.sources.wordpress_draft import AUTH_ENV, AppPassword, draft_ref
+from linkaudit.sources.wordpress_draft import AUTH_ENV, AppPassword, draft_ref, post_in_url
 from linkaudit.store import DEFAULT_PATH, CachePolicy
 
 
@@ -93,18 +93,19 @@ def plan_run(inputs: RunInputs) -> RunPlan:
     config = load_config(cwd, inputs.config).merged_with(**_overrides(inputs))
     config = with_github_token(config, os.environ.get(GITHUB_TOKEN_ENV))
     changed = changed_files(inputs.changed_since, cwd) if inputs.changed_since else None
+    site, post = inputs.wordpress, inputs.post
+    if site and not post and post_in_url(site):  # --wordpress with one post's URL
+        site, post = None, site
     collection = Collection(
         specs=inputs.sources,
         include=config.include_paths,
         exclude=config.exclude_paths,
-        wordpress=inputs.wordpress,
+        wordpress=site,
         modified_after=inputs.modified_after,
         sitemap=inputs.sitemap,
         changed=changed,
-        post=inputs.post,
-        wordpress_auth=wordpress_auth(config, inputs.wordpress, inputs.post, os.environ)
-        if inputs.post
-        else None,
+        post=post,
+        wordpress_auth=wordpress_auth(config, site, post, os.environ) if post else None,
     )
     options = audit_options(
         config,

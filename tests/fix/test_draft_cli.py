@@ -101,6 +101,67 @@ def test_the_post_can_be_named_by_its_editing_url(world: World) -> None:
     assert "original dataset" in out
 
 
+def test_wordpress_may_name_the_post_itself(world: World) -> None:
+    url = f"{world.wp.url}/?p=12"
+    code, out, err = _run("check", "--no-cache", "--wordpress", url)
+    assert code == 1, out + err
+    assert "original dataset" in out
+    code, out, err = _run(
+        "fix",
+        "--wordpress",
+        url,
+        "--replace-dead",
+        "--no-cache",
+        "--wayback-url",
+        world.archive.base_url,
+    )
+    assert code == 0, out + err
+    assert "/web/20210401000000/" in out
+
+
+def test_apply_from_a_json_report_of_the_draft(world: World, tmp_path: Path) -> None:
+    code, out, err = _run(
+        "audit",
+        "--wordpress",
+        world.wp.url,
+        "--post",
+        "12",
+        "--no-cache",
+        "--format",
+        "json",
+        "-o",
+        "draft.json",
+        "--wayback-url",
+        world.archive.base_url,
+    )
+    assert code == 1, out + err
+    report = json.loads((tmp_path / "draft.json").read_text("utf-8"))
+    assert (
+        report["documents"][0]["origin"] == f"{world.wp.url}/wp-admin/post.php?post=12&action=edit"
+    )
+    requests = len(world.wp.requests)
+    code, out, err = _fix(world, "--from-report", "draft.json", "--apply")
+    assert code == 0, out + err
+    assert [w.body for w in world.wp.writes] == [
+        {
+            "content": world.raw.replace(
+                f'href="{world.dead}"',
+                f'href="{world.archive.base_url}/web/20210401000000/{world.dead}" '
+                f'data-originalurl="{world.dead}"',
+            )
+        }
+    ]
+    # read once to plan, once more right before the write; no audit of its own
+    assert [m for m, _, _ in world.wp.requests[requests:]] == ["GET", "GET", "POST"]
+    # saved again after that audit, back to the audited text (so its hash matches):
+    # only modified_gmt, a second after the write, tells that the report is stale
+    world.wp.edit(12, world.raw)
+    code, _, err = _fix(world, "--from-report", "draft.json", "--apply")
+    assert code == 2
+    assert "modified after the audit" in err
+    assert len(world.wp.writes) == 1
+
+
 def test_fix_shows_the_diff_and_writes_nothing_without_apply(world: World) -> None:
     code, out, err = _fix(world)
     assert code == 0, out + err

@@ -126,6 +126,31 @@ def test_a_wrong_password_shows_a_clear_message(
     assert not page.is_visible("#result")
 
 
+def test_an_editor_drops_a_markdown_file_and_downloads_the_repaired_one(
+    desk: Desk, world: World, tmp_path: Any
+) -> None:
+    page = desk.page
+    source = tmp_path / "column.md"
+    text = f"# Column\n\nThe [dataset]({world.dead}) is gone; the [report]({world.live}) is not.\n"
+    source.write_text(text, encoding="utf-8")
+    page.click(".tabs button[data-kind='file']")
+    page.set_input_files("#file", str(source))  # as a drop does: read, then audited at once
+    page.wait_for_selector("#result:not([hidden])", timeout=30000)
+    assert "column.md (Markdown)" in page.inner_text("#drop-name")
+    assert page.inner_text("#summary") == "2 citations in 1 document: 1 broken; 1 ok"
+    page.click("#preview")
+    page.wait_for_selector("#download:not([hidden])")
+    with page.expect_download() as download_info:
+        page.click("#download")
+    download = download_info.value
+    assert download.suggested_filename == "column.md"
+    saved = tmp_path / "saved.md"
+    download.save_as(str(saved))
+    assert saved.read_text("utf-8") == text.replace(f"({world.dead})", f"({world.archived})")
+    assert world.wp.writes == []
+    assert desk.errors == []
+
+
 HOSTILE = """<p id="x">A story.
 <a href="javascript:window.__pwned='href'">click me</a>
 <a href="{dead}"><img src=x onerror="window.__pwned='img'">dataset

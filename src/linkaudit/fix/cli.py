@@ -210,9 +210,12 @@ def fix_command(
     )
     if post is not None or wordpress is not None:
         from linkaudit.fix.draft_cli import fix_post  # only for posts
+        from linkaudit.sources.wordpress_draft import post_in_url
 
         if source is not None or output is not None or in_place:
             raise click.UsageError("--post repairs a post: drop SOURCE, -o and --in-place")
+        if post is None and wordpress is not None and post_in_url(wordpress):
+            wordpress, post = None, wordpress  # the post's own URL names site and post
         if post is None:
             raise click.UsageError("--wordpress needs --post ID (fix repairs one post)")
         fix_post(

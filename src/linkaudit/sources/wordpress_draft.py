@@ -113,7 +113,7 @@ def _site_address(site: str) -> str:
     return str(parsed.copy_with(query=None, fragment=None)).rstrip("/")
 
 
-def _id_in_url(url: str) -> tuple[str, int] | None:
+def post_in_url(url: str) -> tuple[str, int] | None:
     """The site and post id in a URL an editor has at hand: the editing screen
     (``/wp-admin/post.php?post=12``), a preview or short link (``/?p=12``,
     ``?page_id=12``, ``?preview_id=12``) or the REST address (``/wp-json/wp/v2/posts/12``)."""
@@ -151,7 +151,7 @@ def draft_ref(site: str | None, post: str) -> DraftRef:
         if not site:
             raise InputError(f"--post {post}: name the site too (--wordpress SITE)")
         return DraftRef(_site_address(site), int(number.group(1)))
-    found = _id_in_url(post)
+    found = post_in_url(post)
     if found is None:
         raise InputError(
             f"--post {post}: not a post id or a post's URL "
