@@ -365,3 +365,20 @@ def test_the_password_is_never_sent_over_plain_http_to_another_machine() -> None
     assert "secret" not in str(auth)
     with pytest.raises(Exception, match="plain http"):
         fetch_draft(draft_ref("http://blog.example", "3"), auth)
+
+
+def test_the_readmes_wordpress_auth_example_is_valid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linkaudit.config import load_config
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Before publication") :]
+    block = section[section.index("```toml\n") + len("```toml\n") :]
+    (tmp_path / "linkaudit.toml").write_text(block[: block.index("```")], encoding="utf-8")
+    monkeypatch.setenv("BLOG_WP_AUTH", "editor:abcd efgh")
+    config = load_config(start=tmp_path)
+    secret = config.sites["blog.example"].wordpress_auth
+    assert secret is not None
+    assert secret.reveal() == "editor:abcd efgh"
+    assert "abcd" not in repr(config)

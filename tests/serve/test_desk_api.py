@@ -195,6 +195,10 @@ def test_beyond_loopback_a_token_is_required_and_private_links_are_not_checked(
             assert fetched["state"] == "failed"
             assert "loopback" in fetched["error"]
             assert world.web.stats.requests == 0
+            draft = client.audit({"kind": "wordpress", "site": world.wp.url, "post": "12"})
+            assert draft["state"] == "failed"
+            assert "loopback" in draft["error"]
+            assert world.wp.requests == []  # nor is the password sent into the network
     finally:
         desk.close()
 
@@ -205,3 +209,12 @@ def test_serve_refuses_to_listen_beyond_loopback_without_a_token() -> None:
     )
     assert result.exit_code == 2
     assert "needs --token" in result.stderr
+
+
+def test_serve_without_its_extra_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "linkaudit.serve.app", None)  # as if starlette were absent
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 2
+    assert "pip install 'linkaudit[serve]'" in result.stderr

@@ -377,7 +377,8 @@ value="{escape(sites[0] if sites else "")}"></div>
 <h2>The full report</h2>
 <p class="muted"><a id="report-link" href="#" target="_blank" rel="noopener">Open it on its
 own</a> to print or share it.</p>
-<iframe id="report" title="The audit report" sandbox="allow-scripts allow-popups"></iframe>
+<iframe id="report" title="The audit report"
+sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"></iframe>
 </section>
 </main>
 <script>{SCRIPT}</script>
