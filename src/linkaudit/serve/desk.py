@@ -92,33 +92,63 @@ def _repairable(finding: Finding, repair: Repair) -> bool:
     return finding.restoration is not None
 
 
+def _system_resolve(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
 class GuardedTransport(httpx.HTTPTransport):
     """An httpx transport that will not connect to the machine's own network.
 
     Each request (so each redirect hop) has its host resolved and refused when
     any address is loopback, private or link-local, or the name is one that only
-    a private network resolves.  This guards article and WordPress fetches; the
+    a private network resolves.  The connection then goes to the address just
+    judged (the name kept for ``Host`` and TLS), so a name that resolves to a
+    public address for the check and to 127.0.0.1 for the connection (DNS
+    rebinding) gains nothing.  This guards article and WordPress fetches; the
     checker has its own guard (``exclude_addresses``), applied after its own
-    resolution.
+    resolution.  ``resolve`` (host, port -> addresses) is the system's by default.
     """
 
-    def __init__(self, excluded: frozenset[AddressKind]) -> None:
+    def __init__(
+        self,
+        excluded: frozenset[AddressKind],
+        resolve: Callable[[str, int], list[str]] | None = None,
+    ) -> None:
         super().__init__()
         self.excluded = excluded
+        self.resolve = resolve or _system_resolve
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        host = request.url.host
+        url = request.url
+        host = url.host
         if internal_name(host):
             raise httpx.ConnectError(f"refused: {host} is a private network name")
+        literal = address_kind(host) is not None or _is_address(host)
         try:
-            infos = socket.getaddrinfo(host, request.url.port or 443, type=socket.SOCK_STREAM)
+            addresses = [host] if literal else self.resolve(host, url.port or 443)
         except OSError as exc:
             raise httpx.ConnectError(f"cannot resolve {host}: {exc}") from None
-        for info in infos:
-            kind = address_kind(str(info[4][0]))
+        if not addresses:
+            raise httpx.ConnectError(f"cannot resolve {host}")
+        for address in addresses:
+            kind = address_kind(address)
             if kind is not None and kind in self.excluded:
                 raise httpx.ConnectError(f"refused: {host} is on a {kind.value} address")
+        if not literal:  # connect to the address judged, not to a second lookup's
+            request.url = url.copy_with(host=addresses[0])
+            request.extensions = {**request.extensions, "sni_hostname": host}
         return super().handle_request(request)
+
+
+def _is_address(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass
