@@ -96,6 +96,7 @@ class _LazyGroup(Group):
     lazy: ClassVar[dict[str, str]] = {
         "fix": "linkaudit.fix.cli:fix_command",
         "health": "linkaudit.health.cli:health_command",
+        "serve": "linkaudit.serve.cli:serve_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -308,6 +309,12 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
             "--wordpress", metavar="SITE", help="Audit every post and page of a WordPress site."
         ),
         click.option(
+            "--post",
+            metavar="ID|URL",
+            help="With --wordpress: only this post, read for editing (drafts too; "
+            "application password from LINKAUDIT_WORDPRESS_AUTH). Or the post's URL alone.",
+        ),
+        click.option(
             "--modified-after",
             metavar="DATE",
             callback=parse_date_option,
@@ -480,6 +487,7 @@ def _plan(
         cited_at=params["cited_at"],
         max_bytes=params["max_bytes"],
         wordpress=params["wordpress"],
+        post=params.get("post"),
         modified_after=params["modified_after"],
         sitemap=params["sitemap"],
         changed_since=params["changed_since"],

@@ -138,12 +138,17 @@ class SiteConfig:
     ``body``: a CSS selector naming the article body on the site's pages
     (``"div.story"``), tried before linkaudit's own judgement of where the article
     is; ``linkaudit extract --format json`` shows how each page was judged.
+    ``wordpress_auth``: ``user:application-password`` for reading and repairing the
+    site's drafts (``--post``), from the environment only (``"${WP_AUTH}"`` or
+    ``{env = "WP_AUTH"}``): a password written into a committed file is refused.
     """
 
     body: str | None = None
+    wordpress_auth: Secret | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"body": self.body}
+        masked = {"wordpress_auth": MASK} if self.wordpress_auth else {}
+        return {"body": self.body, **masked}
 
 
 # --------------------------------------------------------------------------- discovery
@@ -648,7 +653,7 @@ def _host_name(raw: object, ctx: _Ctx, where: tuple[str, ...], seen: Mapping[str
     return name
 
 
-_SITE_KEYS = ("body",)
+_SITE_KEYS = ("body", "wordpress_auth")
 
 
 def _sites(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Mapping[str, SiteConfig]:
@@ -668,7 +673,10 @@ def _sites(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Mapping[str, SiteCon
         for key in table:
             if key not in _SITE_KEYS:
                 ctx.unknown(key, where, _SITE_KEYS)
-        out[name] = SiteConfig(body=_opt(table, "body", _css_selector, ctx, where))
+        out[name] = SiteConfig(
+            body=_opt(table, "body", _css_selector, ctx, where),
+            wordpress_auth=_opt(table, "wordpress_auth", _env_secret, ctx, where),
+        )
     return MappingProxyType(out)
 
 
@@ -717,6 +725,18 @@ def _headers(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> dict[str, str | Se
         else:
             ctx.fail(where, f"must be a string, got {_type_name(raw)}")
     return out
+
+
+def _env_secret(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Secret:
+    """A secret that must come from the environment (``"${VAR}"`` or ``{env = "VAR"}``)."""
+    if isinstance(value, Secret):
+        return value
+    if isinstance(value, str) and not _ENV_REF.search(value):
+        ctx.fail(keys, 'must come from the environment ("${VARIABLE}"), not be written here')
+    secret = _headers({keys[-1]: value}, ctx, keys[:-1]).get(keys[-1])
+    if not isinstance(secret, Secret):
+        ctx.fail(keys, 'must be "${VARIABLE}" or {env = "VARIABLE"}')
+    return secret
 
 
 def _accept(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> tuple[tuple[int, int], ...]:

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from linkaudit import DEFAULT_USER_AGENT
 from linkaudit.addresses import AddressKind
@@ -27,12 +28,14 @@ from linkaudit.check import CheckOptions
 from linkaudit.check.options import USER_NAMES, HostSettings
 from linkaudit.config import Config, HostConfig, Secret, load_config
 from linkaudit.history import ConfirmPolicy
+from linkaudit.hosts import host_key, match_host
 from linkaudit.model import BodySelectors, Verdict
 from linkaudit.pipeline import AuditOptions, audit_settings
 from linkaudit.runner import RunRequest
 from linkaudit.sources.base import DEFAULT_MAX_BYTES, SourceOptions
 from linkaudit.sources.changed import changed_files
 from linkaudit.sources.collect import Collection
+from linkaudit.sources.wordpress_draft import AUTH_ENV, AppPassword, draft_ref, post_in_url
 from linkaudit.store import DEFAULT_PATH, CachePolicy
 
 
@@ -55,6 +58,7 @@ class RunInputs:
     cited_at: datetime | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
     wordpress: str | None = None
+    post: str | None = None  # one post of ``wordpress`` (an id or its URL), read for editing
     modified_after: datetime | None = None
     sitemap: str | None = None
     changed_since: str | None = None
@@ -89,14 +93,19 @@ def plan_run(inputs: RunInputs) -> RunPlan:
     config = load_config(cwd, inputs.config).merged_with(**_overrides(inputs))
     config = with_github_token(config, os.environ.get(GITHUB_TOKEN_ENV))
     changed = changed_files(inputs.changed_since, cwd) if inputs.changed_since else None
+    site, post = inputs.wordpress, inputs.post
+    if site and not post and post_in_url(site):  # --wordpress with one post's URL
+        site, post = None, site
     collection = Collection(
         specs=inputs.sources,
         include=config.include_paths,
         exclude=config.exclude_paths,
-        wordpress=inputs.wordpress,
+        wordpress=site,
         modified_after=inputs.modified_after,
         sitemap=inputs.sitemap,
         changed=changed,
+        post=post,
+        wordpress_auth=wordpress_auth(config, site, post, os.environ) if post else None,
     )
     options = audit_options(
         config,
@@ -161,6 +170,23 @@ def with_github_token(config: Config, token: str | None) -> Config:
             headers = MappingProxyType({**host.headers, "Authorization": secret})
             hosts[name] = replace(host, headers=headers)
     return replace(config, hosts=MappingProxyType(hosts))
+
+
+def wordpress_auth(
+    config: Config, site: str | None, post: str | None, environ: Mapping[str, str]
+) -> AppPassword | None:
+    """The application password for a site's drafts: ``[sites."host"] wordpress_auth``
+    when configured for the post's host, else :data:`AUTH_ENV`; None when neither is set."""
+    host = urlsplit(draft_ref(site, post).site).hostname if post else None
+    if host:
+        found = match_host(
+            {name: s.wordpress_auth for name, s in config.sites.items() if s.wordpress_auth},
+            host_key(host),
+        )
+        if found is not None:
+            return AppPassword.parse(found.reveal(), f"wordpress_auth of {host}")
+    value = environ.get(AUTH_ENV, "")
+    return AppPassword.parse(value, AUTH_ENV) if value.strip() else None
 
 
 def _overrides(inputs: RunInputs) -> dict[str, object]:

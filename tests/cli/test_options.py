@@ -71,7 +71,7 @@ def test_every_option_has_one_shape_on_every_command() -> None:
             if isinstance(param, click.Option):
                 for spelling in param.opts:
                     shapes[spelling][_shape(param)].append(name)
-    assert len(commands()) == 6
+    assert len(commands()) == 7
     differing = {spelling: dict(seen) for spelling, seen in shapes.items() if len(seen) > 1}
     assert differing == {}
     # the shared ones are shared, the same way
@@ -86,10 +86,10 @@ def test_every_option_has_one_shape_on_every_command() -> None:
         ("--output", {"extract", "check", "audit", "health", "fix"}),
         ("--output-dir", {"audit", "health", "demo"}),
         ("--quiet", {"check", "audit", "health", "fix", "demo"}),
-        ("--config", {"extract", "check", "audit", "health", "fix"}),
-        ("--wayback-url", {"audit", "fix"}),
+        ("--config", {"extract", "check", "audit", "health", "fix", "serve"}),
+        ("--wayback-url", {"audit", "fix", "serve"}),
         ("--color", {"check", "audit", "demo"}),
-        ("--cache", {"check", "audit", "health", "fix"}),
+        ("--cache", {"check", "audit", "health", "fix", "serve"}),
         ("--force", {"extract", "check", "audit", "health", "fix", "demo"}),
     ],
 )

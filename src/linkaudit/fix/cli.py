@@ -39,6 +39,7 @@ from linkaudit.commandline import (
     wayback_option,
 )
 from linkaudit.errors import InputError
+from linkaudit.fix.draft import DEFAULT_BACKUP_DIR
 from linkaudit.fix.formats import FixResult, fix_file, read_source, write_in_place, write_new
 from linkaudit.fix.plan import Repair
 from linkaudit.fix.report_json import report_from_json
@@ -109,7 +110,7 @@ def _summary(result: FixResult) -> list[str]:
 
 
 @click.command("fix", cls=Command)
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option(
     "--robust-links",
     is_flag=True,
@@ -142,6 +143,24 @@ def _summary(result: FixResult) -> list[str]:
     help="Let -o overwrite a file; let --in-place trust a report without a hash.",
 )
 @click.option("--dry-run", is_flag=True, help="Only show the diff (the default).")
+@click.option("--wordpress", metavar="SITE", help="With --post: the WordPress site of the post.")
+@click.option(
+    "--post",
+    metavar="ID|URL",
+    help="Repair this WordPress post (a draft too) instead of a file; see --apply.",
+)
+@click.option(
+    "--apply",
+    is_flag=True,
+    help="With --post: after the diff, write the repairs to the post (its status never changes).",
+)
+@click.option(
+    "--backup-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_BACKUP_DIR,
+    show_default=True,
+    help="With --post --apply: where the replaced content is kept.",
+)
 @config_option
 @base_url_option
 @cited_at_option
@@ -152,7 +171,7 @@ def _summary(result: FixResult) -> list[str]:
 @quiet_option
 @handles_errors
 def fix_command(
-    source: Path,
+    source: Path | None,
     robust_links: bool,
     replace_dead: bool,
     update_moved: bool,
@@ -162,6 +181,10 @@ def fix_command(
     in_place: bool,
     force: bool,
     dry_run: bool,
+    wordpress: str | None,
+    post: str | None,
+    apply: bool,
+    backup_dir: Path,
     config_path: Path | None,
     base_url: str | None,
     cited_at: datetime | None,
@@ -174,7 +197,9 @@ def fix_command(
     """Write SOURCE back with the selected repairs, changing no other byte.
 
     Without -o or --in-place, prints a unified diff (a dry run).  With no
-    repair selected the output is identical to the input.
+    repair selected the output is identical to the input.  With --post instead of
+    SOURCE, repairs a WordPress post (a draft too): the diff, and with --apply the
+    same repairs written back to the post over the REST API.
     """
     _check_destination(output, in_place=in_place, dry_run=dry_run)
     repairs = _selected_repairs(
@@ -183,6 +208,44 @@ def fix_command(
         update_moved=update_moved,
         restore_lost=restore_lost,
     )
+    if post is not None or wordpress is not None:
+        from linkaudit.fix.draft_cli import fix_post  # only for posts
+        from linkaudit.sources.wordpress_draft import post_in_url
+
+        if source is not None or output is not None or in_place:
+            raise click.UsageError("--post repairs a post: drop SOURCE, -o and --in-place")
+        if post is None and wordpress is not None and post_in_url(wordpress):
+            wordpress, post = None, wordpress  # the post's own URL names site and post
+        if post is None:
+            raise click.UsageError("--wordpress needs --post ID (fix repairs one post)")
+        fix_post(
+            wordpress,
+            post,
+            repairs,
+            apply=apply and not dry_run,
+            from_report=from_report,
+            backup_dir=backup_dir,
+            inputs=RunInputs(
+                config=config_path,
+                overrides={"cache": cache_path, "no_cache": no_cache or None, "max_age": max_age},
+                base_url=base_url,
+                cited_at=cited_at,
+                wayback_url=wayback_url,
+                wordpress=wordpress,
+                post=post,
+                command="fix",
+            ),
+            tell=(lambda _line: None) if quiet else _say,
+            archive_gap=archive_gap,
+            needs_archives=bool(repairs & ARCHIVE_REPAIRS),
+        )
+        return
+    if source is None:  # SOURCE is optional only because --post may replace it
+        ctx = click.get_current_context()
+        param = next(p for p in ctx.command.params if p.name == "source")
+        raise click.MissingParameter(ctx=ctx, param=param, param_hint="'SOURCE'")
+    if apply:
+        raise click.UsageError("--apply is for --post; a file is rewritten with --in-place")
     plan = plan_run(
         RunInputs(
             sources=(str(source),),

@@ -23,6 +23,7 @@ from linkaudit.sources.changed import restrict_to_changed
 from linkaudit.sources.loader import STDIN, load_source
 from linkaudit.sources.sitemap import load_sitemap
 from linkaudit.sources.tree import iter_tree
+from linkaudit.sources.wordpress_draft import AppPassword, draft_ref, fetch_draft
 from linkaudit.sources.wordpress_site import walk_wordpress_site
 
 
@@ -37,6 +38,8 @@ class Collection:
     modified_after: datetime | None = None
     sitemap: str | None = None
     changed: Mapping[Path, set[int] | None] | None = None  # --changed-since
+    post: str | None = None  # --post: one post (a draft) of the --wordpress site, for editing
+    wordpress_auth: AppPassword | None = None  # the application password --post reads with
 
 
 def _is_tree(spec: str) -> bool:
@@ -47,6 +50,10 @@ def _is_tree(spec: str) -> bool:
 
 def collect(collection: Collection, options: SourceOptions) -> tuple[list[Document], list[str]]:
     """Load every document named; returns them with warnings about what was skipped."""
+    if collection.post:
+        ref = draft_ref(collection.wordpress, collection.post)
+        draft = fetch_draft(ref, collection.wordpress_auth, options)
+        return [draft.document(options)], []
     if not collection.specs and not collection.wordpress and not collection.sitemap:
         raise InputError(
             "nothing to audit: name a file, directory, URL, -, --wordpress or --sitemap"
@@ -93,6 +100,8 @@ def _skipped(path: Path, exc: InputError) -> str:
 def describe(collection: Collection) -> Sequence[str]:
     """The sources of a run as recorded in its history."""
     out = list(collection.specs)
+    if collection.post:
+        return [*out, f"wordpress-post:{collection.post}"]
     if collection.wordpress:
         out.append(f"wordpress:{collection.wordpress}")
     if collection.sitemap:

@@ -1,0 +1,86 @@
+"""A desk on loopback with a WordPress stand-in, a small web and the archive stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from linkaudit.serve.app import Running
+from linkaudit.serve.desk import Desk
+from linkaudit.settings import RunInputs
+from linkaudit.sources.wordpress_draft import AUTH_ENV
+from linkaudit.testing.archive import ArchiveStandIn
+from linkaudit.testing.server import LoopbackServer, Site, page
+from linkaudit.testing.wordpress import WordPressStandIn
+
+LIVE_PAGE = "<html><head><title>Report</title></head><body>" + "<p>Findings.</p>" * 20 + "</body>"
+
+
+@dataclass
+class World:
+    server: LoopbackServer
+    web: Site
+    wp: WordPressStandIn
+    archive: ArchiveStandIn
+    workdir: Path
+    raw: str
+    live: str
+    dead: str
+
+    @property
+    def archived(self) -> str:
+        return f"{self.archive.base_url}/web/20210401000000/{self.dead}"
+
+    def repaired(self) -> str:
+        """The draft with its dead link pointed at the archived copy, as ``fix`` does it."""
+        return self.raw.replace(
+            f'href="{self.dead}"', f'href="{self.archived}" data-originalurl="{self.dead}"'
+        )
+
+    def desk(self, **kwargs: object) -> Desk:
+        inputs = RunInputs(
+            wayback_url=self.archive.base_url,
+            overrides={"cache": self.workdir / "desk.sqlite"},
+        )
+        return Desk(
+            inputs,
+            backup_dir=self.workdir / "backups",
+            wordpress_sites=(self.wp.url,),
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    with LoopbackServer() as server, ArchiveStandIn() as archive:
+        web = server.add_site("127.0.0.3")
+        web.route("/report", page(LIVE_PAGE))
+        wp = WordPressStandIn(server).start()
+        live, dead = web.url("/report"), web.url("/dataset")
+        raw = (
+            "<!-- wp:paragraph -->\n"
+            f'<p>The <a href="{live}">live report</a> still answers; the '
+            f'<a href="{dead}">original dataset</a> is gone.</p>\n'
+            "<!-- /wp:paragraph -->\n"
+        )
+        wp.add_post(12, raw, title="Draft: the dataset")
+        archive.add_capture(dead, "20210401000000", 200)
+        (tmp_path / "linkaudit.toml").write_text(
+            'archives = ["wayback"]\ntimeout = 2\nmax_retries = 0\n', encoding="utf-8"
+        )
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv(AUTH_ENV, wp.auth())
+        yield World(server, web, wp, archive, tmp_path, raw, live, dead)
+
+
+@pytest.fixture
+def running(world: World) -> Iterator[Running]:
+    desk = world.desk()
+    try:
+        with Running(desk) as served:
+            yield served
+    finally:
+        desk.close()
