@@ -11,11 +11,33 @@ import heapq
 from datetime import UTC, datetime, timedelta
 
 
-class VirtualClock:
+class FakeClock:
+    """Time that moves only when the engine sleeps, so backoff is asserted, not waited.
+
+    Each sleep adds to one counter: right for one URL at a time."""
+
+    def __init__(self, start: datetime = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)) -> None:
+        self.start = start
+        self.t = 0.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.t
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=self.t)
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.t += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+
+class VirtualClock(FakeClock):
     """Time that moves only when every task is asleep, to the earliest wake-up.
 
-    A fake clock that adds each sleep to one counter, which is right for one URL at a
-    time; concurrent sleeps must overlap instead, as on a real clock.  A driver task
+    ``FakeClock`` adds each sleep to one counter; concurrent sleeps must overlap
+    instead, as on a real clock.  A driver task
     lets everything runnable run (many loop turns, no real I/O happens under a
     ``MockTransport``), then jumps to the earliest sleeper's wake-up time.
     """
@@ -24,18 +46,10 @@ class VirtualClock:
     TURNS = 50
 
     def __init__(self, start: datetime = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)) -> None:
-        self.start = start
-        self.t = 0.0
-        self.slept: list[float] = []
+        super().__init__(start)
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._seq = 0
         self._driver: asyncio.Task[None] | None = None
-
-    def monotonic(self) -> float:
-        return self.t
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=self.t)
 
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
