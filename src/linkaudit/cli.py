@@ -296,6 +296,17 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
             "--include-path", multiple=True, metavar="GLOB", help="Directories: only these files."
         ),
         click.option(
+            "--offline",
+            is_flag=True,
+            help="No network: local links, extraction and lost links only (pre-commit hooks).",
+        ),
+        click.option(
+            "--root-dir",
+            type=click.Path(path_type=Path, file_okay=False, exists=True),
+            metavar="DIR",
+            help="Where root-relative local links (/docs/x.md) point (default: the git top).",
+        ),
+        click.option(
             "--exclude-path", multiple=True, metavar="GLOB", help="Directories: skip these files."
         ),
         click.option(
@@ -436,6 +447,7 @@ _SETTING_PARAMS = {
     "exclude": "exclude",
     "include_path": "include_paths",
     "exclude_path": "exclude_paths",
+    "root_dir": "root_dir",
     "timeout": "timeout",
     "deadline": "run_deadline",
     "concurrency": "concurrency",
@@ -573,11 +585,6 @@ def check_command(
 @click.option("--archives", is_flag=True, help="Ask every configured archive, keep the nearest.")
 @click.option(
     "--save", is_flag=True, help="Submit live, not recently archived citations to Save Page Now."
-)
-@click.option(
-    "--offline",
-    is_flag=True,
-    help="No network: extraction and lost links only (for pre-commit hooks).",
 )
 @wayback_option
 @confirm_options

@@ -31,6 +31,7 @@ from linkaudit.check import CheckOptions, Resolver, check_urls
 from linkaudit.check.browser import BrowserOptions, recheck_in_browser
 from linkaudit.check.client import ResolveError, resolver_answers
 from linkaudit.check.limiter import Clock
+from linkaudit.check.local import LocalOptions, local_results, mark_local
 from linkaudit.check.options import USER_NAMES
 from linkaudit.extract.parallel import extract_many
 from linkaudit.hosts import match_host
@@ -86,6 +87,8 @@ class AuditOptions:
     run_deadline: float | None = None
     # where the article body is on named sites (config ``sites.<name>.body``)
     bodies: BodySelectors = NO_SELECTORS
+    # local links (files beside a document read from disk): root and anchor rules
+    local: LocalOptions = field(default_factory=LocalOptions)
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,7 @@ def extract_all(
             if cache is not None:
                 cache.put(doc, scope, citations, bodies=bodies)
         citations = place_in_file(doc, citations)  # a post's body: its file position
+        citations = mark_local(doc, citations, options.local)  # checked on disk, not fetched
         if options.changed_lines is not None:
             citations = citations_on_changed_lines(citations, options.changed_lines)
         out.append((doc, [apply_policy(c, options, excluded) for c in citations]))
@@ -178,6 +182,7 @@ _PRECHECK_DETAIL: Mapping[Reason, str] = {
     Reason.STRIPPED_LINK: Reason.STRIPPED_LINK.help,
     Reason.EMPTY_HREF: Reason.EMPTY_HREF.help,
     Reason.PLACEHOLDER_HREF: Reason.PLACEHOLDER_HREF.help,
+    Reason.OUTSIDE_ROOT: Reason.OUTSIDE_ROOT.help,
 }
 
 
@@ -345,11 +350,17 @@ async def check_citations(
     """Check every distinct URL of the run once (restored hrefs included), and
     apply the statuses the configuration accepts per host.  Offline: nothing.
     ``until`` is the run's deadline (``time.monotonic()``); what it stops is said."""
-    keys = {c.key for _, cits in extracted for c in cits if c.needs_check and c.key}
+    local = local_results((c for _, cits in extracted for c in cits), options.local)
+    keys = {
+        c.key
+        for _, cits in extracted
+        for c in cits
+        if c.needs_check and c.key and c.relation is not Relation.LOCAL
+    }
     restored_keys = {pos: normalize(r.url) for pos, r in restored.restorations.items()}
     keys.update(restored_keys.values())
     if not keys or options.offline:
-        return Checked({}, restored_keys)
+        return Checked(dict(local), restored_keys)
     if services.on_total is not None:
         services.on_total(len(keys))
     results = await check_urls(
@@ -376,7 +387,7 @@ async def check_citations(
         said += (why_not,) if why_not else ()
     if options.accept:
         results = {k: _accepted(r, options.accept) for k, r in results.items()}
-    return Checked(results, restored_keys, said)
+    return Checked({**results, **local}, restored_keys, said)
 
 
 def citation_dates(
@@ -663,6 +674,8 @@ def _finding(
 
 
 def _lookup_url(finding: Finding, options: AuditOptions) -> str | None:
+    if finding.citation.relation is Relation.LOCAL:
+        return None  # a file in the repository: no archive has it
     if finding.verdict is Verdict.LOST:
         if finding.restoration is None:
             return None
@@ -733,8 +746,9 @@ async def judge_network(
     domains really are gone.  Either way it is DESIGN.md's exit code 3, and the
     run records nothing.  Cached results count as answers.
     """
-    fresh = [r for r in results.values() if not r.from_cache]
-    if not fresh or len(fresh) != len(results):
+    network = [r for r in results.values() if not r.url.startswith("file:")]  # not local ones
+    fresh = [r for r in network if not r.from_cache]
+    if not fresh or len(fresh) != len(network):
         return None
     hosts = {urlsplit(r.url).hostname for r in fresh}
     if len(hosts) < 2:

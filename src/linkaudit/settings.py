@@ -24,6 +24,7 @@ from linkaudit.addresses import AddressKind
 from linkaudit.archive import ArchiveOptions
 from linkaudit.archive.base import DEFAULT_TIMEGATES, WAYBACK
 from linkaudit.check import CheckOptions
+from linkaudit.check.local import LocalOptions
 from linkaudit.check.options import USER_NAMES, HostSettings
 from linkaudit.config import Config, HostConfig, Secret, load_config
 from linkaudit.history import ConfirmPolicy
@@ -184,6 +185,7 @@ def run_settings(
         **audit_settings(request.audit),
         "base_url": config.base_url,
         "root_dir": str(config.root_dir) if config.root_dir else None,
+        "anchor_style": request.audit.local.anchor_style.value,
         "config": str(config.source) if config.source else None,
         "include_paths": list(config.include_paths),
         "exclude_paths": list(config.exclude_paths),
@@ -305,6 +307,9 @@ def audit_options(
         offline=offline,
         accept=accept,
         bodies=body_selectors(config),
+        local=LocalOptions(
+            root=config.root_dir, anchor_style=config.anchor_style or LocalOptions.anchor_style
+        ),
     )
 
 

@@ -20,6 +20,7 @@ from linkaudit.model import (
     Document,
     Finding,
     OutageKind,
+    Relation,
     Report,
     Verdict,
 )
@@ -200,6 +201,9 @@ def what_to_do(finding: Finding, report: Report | None = None) -> str:
         return "restore the link (the archived article has it)"
     if verdict is Verdict.LOST:
         return _lost_todo(finding, archives_down)
+    if finding.citation.relation is Relation.LOCAL:  # a file of the repository: no archive
+        reason = Reason.of(finding.reason)
+        return reason.todo if reason is not None else VERDICT_TODO[verdict]
     if verdict in _ARCHIVE_REMEDY:
         return _dead_todo(finding, archives_down)
     reason = Reason.of(finding.reason)
