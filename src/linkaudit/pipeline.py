@@ -42,6 +42,7 @@ from linkaudit.model import (
     CheckResult,
     Citation,
     Document,
+    DocumentKind,
     Finding,
     Outage,
     OutageKind,
@@ -54,7 +55,7 @@ from linkaudit.model import (
 )
 from linkaudit.reasons import Reason
 from linkaudit.report.base import document_warnings
-from linkaudit.sources.changed import citations_on_changed_lines
+from linkaudit.sources.changed import Removed, citations_on_changed_lines, definition_lines
 from linkaudit.sources.jsonspan import place_in_file
 from linkaudit.store.base import ArchiveCache, ExtractCache, ResultCache
 from linkaudit.urls import defragment, normalize
@@ -80,6 +81,8 @@ class AuditOptions:
     offline: bool = False  # no network at all: extraction and lost links only
     # --changed-since: only citations on these lines of these files (None: whole file)
     changed_lines: Mapping[Path, set[int] | None] | None = None
+    # --changed-since: files and anchors the change removed (local links to them count)
+    removed: Removed | None = None
     # statuses declared fine per host (config ``hosts.<name>.accept``), host -> statuses
     accept: Mapping[str, frozenset[int]] = field(default_factory=dict)
     browser: bool = False  # re-check bot-walled citations in headless Chromium
@@ -163,7 +166,10 @@ def extract_all(
         citations = place_in_file(doc, citations)  # a post's body: its file position
         citations = mark_local(doc, citations, options.local)  # checked on disk, not fetched
         if options.changed_lines is not None:
-            citations = citations_on_changed_lines(citations, options.changed_lines)
+            definitions = definition_lines(doc.text) if doc.kind is DocumentKind.MARKDOWN else None
+            citations = citations_on_changed_lines(
+                citations, options.changed_lines, definitions=definitions, removed=options.removed
+            )
         out.append((doc, [apply_policy(c, options, excluded) for c in citations]))
     if cache is not None:
         cache.flush()

@@ -32,7 +32,7 @@ from linkaudit.model import BodySelectors, Verdict
 from linkaudit.pipeline import AuditOptions, audit_settings
 from linkaudit.runner import RunRequest
 from linkaudit.sources.base import DEFAULT_MAX_BYTES, SourceOptions
-from linkaudit.sources.changed import changed_files
+from linkaudit.sources.changed import Removed, changes_since
 from linkaudit.sources.collect import Collection
 from linkaudit.store import DEFAULT_PATH, CachePolicy
 
@@ -89,7 +89,9 @@ def plan_run(inputs: RunInputs) -> RunPlan:
     cwd = inputs.cwd or Path.cwd()
     config = load_config(cwd, inputs.config).merged_with(**_overrides(inputs))
     config = with_github_token(config, os.environ.get(GITHUB_TOKEN_ENV))
-    changed = changed_files(inputs.changed_since, cwd) if inputs.changed_since else None
+    changed, removed = (
+        changes_since(inputs.changed_since, cwd) if inputs.changed_since else (None, Removed())
+    )
     collection = Collection(
         specs=inputs.sources,
         include=config.include_paths,
@@ -97,7 +99,8 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         wordpress=inputs.wordpress,
         modified_after=inputs.modified_after,
         sitemap=inputs.sitemap,
-        changed=changed,
+        # a removed file or heading breaks links in files the change did not touch
+        changed=None if removed else changed,
     )
     options = audit_options(
         config,
@@ -117,7 +120,7 @@ def plan_run(inputs: RunInputs) -> RunPlan:
             max_bytes=inputs.max_bytes,
             user_agent=config.user_agent or DEFAULT_USER_AGENT,
         ),
-        audit=replace(options, changed_lines=changed),
+        audit=replace(options, changed_lines=changed, removed=removed or None),
         cache_path=None if config.no_cache else (config.cache or DEFAULT_PATH),
         policy=cache_policy(config),
         confirm=inputs.confirm,
