@@ -15,7 +15,9 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 import httpx
@@ -31,7 +33,7 @@ from linkaudit.check import CheckOptions, Resolver, check_urls
 from linkaudit.check.browser import BrowserOptions, recheck_in_browser
 from linkaudit.check.client import ResolveError, resolver_answers
 from linkaudit.check.limiter import Clock
-from linkaudit.check.local import LocalOptions, local_results, mark_local
+from linkaudit.check.local import LocalOptions, is_file_document, local_results, mark_local
 from linkaudit.check.options import USER_NAMES
 from linkaudit.extract.parallel import extract_many
 from linkaudit.hosts import match_host
@@ -56,6 +58,7 @@ from linkaudit.model import (
 from linkaudit.reasons import Reason
 from linkaudit.report.base import document_warnings
 from linkaudit.sources.changed import Removed, citations_on_changed_lines, definition_lines
+from linkaudit.sources.gitdates import LineDate, blame_dates
 from linkaudit.sources.jsonspan import place_in_file
 from linkaudit.store.base import ArchiveCache, ExtractCache, ResultCache
 from linkaudit.urls import defragment, normalize
@@ -255,8 +258,19 @@ async def audit_documents(
                     services.resolver,
                     resolve=services.resolver is not None or services.transport is None,
                 )
-            # dates matter (and are warned about) only for lookups
-            targets, undated = citation_dates(extracted, options, services.clock())
+            # dates matter (and are warned about) only for lookups; git dates each
+            # line of a file in a repository, for the documents that need a lookup
+            wanted = {f.citation.document for f in findings if _lookup_url(f, options)}
+            lines = {} if options.cited_at else git_line_dates(extracted, wanted)
+            targets, undated = citation_dates(
+                extracted, options, services.clock(), line_dates=lines
+            )
+            sources = {
+                date_key(c): dated.source
+                for doc, cits in extracted
+                for c in cits
+                if (dated := lines.get(doc.origin, {}).get(c.location.line)) is not None
+            }
             warnings += undated
             findings = await find_archived_copies(
                 findings,
@@ -267,6 +281,7 @@ async def audit_documents(
                 services.on_archive,
                 until=until,
                 inside=inside,
+                sources=sources,
             )
             if options.save:
                 saves = await save_live_citations(findings, session, services.clock(), until)
@@ -397,16 +412,31 @@ async def check_citations(
 
 
 def citation_dates(
-    extracted: Sequence[tuple[Document, list[Citation]]], options: AuditOptions, now: datetime
+    extracted: Sequence[tuple[Document, list[Citation]]],
+    options: AuditOptions,
+    now: datetime,
+    *,
+    line_dates: Mapping[str, Mapping[int, LineDate]] | None = None,
 ) -> tuple[dict[str, datetime], list[str]]:
     """When each document's sources were cited (what archive lookups aim at), by
-    origin, and a warning naming the documents that say nowhere."""
+    origin, and a warning naming the documents that say nowhere.
+
+    A document with no date of its own (and no ``--cited-at``) whose lines git
+    dates (``line_dates``, by origin) gets a date per citation instead, under
+    :func:`date_key`: the day the citation's line was committed.
+    """
     targets: dict[str, datetime] = {}
     undated: list[str] = []
-    for doc, _ in extracted:
+    for doc, citations in extracted:
         targets[doc.origin] = citation_date(doc, options, now)
         if options.cited_at is None and doc.cited_at is None:
-            undated.append(doc.origin)
+            lines = (line_dates or {}).get(doc.origin, {})
+            for citation in citations:
+                found = lines.get(citation.location.line)
+                if found is not None:
+                    targets[date_key(citation)] = found.when
+            if not lines:
+                undated.append(doc.origin)
     warnings: list[str] = []
     if len(undated) == 1:
         warnings.append(
@@ -420,6 +450,37 @@ def citation_dates(
             "for them are chosen nearest to now (use --cited-at)"
         )
     return targets, warnings
+
+
+def date_key(citation: Citation) -> str:
+    """The key of a citation's own date among a run's citation dates (by line)."""
+    return f"{citation.document}\n{citation.location.line}"
+
+
+def _target(targets: Mapping[str, datetime], citation: Citation) -> datetime:
+    """The date a citation's archive lookup aims at: its own, else its document's."""
+    return targets.get(date_key(citation)) or targets[citation.document]
+
+
+def git_line_dates(
+    extracted: Sequence[tuple[Document, list[Citation]]], wanted: Collection[str]
+) -> dict[str, Mapping[int, LineDate]]:
+    """For the documents in ``wanted`` that are files with no date of their own: the
+    date git gives each of their lines (one ``git blame`` per file, reused while
+    the file's bytes are the same)."""
+    out: dict[str, Mapping[int, LineDate]] = {}
+    for doc, _ in extracted:
+        if doc.origin in wanted and doc.cited_at is None and is_file_document(doc):
+            dates = _blame(str(Path(doc.origin).resolve()), doc.sha256)
+            if dates:
+                out[doc.origin] = dates
+    return out
+
+
+@lru_cache(maxsize=512)
+def _blame(path: str, sha256: str | None) -> Mapping[int, LineDate]:
+    """``blame_dates``, cached by the file's content (its sha256): one blame per file."""
+    return MappingProxyType(blame_dates(Path(path)))
 
 
 def build_findings(
@@ -455,15 +516,18 @@ async def find_archived_copies(
     *,
     until: float | None = None,
     inside: Collection[str] = (),
+    sources: Mapping[str, str] | None = None,
 ) -> list[Finding]:
-    """Archive copies for what is not fine, nearest to each document's citation date.
+    """Archive copies for what is not fine, nearest to each citation's date (its line's,
+    from git, when ``targets`` has one; else its document's); ``sources`` says, by
+    :func:`date_key`, where a line's date came from, for the finding's note.
     ``progress(done, total)`` is told as each distinct lookup ends; lookups not done
     by ``until`` (the run's deadline) are said not looked up.  URLs inside the
     network (hosts in ``inside``, or so spelled) are never sent to an archive
     outside it: they get a note instead."""
     private = _private_lookups(findings, options, session.options, inside)
     wanted = [
-        (url, targets[finding.citation.document])
+        (url, _target(targets, finding.citation))
         for finding in findings
         if (url := _lookup_url(finding, options)) is not None and url not in private
     ]
@@ -492,7 +556,7 @@ async def find_archived_copies(
     return [
         _with_private_note(f, private, options)
         if _lookup_url(f, options) in private
-        else _with_archive(f, lookups, targets[f.citation.document], options)
+        else _with_archive(f, lookups, targets, options, sources or {})
         for f in findings
     ]
 
@@ -697,16 +761,21 @@ def _lookup_url(finding: Finding, options: AuditOptions) -> str | None:
 def _with_archive(
     finding: Finding,
     lookups: dict[tuple[str, datetime], ArchiveLookup],
-    target: datetime,
+    targets: Mapping[str, datetime],
     options: AuditOptions,
+    sources: Mapping[str, str],
 ) -> Finding:
     url = _lookup_url(finding, options)
     if url is None:
         return finding
-    lookup = lookups.get((url, target))
+    lookup = lookups.get((url, _target(targets, finding.citation)))
     if lookup is None:
         return finding
-    return replace(finding, archive=lookup.copy, archive_note=lookup.note)
+    note = lookup.note
+    dated = sources.get(date_key(finding.citation))
+    if dated:  # dated by git: say where the date came from
+        note = f"{note}; aimed at the citation date ({dated})" if note else f"aimed at {dated}"
+    return replace(finding, archive=lookup.copy, archive_note=note)
 
 
 def audit_settings(options: AuditOptions) -> dict[str, object]:
