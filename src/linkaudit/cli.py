@@ -307,6 +307,16 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
             help="Where root-relative local links (/docs/x.md) point (default: the git top).",
         ),
         click.option(
+            "--allow-empty",
+            is_flag=True,
+            help="A directory with no documents passes (default: exit 2, nothing checked).",
+        ),
+        click.option(
+            "--repository",
+            metavar="URL",
+            help="This repository's web address: its blob/tree links are checked on disk.",
+        ),
+        click.option(
             "--exclude-path", multiple=True, metavar="GLOB", help="Directories: skip these files."
         ),
         click.option(
@@ -448,6 +458,7 @@ _SETTING_PARAMS = {
     "include_path": "include_paths",
     "exclude_path": "exclude_paths",
     "root_dir": "root_dir",
+    "repository": "repository",
     "timeout": "timeout",
     "deadline": "run_deadline",
     "concurrency": "concurrency",
@@ -494,6 +505,7 @@ def _plan(
         modified_after=params["modified_after"],
         sitemap=params["sitemap"],
         changed_since=params["changed_since"],
+        allow_empty=params.get("allow_empty", False),
         insecure=params["insecure"],
         offline=params.get("offline", False),
         archive=archive,

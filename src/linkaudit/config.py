@@ -821,7 +821,9 @@ class Config:
     (``2023-04-18``); ``root_dir``: the directory root-relative links point into
     (relative to the file); ``anchor_style``: whose heading ids ``#fragment`` links
     into Markdown files are matched against (``github``, ``gitlab``,
-    ``python-markdown``; see :class:`~linkaudit.check.local.AnchorStyle`).
+    ``python-markdown``; see :class:`~linkaudit.check.local.AnchorStyle`);
+    ``repository``: the repository's web address, whose own ``blob``/``tree`` links
+    are checked on disk (default: the git remote ``origin``).
     ``sites``: per-site settings for the pages audited, see :class:`SiteConfig`.
 
     None means "not configured": the stage's own default applies (declared once,
@@ -871,6 +873,7 @@ class Config:
     cited_at: datetime | None = _setting(_date)
     root_dir: Path | None = _setting(_path)
     anchor_style: AnchorStyle | None = _setting(_anchor_style)
+    repository: str | None = _setting(_http_url)
     hosts: Mapping[str, HostConfig] = field(
         default_factory=lambda: MappingProxyType({}), metadata={"parse": _hosts, "in_file": True}
     )

@@ -263,7 +263,7 @@ async def audit_documents(
             wanted = {f.citation.document for f in findings if _lookup_url(f, options)}
             lines = {} if options.cited_at else git_line_dates(extracted, wanted)
             targets, undated = citation_dates(
-                extracted, options, services.clock(), line_dates=lines
+                extracted, options, services.clock(), line_dates=lines, wanted=wanted
             )
             sources = {
                 date_key(c): dated.source
@@ -417,13 +417,16 @@ def citation_dates(
     now: datetime,
     *,
     line_dates: Mapping[str, Mapping[int, LineDate]] | None = None,
+    wanted: Collection[str] | None = None,
 ) -> tuple[dict[str, datetime], list[str]]:
     """When each document's sources were cited (what archive lookups aim at), by
     origin, and a warning naming the documents that say nowhere.
 
     A document with no date of its own (and no ``--cited-at``) whose lines git
     dates (``line_dates``, by origin) gets a date per citation instead, under
-    :func:`date_key`: the day the citation's line was committed.
+    :func:`date_key`: the day the citation's line was committed.  Only documents
+    in ``wanted`` (those with an archive lookup to make; None: all) are warned
+    about: a date nothing is looked up for does not matter.
     """
     targets: dict[str, datetime] = {}
     undated: list[str] = []
@@ -435,7 +438,7 @@ def citation_dates(
                 found = lines.get(citation.location.line)
                 if found is not None:
                     targets[date_key(citation)] = found.when
-            if not lines:
+            if not lines and (wanted is None or doc.origin in wanted):
                 undated.append(doc.origin)
     warnings: list[str] = []
     if len(undated) == 1:

@@ -59,6 +59,7 @@ class RunInputs:
     modified_after: datetime | None = None
     sitemap: str | None = None
     changed_since: str | None = None
+    allow_empty: bool = False  # a folder with no documents is not an error
     insecure: bool = False
     offline: bool = False
     archive: bool = True  # look up archived copies (``check`` does not)
@@ -101,6 +102,7 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         sitemap=inputs.sitemap,
         # a removed file or heading breaks links in files the change did not touch
         changed=None if removed else changed,
+        allow_empty=inputs.allow_empty,
     )
     options = audit_options(
         config,
@@ -189,6 +191,7 @@ def run_settings(
         "base_url": config.base_url,
         "root_dir": str(config.root_dir) if config.root_dir else None,
         "anchor_style": request.audit.local.anchor_style.value,
+        "repository": config.repository,
         "config": str(config.source) if config.source else None,
         "include_paths": list(config.include_paths),
         "exclude_paths": list(config.exclude_paths),
@@ -311,7 +314,9 @@ def audit_options(
         accept=accept,
         bodies=body_selectors(config),
         local=LocalOptions(
-            root=config.root_dir, anchor_style=config.anchor_style or LocalOptions.anchor_style
+            root=config.root_dir,
+            anchor_style=config.anchor_style or LocalOptions.anchor_style,
+            repository=config.repository,
         ),
     )
 

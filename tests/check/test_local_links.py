@@ -335,3 +335,107 @@ def test_check_is_clean_on_a_clean_tree_and_root_dir_is_an_option(
     result = runner.invoke(main, ["check", "docs/", "--no-cache", "--root-dir", "nowhere"])
     assert result.exit_code == 2
     assert result.output.startswith("linkaudit: error:")
+
+
+# --------------------------------------------------------------------------- hosted URLs
+
+
+def _git(repo: Path, *args: str) -> None:
+    import subprocess
+
+    env = {
+        "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "PATH": "/usr/bin:/bin",
+    }  # fmt: skip
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
+
+
+HOSTED = """# Docs
+
+- [setup](https://github.com/acme/docs/blob/main/guide/setup.md#install)
+- [nope](https://github.com/Acme/Docs/blob/main/guide/nope.md)
+- [folder](https://github.com/acme/docs/tree/main/guide)
+- [line](https://github.com/acme/docs/blob/main/src/app.py#L2)
+- [past](https://github.com/acme/docs/blob/main/src/app.py#L50)
+- [pinned](https://github.com/acme/docs/blob/0123456789abcdef0123456789abcdef01234567/old.md)
+- [other](https://github.com/other/repo/blob/main/x.md)
+- [lab](https://gitlab.com/group/sub/proj/-/blob/main/guide/setup.md#install)
+"""
+
+
+def test_the_repositorys_own_hosted_links_are_checked_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        tmp_path,
+        {
+            "README.md": HOSTED,
+            "guide/setup.md": "# Setup\n\n## Install\n",
+            "src/app.py": "a = 1\nb = 2\n",
+        },
+    )
+    _git(tmp_path, "init", "-q", "-b", "main")
+    _git(tmp_path, "remote", "add", "origin", "git@github.com:acme/docs.git")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "one")
+    monkeypatch.chdir(tmp_path)
+    found = by_text(audit(tmp_path, "README.md"), "README.md")
+    local = {
+        t: (f.verdict, f.reason) for t, f in found.items() if f.citation.relation is Relation.LOCAL
+    }
+    assert local == {
+        "setup": (Verdict.OK, Reason.OK_FILE),
+        "nope": (Verdict.BROKEN, Reason.FILE_NOT_FOUND),
+        "folder": (Verdict.OK, Reason.OK_FILE),
+        "line": (Verdict.OK, Reason.OK_FILE),
+        "past": (Verdict.BROKEN, Reason.ANCHOR_NOT_FOUND),
+    }
+    # a commit's file is history, not the disk; another repository is the web
+    assert found["pinned"].citation.relation is Relation.OUTBOUND
+    assert found["other"].citation.relation is Relation.OUTBOUND
+    assert found["lab"].citation.relation is Relation.OUTBOUND
+    gitlab = LocalOptions(repository="https://gitlab.com/group/sub/proj")
+    found = by_text(audit(tmp_path, "README.md", local=gitlab), "README.md")
+    assert (found["lab"].verdict, found["lab"].citation.relation) == (Verdict.OK, Relation.LOCAL)
+    assert found["setup"].citation.relation is Relation.OUTBOUND
+
+
+# --------------------------------------------------------------------------- no network at all
+
+
+def _no_network_available() -> bool:
+    import shutil
+    import subprocess
+
+    if shutil.which("unshare") is None:
+        return False
+    return (
+        subprocess.run(["unshare", "-n", "true"], capture_output=True, check=False).returncode == 0
+    )
+
+
+@pytest.mark.skipif(not _no_network_available(), reason="needs unshare -n (a network namespace)")
+@pytest.mark.parametrize("offline", [True, False])
+def test_the_labelled_fixture_in_a_network_namespace_with_no_network(offline: bool) -> None:
+    """Every broken link of the benchmark's labelled fixture, and no other, with no
+    network interface at all (not even loopback up): with and without --offline."""
+    import subprocess
+    import sys
+
+    from benchmarks.local_links import DATA, EXPECTED_BROKEN
+
+    tree = DATA / "fixture"
+    argv = ["unshare", "-n", sys.executable, "-m", "linkaudit", "check", ".", "--no-cache"]
+    argv += ["--root-dir", ".", "--format", "json", *(["--offline"] if offline else [])]
+    done = subprocess.run(argv, cwd=tree, capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    flagged = {
+        (f["citation"]["document"], f["citation"]["url_as_written"])
+        for f in findings
+        if f["verdict"] != "ok"
+    }
+    assert flagged == EXPECTED_BROKEN
+    assert all(f["citation"]["relation"] == "local" for f in findings)
+    assert len(findings) == 50

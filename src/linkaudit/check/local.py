@@ -35,12 +35,14 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import subprocess
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from linkaudit.model import (
@@ -90,10 +92,15 @@ _TOP = frozenset({"", "top"})
 @dataclass(frozen=True)
 class LocalOptions:
     """``root``: where ``/path`` links point (``--root-dir``); None: each document's
-    git work tree top (no root, and root-relative links stay unchecked)."""
+    git work tree top (no root, and root-relative links stay unchecked).
+    ``repository``: the web address of the repository the documents are in
+    (``--repository``; None: its git remote ``origin``), whose own hosted files
+    (``…/blob/<branch>/path``, ``…/tree/<branch>/dir``, GitLab's ``/-/blob/``)
+    are checked on disk."""
 
     root: Path | None = None
     anchor_style: AnchorStyle = AnchorStyle.GITHUB
+    repository: str | None = None
 
 
 # --------------------------------------------------------------------------- which links are local
@@ -110,6 +117,24 @@ def is_file_document(document: Document) -> bool:
         and "://" not in origin
         and not origin.startswith("<")
     )
+
+
+@lru_cache(maxsize=4096)
+def _true_case(directory: str) -> str:
+    """A path spelled as on disk: a document named as ``Docs/A.md`` on a
+    case-insensitive disk must not make every link beside it differ in case."""
+    parent, name = os.path.split(directory)
+    if not name or parent == directory:
+        return directory
+    parent = _true_case(parent)
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return os.path.join(parent, name)
+    if name in names:
+        return os.path.join(parent, name)
+    folded = name.casefold()
+    return os.path.join(parent, next((n for n in sorted(names) if n.casefold() == folded), name))
 
 
 @lru_cache(maxsize=4096)
@@ -166,19 +191,105 @@ def mark_local(
     """
     if not is_file_document(document):
         return list(citations)
-    here = os.path.abspath(document.origin)
+    here = _true_case(os.path.abspath(document.origin))
     folder = os.path.dirname(here)
     top = repository_top(folder)
     root = os.path.abspath(options.root) if options.root is not None else top
-    return [_localized(c, here, folder, root, top) for c in citations]
+    hosted = None
+    if top is not None:
+        hosted = _hosted_prefix(options.repository) if options.repository else _origin(top)
+    return [_localized(c, here, folder, root, top, hosted) for c in citations]
+
+
+# --------------------------------------------------------------- the repository's own URLs
+
+
+def _hosted_prefix(url: str) -> str | None:
+    """``https://host/owner/repo`` of a repository's web or git address, lower-cased."""
+    text = url.strip()
+    scp = re.match(r"^[\w.-]+@([\w.-]+):(.+?)(?:\.git)?/?$", text)  # git@host:owner/repo.git
+    if scp is not None:
+        return f"https://{scp.group(1)}/{scp.group(2)}".lower()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https", "ssh", "git") or not parts.hostname:
+        return None
+    path = parts.path.strip("/").removesuffix(".git")
+    return f"https://{parts.hostname}/{path}".lower() if path.count("/") >= 1 else None
+
+
+@lru_cache(maxsize=64)
+def _origin(top: str) -> str | None:
+    """The hosted address of the work tree's ``origin`` remote, if it has one."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", top, "remote", "get-url", "origin"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return _hosted_prefix(done.stdout) if done.returncode == 0 and done.stdout.strip() else None
+
+
+@lru_cache(maxsize=256)
+def _is_branch(top: str, ref: str) -> bool:
+    """Whether ``ref`` names a branch (local or ``origin/``) of the work tree: its files
+    are the ones on disk, near enough.  A commit or tag link points at history,
+    which the disk does not hold, so it stays a web link."""
+    if ref == "HEAD":
+        return True
+    for name in (f"refs/heads/{ref}", f"refs/remotes/origin/{ref}"):
+        try:
+            done = subprocess.run(
+                ["git", "-C", top, "rev-parse", "--verify", "--quiet", name],
+                capture_output=True,
+                check=False,
+                timeout=30,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        if done.returncode == 0:
+            return True
+    return False
+
+
+def _hosted_target(written: str, hosted: str, top: str) -> tuple[str, str | None] | None:
+    """``(path, fragment)`` on disk of a link to the repository's own hosted file."""
+    text = written.strip()
+    if not text.lower().startswith(hosted + "/"):
+        return None
+    rest = text[len(hosted) + 1 :]
+    rest = rest.removeprefix("-/")
+    kind, _, rest = rest.partition("/")
+    if kind not in ("blob", "tree"):
+        return None
+    head, hash_sign, fragment = rest.partition("#")
+    head = head.partition("?")[0]
+    ref, _, path = head.partition("/")
+    if not ref or not _is_branch(top, unquote(ref)):
+        return None
+    target = os.path.normpath(os.path.join(top, unquote(path)))
+    return target, (unquote(fragment) if hash_sign else None)
 
 
 def _localized(
-    citation: Citation, here: str, folder: str, root: str | None, top: str | None
+    citation: Citation,
+    here: str,
+    folder: str,
+    root: str | None,
+    top: str | None,
+    hosted: str | None,
 ) -> Citation:
     written = citation.url_as_written
     if written is None:
         return citation
+    if hosted is not None and top is not None and citation.verdict is None:
+        on_disk = _hosted_target(written, hosted, top)
+        if on_disk is not None:
+            key = file_key(*on_disk)
+            return replace(citation, url=key, key=key, relation=Relation.LOCAL)
     if citation.reason == Reason.PLACEHOLDER_HREF and written.strip() == "#":
         target: tuple[str, str | None, bool] | None = ("", "", False)
     elif citation.reason == Reason.RELATIVE_NO_BASE or citation.reason == "scheme_file":
@@ -392,24 +503,32 @@ def _read_anchors(path: str, style: AnchorStyle) -> _Anchors:
     return _markdown_anchors(text, style)
 
 
-def _markdown_anchors(source: str, style: AnchorStyle) -> _Anchors:
+@lru_cache(maxsize=2)
+def _parser(blocks_only: bool = False) -> Any:
+    """The shared Markdown configuration, built once (imported on first use);
+    ``blocks_only`` skips inline parsing (a target's anchors need the inline
+    markup of its headings only: four times faster on ordinary documents)."""
     from linkaudit.extract.markdown_parser import markdown_parser
+
+    parser = markdown_parser()
+    return parser.disable("inline") if blocks_only else parser
+
+
+def _markdown_anchors(source: str, style: AnchorStyle) -> _Anchors:
     from linkaudit.sources.markdown import split_front_matter
 
     _fields, text = split_front_matter(source)
-    tokens = markdown_parser().parse(text)
+    tokens = _parser(blocks_only=True).parse(text)
     exact: set[str] = set()
     titles: list[str] = []
     for index, token in enumerate(tokens):
-        if token.type in ("html_block", "html_inline"):
-            exact.update(_html_ids(token.content))
+        if token.type in ("html_block", "inline") and "<" in token.content:
+            exact.update(_html_ids(token.content))  # HTML blocks, and HTML in paragraphs
         if token.type != "inline":
             continue
-        for child in token.children or ():
-            if child.type == "html_inline":
-                exact.update(_html_ids(child.content))
         if index and tokens[index - 1].type == "heading_open":
-            title = _heading_text(token)
+            (inline,) = _parser().parseInline(token.content)
+            title = _heading_text(inline)
             explicit = _EXPLICIT_ID.search(title)
             if explicit is not None:
                 exact.add(explicit.group(1))

@@ -130,8 +130,12 @@ def where_text(finding: Finding) -> str:
 
 
 def target_url(finding: Finding) -> str | None:
-    """The URL a reader clicks: as resolved, else as written (None for lost links)."""
+    """The URL a reader clicks: as resolved, else as written (None for lost links).
+    A local link shows as written (``../setup.md#install``): its ``file:`` URL is
+    this machine's path, and the finding's detail names the file."""
     cit = finding.citation
+    if cit.relation is Relation.LOCAL:
+        return cit.url_as_written or cit.url
     return cit.url or cit.url_as_written
 
 
