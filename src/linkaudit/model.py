@@ -81,10 +81,11 @@ class AnchorStyle(enum.StrEnum):
 
     ``github``: github-slugger (lower-case; punctuation and emoji dropped, letters of
     every script kept; each space a ``-``; duplicates ``-1``, ``-2``), matched
-    case-insensitively as GitHub's page does.  ``gitlab``: the same, with runs of
-    ``-`` squeezed to one.  ``python-markdown``: the ``toc`` extension MkDocs uses
-    (ASCII only after NFKD; ``-`` runs squeezed; duplicates ``_1``, ``_2``), matched
-    exactly.
+    case-insensitively as GitHub's page does (its script finds ``#DiAgNoStIc``).
+    ``gitlab``: the same slugs with runs of ``-`` squeezed to one, matched exactly
+    (GitLab's anchors are case-sensitive).  ``python-markdown``: the ``toc``
+    extension MkDocs uses (ASCII only after NFKD; ``-`` runs squeezed; duplicates
+    ``_1``, ``_2``), matched exactly.
     """
 
     GITHUB = "github"

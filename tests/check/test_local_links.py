@@ -439,3 +439,14 @@ def test_the_labelled_fixture_in_a_network_namespace_with_no_network(offline: bo
     assert flagged == EXPECTED_BROKEN
     assert all(f["citation"]["relation"] == "local" for f in findings)
     assert len(findings) == 50
+
+
+def test_only_github_matches_heading_ids_case_insensitively(tmp_path: Path) -> None:
+    write(tmp_path, {"a.md": "[x](b.md#Usage) [y](b.md#usage)\n", "b.md": "## Usage\n"})
+    for style, upper in (
+        (AnchorStyle.GITHUB, Verdict.OK),
+        (AnchorStyle.GITLAB, Verdict.BROKEN),
+        (AnchorStyle.PYTHON_MARKDOWN, Verdict.BROKEN),
+    ):
+        found = by_text(audit(tmp_path, "a.md", local=LocalOptions(anchor_style=style)), "a.md")
+        assert (found["x"].verdict, found["y"].verdict) == (upper, Verdict.OK), style

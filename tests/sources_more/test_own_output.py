@@ -56,3 +56,13 @@ def test_a_folder_with_no_documents_is_an_error_unless_allowed(
     code, data, _ = _check("empty", "--allow-empty")
     assert code == 0
     assert data["totals"] == {"citations": 0, "problems": 0}  # type: ignore[comparison-overlap]
+
+
+def test_a_page_about_linkaudit_is_still_read(tmp_path: Path) -> None:
+    from linkaudit.sources.tree import is_own_report, iter_tree
+
+    (tmp_path / "ci.md").write_text("# linkaudit in CI\n\n[b](b.md)\n")
+    (tmp_path / "notes.md").write_text("## linkaudit: what we learned\n")  # as audit writes
+    (tmp_path / "page.html").write_text('<meta name="generator" content="linkaudit 0.1">')
+    assert not is_own_report(tmp_path / "ci.md")
+    assert [p.name for p in iter_tree([str(tmp_path)])] == ["ci.md"]

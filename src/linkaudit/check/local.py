@@ -536,7 +536,7 @@ def _markdown_anchors(source: str, style: AnchorStyle) -> _Anchors:
                     title = title[: explicit.start()]
             titles.append(title)
     ids = heading_ids(titles, style)
-    if style is AnchorStyle.PYTHON_MARKDOWN:
+    if style is not AnchorStyle.GITHUB:  # GitLab and MkDocs match heading ids exactly
         return _Anchors(exact=frozenset({*exact, *ids}), headings=tuple(ids))
     return _Anchors(
         exact=frozenset(exact), folded=frozenset(i.casefold() for i in ids), headings=tuple(ids)

@@ -188,13 +188,15 @@ def _list_directory(directory: Path) -> list[Path]:
     return out
 
 
-_OWN_MARKDOWN = re.compile(rb"\A\s*#{1,2} linkaudit[: ]")
+#: The first line of ``audit``'s Markdown report, and of ``health``'s (with its store).
+_OWN_MARKDOWN = re.compile(rb"\A## linkaudit: |\A# Link health\n(?=.*Store: `)", re.S)
 
 
 def is_own_report(path: Path) -> bool:
     """Whether ``path`` is a report linkaudit wrote (its HTML generator tag, or its
-    Markdown title): an audit never audits its own output, wherever it was written
-    (a second ``audit .`` would otherwise count the first one's links)."""
+    Markdown report's first line, which no page of a project's own starts with:
+    ``## linkaudit: ``): an audit never audits its own output, wherever it was
+    written (a second ``audit .`` would otherwise count the first one's links)."""
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
