@@ -7,8 +7,14 @@ Two trees, both under ``benchmarks/data/local_links/``:
   an index, case, every anchor style, line links, root-relative links, HTML files.
 - ``mkdocs/``: MkDocs' own ``docs/`` at commit 2862536 (BSD-2-Clause, its LICENSE
   kept; images emptied and the two ``.py`` files dropped: only their names matter
-  here).  Nobody here wrote it, so it has no labels: the table gives each tool's
-  count, what both report and what only one does.
+  here), read with MkDocs' anchor rules (``python-markdown``);
+- ``system-design-primer/``: donnemartin/system-design-primer at commit ae9bbd7
+  (CC BY 4.0, its LICENSE.txt kept): its 23 Markdown files, the README in four
+  languages (GitHub anchors of Chinese and Japanese headings), every other file
+  kept as an empty file of the same name (notebooks as an empty notebook).
+
+Nobody here wrote the last two, so they have no labels: the table gives each
+tool's count, what both report and what only one does.
 
 Both tools run with the tree as ``--root-dir``; linkaudit with ``--offline`` (no
 request at all) and, for MkDocs, ``anchor_style = "python-markdown"`` (MkDocs'
@@ -133,15 +139,15 @@ def fixture_table() -> str:
     return head + "\n".join(rows) + "\n"
 
 
-def mkdocs_table() -> str:
+def peer_table(name: str, config: str = "") -> str:
     """Unlabelled links: counts, agreement, and each difference named."""
-    links = _linkaudit(DATA / "mkdocs", 'anchor_style = "python-markdown"\n')
-    theirs = _lychee(DATA / "mkdocs")
+    links = _linkaudit(DATA / name, config)
+    theirs = _lychee(DATA / name)
     ours = {(k.document, k.target) for k in links if k.verdict != "ok"}
     reasons = Counter(k.reason for k in links if k.verdict != "ok")
     both = ours & theirs
     lines = [
-        f"mkdocs docs: {len(links)} local links, "
+        f"{name}: {len(links)} local links, "
         f"{sum(k.verdict != 'ok' for k in links)} failing (linkaudit's count, per link)",
         "",
         "| distinct (document, target) failing | linkaudit | lychee |",
@@ -152,8 +158,8 @@ def mkdocs_table() -> str:
         "",
         f"linkaudit's reasons: {dict(sorted(reasons.items()))}",
     ]
-    for name, only in (("linkaudit", ours - theirs), ("lychee", theirs - ours)):
-        lines += [f"only {name}: {doc} -> {target}" for doc, target in sorted(only)]
+    for tool, only in (("linkaudit", ours - theirs), ("lychee", theirs - ours)):
+        lines += [f"only {tool}: {doc} -> {target}" for doc, target in sorted(only)]
     return "\n".join(lines) + "\n"
 
 
@@ -162,7 +168,8 @@ def main() -> None:
         print("lychee is not installed; nothing to compare", file=sys.stderr)
         raise SystemExit(1)
     print(fixture_table())
-    print(mkdocs_table())
+    print(peer_table("mkdocs", 'anchor_style = "python-markdown"\n'))
+    print(peer_table("system-design-primer"))
 
 
 if __name__ == "__main__":
