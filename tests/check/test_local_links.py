@@ -361,6 +361,8 @@ HOSTED = """# Docs
 - [pinned](https://github.com/acme/docs/blob/0123456789abcdef0123456789abcdef01234567/old.md)
 - [other](https://github.com/other/repo/blob/main/x.md)
 - [lab](https://gitlab.com/group/sub/proj/-/blob/main/guide/setup.md#install)
+- ![raw](https://raw.githubusercontent.com/acme/docs/main/img/gone.png)
+- ![raw-ok](https://github.com/acme/docs/raw/main/src/app.py)
 """
 
 
@@ -390,6 +392,8 @@ def test_the_repositorys_own_hosted_links_are_checked_on_disk(
         "folder": (Verdict.OK, Reason.OK_FILE),
         "line": (Verdict.OK, Reason.OK_FILE),
         "past": (Verdict.BROKEN, Reason.ANCHOR_NOT_FOUND),
+        "raw": (Verdict.BROKEN, Reason.FILE_NOT_FOUND),
+        "raw-ok": (Verdict.OK, Reason.OK_FILE),
     }
     # a commit's file is history, not the disk; another repository is the web
     assert found["pinned"].citation.relation is Relation.OUTBOUND

@@ -95,8 +95,8 @@ class LocalOptions:
     git work tree top (no root, and root-relative links stay unchecked).
     ``repository``: the web address of the repository the documents are in
     (``--repository``; None: its git remote ``origin``), whose own hosted files
-    (``…/blob/<branch>/path``, ``…/tree/<branch>/dir``, GitLab's ``/-/blob/``)
-    are checked on disk."""
+    (``…/blob/<branch>/path``, ``…/tree/<branch>/dir``, ``…/raw/<branch>/path``,
+    GitLab's ``/-/blob/``, GitHub's ``raw.githubusercontent.com``) are checked on disk."""
 
     root: Path | None = None
     anchor_style: AnchorStyle = AnchorStyle.GITHUB
@@ -258,12 +258,15 @@ def _is_branch(top: str, ref: str) -> bool:
 def _hosted_target(written: str, hosted: str, top: str) -> tuple[str, str | None] | None:
     """``(path, fragment)`` on disk of a link to the repository's own hosted file."""
     text = written.strip()
-    if not text.lower().startswith(hosted + "/"):
+    raw = "https://raw.githubusercontent.com/" + hosted.removeprefix("https://github.com/")
+    if text.lower().startswith(raw + "/") and hosted.startswith("https://github.com/"):
+        rest = "raw/" + text[len(raw) + 1 :]  # raw.githubusercontent.com/OWNER/REPO/REF/path
+    elif text.lower().startswith(hosted + "/"):
+        rest = text[len(hosted) + 1 :].removeprefix("-/")
+    else:
         return None
-    rest = text[len(hosted) + 1 :]
-    rest = rest.removeprefix("-/")
     kind, _, rest = rest.partition("/")
-    if kind not in ("blob", "tree"):
+    if kind not in ("blob", "tree", "raw"):
         return None
     head, hash_sign, fragment = rest.partition("#")
     head = head.partition("?")[0]
