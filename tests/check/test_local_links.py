@@ -454,3 +454,22 @@ def test_only_github_matches_heading_ids_case_insensitively(tmp_path: Path) -> N
     ):
         found = by_text(audit(tmp_path, "a.md", local=LocalOptions(anchor_style=style)), "a.md")
         assert (found["x"].verdict, found["y"].verdict) == (upper, Verdict.OK), style
+
+
+def test_the_health_report_groups_local_links_and_asks_no_archive_for_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(
+        tmp_path,
+        {"docs/a.md": "# A\n\n[n](nope.md) [z](#zzz) [b](b.md#hello)\n", "docs/b.md": "# Hello\n"},
+    )
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    audited = runner.invoke(main, ["audit", "docs", "--no-archive", "--format", "json"])
+    assert audited.exit_code == 1, audited.output
+    health = runner.invoke(main, ["health", "--format", "json", "-o", "health.json"])
+    assert health.exit_code == 0, health.output
+    data = json.loads((tmp_path / "health.json").read_text(encoding="utf-8"))
+    assert data["top_hosts"] == [{"host": "(local files)", "confirmed_dead": 0, "failing": 2}]
+    assert data["coverage"]["considered"] == 0  # no archive holds a file of the repository
+    assert data["coverage"]["save_candidates"] == []
