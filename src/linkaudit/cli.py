@@ -23,6 +23,7 @@ from typing import Any, ClassVar, ParamSpec, TypeVar
 import click
 
 from linkaudit import __version__
+from linkaudit.check.local import mark_local
 from linkaudit.check.options import CheckOptions
 from linkaudit.commandline import (
     Group,
@@ -72,7 +73,7 @@ from linkaudit.report.terminal import TerminalFormatter
 from linkaudit.runner import RunRequest
 from linkaudit.runner import run as run_request
 from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
-from linkaudit.settings import RunInputs, RunPlan, body_selectors, plan_run
+from linkaudit.settings import RunInputs, RunPlan, body_selectors, local_options, plan_run
 from linkaudit.sources import DEFAULT_MAX_BYTES, SourceOptions
 from linkaudit.sources.collect import Collection, collect
 from linkaudit.sources.jsonspan import place_in_file
@@ -152,6 +153,8 @@ def _citation_row(citation: Citation) -> str:
     what = citation.verdict.value if citation.verdict is not None else citation.kind.value
     if citation.relation is Relation.INTERNAL:
         what += " (int)"
+    elif citation.relation is Relation.LOCAL:
+        what += " (local)"
     url = citation.url_as_written if citation.url_as_written is not None else "-"
     return f"  {where:>9}  {what:<15} {url}  {_shorten(citation.text)}".rstrip()
 
@@ -161,7 +164,8 @@ def _summary(document: Document, citations: list[Citation]) -> str:
     outbound = sum(1 for c in citations if c.needs_check and c.relation is Relation.OUTBOUND)
     internal = sum(1 for c in citations if c.relation is Relation.INTERNAL)
     by_verdict = Counter(c.verdict.value for c in citations if c.verdict is not None)
-    parts = [f"{outbound} outbound", f"{internal} internal"]
+    local = sum(1 for c in citations if c.relation is Relation.LOCAL)
+    parts = [f"{outbound} outbound", f"{internal} internal"] + ([f"{local} local"] if local else [])
     parts += [f"{by_verdict[v.value]} {v.value}" for v in Verdict if by_verdict[v.value]]
     noun = "citation" if len(citations) == 1 else "citations"
     return f"{document.origin}: {len(citations)} {noun}: " + ", ".join(parts)
@@ -244,7 +248,9 @@ def extract_command(
                 shown.add(warning)
                 warn(f"{document.origin}: {warning}")
         found = main_text(document, scope=config.scope or Scope.ARTICLE, bodies=bodies)
-        placed = place_in_file(document, list(found.citations))
+        placed = mark_local(  # as check and audit see them: files checked on disk
+            document, place_in_file(document, list(found.citations)), local_options(config)
+        )
         results.append((document, dataclasses.replace(found, citations=tuple(placed))))
     text = _extract_json(results) if formats == ("json",) else _extract_table(results)
     write_or_print(text, output, force=force)

@@ -313,11 +313,16 @@ def audit_options(
         offline=offline,
         accept=accept,
         bodies=body_selectors(config),
-        local=LocalOptions(
-            root=config.root_dir,
-            anchor_style=config.anchor_style or LocalOptions.anchor_style,
-            repository=config.repository,
-        ),
+        local=local_options(config),
+    )
+
+
+def local_options(config: Config) -> LocalOptions:
+    """How local links are checked: the root, the anchor rules, the repository's address."""
+    return LocalOptions(
+        root=config.root_dir,
+        anchor_style=config.anchor_style or LocalOptions.anchor_style,
+        repository=config.repository,
     )
 
 

@@ -473,3 +473,15 @@ def test_the_health_report_groups_local_links_and_asks_no_archive_for_them(
     assert data["top_hosts"] == [{"host": "(local files)", "confirmed_dead": 0, "failing": 2}]
     assert data["coverage"]["considered"] == 0  # no archive holds a file of the repository
     assert data["coverage"]["save_candidates"] == []
+
+
+def test_extract_lists_local_links_as_check_sees_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {"a.md": "[b](b.md) [web](https://a.example/x) [m](mailto:a@a.example)\n"})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["extract", "a.md"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1].split()[:4] == ["1:5", "link", "(local)", "b.md"]
+    assert lines[-1] == "a.md: 3 citations: 1 outbound, 0 internal, 1 local, 1 skipped"
