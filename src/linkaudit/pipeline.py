@@ -10,9 +10,11 @@ same code runs against the real web, the loopback zoo of the tests, or the demo.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -470,14 +472,18 @@ def git_line_dates(
 ) -> dict[str, Mapping[int, LineDate]]:
     """For the documents in ``wanted`` that are files with no date of their own: the
     date git gives each of their lines (one ``git blame`` per file, reused while
-    the file's bytes are the same)."""
-    out: dict[str, Mapping[int, LineDate]] = {}
-    for doc, _ in extracted:
-        if doc.origin in wanted and doc.cited_at is None and is_file_document(doc):
-            dates = _blame(str(Path(doc.origin).resolve()), doc.sha256)
-            if dates:
-                out[doc.origin] = dates
-    return out
+    the file's bytes are the same).  The blames run side by side, one git process
+    per core: on a big repository with many failing files they are the cost."""
+    files = [
+        (doc.origin, str(Path(doc.origin).resolve()), doc.sha256)
+        for doc, _ in extracted
+        if doc.origin in wanted and doc.cited_at is None and is_file_document(doc)
+    ]
+    if not files:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(len(files), os.cpu_count() or 1)) as pool:
+        found = list(pool.map(lambda f: _blame(f[1], f[2]), files))
+    return {origin: dates for (origin, _, _), dates in zip(files, found, strict=True) if dates}
 
 
 @lru_cache(maxsize=512)
