@@ -23,6 +23,7 @@ from typing import Any, ClassVar, ParamSpec, TypeVar
 import click
 
 from linkaudit import __version__
+from linkaudit.check.local import mark_local
 from linkaudit.check.options import CheckOptions
 from linkaudit.commandline import (
     Group,
@@ -73,7 +74,7 @@ from linkaudit.report.terminal import TerminalFormatter
 from linkaudit.runner import RunRequest
 from linkaudit.runner import run as run_request
 from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
-from linkaudit.settings import RunInputs, RunPlan, body_selectors, plan_run
+from linkaudit.settings import RunInputs, RunPlan, body_selectors, local_options, plan_run
 from linkaudit.sources import DEFAULT_MAX_BYTES, SourceOptions
 from linkaudit.sources.collect import Collection, collect
 from linkaudit.sources.jsonspan import place_in_file
@@ -154,6 +155,8 @@ def _citation_row(citation: Citation) -> str:
     what = citation.verdict.value if citation.verdict is not None else citation.kind.value
     if citation.relation is Relation.INTERNAL:
         what += " (int)"
+    elif citation.relation is Relation.LOCAL:
+        what += " (local)"
     url = citation.url_as_written if citation.url_as_written is not None else "-"
     return f"  {where:>9}  {what:<15} {url}  {_shorten(citation.text)}".rstrip()
 
@@ -163,7 +166,8 @@ def _summary(document: Document, citations: list[Citation]) -> str:
     outbound = sum(1 for c in citations if c.needs_check and c.relation is Relation.OUTBOUND)
     internal = sum(1 for c in citations if c.relation is Relation.INTERNAL)
     by_verdict = Counter(c.verdict.value for c in citations if c.verdict is not None)
-    parts = [f"{outbound} outbound", f"{internal} internal"]
+    local = sum(1 for c in citations if c.relation is Relation.LOCAL)
+    parts = [f"{outbound} outbound", f"{internal} internal"] + ([f"{local} local"] if local else [])
     parts += [f"{by_verdict[v.value]} {v.value}" for v in Verdict if by_verdict[v.value]]
     noun = "citation" if len(citations) == 1 else "citations"
     return f"{document.origin}: {len(citations)} {noun}: " + ", ".join(parts)
@@ -246,7 +250,9 @@ def extract_command(
                 shown.add(warning)
                 warn(f"{document.origin}: {warning}")
         found = main_text(document, scope=config.scope or Scope.ARTICLE, bodies=bodies)
-        placed = place_in_file(document, list(found.citations))
+        placed = mark_local(  # as check and audit see them: files checked on disk
+            document, place_in_file(document, list(found.citations)), local_options(config)
+        )
         results.append((document, dataclasses.replace(found, citations=tuple(placed))))
     text = _extract_json(results) if formats == ("json",) else _extract_table(results)
     write_or_print(text, output, force=force)
@@ -296,6 +302,27 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
         click.option("--exclude", multiple=True, metavar="REGEX", help="Skip URLs matching REGEX."),
         click.option(
             "--include-path", multiple=True, metavar="GLOB", help="Directories: only these files."
+        ),
+        click.option(
+            "--offline",
+            is_flag=True,
+            help="No network: local links, extraction and lost links only (pre-commit hooks).",
+        ),
+        click.option(
+            "--root-dir",
+            type=click.Path(path_type=Path, file_okay=False, exists=True),
+            metavar="DIR",
+            help="Where root-relative local links (/docs/x.md) point (default: the git top).",
+        ),
+        click.option(
+            "--allow-empty",
+            is_flag=True,
+            help="A directory with no documents passes (default: exit 2, nothing checked).",
+        ),
+        click.option(
+            "--repository",
+            metavar="URL",
+            help="This repository's web address: its blob/tree links are checked on disk.",
         ),
         click.option(
             "--exclude-path", multiple=True, metavar="GLOB", help="Directories: skip these files."
@@ -444,6 +471,8 @@ _SETTING_PARAMS = {
     "exclude": "exclude",
     "include_path": "include_paths",
     "exclude_path": "exclude_paths",
+    "root_dir": "root_dir",
+    "repository": "repository",
     "timeout": "timeout",
     "deadline": "run_deadline",
     "concurrency": "concurrency",
@@ -491,6 +520,7 @@ def _plan(
         modified_after=params["modified_after"],
         sitemap=params["sitemap"],
         changed_since=params["changed_since"],
+        allow_empty=params.get("allow_empty", False),
         insecure=params["insecure"],
         offline=params.get("offline", False),
         archive=archive,
@@ -582,11 +612,6 @@ def check_command(
 @click.option("--archives", is_flag=True, help="Ask every configured archive, keep the nearest.")
 @click.option(
     "--save", is_flag=True, help="Submit live, not recently archived citations to Save Page Now."
-)
-@click.option(
-    "--offline",
-    is_flag=True,
-    help="No network: extraction and lost links only (for pre-commit hooks).",
 )
 @wayback_option
 @confirm_options

@@ -38,7 +38,7 @@ from cssselect import HTMLTranslator, SelectorError
 from linkaudit.archive.base import DEFAULT_TIMEGATES, WAYBACK
 from linkaudit.errors import ConfigError
 from linkaudit.hosts import host_key, match_host
-from linkaudit.model import DEFAULT_FAIL_ON, Scope, Verdict
+from linkaudit.model import DEFAULT_FAIL_ON, AnchorStyle, Scope, Verdict
 from linkaudit.report import FORMATS
 from linkaudit.sources.base import parse_date
 
@@ -506,6 +506,13 @@ def _scope(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Scope:
     return Scope(value.lower())
 
 
+def _anchor_style(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> AnchorStyle:
+    choices = [s.value for s in AnchorStyle]
+    if not isinstance(value, str) or value.lower() not in choices:
+        ctx.fail(keys, f"must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return AnchorStyle(value.lower())
+
+
 def _cache(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Path | bool:
     if value is False:
         return False
@@ -832,7 +839,11 @@ class Config:
     ``wayback_url``: the Wayback Machine or a mirror; ``base_url``: resolves
     relative links; ``cited_at``: the citation date of every document
     (``2023-04-18``); ``root_dir``: the directory root-relative links point into
-    (relative to the file).
+    (relative to the file); ``anchor_style``: whose heading ids ``#fragment`` links
+    into Markdown files are matched against (``github``, ``gitlab``,
+    ``python-markdown``; see :class:`~linkaudit.check.local.AnchorStyle`);
+    ``repository``: the repository's web address, whose own ``blob``/``tree`` links
+    are checked on disk (default: the git remote ``origin``).
     ``sites``: per-site settings for the pages audited, see :class:`SiteConfig`.
 
     None means "not configured": the stage's own default applies (declared once,
@@ -881,6 +892,8 @@ class Config:
     base_url: str | None = _setting(_http_url)
     cited_at: datetime | None = _setting(_date)
     root_dir: Path | None = _setting(_path)
+    anchor_style: AnchorStyle | None = _setting(_anchor_style)
+    repository: str | None = _setting(_http_url)
     hosts: Mapping[str, HostConfig] = field(
         default_factory=lambda: MappingProxyType({}), metadata={"parse": _hosts, "in_file": True}
     )

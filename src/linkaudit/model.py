@@ -75,6 +75,24 @@ class Scope(enum.StrEnum):
     PAGE = "page"
 
 
+class AnchorStyle(enum.StrEnum):
+    """Whose heading ids a Markdown fragment is matched against (config ``anchor_style``;
+    used by :mod:`linkaudit.check.local`).
+
+    ``github``: github-slugger (lower-case; punctuation and emoji dropped, letters of
+    every script kept; each space a ``-``; duplicates ``-1``, ``-2``), matched
+    case-insensitively as GitHub's page does (its script finds ``#DiAgNoStIc``).
+    ``gitlab``: the same slugs with runs of ``-`` squeezed to one, matched exactly
+    (GitLab's anchors are case-sensitive).  ``python-markdown``: the ``toc``
+    extension MkDocs uses (ASCII only after NFKD; ``-`` runs squeezed; duplicates
+    ``_1``, ``_2``), matched exactly.
+    """
+
+    GITHUB = "github"
+    GITLAB = "gitlab"
+    PYTHON_MARKDOWN = "python-markdown"
+
+
 class CitationKind(enum.StrEnum):
     """Where in the markup a reference came from."""
 
@@ -88,10 +106,12 @@ class CitationKind(enum.StrEnum):
 
 
 class Relation(enum.StrEnum):
-    """Whether a URL points off the article's site."""
+    """Whether a URL points off the article's site, or at a file beside it (``local``:
+    checked on disk, never over the network)."""
 
     OUTBOUND = "outbound"
     INTERNAL = "internal"
+    LOCAL = "local"
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,16 @@ same code runs against the real web, the loopback zoo of the tests, or the demo.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 import httpx
@@ -31,6 +35,7 @@ from linkaudit.check import CheckOptions, Resolver, check_urls
 from linkaudit.check.browser import BrowserOptions, recheck_in_browser
 from linkaudit.check.client import ResolveError, resolver_answers
 from linkaudit.check.limiter import Clock
+from linkaudit.check.local import LocalOptions, is_file_document, local_results, mark_local
 from linkaudit.check.options import USER_NAMES
 from linkaudit.extract.parallel import extract_many
 from linkaudit.hosts import match_host
@@ -41,6 +46,7 @@ from linkaudit.model import (
     CheckResult,
     Citation,
     Document,
+    DocumentKind,
     Finding,
     Outage,
     OutageKind,
@@ -53,7 +59,8 @@ from linkaudit.model import (
 )
 from linkaudit.reasons import Reason
 from linkaudit.report.base import document_warnings
-from linkaudit.sources.changed import citations_on_changed_lines
+from linkaudit.sources.changed import Removed, citations_on_changed_lines, definition_lines
+from linkaudit.sources.gitdates import LineDate, blame_dates
 from linkaudit.sources.jsonspan import place_in_file
 from linkaudit.store.base import ArchiveCache, ExtractCache, ResultCache
 from linkaudit.urls import defragment, normalize
@@ -79,6 +86,8 @@ class AuditOptions:
     offline: bool = False  # no network at all: extraction and lost links only
     # --changed-since: only citations on these lines of these files (None: whole file)
     changed_lines: Mapping[Path, set[int] | None] | None = None
+    # --changed-since: files and anchors the change removed (local links to them count)
+    removed: Removed | None = None
     # statuses declared fine per host (config ``hosts.<name>.accept``), host -> statuses
     accept: Mapping[str, frozenset[int]] = field(default_factory=dict)
     browser: bool = False  # re-check bot-walled citations in headless Chromium
@@ -86,6 +95,8 @@ class AuditOptions:
     run_deadline: float | None = None
     # where the article body is on named sites (config ``sites.<name>.body``)
     bodies: BodySelectors = NO_SELECTORS
+    # local links (files beside a document read from disk): root and anchor rules
+    local: LocalOptions = field(default_factory=LocalOptions)
 
 
 @dataclass(frozen=True)
@@ -158,8 +169,12 @@ def extract_all(
             if cache is not None:
                 cache.put(doc, scope, citations, bodies=bodies)
         citations = place_in_file(doc, citations)  # a post's body: its file position
+        citations = mark_local(doc, citations, options.local)  # checked on disk, not fetched
         if options.changed_lines is not None:
-            citations = citations_on_changed_lines(citations, options.changed_lines)
+            definitions = definition_lines(doc.text) if doc.kind is DocumentKind.MARKDOWN else None
+            citations = citations_on_changed_lines(
+                citations, options.changed_lines, definitions=definitions, removed=options.removed
+            )
         out.append((doc, [apply_policy(c, options, excluded) for c in citations]))
     if cache is not None:
         cache.flush()
@@ -178,6 +193,7 @@ _PRECHECK_DETAIL: Mapping[Reason, str] = {
     Reason.STRIPPED_LINK: Reason.STRIPPED_LINK.help,
     Reason.EMPTY_HREF: Reason.EMPTY_HREF.help,
     Reason.PLACEHOLDER_HREF: Reason.PLACEHOLDER_HREF.help,
+    Reason.OUTSIDE_ROOT: Reason.OUTSIDE_ROOT.help,
 }
 
 
@@ -244,8 +260,19 @@ async def audit_documents(
                     services.resolver,
                     resolve=services.resolver is not None or services.transport is None,
                 )
-            # dates matter (and are warned about) only for lookups
-            targets, undated = citation_dates(extracted, options, services.clock())
+            # dates matter (and are warned about) only for lookups; git dates each
+            # line of a file in a repository, for the documents that need a lookup
+            wanted = {f.citation.document for f in findings if _lookup_url(f, options)}
+            lines = {} if options.cited_at else git_line_dates(extracted, wanted)
+            targets, undated = citation_dates(
+                extracted, options, services.clock(), line_dates=lines, wanted=wanted
+            )
+            sources = {
+                date_key(c): dated.source
+                for doc, cits in extracted
+                for c in cits
+                if (dated := lines.get(doc.origin, {}).get(c.location.line)) is not None
+            }
             warnings += undated
             findings = await find_archived_copies(
                 findings,
@@ -256,6 +283,7 @@ async def audit_documents(
                 services.on_archive,
                 until=until,
                 inside=inside,
+                sources=sources,
             )
             if options.save:
                 saves = await save_live_citations(findings, session, services.clock(), until)
@@ -345,11 +373,17 @@ async def check_citations(
     """Check every distinct URL of the run once (restored hrefs included), and
     apply the statuses the configuration accepts per host.  Offline: nothing.
     ``until`` is the run's deadline (``time.monotonic()``); what it stops is said."""
-    keys = {c.key for _, cits in extracted for c in cits if c.needs_check and c.key}
+    local = local_results((c for _, cits in extracted for c in cits), options.local)
+    keys = {
+        c.key
+        for _, cits in extracted
+        for c in cits
+        if c.needs_check and c.key and c.relation is not Relation.LOCAL
+    }
     restored_keys = {pos: normalize(r.url) for pos, r in restored.restorations.items()}
     keys.update(restored_keys.values())
     if not keys or options.offline:
-        return Checked({}, restored_keys)
+        return Checked(dict(local), restored_keys)
     if services.on_total is not None:
         services.on_total(len(keys))
     results = await check_urls(
@@ -376,20 +410,38 @@ async def check_citations(
         said += (why_not,) if why_not else ()
     if options.accept:
         results = {k: _accepted(r, options.accept) for k, r in results.items()}
-    return Checked(results, restored_keys, said)
+    return Checked({**results, **local}, restored_keys, said)
 
 
 def citation_dates(
-    extracted: Sequence[tuple[Document, list[Citation]]], options: AuditOptions, now: datetime
+    extracted: Sequence[tuple[Document, list[Citation]]],
+    options: AuditOptions,
+    now: datetime,
+    *,
+    line_dates: Mapping[str, Mapping[int, LineDate]] | None = None,
+    wanted: Collection[str] | None = None,
 ) -> tuple[dict[str, datetime], list[str]]:
     """When each document's sources were cited (what archive lookups aim at), by
-    origin, and a warning naming the documents that say nowhere."""
+    origin, and a warning naming the documents that say nowhere.
+
+    A document with no date of its own (and no ``--cited-at``) whose lines git
+    dates (``line_dates``, by origin) gets a date per citation instead, under
+    :func:`date_key`: the day the citation's line was committed.  Only documents
+    in ``wanted`` (those with an archive lookup to make; None: all) are warned
+    about: a date nothing is looked up for does not matter.
+    """
     targets: dict[str, datetime] = {}
     undated: list[str] = []
-    for doc, _ in extracted:
+    for doc, citations in extracted:
         targets[doc.origin] = citation_date(doc, options, now)
         if options.cited_at is None and doc.cited_at is None:
-            undated.append(doc.origin)
+            lines = (line_dates or {}).get(doc.origin, {})
+            for citation in citations:
+                found = lines.get(citation.location.line)
+                if found is not None:
+                    targets[date_key(citation)] = found.when
+            if not lines and (wanted is None or doc.origin in wanted):
+                undated.append(doc.origin)
     warnings: list[str] = []
     if len(undated) == 1:
         warnings.append(
@@ -403,6 +455,41 @@ def citation_dates(
             "for them are chosen nearest to now (use --cited-at)"
         )
     return targets, warnings
+
+
+def date_key(citation: Citation) -> str:
+    """The key of a citation's own date among a run's citation dates (by line)."""
+    return f"{citation.document}\n{citation.location.line}"
+
+
+def _target(targets: Mapping[str, datetime], citation: Citation) -> datetime:
+    """The date a citation's archive lookup aims at: its own, else its document's."""
+    return targets.get(date_key(citation)) or targets[citation.document]
+
+
+def git_line_dates(
+    extracted: Sequence[tuple[Document, list[Citation]]], wanted: Collection[str]
+) -> dict[str, Mapping[int, LineDate]]:
+    """For the documents in ``wanted`` that are files with no date of their own: the
+    date git gives each of their lines (one ``git blame`` per file, reused while
+    the file's bytes are the same).  The blames run side by side, one git process
+    per core: on a big repository with many failing files they are the cost."""
+    files = [
+        (doc.origin, str(Path(doc.origin).resolve()), doc.sha256)
+        for doc, _ in extracted
+        if doc.origin in wanted and doc.cited_at is None and is_file_document(doc)
+    ]
+    if not files:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(len(files), os.cpu_count() or 1)) as pool:
+        found = list(pool.map(lambda f: _blame(f[1], f[2]), files))
+    return {origin: dates for (origin, _, _), dates in zip(files, found, strict=True) if dates}
+
+
+@lru_cache(maxsize=512)
+def _blame(path: str, sha256: str | None) -> Mapping[int, LineDate]:
+    """``blame_dates``, cached by the file's content (its sha256): one blame per file."""
+    return MappingProxyType(blame_dates(Path(path)))
 
 
 def build_findings(
@@ -438,15 +525,18 @@ async def find_archived_copies(
     *,
     until: float | None = None,
     inside: Collection[str] = (),
+    sources: Mapping[str, str] | None = None,
 ) -> list[Finding]:
-    """Archive copies for what is not fine, nearest to each document's citation date.
+    """Archive copies for what is not fine, nearest to each citation's date (its line's,
+    from git, when ``targets`` has one; else its document's); ``sources`` says, by
+    :func:`date_key`, where a line's date came from, for the finding's note.
     ``progress(done, total)`` is told as each distinct lookup ends; lookups not done
     by ``until`` (the run's deadline) are said not looked up.  URLs inside the
     network (hosts in ``inside``, or so spelled) are never sent to an archive
     outside it: they get a note instead."""
     private = _private_lookups(findings, options, session.options, inside)
     wanted = [
-        (url, targets[finding.citation.document])
+        (url, _target(targets, finding.citation))
         for finding in findings
         if (url := _lookup_url(finding, options)) is not None and url not in private
     ]
@@ -475,7 +565,7 @@ async def find_archived_copies(
     return [
         _with_private_note(f, private, options)
         if _lookup_url(f, options) in private
-        else _with_archive(f, lookups, targets[f.citation.document], options)
+        else _with_archive(f, lookups, targets, options, sources or {})
         for f in findings
     ]
 
@@ -663,6 +753,8 @@ def _finding(
 
 
 def _lookup_url(finding: Finding, options: AuditOptions) -> str | None:
+    if finding.citation.relation is Relation.LOCAL:
+        return None  # a file in the repository: no archive has it
     if finding.verdict is Verdict.LOST:
         if finding.restoration is None:
             return None
@@ -678,16 +770,21 @@ def _lookup_url(finding: Finding, options: AuditOptions) -> str | None:
 def _with_archive(
     finding: Finding,
     lookups: dict[tuple[str, datetime], ArchiveLookup],
-    target: datetime,
+    targets: Mapping[str, datetime],
     options: AuditOptions,
+    sources: Mapping[str, str],
 ) -> Finding:
     url = _lookup_url(finding, options)
     if url is None:
         return finding
-    lookup = lookups.get((url, target))
+    lookup = lookups.get((url, _target(targets, finding.citation)))
     if lookup is None:
         return finding
-    return replace(finding, archive=lookup.copy, archive_note=lookup.note)
+    note = lookup.note
+    dated = sources.get(date_key(finding.citation))
+    if dated:  # dated by git: say where the date came from
+        note = f"{note}; aimed at the citation date ({dated})" if note else f"aimed at {dated}"
+    return replace(finding, archive=lookup.copy, archive_note=note)
 
 
 def audit_settings(options: AuditOptions) -> dict[str, object]:
@@ -733,8 +830,9 @@ async def judge_network(
     domains really are gone.  Either way it is DESIGN.md's exit code 3, and the
     run records nothing.  Cached results count as answers.
     """
-    fresh = [r for r in results.values() if not r.from_cache]
-    if not fresh or len(fresh) != len(results):
+    network = [r for r in results.values() if not r.url.startswith("file:")]  # not local ones
+    fresh = [r for r in network if not r.from_cache]
+    if not fresh or len(fresh) != len(network):
         return None
     hosts = {urlsplit(r.url).hostname for r in fresh}
     if len(hosts) < 2:

@@ -39,6 +39,7 @@ class Reason(enum.StrEnum):
     OK_CANONICAL_REDIRECT = "ok_canonical_redirect"
     OK_HEAD = "ok_head"
     ACCEPTED_STATUS = "accepted_status"
+    OK_FILE = "ok_file"
     # moved
     MOVED_PERMANENTLY = "moved_permanently"
     # broken
@@ -53,6 +54,9 @@ class Reason(enum.StrEnum):
     BAD_REDIRECT = "bad_redirect"
     UNDECODABLE_BODY = "undecodable_body"
     DECOMPRESSION_BOMB = "decompression_bomb"
+    FILE_NOT_FOUND = "file_not_found"
+    ANCHOR_NOT_FOUND = "anchor_not_found"
+    OUTSIDE_ROOT = "outside_root"
     # stale
     SOFT_404 = "soft_404"
     REDIRECT_TO_HOMEPAGE = "redirect_to_homepage"
@@ -178,6 +182,7 @@ _INFO: dict[Reason, _Info] = {
     ),
     Reason.OK_HEAD: _Info(_OK, "The resource answers; a HEAD request was enough to tell."),
     Reason.ACCEPTED_STATUS: _Info(_OK, "The configuration accepts this status for the host."),
+    Reason.OK_FILE: _Info(_OK, "A local link: the file (and its anchor) is there on disk."),
     Reason.MOVED_PERMANENTLY: _Info(_MOVED, "A permanent redirect (301/308) to another live page."),
     Reason.HTTP_404: _Info(_BROKEN, "The server answered 404 Not Found."),
     Reason.HTTP_410: _Info(_BROKEN, "The server answered 410 Gone: removed on purpose."),
@@ -197,6 +202,24 @@ _INFO: dict[Reason, _Info] = {
         _BROKEN,
         "A tiny download that expands without end (a decompression bomb): no reader "
         "gets a page, and it is not a source to cite.",
+    ),
+    Reason.FILE_NOT_FOUND: _Info(
+        _BROKEN,
+        "A local link to a file that is not there (renamed, moved, deleted, or spelled in "
+        "another case).",
+        todo="fix the path",
+    ),
+    Reason.ANCHOR_NOT_FOUND: _Info(
+        _BROKEN,
+        "A local link to a heading or id the file does not have (reworded or removed): "
+        "the reader lands at the top of the file.",
+        todo="fix the anchor",
+    ),
+    Reason.OUTSIDE_ROOT: _Info(
+        _BROKEN,
+        "A local link that leaves the repository (or --root-dir): nothing there is "
+        "published with it.",
+        todo="link inside the repository, or set --root-dir",
     ),
     Reason.SOFT_404: _Info(
         _STALE, "The page says 'not found' (or looks like the site's error page) with a 200."

@@ -25,6 +25,7 @@ from linkaudit.addresses import AddressKind
 from linkaudit.archive import ArchiveOptions
 from linkaudit.archive.base import DEFAULT_TIMEGATES, WAYBACK
 from linkaudit.check import CheckOptions
+from linkaudit.check.local import LocalOptions
 from linkaudit.check.options import USER_NAMES, HostSettings
 from linkaudit.config import Config, HostConfig, Secret, load_config
 from linkaudit.history import ConfirmPolicy
@@ -33,7 +34,7 @@ from linkaudit.model import BodySelectors, Verdict
 from linkaudit.pipeline import AuditOptions, audit_settings
 from linkaudit.runner import RunRequest
 from linkaudit.sources.base import DEFAULT_MAX_BYTES, SourceOptions
-from linkaudit.sources.changed import changed_files
+from linkaudit.sources.changed import Removed, changes_since
 from linkaudit.sources.collect import Collection
 from linkaudit.sources.wordpress_draft import AUTH_ENV, AppPassword, draft_ref, post_in_url
 from linkaudit.store import DEFAULT_PATH, CachePolicy
@@ -62,6 +63,7 @@ class RunInputs:
     modified_after: datetime | None = None
     sitemap: str | None = None
     changed_since: str | None = None
+    allow_empty: bool = False  # a folder with no documents is not an error
     insecure: bool = False
     offline: bool = False
     archive: bool = True  # look up archived copies (``check`` does not)
@@ -92,7 +94,9 @@ def plan_run(inputs: RunInputs) -> RunPlan:
     cwd = inputs.cwd or Path.cwd()
     config = load_config(cwd, inputs.config).merged_with(**_overrides(inputs))
     config = with_github_token(config, os.environ.get(GITHUB_TOKEN_ENV))
-    changed = changed_files(inputs.changed_since, cwd) if inputs.changed_since else None
+    changed, removed = (
+        changes_since(inputs.changed_since, cwd) if inputs.changed_since else (None, Removed())
+    )
     site, post = inputs.wordpress, inputs.post
     if site and not post and post_in_url(site):  # --wordpress with one post's URL
         site, post = None, site
@@ -103,7 +107,9 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         wordpress=site,
         modified_after=inputs.modified_after,
         sitemap=inputs.sitemap,
-        changed=changed,
+        # a removed file or heading breaks links in files the change did not touch
+        changed=None if removed else changed,
+        allow_empty=inputs.allow_empty,
         post=post,
         wordpress_auth=wordpress_auth(config, site, post, os.environ) if post else None,
     )
@@ -125,7 +131,7 @@ def plan_run(inputs: RunInputs) -> RunPlan:
             max_bytes=inputs.max_bytes,
             user_agent=config.user_agent or DEFAULT_USER_AGENT,
         ),
-        audit=replace(options, changed_lines=changed),
+        audit=replace(options, changed_lines=changed, removed=removed or None),
         cache_path=None if config.no_cache else (config.cache or DEFAULT_PATH),
         policy=cache_policy(config),
         confirm=inputs.confirm,
@@ -210,6 +216,8 @@ def run_settings(
         **audit_settings(request.audit),
         "base_url": config.base_url,
         "root_dir": str(config.root_dir) if config.root_dir else None,
+        "anchor_style": request.audit.local.anchor_style.value,
+        "repository": config.repository,
         "config": str(config.source) if config.source else None,
         "include_paths": list(config.include_paths),
         "exclude_paths": list(config.exclude_paths),
@@ -331,6 +339,16 @@ def audit_options(
         offline=offline,
         accept=accept,
         bodies=body_selectors(config),
+        local=local_options(config),
+    )
+
+
+def local_options(config: Config) -> LocalOptions:
+    """How local links are checked: the root, the anchor rules, the repository's address."""
+    return LocalOptions(
+        root=config.root_dir,
+        anchor_style=config.anchor_style or LocalOptions.anchor_style,
+        repository=config.repository,
     )
 
 

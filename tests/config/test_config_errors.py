@@ -53,7 +53,7 @@ def test_unknown_host_key_in_pyproject_has_full_path(tmp_path: Path) -> None:
 def test_unknown_key_without_close_match_lists_valid_keys(tmp_path: Path) -> None:
     message = error_for(tmp_path, "zzzzzz = 1\n")
     assert (
-        "unknown key 'zzzzzz' at top level (valid keys: archive_all, archive_rate, archives,"
+        "unknown key 'zzzzzz' at top level (valid keys: anchor_style, archive_all, archive_rate,"
         in message
     )
     assert "no_cache" not in message  # spelled `cache = false` in a file

@@ -169,6 +169,7 @@ def test_audit_step_records_exit_code_and_writes_the_summary(tmp_path: Path) -> 
         "markdown,sarif,json",
         "--output-dir",
         "reports",
+        "--allow-empty",  # the action judges an empty run itself (fail-if-empty)
         "--exclude-all-private",  # a pull request's article must not reach the runner's network
         "--fail-on",
         "broken,stale",
@@ -203,6 +204,7 @@ def test_audit_step_without_reports_and_with_defaults(tmp_path: Path) -> None:
         "markdown,sarif,json",  # the JSON report is always asked for: its totals decide
         "--output-dir",
         "linkaudit-report",
+        "--allow-empty",
         "--exclude-all-private",
     ]
     assert outputs == {
@@ -300,7 +302,7 @@ def test_pre_commit_hooks() -> None:
     hooks = _load(ROOT / ".pre-commit-hooks.yaml")
     by_id = {hook["id"]: hook for hook in hooks}
     offline = by_id["linkaudit"]
-    assert offline["entry"] == "linkaudit audit --offline"
+    assert offline["entry"] == "linkaudit check --offline"  # no report files written
     assert offline["language"] == "python"
     assert offline["pass_filenames"] is True
     files = re.compile(offline["files"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +53,7 @@ class _Link:
     location: Location | None = None
     resolved: str | None = None
     written_text: str | None = None
+    opened_at: int | None = None  # the source offset of its "[", when found by that
 
 
 class _Positions:
@@ -76,42 +77,79 @@ class _Positions:
         return Location(line, column, paragraph, pos), pos + len(needle)
 
 
-_Place = Callable[[str, str], Location]
-
-
-def _placer(pos: _Positions, lo: int, hi: int, paragraph: int, fallback: Location) -> _Place:
+class _Placer:
     """Where each link of one inline token is, searched forward through its source lines.
 
-    The returned function keeps a cursor, so repeated hrefs in one paragraph are
-    found in order.  ``alternative`` (the ``[`` or ``![`` opening the link) is
-    tried when the needle is not in the source as written (escapes, reference
-    links); such a position has no exact offset.
+    It keeps a cursor, so repeated hrefs in one paragraph are found in order.
+    ``alternative`` (the ``[`` or ``![`` opening the link) is tried when the needle
+    is not in the source as written (escapes, reference links); such a position
+    has no exact offset, and once the link is over (:meth:`skip_link`) the cursor
+    moves past all of its syntax (``[text][label]``, ``[text][]``, ``[text]``,
+    ``[text](...)``), so the next link's ``[`` is never found inside it.
     """
-    cursor = lo
 
-    def place(needle: str, alternative: str) -> Location:
-        nonlocal cursor
+    def __init__(self, pos: _Positions, lo: int, hi: int, paragraph: int, fallback: Location):
+        self.pos, self.hi, self.paragraph, self.fallback = pos, hi, paragraph, fallback
+        self.cursor = lo
+        self.opened_at: int | None = None  # where the last alternative match began
+
+    def __call__(self, needle: str, alternative: str) -> Location:
+        self.opened_at = None
         for candidate in (needle, alternative):
-            found = pos.locate(candidate, cursor, hi, paragraph)
+            found = self.pos.locate(candidate, self.cursor, self.hi, self.paragraph)
             if found is not None:
-                location, cursor = found
+                location, self.cursor = found
                 if candidate is alternative:
-                    location = Location(location.line, location.column, paragraph, None)
+                    self.opened_at = location.offset
+                    location = Location(location.line, location.column, self.paragraph, None)
                 return location
-        return fallback
+        return self.fallback
 
-    return place
+    def skip_link(self, start: int | None) -> None:
+        """Move the cursor past the link whose ``[`` (or ``![``) is at ``start``."""
+        if start is not None:
+            self.cursor = max(self.cursor, _link_end(self.pos.text, start, self.hi))
 
 
-def _image_link(child: Any, alt: str, text_offset: int, place: _Place) -> _Link:
+def _link_end(text: str, start: int, hi: int) -> int:
+    """The end of the link syntax opening at ``start``: its bracketed text, then a
+    ``[label]`` or a ``(destination)`` when one follows (escapes honoured)."""
+    i = start + (2 if text.startswith("![", start) else 1)
+    depth = 1
+    while i < hi and depth:
+        char = text[i]
+        if char == "\\":
+            i += 2
+            continue
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        i += 1
+    if depth:
+        return start + 1
+    closer = {"[": "]", "(": ")"}.get(text[i] if i < hi else "")
+    if closer is None:
+        return i
+    opener, depth, j = text[i], 1, i + 1
+    while j < hi and depth:
+        char = text[j]
+        if char == "\\":
+            j += 2
+            continue
+        depth += 1 if char == opener else -1 if char == closer else 0
+        j += 1
+    return j if not depth else i
+
+
+def _image_link(child: Any, alt: str, text_offset: int, place: _Placer) -> _Link:
     """An image as a link whose anchor is its alt text (the reader sees that, if anything)."""
     src = str(child.attrGet("src") or "")
-    return _Link(
+    link = _Link(
         CitationKind.IMAGE, src, text_offset, text_offset + len(alt), [alt], place(src, "![")
     )
+    place.skip_link(place.opened_at)  # an image has no closing token: it ends here
+    return link
 
 
-def _inline_links(children: Iterable[Any], place: _Place) -> tuple[str, list[_Link]]:
+def _inline_links(children: Iterable[Any], place: _Placer) -> tuple[str, list[_Link]]:
     """The flat text of an inline token's children, and its links with their spans in it.
 
     The flat text is what a reader sees (link markup gone, images as their alt
@@ -126,11 +164,14 @@ def _inline_links(children: Iterable[Any], place: _Place) -> tuple[str, list[_Li
         if kind == "link_open":
             href = str(child.attrGet("href") or "")
             link = _Link(CitationKind.LINK, href, text_offset, location=place(href, "["))
+            link.opened_at = place.opened_at
             open_links.append(link)
             links.append(link)
         elif kind == "link_close":
             if open_links:
-                open_links.pop().end = text_offset
+                closed = open_links.pop()
+                closed.end = text_offset
+                place.skip_link(closed.opened_at)
         elif kind == "image":
             alt = child.content or ""
             links.append(_image_link(child, alt, text_offset, place))
@@ -184,7 +225,7 @@ def _inline(
 ) -> list[Citation]:
     """Links, images and bare URLs of one inline token (a paragraph, heading, cell...)."""
     fallback = Location(bisect.bisect_right(pos.starts, lo), 1, paragraph)
-    place = _placer(pos, lo, hi, paragraph, fallback)
+    place = _Placer(pos, lo, hi, paragraph, fallback)
     text, links = _inline_links(token.children or (), place)
     citations: list[Citation] = []
     for link in links:

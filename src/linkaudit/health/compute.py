@@ -63,7 +63,13 @@ def _nearest(copies: Sequence[KnownCopy], target: datetime, near_days: int) -> C
     )
 
 
+#: The "host" of every local link (a file of the repository): one row, not one per file.
+LOCAL_FILES = "(local files)"
+
+
 def _host(url: str) -> str:
+    if url.startswith("file:"):
+        return LOCAL_FILES
     try:
         return (urlsplit(url).hostname or url).lower()
     except ValueError:
@@ -368,8 +374,13 @@ def _host_rot(url_states: dict[str, LinkStatus], top_hosts: int) -> tuple[HostRo
 
 
 def _coverage(items: Sequence[tuple[CitationRow, CitationHealth]], near_days: int) -> Coverage:
-    """How many checked citations have an archived copy near their citation date."""
-    considered = [item for _, item in items if item.key is not None and not item.lost]
+    """How many checked citations have an archived copy near their citation date
+    (local links are files of the repository: no archive holds them, none is asked)."""
+    considered = [
+        item
+        for _, item in items
+        if item.key is not None and not item.lost and not item.key.startswith("file:")
+    ]
     near = sum(1 for i in considered if i.capture is not None and i.capture.near)
     far = sum(1 for i in considered if i.capture is not None and not i.capture.near)
     candidates = tuple(i for i in considered if i.status is LinkStatus.ALIVE and i.capture is None)

@@ -20,6 +20,7 @@ from linkaudit.model import (
     Document,
     Finding,
     OutageKind,
+    Relation,
     Report,
     Verdict,
 )
@@ -129,8 +130,12 @@ def where_text(finding: Finding) -> str:
 
 
 def target_url(finding: Finding) -> str | None:
-    """The URL a reader clicks: as resolved, else as written (None for lost links)."""
+    """The URL a reader clicks: as resolved, else as written (None for lost links).
+    A local link shows as written (``../setup.md#install``): its ``file:`` URL is
+    this machine's path, and the finding's detail names the file."""
     cit = finding.citation
+    if cit.relation is Relation.LOCAL:
+        return cit.url_as_written or cit.url
     return cit.url or cit.url_as_written
 
 
@@ -200,6 +205,9 @@ def what_to_do(finding: Finding, report: Report | None = None) -> str:
         return "restore the link (the archived article has it)"
     if verdict is Verdict.LOST:
         return _lost_todo(finding, archives_down)
+    if finding.citation.relation is Relation.LOCAL:  # a file of the repository: no archive
+        reason = Reason.of(finding.reason)
+        return reason.todo if reason is not None else VERDICT_TODO[verdict]
     if verdict in _ARCHIVE_REMEDY:
         return _dead_todo(finding, archives_down)
     reason = Reason.of(finding.reason)

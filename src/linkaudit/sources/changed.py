@@ -17,10 +17,12 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from linkaudit.errors import InputError
-from linkaudit.model import Citation
+from linkaudit.model import Citation, Relation
 
 ChangedLines = dict[Path, set[int] | None]
 
@@ -167,6 +169,24 @@ def changed_files(ref: str, repo: Path) -> ChangedLines:
     directory outside a work tree, raises :class:`InputError` with git's own
     one-line reason.
     """
+    return changes_since(ref, repo)[0]
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What a change took away that links elsewhere may point at: files deleted or
+    renamed away (``paths``), and files that lost or reworded a heading or an
+    ``id`` (``anchors``), as absolute paths of the old side."""
+
+    paths: frozenset[Path] = frozenset()
+    anchors: frozenset[Path] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.paths or self.anchors)
+
+
+def changes_since(ref: str, repo: Path) -> tuple[ChangedLines, Removed]:
+    """:func:`changed_files`, and what the change removed (:func:`parse_removed`)."""
     top = _git(repo, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
         raise InputError(f"--changed-since: {repo} is not in a git work tree")
@@ -190,16 +210,75 @@ def changed_files(ref: str, repo: Path) -> ChangedLines:
     )
     if diff.returncode != 0:
         raise InputError(f"--changed-since: git diff failed: {_first_line(diff.stderr)}")
-    changed: ChangedLines = {
-        root / name: lines
-        for name, lines in parse_diff(diff.stdout.decode("utf-8", "surrogateescape")).items()
-    }
+    text = diff.stdout.decode("utf-8", "surrogateescape")
+    changed: ChangedLines = {root / name: lines for name, lines in parse_diff(text).items()}
     untracked = _git(root, "ls-files", "-z", "--others", "--exclude-standard")
     if untracked.returncode == 0:
         for name in untracked.stdout.decode("utf-8", "surrogateescape").split("\0"):
             if name:
                 changed[root / name] = None
-    return changed
+    paths, anchors = parse_removed(text)
+    removed = Removed(
+        frozenset(root / name for name in paths), frozenset(root / name for name in anchors)
+    )
+    return changed, removed
+
+
+#: A removed line that gave its file an anchor: a heading (ATX or a setext
+#: underline), an explicit ``{#id}``, or an HTML ``id``/``name``.
+_ANCHOR_LINE = re.compile(
+    r"^ {0,3}(?:#{1,6}(?:[ \t]|$)|=+[ \t]*$|-+[ \t]*$)|\{#|\b(?:id|name)\s*=", re.IGNORECASE
+)
+
+
+def parse_removed(diff: str) -> tuple[set[str], set[str]]:
+    """Old-side paths deleted or renamed away, and old-side paths that lost a line
+    giving them an anchor (a heading reworded counts: its id may have changed)."""
+    removed: set[str] = set()
+    anchors: set[str] = set()
+    old: str | None = None
+    in_header = False
+    for line in diff.splitlines():
+        if line.startswith("diff --git "):
+            old, in_header = None, True
+        elif line.startswith("@@"):
+            in_header = False
+        elif in_header and line.startswith("rename from "):
+            removed.add(_unquote(line[len("rename from ") :]))
+        elif in_header and line.startswith("--- "):
+            old = _strip_prefix(line[4:])
+        elif in_header and line.startswith("+++ "):
+            if _strip_prefix(line[4:]) is None and old is not None:
+                removed.add(old)
+        elif _removes_anchor(line, in_header, old):
+            anchors.add(str(old))
+    return removed, anchors - removed
+
+
+def _removes_anchor(line: str, in_header: bool, old: str | None) -> bool:
+    return (
+        not in_header
+        and old is not None
+        and line.startswith("-")
+        and _ANCHOR_LINE.search(line[1:]) is not None
+    )
+
+
+_DEFINITION_LINE = re.compile(r"^ {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*(?:<([^>\n]*)>|(\S+))")
+
+
+def definition_lines(text: str) -> dict[str, set[int]]:
+    """The 1-based lines of a Markdown text's reference definitions
+    (``[r]: https://...``), by destination as written: a changed definition
+    changes every link that uses it, wherever that link is."""
+    out: dict[str, set[int]] = {}
+    if "]:" not in text:
+        return out
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _DEFINITION_LINE.match(line)
+        if match is not None:
+            out.setdefault(match.group(1) or match.group(2), set()).add(number)
+    return out
 
 
 def _resolve(document: str, cache: dict[str, Path]) -> Path:
@@ -211,13 +290,21 @@ def _resolve(document: str, cache: dict[str, Path]) -> Path:
 
 
 def citations_on_changed_lines(
-    citations: Iterable[Citation], changed: Mapping[Path, set[int] | None]
+    citations: Iterable[Citation],
+    changed: Mapping[Path, set[int] | None],
+    *,
+    definitions: Mapping[str, set[int]] | None = None,
+    removed: Removed | None = None,
 ) -> list[Citation]:
-    """The citations that sit in changed files on changed lines, in their order.
+    """The citations whose meaning the change touched, in their order.
 
-    ``Citation.document`` is matched as a path relative to the working directory
-    (or absolute), as the tree source records it; citations from URLs or stdin
-    are never "changed" and are dropped.
+    That is a citation on a changed line of a changed file; one whose reference
+    definition (``definitions``: :func:`definition_lines` of its document) is on
+    a changed line; and, anywhere, a local link to a file the change deleted or
+    renamed, or with a ``#fragment`` into a file that lost a heading or id
+    (``removed``).  ``Citation.document`` is matched as a path relative to the
+    working directory (or absolute), as the tree source records it; citations
+    from URLs or stdin are never "changed" and are dropped.
     """
     keys = {path.resolve(): lines for path, lines in changed.items()}
     cache: dict[str, Path] = {}
@@ -226,9 +313,34 @@ def citations_on_changed_lines(
         if "://" in citation.document or citation.document.startswith("<"):
             continue
         lines = keys.get(_resolve(citation.document, cache), set())
-        if lines is None or citation.location.line in lines:
+        if (
+            lines is None
+            or citation.location.line in lines
+            or _definition_changed(citation, lines, definitions)
+            or (removed and _points_at_removed(citation, removed))
+        ):
             out.append(citation)
     return out
+
+
+def _definition_changed(
+    citation: Citation, lines: set[int], definitions: Mapping[str, set[int]] | None
+) -> bool:
+    if not definitions or not lines or citation.url_as_written is None:
+        return False
+    return not lines.isdisjoint(definitions.get(citation.url_as_written.strip(), ()))
+
+
+def _points_at_removed(citation: Citation, removed: Removed) -> bool:
+    """A local link (``file:`` key) into a path or anchor the change removed."""
+    key = citation.key or (citation.url if citation.relation is Relation.LOCAL else None)
+    if not key or not key.startswith("file://"):
+        return False
+    head, hash_sign, fragment = key.partition("#")
+    path = Path(unquote(head.removeprefix("file://")))
+    if path in removed.paths or any(parent in removed.paths for parent in path.parents):
+        return True
+    return bool(hash_sign and fragment) and path in removed.anchors
 
 
 def restrict_to_changed(

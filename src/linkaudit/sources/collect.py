@@ -40,6 +40,7 @@ class Collection:
     changed: Mapping[Path, set[int] | None] | None = None  # --changed-since
     post: str | None = None  # --post: one post (a draft) of the --wordpress site, for editing
     wordpress_auth: AppPassword | None = None  # the application password --post reads with
+    allow_empty: bool = False  # --allow-empty: a folder with no documents is fine
 
 
 def _is_tree(spec: str) -> bool:
@@ -63,6 +64,12 @@ def collect(collection: Collection, options: SourceOptions) -> tuple[list[Docume
     for spec in collection.specs:
         if _is_tree(spec):
             paths = iter_tree([spec], include=collection.include, exclude=collection.exclude)
+            if not paths and not collection.allow_empty and collection.changed is None:
+                raise InputError(
+                    f"{spec}: no documents found (.html, .htm, .md, .markdown, after ignores "
+                    "and --include-path/--exclude-path); nothing found is not a pass "
+                    "(--allow-empty accepts it)"
+                )
             if collection.changed is not None:
                 paths = restrict_to_changed(paths, collection.changed)
             for path in paths:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -177,9 +178,31 @@ def _list_directory(directory: Path) -> list[Path]:
     out: list[Path] = []
     for name in names:
         path = directory / name if str(directory) != "." else Path(name)
-        if _is_content(path) and path.is_file():
+        if (
+            _is_content(path)
+            and ".linkaudit" not in path.parts
+            and path.is_file()
+            and not is_own_report(path)
+        ):
             out.append(path)
     return out
+
+
+#: The first line of ``audit``'s Markdown report, and of ``health``'s (with its store).
+_OWN_MARKDOWN = re.compile(rb"\A## linkaudit: |\A# Link health\n(?=.*Store: `)", re.S)
+
+
+def is_own_report(path: Path) -> bool:
+    """Whether ``path`` is a report linkaudit wrote (its HTML generator tag, or its
+    Markdown report's first line, which no page of a project's own starts with:
+    ``## linkaudit: ``): an audit never audits its own output, wherever it was
+    written (a second ``audit .`` would otherwise count the first one's links)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return b'<meta name="generator" content="linkaudit' in head or bool(_OWN_MARKDOWN.match(head))
 
 
 def _glob_base(spec: str) -> tuple[Path, str]:
