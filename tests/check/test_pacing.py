@@ -178,3 +178,40 @@ async def test_waits_the_deadline_allows_are_waited(vclock: VirtualClock) -> Non
     results = await check_urls([url], options, transport=host.transport(decide), clock=vclock)
     assert results[url].verdict is Verdict.OK  # 10 + 10 s of waits fit in 30 s
     assert [round(t, 2) for t, _, _ in host.log] == [0.04, 10.08, 20.12]
+
+
+async def test_a_busy_rate_limiter_never_turns_a_live_page_blocked(vclock: VirtualClock) -> None:
+    """Two retries are the default; a limiter that lets others through says when to
+    come back, and its refusals do not use them up (the URL's deadline still bounds)."""
+    host = Host(vclock)
+    admit = _bucket(host, rate=1.0, depth=1.0)  # one a second, asked 16 at a time
+
+    def decide(path: str) -> httpx.Response:
+        return (
+            host.answer(path, 200) if admit(path) else host.answer(path, 429, {"Retry-After": "1"})
+        )
+
+    urls = [f"https://bucket.example/{n}.pdf" for n in range(100)]
+    # five of these came out "blocked" when each refusal used up one of the retries
+    options = replace(OPTIONS, max_retries=2, per_host=16, deadline=60.0)
+    results = await check_urls(urls, options, transport=host.transport(decide), clock=vclock)
+    assert {r.verdict for r in results.values()} == {Verdict.OK}
+
+
+async def test_a_host_refusing_everything_still_stops_after_the_retries(
+    vclock: VirtualClock,
+) -> None:
+    host = Host(vclock)
+
+    def decide(path: str) -> httpx.Response:
+        return host.answer(path, 429, {"Retry-After": "1"})
+
+    urls = [f"https://wall.example/{n}.pdf" for n in range(4)]
+    options = replace(OPTIONS, max_retries=2, deadline=60.0)
+    results = await check_urls(urls, options, transport=host.transport(decide), clock=vclock)
+    for result in results.values():
+        assert (result.verdict, result.reason, result.attempts) == (
+            Verdict.BLOCKED,
+            "rate_limited",
+            3,
+        )

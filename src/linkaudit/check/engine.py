@@ -603,14 +603,19 @@ class _Engine:
             if plan.wait is None:
                 return _Asked(outcome, state, plan.retry_after, plan.exceeded)
             asked = plan.retry_after is not None
-            if asked and state.spent + state.waited + plan.wait > self._deadline(url):
+            if asked and state.spent + state.waited + plan.wait >= self._deadline(url):
                 # the URL's deadline covers the waits the server asks for, not only its
                 # requests: a Retry-After that would pass it ends the URL now
                 return _Asked(outcome, state, plan.retry_after, exceeded=True)
-            await self._wait_out(outcome, plan.wait)
+            paced = await self._wait_out(outcome, plan.wait)
             if asked:
                 state.waited += plan.wait  # on the engine's clock, as the wait was asked
-            retries += 1
+            # A host pacing us (429 with Retry-After, read as its rate limit) says when to
+            # come back, not that the URL fails: such waits are bounded by the URL's
+            # deadline, not its retries, so a busy limiter does not turn a live page into
+            # "blocked" after two refusals.
+            if not (paced and asked):
+                retries += 1
 
     def _deadline(self, url: str) -> float:
         try:
@@ -635,16 +640,19 @@ class _Engine:
         wait = self._backoff(retries) if asked is None else asked
         return _RetryPlan(wait=wait, retry_after=retry_after)
 
-    async def _wait_out(self, outcome: _Outcome, wait: float) -> None:
-        """Sleep before the next attempt; a host that refused (429/503) is slowed as long.
-
-        Penalising the host's pool keeps this URL's siblings from asking the same
-        refusing host in the meantime.
-        """
+    async def _wait_out(self, outcome: _Outcome, wait: float) -> bool:
+        """Sleep before the next attempt (holding no slot); tell the limiter of a
+        refusal, which slows the host only if it limits its rate.  Whether the
+        refusal was a 429 read as the host's rate limit."""
         final = outcome.final
+        limited = False
         if final is not None and final.status in (429, 503):
-            self.limiter.penalize(_host_key(httpx.URL(final.url)), wait)
+            limited = self.limiter.penalize(_host_key(httpx.URL(final.url)), wait)
         await self.clock.sleep(wait)
+        if not limited or final is None or final.status != 429:
+            return False
+        # a limiter lets some requests through; a host refusing everything is a wall
+        return self.limiter.admits(_host_key(httpx.URL(final.url)))
 
     def _evidence(self, url: str, asked: _Asked, probe: Probe | None, started: float) -> Evidence:
         """Everything learned about ``url``, secrets masked, for the pure classifier."""

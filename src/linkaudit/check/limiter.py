@@ -356,6 +356,14 @@ class Limiter:
         host.next_start = max(host.next_start, pause_until)
         return True
 
+    def admits(self, host_key: str, within: float = 30.0) -> bool:
+        """Whether the host answered normally in the last ``within`` seconds: a rate
+        limiter lets requests through at its rate, a wall refuses them all."""
+        host = self._hosts.get(host_key)
+        if host is None or not host.answered:
+            return False
+        return self._clock.monotonic() - host.answered[-1] <= within
+
     def _forget(self, host: _Host) -> None:
         """Halve the extra spacing for every ``FORGET_AFTER`` seconds without a refusal:
         a slow host answers rarely, and relaxing per answer alone would keep it slow."""
