@@ -1,0 +1,92 @@
+"""Huge and hostile input files: read in bounded memory, or refused in one line."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from linkaudit.extract import context
+from linkaudit.sources import SourceOptions
+from linkaudit.sources.jsonspan import find_strings
+from linkaudit.sources.wordpress import wordpress_documents
+
+from .memory import run_measured
+
+POST_LINK = '<p>See <a href=\\"https://cited.example/a\\">this</a>.</p>'
+
+
+def test_a_number_beyond_pythons_digit_limit_is_read_as_null_with_a_warning() -> None:
+    text = '{"id": ' + "7" * 5000 + ', "content": {"rendered": "' + POST_LINK + '"}}'
+    [document] = wordpress_documents(text, origin="post.json", options=SourceOptions())
+    assert "https://cited.example/a" in document.text
+    assert any("integer of more than 4300 digits read as null" in w for w in document.warnings)
+
+
+def test_a_number_beyond_the_limit_through_the_cli_is_a_warning_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    post = tmp_path / "post.json"
+    post.write_text('{"id": ' + "7" * 50_000 + ', "content": {"rendered": "' + POST_LINK + '"}}')
+    run = run_measured(["extract", str(post), "--format", "json"], tmp_path)
+    assert run.code == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    [document] = json.loads(run.stdout)["documents"]
+    assert document["citations"][0]["url"] == "https://cited.example/a"
+    assert "4300 digits" in document["document"]["warnings"][0]
+
+
+def test_string_positions_are_kept_as_runs_not_one_int_per_character() -> None:
+    body = "plain text " * 10_000 + "\\n" + "more " * 10_000 + "\\u00e9" + "end"
+    [string] = find_strings('{"content": {"rendered": "' + body + '"}}')
+    positions = string.positions
+    assert len(positions) == len(string.value) + 1
+    assert len(positions._raw) <= 6  # a handful of runs, not 160,000 entries
+    opening = len('{"content": {"rendered": "')
+    assert positions[0] == opening
+    assert positions[110_000] == opening + 110_000  # the escaped newline
+    assert positions[110_001] == opening + 110_002
+    assert positions[-1] == opening + len(body)
+
+
+def test_run_positions_agree_with_one_position_per_character() -> None:
+    rng = random.Random(7)
+    pieces = ["a", "bc", "\\n", '\\"', "\\u00e9", "\\ud83d\\ude00", "\\/", "\\q", "\n", "é"]
+    for _ in range(200):
+        raw = "".join(rng.choice(pieces) for _ in range(rng.randrange(30)))
+        text = '{"content": {"rendered": "' + raw + '"}}'
+        [string] = find_strings(text)
+        expected, at = [], len('{"content": {"rendered": "')
+        for match in re.finditer(r"\\u[dD][89abAB]..\\u....|\\u....|\\.|.", raw, re.S):
+            expected.append(at + match.start())
+        expected.append(at + len(raw))
+        assert list(string.positions) == expected, raw
+
+
+def test_collapse_of_long_text_matches_the_one_piece_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(context, "COLLAPSE_CHUNK", 7)
+    rng = random.Random(3)
+    for _ in range(2000):
+        text = "".join(rng.choice("ab \n\t") for _ in range(rng.randrange(80)))
+        assert context.collapse(text) == re.sub(r"\s+", " ", text).strip(), repr(text)
+
+
+def test_a_wordpress_post_with_a_6_mb_body_is_read_in_a_few_times_its_size(
+    tmp_path: Path,
+) -> None:
+    """It took ~53 times its size (a tuple of positions, one int per character,
+    and ``re.sub`` holding every word); the budget is 12 times, over the baseline."""
+    small, big = tmp_path / "small.json", tmp_path / "big.json"
+    for path, words in ((small, 10), (big, 1_200_000)):
+        body = "<p>" + "word " * words + '<a href="https://cited.example/">x</a></p>'
+        path.write_text(json.dumps({"id": 1, "content": {"rendered": body}}))
+    baseline = run_measured(["extract", str(small)], tmp_path)
+    measured = run_measured(["extract", str(big)], tmp_path)
+    assert baseline.code == measured.code == 0, measured.stderr
+    size_kb = big.stat().st_size // 1024
+    assert measured.peak_kb - baseline.peak_kb < 12 * size_kb, (measured.peak_kb, size_kb)
