@@ -65,7 +65,7 @@ from linkaudit.model import (
 )
 from linkaudit.pipeline import AuditRun, Services, exit_code
 from linkaudit.report import FORMATS, get_formatter, write_reports
-from linkaudit.report.base import moved_to, warnings_of
+from linkaudit.report.base import moved_to, one_line, warnings_of
 from linkaudit.report.files import write_files, write_latest
 from linkaudit.report.json_format import FindingLines, JsonFormatter
 from linkaudit.report.terminal import TerminalFormatter
@@ -141,7 +141,7 @@ _TEXT_WIDTH = 48
 
 
 def _shorten(text: str, width: int = _TEXT_WIDTH) -> str:
-    text = " ".join(text.split())
+    text = one_line(text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -152,7 +152,7 @@ def _citation_row(citation: Citation) -> str:
     what = citation.verdict.value if citation.verdict is not None else citation.kind.value
     if citation.relation is Relation.INTERNAL:
         what += " (int)"
-    url = citation.url_as_written if citation.url_as_written is not None else "-"
+    url = one_line(citation.url_as_written) if citation.url_as_written is not None else "-"
     return f"  {where:>9}  {what:<15} {url}  {_shorten(citation.text)}".rstrip()
 
 
@@ -164,7 +164,7 @@ def _summary(document: Document, citations: list[Citation]) -> str:
     parts = [f"{outbound} outbound", f"{internal} internal"]
     parts += [f"{by_verdict[v.value]} {v.value}" for v in Verdict if by_verdict[v.value]]
     noun = "citation" if len(citations) == 1 else "citations"
-    return f"{document.origin}: {len(citations)} {noun}: " + ", ".join(parts)
+    return f"{one_line(document.origin)}: {len(citations)} {noun}: " + ", ".join(parts)
 
 
 def _document_json(document: Document, found: MainText) -> dict[str, object]:
@@ -262,7 +262,7 @@ def _extract_table(results: list[tuple[Document, MainText]]) -> str:
     lines: list[str] = []
     for document, found in results:
         title = f" {document.title!r}" if document.title else ""
-        lines.append(f"{document.origin} ({document.kind.value}){title}")
+        lines.append(f"{one_line(document.origin)} ({document.kind.value}){title}")
         if found.scope is not None:
             lines.append(_scope_row(found.scope))
         lines.extend(_citation_row(citation) for citation in found.citations)
