@@ -90,3 +90,42 @@ def test_a_wordpress_post_with_a_6_mb_body_is_read_in_a_few_times_its_size(
     assert baseline.code == measured.code == 0, measured.stderr
     size_kb = big.stat().st_size // 1024
     assert measured.peak_kb - baseline.peak_kb < 12 * size_kb, (measured.peak_kb, size_kb)
+
+
+def test_extract_json_is_built_a_citation_at_a_time_and_matches_one_dump(
+    tmp_path: Path,
+) -> None:
+    from linkaudit.cli import SCHEMA_VERSION, _document_json, _extract_json
+    from linkaudit.extract import main_text
+    from linkaudit.sources.loader import load_file
+
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>T \u00e9</title></head><body><article><p>"
+        + "".join(
+            f'<a href="https://h{i}.example/\u00e9?q=\\"{i}">line\\n {i}</a> ' for i in range(30)
+        )
+        + "</p></article></body></html>"
+    )
+    empty = tmp_path / "empty.md"
+    empty.write_text("# nothing cited\n")
+    results = []
+    for path in (page, empty, page):
+        for document in load_file(path, SourceOptions()):
+            results.append((document, main_text(document)))
+    expected = {
+        "schema_version": SCHEMA_VERSION,
+        "documents": [_document_json(doc, found) for doc, found in results],
+    }
+    assert _extract_json(results) == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_extract_json_of_many_links_stays_near_the_table_in_memory(tmp_path: Path) -> None:
+    """The JSON output took ~3 times the table's memory (a dict tree of every citation)."""
+    page = tmp_path / "links.html"
+    links = "".join(f'<a href="https://h{i % 50}.example/p{i}">l{i}</a> ' for i in range(40_000))
+    page.write_text(f"<html><body><p>{links}</p></body></html>")
+    table = run_measured(["extract", str(page)], tmp_path)
+    as_json = run_measured(["extract", str(page), "--format", "json"], tmp_path)
+    assert table.code == as_json.code == 0
+    assert as_json.peak_kb < 1.6 * table.peak_kb, (as_json.peak_kb, table.peak_kb)

@@ -470,9 +470,14 @@ class _Walker:
                 self._add_text(el.tail, el.sourceline)
 
     def citations(self) -> list[Citation]:
+        """The citations, in order; each pending item is let go as its citation is made,
+        so a page's worth of both is never held at once (~250 B a link)."""
         flat = "".join(self.flat)
         out: list[Citation] = []
-        for item in self.pending:
+        pending, self.pending = self.pending, []
+        pending.reverse()
+        while pending:
+            item = pending.pop()
             end = item.end if item.end >= item.start else item.start
             if item.text_override is not None:
                 text = item.text_override
