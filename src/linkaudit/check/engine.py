@@ -32,7 +32,7 @@ import re
 import secrets
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -962,7 +962,8 @@ async def check_urls(
 
         order = _host_by_host(pages)
         try:
-            await _within(until, [one(url, pages[url]) for url in order])
+            jobs = (one(url, pages[url]) for url in order)
+            await _within(until, _pool(jobs, max(16 * options.concurrency, 1024)))
             for url in order:  # what the deadline stopped
                 if pages[url][0][0] not in results:
                     decide(url, pages[url], _stopped(url))
@@ -974,6 +975,23 @@ async def check_urls(
     if fatal:
         raise fatal[0]
     return results
+
+
+def _pool(jobs: Iterator[Coroutine[Any, Any, None]], size: int) -> list[Coroutine[Any, Any, None]]:
+    """``size`` workers that run ``jobs`` one after another, in their order.
+
+    One task per URL, all made up front, cost ~3.4 KB each for the whole run:
+    340 MB before the first request of a 100,000-link article.  The workers take
+    the next job when one ends, so only ``size`` are ever alive; the jobs come
+    host by host in rounds, so ``size`` (many times ``concurrency``) keeps every
+    host the limiter could serve waiting at it, as before.
+    """
+
+    async def worker() -> None:
+        for job in jobs:  # one iterator shared by all: each job runs once
+            await job
+
+    return [worker() for _ in range(size)]
 
 
 async def _within(until: float | None, jobs: list[Coroutine[Any, Any, None]]) -> None:
