@@ -13,6 +13,7 @@ import contextlib
 import errno
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -69,23 +70,34 @@ def write_latest(paths: Sequence[Path]) -> list[Path]:
     any report is (never written through a link planted in its place).  Copies,
     not symbolic links: they survive being uploaded, zipped or served.
     """
-    outputs: dict[Path, list[Output]] = {}
+    written: list[Path] = []
     for path in paths:
         name = latest_name(path.name)
-        if name is not None:
-            outputs.setdefault(path.parent, []).append((name, _reader(path)))
-    written: list[Path] = []
-    for folder, files in outputs.items():
-        written += write_files(folder, files, force=True)
+        if name is not None and path.with_name(name) not in written:
+            written.append(_copy_into_place(path, path.with_name(name)))
     return written
 
 
-def _reader(path: Path) -> Callable[[], str]:
-    def read() -> str:
-        with open(path, encoding="utf-8", newline="") as stream:
-            return stream.read()
-
-    return read
+def _copy_into_place(source: Path, target: Path) -> Path:
+    """``source``'s bytes at ``target``, copied a block at a time (a 100 MB JSON
+    report is never read into memory) and renamed into place over whatever is there."""
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
+        )
+    except OSError as exc:
+        raise InputError(f"cannot write report {target}: {exc.strerror}") from exc
+    try:
+        with open(source, "rb") as reading, os.fdopen(handle, "wb") as writing:
+            shutil.copyfileobj(reading, writing, 1 << 20)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise InputError(f"cannot write report {target}: {exc.strerror}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    return target
 
 
 def _exists(path: Path) -> ReportExistsError:
