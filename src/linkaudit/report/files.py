@@ -17,12 +17,25 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from linkaudit.errors import InputError
 from linkaudit.report.base import ReportExistsError
 
-#: A file to write: its name in the output directory and how to render it.
-Output = tuple[str, Callable[[], str]]
+
+class Streamed:
+    """A report written straight into its file, never held whole: a 100,000-link
+    run's JSON is ~110 MB of text, which ``render`` would build as one string."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, write: Callable[[TextIO], None]) -> None:
+        self.write = write
+
+
+#: A file to write: its name in the output directory and how to render it (the
+#: whole text, or a :class:`Streamed` writer).
+Output = tuple[str, Callable[[], str] | Streamed]
 
 
 def write_files(directory: Path | str, outputs: Sequence[Output], *, force: bool) -> list[Path]:
@@ -33,7 +46,7 @@ def write_files(directory: Path | str, outputs: Sequence[Output], *, force: bool
     directory or a file cannot be written.  A name given twice is written once.
     """
     folder = Path(directory)
-    targets: list[tuple[Path, Callable[[], str]]] = []
+    targets: list[tuple[Path, Callable[[], str] | Streamed]] = []
     for name, render in outputs:
         path = folder / name
         if any(path == known for known, _ in targets):
@@ -47,7 +60,7 @@ def write_files(directory: Path | str, outputs: Sequence[Output], *, force: bool
         raise InputError(f"cannot create report directory {folder}: {exc.strerror}") from exc
     written: list[Path] = []
     for path, render in targets:
-        _put(path, render(), force=force)
+        _put(path, render if isinstance(render, Streamed) else render(), force=force)
         written.append(path)
     return written
 
@@ -104,7 +117,7 @@ def _exists(path: Path) -> ReportExistsError:
     return ReportExistsError(f"report file already exists: {path} (use --force to replace it)")
 
 
-def _put(path: Path, text: str, *, force: bool) -> None:
+def _put(path: Path, text: str | Streamed, *, force: bool) -> None:
     """Write ``text`` to a temporary file beside ``path``, then move it into place:
     replacing whatever is there when forced, else only if nothing is."""
     try:
@@ -115,7 +128,10 @@ def _put(path: Path, text: str, *, force: bool) -> None:
         raise InputError(f"cannot write report {path}: {exc.strerror}") from exc
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+            if isinstance(text, Streamed):
+                text.write(stream)
+            else:
+                stream.write(text)
         os.chmod(temporary, 0o644)
         if force:
             os.replace(temporary, path)
