@@ -90,6 +90,13 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             fail(f"{where}{exc.strerror or exc}", 2)
         except KeyboardInterrupt:
             fail("interrupted", 130)
+        except MemoryError:
+            # Whatever held the memory is unwound by now, so saying so is possible.
+            fail(
+                "ran out of memory: the input is too big to audit in the memory available "
+                "(see --max-bytes; split the input, or give the process more memory)",
+                2,
+            )
 
     return wrapper
 

@@ -129,3 +129,25 @@ def test_extract_json_of_many_links_stays_near_the_table_in_memory(tmp_path: Pat
     as_json = run_measured(["extract", str(page), "--format", "json"], tmp_path)
     assert table.code == as_json.code == 0
     assert as_json.peak_kb < 1.6 * table.peak_kb, (as_json.peak_kb, table.peak_kb)
+
+
+def test_running_out_of_memory_is_one_line_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from linkaudit import cli
+
+    def exhausted(*args: object, **kwargs: object) -> object:
+        raise MemoryError
+
+    page = tmp_path / "page.html"
+    page.write_text('<a href="https://cited.example/">x</a>')
+    monkeypatch.setattr(cli, "main_text", exhausted)
+    result = CliRunner().invoke(cli.main, ["extract", str(page)])
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit)
+    assert result.stderr.strip().splitlines() == [
+        "linkaudit: error: ran out of memory: the input is too big to audit in the memory "
+        "available (see --max-bytes; split the input, or give the process more memory)"
+    ]
