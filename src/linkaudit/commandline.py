@@ -24,6 +24,7 @@ import click
 
 from linkaudit.errors import LinkauditError
 from linkaudit.history import ConfirmPolicy
+from linkaudit.report.base import one_line
 from linkaudit.report.files import write_files
 from linkaudit.sources.base import parse_date
 from linkaudit.store import DEFAULT_PATH
@@ -35,17 +36,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def fail(message: str, code: int) -> NoReturn:
     """End the command with one line on stderr and ``code``."""
-    click.echo(f"linkaudit: error: {message}", err=True)
+    click.echo(f"linkaudit: error: {one_line(message)}", err=True)
     sys.exit(code)
 
 
 def warn(message: str) -> None:
-    click.echo(f"linkaudit: warning: {message}", err=True)
+    click.echo(f"linkaudit: warning: {one_line(message)}", err=True)
 
 
 def say(message: str) -> None:
     """A progress line on stderr (``linkaudit: wrote ...``), so stdout carries only data."""
-    click.echo(f"linkaudit: {message}", err=True)
+    click.echo(f"linkaudit: {one_line(message)}", err=True)
 
 
 def write_or_print(
@@ -89,6 +90,13 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             fail(f"{where}{exc.strerror or exc}", 2)
         except KeyboardInterrupt:
             fail("interrupted", 130)
+        except MemoryError:
+            # Whatever held the memory is unwound by now, so saying so is possible.
+            fail(
+                "ran out of memory: the input is too big to audit in the memory available "
+                "(see --max-bytes; split the input, or give the process more memory)",
+                2,
+            )
 
     return wrapper
 
@@ -127,10 +135,6 @@ def _usage_line(exc: click.UsageError) -> str:
     message = message[:1].lower() + message[1:]
     where = exc.ctx.command_path if exc.ctx is not None else "linkaudit"
     return f"{message} (see {where} -h)"
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 class Command(_OneLineErrors, click.Command):

@@ -719,16 +719,20 @@ def _headers(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> dict[str, str | Se
             variable = raw["env"]
             if variable not in env:
                 ctx.fail(where, f"environment variable {variable!r} is not set")
+            _one_header_line(env[variable], ctx, where, (variable,))
             out[name] = Secret(env[variable], (variable,))
         elif isinstance(raw, str):
             variables = tuple(_ENV_REF.findall(raw))
             if not variables:
+                _one_header_line(raw, ctx, where, ())
                 out[name] = raw
                 continue
             for variable in variables:
                 if variable not in env:
                     ctx.fail(where, f"environment variable {variable!r} is not set")
-            out[name] = Secret(_ENV_REF.sub(lambda m: env[m.group(1)], raw), variables)
+            value = _ENV_REF.sub(lambda m: env[m.group(1)], raw)
+            _one_header_line(value, ctx, where, variables)
+            out[name] = Secret(value, variables)
         else:
             ctx.fail(where, f"must be a string, got {_type_name(raw)}")
     return out
@@ -744,6 +748,28 @@ def _env_secret(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Secret:
     if not isinstance(secret, Secret):
         ctx.fail(keys, 'must be "${VARIABLE}" or {env = "VARIABLE"}')
     return secret
+
+
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+
+
+def _one_header_line(
+    value: str, ctx: _Ctx, where: tuple[str, ...], variables: tuple[str, ...]
+) -> None:
+    """A header value is one line of printable ASCII (RFC 9110); say which variable
+    broke the rule, never the value (a token pasted with its newline is common)."""
+    if _HEADER_VALUE.fullmatch(value):
+        return
+    source = f" (from environment variable {', '.join(map(repr, variables))})" if variables else ""
+    what = (
+        "a line break"
+        if ("\n" in value or "\r" in value)
+        else "a character that is not printable ASCII"
+    )
+    ctx.fail(
+        where,
+        f"the value{source} contains {what}; a header value must be one line of printable ASCII",
+    )
 
 
 def _accept(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> tuple[tuple[int, int], ...]:

@@ -114,7 +114,7 @@ class Relation(enum.StrEnum):
     LOCAL = "local"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     """Where a citation is, so a person can find it.
 
@@ -232,7 +232,7 @@ def _hostname(address: str | None) -> str | None:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Citation:
     """One outbound reference as it appears in a document.
 
@@ -263,7 +263,7 @@ class Citation:
         return self.verdict is None and self.key is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hop:
     """One request/response in a redirect chain."""
 
@@ -274,7 +274,7 @@ class Hop:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckResult:
     """The verdict for one normalised URL, with the evidence an editor can trust.
 
@@ -353,7 +353,7 @@ class Restoration:
     captured_at: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A citation with everything learned about it: the unit of a report."""
 

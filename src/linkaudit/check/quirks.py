@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 
 from lxml import etree
 
+from linkaudit.htmlguard import tame_attributes
+
 __all__ = [
     "anchor_candidates",
     "bot_challenge_marker",
@@ -56,7 +58,7 @@ def _parse_cached(html: str) -> etree._Element | None:
     if not html or not html.strip():
         return None
     # lxml refuses a str that declares an encoding; the text is already decoded.
-    text = _XML_DECLARATION.sub("", html, count=1)
+    text = tame_attributes(_XML_DECLARATION.sub("", html, count=1))
     parser = etree.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True)
     try:
         root = etree.fromstring(text, parser)

@@ -30,6 +30,7 @@ from linkaudit.extract.context import BLOCKS, PARAGRAPHS, collapse, sentence_aro
 from linkaudit.extract.lost import stray_link_ends
 from linkaudit.extract.source import Attr, SourceIndex, Tag
 from linkaudit.extract.text import find_text_urls
+from linkaudit.htmlguard import tame_attributes
 from linkaudit.model import (
     NO_SELECTORS,
     BodySelectors,
@@ -81,7 +82,7 @@ def _parse_once(text: str) -> tuple[lxml.html.HtmlElement | None, bool]:
     """Parse; also say whether libxml2 gave up on nesting depth (and dropped the rest)."""
     parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True, remove_blank_text=False)
     try:
-        root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
+        root = lxml.html.document_fromstring(tame_attributes(text).encode("utf-8"), parser=parser)
     except (etree.ParserError, ValueError):
         return None, False
     too_deep = any("depth" in str(entry.message).lower() for entry in parser.error_log)
@@ -469,9 +470,14 @@ class _Walker:
                 self._add_text(el.tail, el.sourceline)
 
     def citations(self) -> list[Citation]:
+        """The citations, in order; each pending item is let go as its citation is made,
+        so a page's worth of both is never held at once (~250 B a link)."""
         flat = "".join(self.flat)
         out: list[Citation] = []
-        for item in self.pending:
+        pending, self.pending = self.pending, []
+        pending.reverse()
+        while pending:
+            item = pending.pop()
             end = item.end if item.end >= item.start else item.start
             if item.text_override is not None:
                 text = item.text_override

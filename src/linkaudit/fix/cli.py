@@ -40,7 +40,14 @@ from linkaudit.commandline import (
 )
 from linkaudit.errors import InputError
 from linkaudit.fix.draft import DEFAULT_BACKUP_DIR
-from linkaudit.fix.formats import FixResult, fix_file, read_source, write_in_place, write_new
+from linkaudit.fix.formats import (
+    FixResult,
+    fix_file,
+    read_source,
+    remove_stale_temporaries,
+    write_in_place,
+    write_new,
+)
 from linkaudit.fix.plan import Repair
 from linkaudit.fix.report_json import report_from_json
 from linkaudit.fix.rewrite import SourceMismatch
@@ -421,6 +428,12 @@ def _deliver(
 
     The default is the diff on stdout, so nothing is written by accident.
     """
+    target = output if output is not None else source
+    if in_place and source.is_symlink():
+        target = source.resolve()
+    if output is not None or in_place:
+        for temp in remove_stale_temporaries(target):
+            say(f"removed {temp}, left by an interrupted run")
     if output is not None:
         write_new(result, output, force=force)
         return f"wrote {output}"
@@ -428,7 +441,8 @@ def _deliver(
         backup = write_in_place(result, audited_sha256=audited)
         if backup is None:
             return f"{source} unchanged; nothing written"
-        return f"rewrote {source} (backup: {backup})"
+        through = f" through the symbolic link, to {target}" if target != source else ""
+        return f"rewrote {source}{through} (backup: {backup})"
     sys.stdout.write(result.diff(str(source)))
     return None
 

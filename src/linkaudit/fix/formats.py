@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import glob
 import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from linkaudit.errors import InputError
@@ -287,8 +288,47 @@ def fix_file(
 # -- writing ------------------------------------------------------------------------------
 
 
+#: A temporary file this old beside its target was left by a run that was killed
+#: between writing it and renaming it into place (a live run takes seconds).
+STALE_TEMPORARY = timedelta(minutes=10)
+
+
+def _temporaries(path: Path) -> list[Path]:
+    """Temporary files ``_write_atomic`` makes for ``path`` (``.name.XXXX.tmp``)."""
+    try:
+        return [
+            p
+            for p in path.parent.glob(f".{glob.escape(path.name)}.*.tmp")
+            if p.is_file() and not p.is_symlink()
+        ]
+    except OSError:
+        return []
+
+
+def remove_stale_temporaries(path: Path, *, now: datetime | None = None) -> list[Path]:
+    """Remove the temporary files an interrupted rewrite of ``path`` left; those removed.
+
+    Only files older than :data:`STALE_TEMPORARY` go: a younger one may belong to
+    a run writing right now.
+    """
+    moment = (now or datetime.now(UTC)).timestamp()
+    removed: list[Path] = []
+    for temp in _temporaries(path):
+        try:
+            if moment - temp.stat().st_mtime > STALE_TEMPORARY.total_seconds():
+                temp.unlink()
+                removed.append(temp)
+        except OSError:
+            continue
+    return removed
+
+
 def _write_atomic(path: Path, data: bytes, mode_from: Path | None = None) -> None:
-    """Write via a temporary file in the same directory and rename: never a half file."""
+    """Write via a temporary file in the same directory and rename: never a half file.
+
+    A kill between the write and the rename leaves the temporary file; the next
+    run removes it (:func:`remove_stale_temporaries`).
+    """
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -333,9 +373,15 @@ def write_in_place(
     Refuses when the file on disk is no longer the one that was read (or the
     one that was audited): a concurrent edit would otherwise be lost.  The
     backup is written, flushed and compared before the input is replaced, and
-    an existing backup is never overwritten.
+    an existing backup is never overwritten; a backup that could not be written
+    whole (a full disk) is removed, and the input is left as it was.
+
+    A symbolic link is written through: the file it points to is rewritten (its
+    backup beside it) and the link stays a link, as an editor saving through it
+    would leave it.  Replacing the link with a regular file would silently cut
+    the article off from wherever the link pointed.
     """
-    path = result.source.path
+    path = result.source.path.resolve() if result.source.path.is_symlink() else result.source.path
     current = path.read_bytes()
     expected = {result.source.sha256} | ({audited_sha256} if audited_sha256 else set())
     if sha256_of(current) not in expected or len(expected) > 1:
@@ -345,12 +391,27 @@ def write_in_place(
     if not result.changed:
         return None
     backup = _backup_path(path, now or datetime.now(UTC))
-    with backup.open("xb") as stream:
-        stream.write(current)
-        stream.flush()
-        os.fsync(stream.fileno())
+    try:
+        with backup.open("xb") as stream:
+            stream.write(current)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except OSError as exc:
+        # A partial backup looks like a backup: nobody must ever restore from it.
+        backup.unlink(missing_ok=True)
+        raise FixError(
+            f"{backup}: could not write the backup ({exc.strerror or exc}); removed the "
+            f"partial backup; {result.source.path} not rewritten"
+        ) from None
     if backup.read_bytes() != current:
         raise FixError(f"{backup}: the backup did not read back intact; {path} not rewritten")
     shutil.copymode(path, backup)
-    _write_atomic(path, result.fixed_bytes, mode_from=path)
+    try:
+        _write_atomic(path, result.fixed_bytes, mode_from=path)
+    except OSError as exc:
+        backup.unlink(missing_ok=True)  # the input is intact: its copy is litter
+        raise FixError(
+            f"{path}: could not write the repaired file ({exc.strerror or exc}); "
+            "the file is unchanged"
+        ) from None
     return backup

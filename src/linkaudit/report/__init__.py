@@ -9,7 +9,7 @@ refused run leaves nothing half-written.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -24,7 +24,7 @@ from linkaudit.report.base import (
     verdicts_at_or_above,
 )
 from linkaudit.report.csv_format import CsvFormatter
-from linkaudit.report.files import write_files
+from linkaudit.report.files import Streamed, write_files
 from linkaudit.report.html import HtmlFormatter
 from linkaudit.report.json_format import JsonFormatter
 from linkaudit.report.junit import JunitFormatter
@@ -101,12 +101,16 @@ def write_reports(
     chosen = [get_formatter(f, fail_on=fail_on) if isinstance(f, str) else f for f in formats]
     return write_files(
         output_dir,
-        [
-            (report_filename(report, f, moment, stem), partial(f.render, report, color=False))
-            for f in chosen
-        ],
+        [(report_filename(report, f, moment, stem), _renderer(f, report)) for f in chosen],
         force=force,
     )
+
+
+def _renderer(formatter: Formatter, report: Report) -> Callable[[], str] | Streamed:
+    """How a format is written: streamed into its file when the format can (JSON)."""
+    if isinstance(formatter, JsonFormatter):
+        return Streamed(partial(formatter.write, report))
+    return partial(formatter.render, report, color=False)
 
 
 __all__ = [

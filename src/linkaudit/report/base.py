@@ -275,8 +275,24 @@ def is_safe_href(url: str | None) -> bool:
     return bool(url) and _SAFE_HREF.fullmatch(url or "") is not None
 
 
+#: Terminal escape sequences in their 7-bit and 8-bit forms: CSI (colours, cursor
+#: moves), OSC (window titles, hyperlinks) and two-character ESC sequences.  They are
+#: removed whole: dropping ESC alone would leave ``[31m`` behind.
+_TERMINAL_ESCAPE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -~]?"
+)
+
+
 def one_line(text: str) -> str:
-    """Collapse untrusted text onto one line without control characters."""
+    """Collapse untrusted text onto one line without control characters.
+
+    C0 and C1 controls go, and terminal escape sequences go whole, so page text
+    can neither recolour nor move the cursor of the terminal that shows it.
+    """
+    if "\x1b" in text or any("\x80" <= ch <= "\x9f" for ch in text):
+        text = _TERMINAL_ESCAPE.sub("", text)
     cleaned = "".join(
         " " if ch in "\t\n\r\x0b\x0c\u2028\u2029" else ch
         for ch in text

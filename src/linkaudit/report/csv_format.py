@@ -1,9 +1,10 @@
 """The CSV report: one row per citation, for spreadsheets and quick scripts.
 
 Editors open this in a spreadsheet, where a cell starting with ``=``, ``+``, ``-``
-or ``@`` is a formula: anchor text from a hostile page could then run
-``=HYPERLINK(...)`` or worse.  Such cells are prefixed with ``'`` (the OWASP
-advice), as are cells starting with a tab or carriage return.
+or ``@`` (or their full-width forms ``＝＋－＠``) is a formula: anchor text from a
+hostile page could then run ``=HYPERLINK(...)`` or worse.  Such cells are prefixed
+with ``'`` (the OWASP advice), as are cells starting with a tab, carriage return or
+newline, or with spaces before any of these.
 """
 
 from __future__ import annotations
@@ -32,12 +33,16 @@ COLUMNS: tuple[str, ...] = (
     "detail",
 )
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: What makes a spreadsheet read a cell as a formula: the ASCII signs, their
+#: full-width forms (Excel and LibreOffice in CJK locales take ``＝SUM(...)`` as a
+#: formula too), and a tab, carriage return or newline before them.
+_FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\t", "\r", "\n")
 
 
 def guard_cell(value: str) -> str:
-    """Neutralise spreadsheet formulas in untrusted text."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    """Neutralise spreadsheet formulas in untrusted text (leading spaces are no
+    disguise: ``  =1+1`` is a formula to some spreadsheets as well)."""
+    return "'" + value if value.lstrip(" ").startswith(_FORMULA_START) else value
 
 
 def _row(f: Finding) -> list[str]:

@@ -13,15 +13,29 @@ import contextlib
 import errno
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from linkaudit.errors import InputError
 from linkaudit.report.base import ReportExistsError
 
-#: A file to write: its name in the output directory and how to render it.
-Output = tuple[str, Callable[[], str]]
+
+class Streamed:
+    """A report written straight into its file, never held whole: a 100,000-link
+    run's JSON is ~110 MB of text, which ``render`` would build as one string."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, write: Callable[[TextIO], None]) -> None:
+        self.write = write
+
+
+#: A file to write: its name in the output directory and how to render it (the
+#: whole text, or a :class:`Streamed` writer).
+Output = tuple[str, Callable[[], str] | Streamed]
 
 
 def write_files(directory: Path | str, outputs: Sequence[Output], *, force: bool) -> list[Path]:
@@ -32,7 +46,7 @@ def write_files(directory: Path | str, outputs: Sequence[Output], *, force: bool
     directory or a file cannot be written.  A name given twice is written once.
     """
     folder = Path(directory)
-    targets: list[tuple[Path, Callable[[], str]]] = []
+    targets: list[tuple[Path, Callable[[], str] | Streamed]] = []
     for name, render in outputs:
         path = folder / name
         if any(path == known for known, _ in targets):
@@ -46,7 +60,7 @@ def write_files(directory: Path | str, outputs: Sequence[Output], *, force: bool
         raise InputError(f"cannot create report directory {folder}: {exc.strerror}") from exc
     written: list[Path] = []
     for path, render in targets:
-        _put(path, render(), force=force)
+        _put(path, render if isinstance(render, Streamed) else render(), force=force)
         written.append(path)
     return written
 
@@ -79,30 +93,41 @@ def write_latest(paths: Sequence[Path]) -> list[Path]:
     any report is (never written through a link planted in its place).  Copies,
     not symbolic links: they survive being uploaded, zipped or served.
     """
-    outputs: dict[Path, list[Output]] = {}
+    written: list[Path] = []
     for path in paths:
         name = latest_name(path.name)
-        if name is not None:
-            outputs.setdefault(path.parent, []).append((name, _reader(path)))
-    written: list[Path] = []
-    for folder, files in outputs.items():
-        written += write_files(folder, files, force=True)
+        if name is not None and path.with_name(name) not in written:
+            written.append(_copy_into_place(path, path.with_name(name)))
     return written
 
 
-def _reader(path: Path) -> Callable[[], str]:
-    def read() -> str:
-        with open(path, encoding="utf-8", newline="") as stream:
-            return stream.read()
-
-    return read
+def _copy_into_place(source: Path, target: Path) -> Path:
+    """``source``'s bytes at ``target``, copied a block at a time (a 100 MB JSON
+    report is never read into memory) and renamed into place over whatever is there."""
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
+        )
+    except OSError as exc:
+        raise InputError(f"cannot write report {target}: {exc.strerror}") from exc
+    try:
+        with open(source, "rb") as reading, os.fdopen(handle, "wb") as writing:
+            shutil.copyfileobj(reading, writing, 1 << 20)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise InputError(f"cannot write report {target}: {exc.strerror}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    return target
 
 
 def _exists(path: Path) -> ReportExistsError:
     return ReportExistsError(f"report file already exists: {path} (use --force to replace it)")
 
 
-def _put(path: Path, text: str, *, force: bool) -> None:
+def _put(path: Path, text: str | Streamed, *, force: bool) -> None:
     """Write ``text`` to a temporary file beside ``path``, then move it into place:
     replacing whatever is there when forced, else only if nothing is."""
     try:
@@ -113,7 +138,10 @@ def _put(path: Path, text: str, *, force: bool) -> None:
         raise InputError(f"cannot write report {path}: {exc.strerror}") from exc
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+            if isinstance(text, Streamed):
+                text.write(stream)
+            else:
+                stream.write(text)
         os.chmod(temporary, 0o644)
         if force:
             os.replace(temporary, path)

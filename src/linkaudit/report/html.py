@@ -488,17 +488,29 @@ def _row(index: int, f: Finding, doc_index: int, report: Report) -> str:
     )
 
 
+#: Rows the page holds at most.  A row with its evidence is ~1.8 KB of HTML: a
+#: 100,000-link run made a 179 MB page no browser would open.  Findings are sorted
+#: worst first, so what is cut is the tail of ``ok`` (then the mildest problems);
+#: the page says so, and the JSON and CSV reports keep every row.
+MAX_HTML_ROWS = 5000
+
+
 class HtmlFormatter:
     """A single self-contained HTML5 page (inline style and script, strict CSP)."""
 
     name = "html"
     extension = "html"
 
+    def __init__(self, max_rows: int = MAX_HTML_ROWS) -> None:
+        self.max_rows = max_rows
+
     def render(self, report: Report, *, color: bool = False) -> str:
         """The whole page: head, header, summary, filters, the findings table, footer."""
         docs = report.documents
         page_title = _page_title(docs)
-        findings = sorted(report.findings, key=severity_sort_key(report))
+        every = sorted(report.findings, key=severity_sort_key(report))
+        findings = every[: self.max_rows]
+        left_out = _left_out(every[self.max_rows :])
         lines = [
             *_head(page_title),
             "<body>",
@@ -515,6 +527,7 @@ class HtmlFormatter:
             *_filter_controls(counts(report)),
             f'<p class="muted">Showing <span id="shown">{len(findings)}</span> of '
             f"{len(findings)} citations.</p>",
+            *left_out,
             *_findings_table(findings, report),
             '<p class="empty" id="no-match" hidden>No citation matches these filters.</p>',
             _FOOTER,
@@ -523,6 +536,21 @@ class HtmlFormatter:
             "</html>",
         ]
         return "\n".join(lines) + "\n"
+
+
+def _left_out(rest: list[Finding]) -> list[str]:
+    """The note for the rows a very large run leaves off the page, by verdict."""
+    if not rest:
+        return []
+    tally: dict[Verdict, int] = {}
+    for finding in rest:
+        tally[finding.verdict] = tally.get(finding.verdict, 0) + 1
+    parts = ", ".join(f"{tally[v]:,} {v.value}" for v in VERDICT_ORDER if v in tally)
+    return [
+        f'<p class="warnings" id="left-out">{len(rest):,} more citations are not on this page '
+        f"({escape_html(parts)}), so that a browser can open it: the JSON and CSV reports "
+        "list every citation.</p>"
+    ]
 
 
 _FOOTER = (

@@ -34,17 +34,27 @@ from linkaudit.report.base import (
 
 _SPECIALS = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 _MENTION = re.compile(r"@(?=\w)")
+#: What GitHub turns into a link by itself in plain text (GFM's extended autolinks:
+#: ``www.``, ``http://``, ``https://``, ``ftp://``; e-mail addresses are broken at
+#: the ``@`` with the mentions).  A word joiner after the prefix keeps it text.
+_AUTOLINK = re.compile(r"(?i)(www)(?=\.)|(https?|ftp)(?=:)")
 _ARROW = " \u2192 "
 _URL_SAFE = "-._~:/?#[]@!$&'*+,;=%"
 
 
-def md_text(text: str, limit: int | None = None) -> str:
-    """Untrusted text as inert Markdown on one line (safe inside a table cell)."""
+def md_text(text: str, limit: int | None = None, *, link_label: bool = False) -> str:
+    """Untrusted text as inert Markdown on one line (safe inside a table cell).
+
+    ``link_label``: the text of a link linkaudit makes, where GitHub makes no
+    autolink, so URLs there need no word joiner (which would be copied along).
+    """
     flat = one_line(text)
     if limit is not None and len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "\u2026"
     flat = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     flat = _SPECIALS.sub(r"\\\1", flat)
+    if not link_label:
+        flat = _AUTOLINK.sub(lambda m: m.group() + "\u2060", flat)
     return _MENTION.sub("@\u2060", flat)
 
 
@@ -61,7 +71,7 @@ def md_link(url: str | None, label: str | None = None, limit: int | None = 80) -
     """A link for http(s) URLs; anything else (``javascript:``, ``data:``) as plain text."""
     if not url:
         return md_text(label or "")
-    shown = md_text(label if label is not None else url, limit)
+    shown = md_text(label if label is not None else url, limit, link_label=is_safe_href(url))
     if not is_safe_href(url):
         return f"{shown} ({md_code(url)})" if label is not None else md_code(url)
     return f"[{shown}]({quote(url, safe=_URL_SAFE)})"

@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+from linkaudit.htmlguard import tame_attributes
 from linkaudit.model import Document, DocumentKind
 from linkaudit.sources._decode import decode
 from linkaudit.sources.base import SourceOptions, origin_of, parse_date
@@ -120,7 +121,9 @@ class _PageMetadata:
     def read(cls, text: str, url: str | None) -> _PageMetadata:
         meta = cls()
         try:
-            root = lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1))
+            root = lxml.html.document_fromstring(
+                tame_attributes(_XML_DECLARATION.sub("", text, count=1))
+            )
         except (etree.ParserError, ValueError):
             return meta
         texts, dates = _claims(root, url)

@@ -17,11 +17,14 @@ it must find the string in the same files that reader parsed.
 from __future__ import annotations
 
 import re
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from linkaudit.model import Citation, Document, TextInFile
 
-__all__ = ["JsonString", "find_strings", "in_file", "place_in_file"]
+__all__ = ["JsonString", "RawPositions", "find_strings", "in_file", "place_in_file"]
 
 _WS = re.compile(r"[ \t\n\r]*")
 _PLAIN = re.compile(r'[^"\\]*')
@@ -31,6 +34,63 @@ _SHORT = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r":
 _OTHER = re.compile(r"[^ \t\n\r,:{}\[\]\"]+")
 
 Path = tuple[str | int, ...]
+
+
+class RawPositions:
+    """Where each decoded character of a JSON string starts in the file, stored as runs.
+
+    A tuple of one int per character cost ~36 bytes a character: a 30 MB post
+    body took 1.1 GB for its positions alone.  Between escapes the raw text is
+    the decoded text, so positions grow by one a character; only the starts of
+    those runs (and of each escape) are kept, two machine integers a run, and a
+    position is found by bisection.
+    """
+
+    __slots__ = ("_decoded", "_length", "_raw")
+
+    def __init__(self) -> None:
+        self._decoded = array("q")  # decoded index where a run starts
+        self._raw = array("q")  # its raw position
+        self._length = 0
+
+    def add_run(self, raw_start: int, count: int) -> None:
+        """``count`` decoded characters written verbatim from ``raw_start`` on."""
+        if count <= 0:
+            return
+        last = len(self._raw) - 1
+        if not (last >= 0 and self._raw[last] + self._length - self._decoded[last] == raw_start):
+            self._decoded.append(self._length)
+            self._raw.append(raw_start)
+        self._length += count
+
+    def add_one(self, raw_start: int) -> None:
+        """One decoded character from the escape starting at ``raw_start``."""
+        self._decoded.append(self._length)
+        self._raw.append(raw_start)
+        self._length += 1
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: int) -> int:
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError(index)
+        run = bisect_right(self._decoded, index) - 1
+        return self._raw[run] + index - self._decoded[run]
+
+    def __iter__(self) -> Iterator[int]:
+        return (self[k] for k in range(self._length))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RawPositions):
+            return list(self) == list(other)
+        if isinstance(other, tuple):
+            return tuple(self) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -43,7 +103,7 @@ class JsonString:
 
     path: Path
     value: str
-    positions: tuple[int, ...]
+    positions: RawPositions
     escapes_slash: bool
     escapes_unicode: bool
 
@@ -134,14 +194,14 @@ class _Walker:
         text, n = self.text, self.n
         self.i += 1
         chars: list[str] = []
-        positions: list[int] = []
+        positions = RawPositions()
         slash = unicode = False
         while self.i < n:
             match = _PLAIN.match(text, self.i)
             if match and match.end() > self.i:
                 chunk = match.group()
                 if record:
-                    positions.extend(range(self.i, match.end()))
+                    positions.add_run(self.i, match.end() - self.i)
                 chars.append(chunk)
                 self.i = match.end()
                 continue
@@ -157,15 +217,15 @@ class _Walker:
             slash = slash or code == "/"
             unicode = unicode or (code == "u" and decoded > "\x7f")
             if record:
-                positions.append(start)
+                positions.add_one(start)
             chars.append(decoded)
         end = min(self.i, n)
         if self.i < n:
             self.i += 1  # the closing quote
         decoded_text = "".join(chars)
         if record:
-            positions.append(end)
-            self.found.append(JsonString(path, decoded_text, tuple(positions), slash, unicode))
+            positions.add_one(end)  # where the content ends: one past the last character
+            self.found.append(JsonString(path, decoded_text, positions, slash, unicode))
         return decoded_text
 
 
@@ -235,7 +295,7 @@ def place_in_file(document: Document, citations: list[Citation]) -> list[Citatio
         return citations
     walker = _Walker(f'"{span.raw}"', frozenset())
     walker.string(("body",), record=True)
-    raw_at = walker.found[0].positions if walker.found else ()
+    raw_at: RawPositions | tuple[int, ...] = walker.found[0].positions if walker.found else ()
     starts = [0, *(i + 1 for i, char in enumerate(document.text) if char == "\n")]
     out: list[Citation] = []
     for citation in citations:

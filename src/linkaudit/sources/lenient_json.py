@@ -44,6 +44,8 @@ _SIMPLE_ESCAPES = {
 _LITERALS: tuple[tuple[str, Any], ...] = (("true", True), ("false", False), ("null", None))
 _CONTROL_NAMES = {"\n": "newline", "\r": "carriage return", "\t": "tab"}
 MAX_DEPTH = 200
+#: Python's default limit on the digits of an int read from text (sys.int_info).
+_MAX_INT_DIGITS = 4300
 
 Path = tuple[str | int, ...]
 
@@ -91,6 +93,8 @@ class _Faults:
     trailing_commas: int = 0
     first_trailing_comma: int | None = None
     lone_surrogates: int = 0
+    long_numbers: int = 0
+    first_long_number: int | None = None
     truncation: _Truncation | None = None
     extra_data_at: int | None = None
 
@@ -159,7 +163,16 @@ class _Reader:
                 # A number at end of input inside a container may be cut short.
                 self._truncate("number", path)
             token = match.group()
-            return float(token) if any(c in token for c in ".eE") else int(token)
+            if any(c in token for c in ".eE"):
+                return float(token)
+            if len(token) > _MAX_INT_DIGITS:
+                # Python refuses to convert such an int (CVE-2020-10735); no field an
+                # audit reads is a number, so keep the record and say what was dropped.
+                self.faults.long_numbers += 1
+                if self.faults.first_long_number is None:
+                    self.faults.first_long_number = match.start()
+                return None
+            return int(token)
         for word, literal in _LITERALS:
             if self.text.startswith(word, self.i):
                 self.i += len(word)
@@ -484,6 +497,11 @@ def parse_lenient(
         warnings.append(
             f"malformed JSON: {_plural(faults.lone_surrogates, 'unpaired surrogate escape')} "
             "replaced with U+FFFD"
+        )
+    if faults.first_long_number is not None:
+        warnings.append(
+            f"malformed JSON: {_plural(faults.long_numbers, 'integer')} of more than "
+            f"{_MAX_INT_DIGITS} digits read as null (first at {where(faults.first_long_number)})"
         )
     if faults.first_missing_comma is not None:
         warnings.append(
