@@ -22,52 +22,23 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from linkaudit.testing.memory import run_measured
 from linkaudit.testing.server import LoopbackServer
 from linkaudit.testing.zoo import LOOPBACK
-
-#: Runs the CLI and prints its own VmHWM (MB) to stderr as the interpreter exits.
-_CHILD = """
-import atexit, sys
-def _hwm():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                sys.stderr.write(f"\\nVMHWM {int(line.split()[1]) // 1024}\\n")
-atexit.register(_hwm)
-from linkaudit.cli import main
-sys.argv = ["linkaudit", *sys.argv[1:]]
-main()
-"""
 
 
 def run(args: list[str], cwd: Path) -> tuple[float, int, int, str]:
     """(seconds, peak MB, exit code, last stderr line) of one ``linkaudit`` run."""
-    started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-        check=False,
-    )
-    wall = time.monotonic() - started
-    peak = -1
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith("VMHWM "):
-            peak = int(line.split()[1])
-    said = [line for line in lines if not line.startswith("VMHWM ")]
-    return wall, peak, done.returncode, (said[-1] if said else "")[:100]
+    done = run_measured(args, cwd, timeout=None)
+    said = [line for line in done.stderr.splitlines() if line.strip()]
+    peak = done.peak_kb // 1024 if done.peak_kb >= 0 else -1
+    return done.seconds, peak, done.code, (said[-1] if said else "")[:100]
 
 
 def _wordpress_big_content(path: Path) -> None:

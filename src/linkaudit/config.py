@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from cssselect import HTMLTranslator, SelectorError
 
@@ -619,33 +619,52 @@ _HOST_NAME = re.compile(
     r"^(\*\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?(:\d+)?$|^\[[0-9a-f:.]+\](:\d+)?$"
 )
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_T = TypeVar("_T")
 
 
-def _hosts(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Mapping[str, HostConfig]:
+def _per_host(
+    value: Any,
+    ctx: _Ctx,
+    keys: tuple[str, ...],
+    kind: type[_T],
+    allowed: tuple[str, ...],
+    build: Callable[[Mapping[str, Any], tuple[str, ...]], _T],
+) -> Mapping[str, _T]:
+    """A table of tables keyed by host name (``[hosts."x"]``, ``[sites."x"]``): each
+    name checked and keyed as entries are, each key known, each table built."""
     if not isinstance(value, Mapping):
         ctx.fail(
-            keys, f'must be a table of host tables ([hosts."example.org"]), got {_type_name(value)}'
+            keys,
+            f'must be a table of {keys[-1][:-1]} tables ([{keys[-1]}."example.org"]), '
+            f"got {_type_name(value)}",
         )
-    out: dict[str, HostConfig] = {}
+    out: dict[str, _T] = {}
     for raw_name, table in value.items():
         where = (*keys, raw_name)
         name = _host_name(raw_name, ctx, where, out)
-        if isinstance(table, HostConfig):
+        if isinstance(table, kind):
             out[name] = table
             continue
         if not isinstance(table, Mapping):
             ctx.fail(where, f"must be a table, got {_type_name(table)}")
         for key in table:
-            if key not in _HOST_KEYS:
-                ctx.unknown(key, where, _HOST_KEYS)
-        out[name] = HostConfig(
+            if key not in allowed:
+                ctx.unknown(key, where, allowed)
+        out[name] = build(table, where)
+    return MappingProxyType(out)
+
+
+def _hosts(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Mapping[str, HostConfig]:
+    def build(table: Mapping[str, Any], where: tuple[str, ...]) -> HostConfig:
+        return HostConfig(
             concurrency=_opt(table, "concurrency", _int(1), ctx, where),
             interval=_opt(table, "interval", _nonnegative_seconds, ctx, where),
             timeout=_opt(table, "timeout", _positive_seconds, ctx, where),
             headers=MappingProxyType(_headers(table.get("headers", {}), ctx, (*where, "headers"))),
             accept=_accept(table.get("accept", []), ctx, (*where, "accept")),
         )
-    return MappingProxyType(out)
+
+    return _per_host(value, ctx, keys, HostConfig, _HOST_KEYS, build)
 
 
 def _host_name(raw: object, ctx: _Ctx, where: tuple[str, ...], seen: Mapping[str, Any]) -> str:
@@ -664,27 +683,13 @@ _SITE_KEYS = ("body", "wordpress_auth")
 
 
 def _sites(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Mapping[str, SiteConfig]:
-    if not isinstance(value, Mapping):
-        ctx.fail(
-            keys, f'must be a table of site tables ([sites."example.org"]), got {_type_name(value)}'
-        )
-    out: dict[str, SiteConfig] = {}
-    for raw_name, table in value.items():
-        where = (*keys, raw_name)
-        name = _host_name(raw_name, ctx, where, out)
-        if isinstance(table, SiteConfig):
-            out[name] = table
-            continue
-        if not isinstance(table, Mapping):
-            ctx.fail(where, f"must be a table, got {_type_name(table)}")
-        for key in table:
-            if key not in _SITE_KEYS:
-                ctx.unknown(key, where, _SITE_KEYS)
-        out[name] = SiteConfig(
+    def build(table: Mapping[str, Any], where: tuple[str, ...]) -> SiteConfig:
+        return SiteConfig(
             body=_opt(table, "body", _css_selector, ctx, where),
             wordpress_auth=_opt(table, "wordpress_auth", _env_secret, ctx, where),
         )
-    return MappingProxyType(out)
+
+    return _per_host(value, ctx, keys, SiteConfig, _SITE_KEYS, build)
 
 
 def _css_selector(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> str:

@@ -13,10 +13,8 @@ from linkaudit.serve.desk import Desk
 from linkaudit.settings import RunInputs
 from linkaudit.sources.wordpress_draft import AUTH_ENV
 from linkaudit.testing.archive import ArchiveStandIn
-from linkaudit.testing.server import LoopbackServer, Site, page
-from linkaudit.testing.wordpress import WordPressStandIn
-
-LIVE_PAGE = "<html><head><title>Report</title></head><body>" + "<p>Findings.</p>" * 20 + "</body>"
+from linkaudit.testing.server import LoopbackServer, Site
+from linkaudit.testing.wordpress import WordPressStandIn, draft_scene
 
 
 @dataclass
@@ -56,18 +54,8 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     with LoopbackServer() as server, ArchiveStandIn() as archive:
-        web = server.add_site("127.0.0.3")
-        web.route("/report", page(LIVE_PAGE))
-        wp = WordPressStandIn(server).start()
-        live, dead = web.url("/report"), web.url("/dataset")
-        raw = (
-            "<!-- wp:paragraph -->\n"
-            f'<p>The <a href="{live}">live report</a> still answers; the '
-            f'<a href="{dead}">original dataset</a> is gone.</p>\n'
-            "<!-- /wp:paragraph -->\n"
-        )
-        wp.add_post(12, raw, title="Draft: the dataset")
-        archive.add_capture(dead, "20210401000000", 200)
+        scene = draft_scene(server, archive)
+        web, wp, raw, live, dead = scene.web, scene.wp, scene.raw, scene.live, scene.dead
         (tmp_path / "linkaudit.toml").write_text(
             'archives = ["wayback"]\ntimeout = 2\nmax_retries = 0\n', encoding="utf-8"
         )

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from linkaudit.testing.server import Conn, LoopbackServer, Request, Site
+from linkaudit.testing.server import Conn, LoopbackServer, Request, Site, page
 
 _POST_PATH = re.compile(r"^/wp/v2/(posts|pages)/(\d+)/?$")
 _EPOCH = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
@@ -268,3 +268,37 @@ class WordPressStandIn:
             "message": "No route was found matching the URL and request method.",
             "data": {},
         }
+
+
+#: The live page the draft scene cites.
+LIVE_PAGE = "<html><head><title>Report</title></head><body>" + "<p>Findings.</p>" * 20 + "</body>"
+
+
+@dataclass(frozen=True)
+class DraftScene:
+    """A draft (post 12) citing a live page and a dead one whose archived copy exists:
+    the scene the draft tests of ``fix`` and of the desk both audit and repair."""
+
+    web: Site
+    wp: WordPressStandIn
+    raw: str
+    live: str
+    dead: str
+
+
+def draft_scene(server: LoopbackServer, archive: Any) -> DraftScene:
+    """Set the scene up on ``server`` (cited pages on 127.0.0.3, WordPress beside
+    them) and ``archive`` (a ``testing.archive.ArchiveStandIn``)."""
+    web = server.add_site("127.0.0.3")
+    web.route("/report", page(LIVE_PAGE))
+    wp = WordPressStandIn(server).start()
+    live, dead = web.url("/report"), web.url("/dataset")
+    raw = (
+        "<!-- wp:paragraph -->\n"
+        f'<p>The <a href="{live}">live report</a> still answers; the '
+        f'<a href="{dead}">original dataset</a> is gone.</p>\n'
+        "<!-- /wp:paragraph -->\n"
+    )
+    wp.add_post(12, raw, title="Draft: the dataset")
+    archive.add_capture(dead, "20210401000000", 200)
+    return DraftScene(web, wp, raw, live, dead)
