@@ -14,7 +14,7 @@ import json
 import shlex
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -48,6 +48,7 @@ from linkaudit.commandline import (
     warn,
     wayback_option,
     write_or_print,
+    write_pieces_or_print,
 )
 from linkaudit.config import load_config
 from linkaudit.errors import AuditError
@@ -254,14 +255,13 @@ def extract_command(
             document, place_in_file(document, list(found.citations)), local_options(config)
         )
         results.append((document, dataclasses.replace(found, citations=tuple(placed))))
-    if formats == ("json",) and output is None:
-        _echo_pieces(_extract_json_pieces(results))
+    if formats == ("json",):
+        write_pieces_or_print(_extract_json_pieces(results), output, force=force)
         return
-    text = _extract_json(results) if formats == ("json",) else _extract_table(results)
-    write_or_print(text, output, force=force)
+    write_or_print(_extract_table(results), output, force=force)
 
 
-#: Where each document's citations go in the JSON skeleton (see ``_extract_json``).
+#: Where each document's citations go in the JSON skeleton (see ``_extract_json_pieces``).
 _CITATIONS_SLOT = "\x00citations {}\x00"
 #: A citation's depth in the JSON: the payload, ``documents``' items, ``citations``.
 _CITATION_INDENT = " " * 8
@@ -303,19 +303,6 @@ def _extract_json_pieces(results: list[tuple[Document, MainText]]) -> Iterator[s
             yield ",\n" if number < last else "\n"
         yield _CITATION_INDENT[:-2] + "]"
     yield rest + "\n"
-
-
-def _echo_pieces(pieces: Iterable[str], size: int = 1 << 16) -> None:
-    """Text in pieces to standard output, about ``size`` characters a write."""
-    batch: list[str] = []
-    held = 0
-    for piece in pieces:
-        batch.append(piece)
-        held += len(piece)
-        if held >= size:
-            click.echo("".join(batch), nl=False)
-            batch, held = [], 0
-    click.echo("".join(batch), nl=False)
 
 
 def _extract_table(results: list[tuple[Document, MainText]]) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
@@ -25,7 +25,7 @@ import click
 from linkaudit.errors import LinkauditError
 from linkaudit.history import ConfirmPolicy
 from linkaudit.report.base import one_line
-from linkaudit.report.files import write_files
+from linkaudit.report.files import Streamed, write_files
 from linkaudit.sources.base import parse_date
 from linkaudit.store import DEFAULT_PATH
 
@@ -60,6 +60,34 @@ def write_or_print(
         return
     (path,) = write_files(output.parent, [(output.name, lambda: text)], force=force)
     say(f"wrote {path}")
+
+
+def write_pieces_or_print(pieces: Iterable[str], output: Path | None, *, force: bool) -> None:
+    """:func:`write_or_print` for text made a piece at a time, never held whole
+    (an extract of 400,000 links is ~350 MB of JSON)."""
+    if output is None:
+        _echo_pieces(pieces)
+        return
+
+    def write(out: TextIO) -> None:
+        for piece in pieces:
+            out.write(piece)
+
+    (path,) = write_files(output.parent, [(output.name, Streamed(write))], force=force)
+    say(f"wrote {path}")
+
+
+def _echo_pieces(pieces: Iterable[str], size: int = 1 << 16) -> None:
+    """Text in pieces to standard output, about ``size`` characters a write."""
+    batch: list[str] = []
+    held = 0
+    for piece in pieces:
+        batch.append(piece)
+        held += len(piece)
+        if held >= size:
+            click.echo("".join(batch), nl=False)
+            batch, held = [], 0
+    click.echo("".join(batch), nl=False)
 
 
 def echo_written(paths: Sequence[Path]) -> None:

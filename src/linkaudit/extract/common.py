@@ -54,6 +54,8 @@ def url_citation(
             element=element, attribute=attribute, written=written, rel=rel,
         )  # fmt: skip
     url = resolved if resolved is not None else urls.resolve(written, env.base)
+    if url == written:  # one string, not two equal ones: ~90 B a citation on big pages
+        url = written
     verdict: Verdict | None = None
     reason: str = ""
     key: str | None = None
@@ -62,6 +64,8 @@ def url_citation(
         verdict, reason, _detail = decided
     else:
         key = urls.normalize(url)
+        if key == url:
+            key = url
     relation = Relation.OUTBOUND
     if urls.is_internal(url, env.site) or (
         reason == Reason.RELATIVE_NO_BASE  # a relative link points into its own site

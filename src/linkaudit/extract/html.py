@@ -9,9 +9,11 @@ so the cost is linear in the document, whatever the number of links.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import lxml.etree as etree
 import lxml.html
@@ -26,7 +28,7 @@ from linkaudit.extract.body import (
     site_hosts,
 )
 from linkaudit.extract.common import Env, env_for, lost_citation, url_citation
-from linkaudit.extract.context import BLOCKS, PARAGRAPHS, collapse, sentence_around
+from linkaudit.extract.context import BLOCKS, PARAGRAPHS, WINDOW, collapse, sentence_around
 from linkaudit.extract.lost import stray_link_ends
 from linkaudit.extract.source import Attr, SourceIndex, Tag
 from linkaudit.extract.text import find_text_urls
@@ -195,7 +197,7 @@ class _Pending:
     drop_if_empty: bool = False
     resolved: str | None = None
     text_override: str | None = None
-    children_alt: list[str] = field(default_factory=list)
+    children_alt: list[str] | None = None  # made when an <img> inside lends its alt
 
 
 class _Walker:
@@ -215,9 +217,13 @@ class _Walker:
         self.env = env
         self.bare_urls = bare_urls
         self.line_offset = line_offset
-        self.flat: list[str] = []
+        self.flat = _FlatText()
         self.flen = 0
-        self.pending: list[_Pending] = []
+        # Citations waiting for their text and sentence, oldest first; each is made
+        # as soon as the walk is a context window past its end (see ``_settle``),
+        # so a page of 400,000 links never holds them all as pending items too.
+        self.pending: deque[_Pending] = deque()
+        self.made: list[Citation] = []
         self.paragraph = 0
         self.no_bare = 0
         self.hidden = 0
@@ -284,6 +290,8 @@ class _Walker:
                 )
         self.flat.append(text)
         self.flen += len(text)
+        if self.pending and self.flat.settled():
+            self._settle(final=False)
 
     def _sep(self) -> None:
         self.flat.append(SEP)
@@ -300,7 +308,10 @@ class _Walker:
         if tag == "img" and self.open_links:
             alt = el.get("alt")
             if alt and alt.strip():
-                self.open_links[-1].children_alt.append(alt)
+                link = self.open_links[-1]
+                if link.children_alt is None:
+                    link.children_alt = []
+                link.children_alt.append(alt)
         rel = tuple(el.get("rel", "").lower().split()) if tag in {"a", "area"} else ()
         if tag == "a" and el.get("href") is None:
             return self._lost_link(el, rel)
@@ -470,60 +481,125 @@ class _Walker:
                 self._add_text(el.tail, el.sourceline)
 
     def citations(self) -> list[Citation]:
-        """The citations, in order; each pending item is let go as its citation is made,
-        so a page's worth of both is never held at once (~250 B a link)."""
-        flat = "".join(self.flat)
-        out: list[Citation] = []
-        pending, self.pending = self.pending, []
-        pending.reverse()
+        """The citations, in order (the walk is over: every pending one is made now)."""
+        self._settle(final=True)
+        made, self.made = self.made, []
+        return made
+
+    def _settle(self, *, final: bool) -> None:
+        """Make the citations whose text and sentence are known, oldest first.
+
+        A citation is known once its element has closed and the walk is a context
+        window (``context.WINDOW``) past its end; one still open (a long
+        blockquote) holds back those after it, so the order stays the document's.
+        """
+        pending = self.pending
         while pending:
-            item = pending.pop()
+            item = pending[0]
             end = item.end if item.end >= item.start else item.start
-            if item.text_override is not None:
-                text = item.text_override
-            elif item.start != end and item.element in _TEXT_CARRIERS:
-                text = collapse(flat[item.start : end].replace(SEP, " "))
-            else:
-                text = ""
-            if item.element in {"blockquote", "del", "ins"} and len(text) > 120:
-                text = text[:119].rstrip() + "…"
-            if not text:
-                text = (
-                    next((a.strip() for a in item.children_alt), "") or item.fallback_text.strip()
-                )
-            text = collapse(text)
-            if item.kind is CitationKind.LOST and item.drop_if_empty and not text:
-                continue
-            context = sentence_around(flat, item.start, end)
-            if item.kind is CitationKind.LOST:
-                out.append(
-                    lost_citation(
-                        self.env,
-                        text=text,
-                        context=context,
-                        location=item.location,
-                        reason=item.lost_reason,
-                        attribute=item.attribute,
-                        rel=item.rel,
-                    )
-                )
-                continue
-            assert item.written is not None
-            out.append(
-                url_citation(
-                    self.env,
-                    item.kind,
-                    item.written,
-                    text=text,
-                    context=context,
-                    location=item.location,
-                    element=item.element,
-                    attribute=item.attribute,
-                    rel=item.rel,
-                    resolved=item.resolved,
-                )
+            if not final and (item.end < 0 or end + WINDOW > self.flen):
+                return
+            pending.popleft()
+            made = self._make(item, end)
+            if made is not None:
+                self.made.append(made)
+
+    def _make(self, item: _Pending, end: int) -> Citation | None:
+        lo = max(0, item.start - WINDOW)
+        window = self.flat.slice(lo, min(self.flen, end + WINDOW))
+        start, stop = item.start - lo, end - lo
+        if item.text_override is not None:
+            text = item.text_override
+        elif start != stop and item.element in _TEXT_CARRIERS:
+            text = collapse(window[start:stop].replace(SEP, " "))
+        else:
+            text = ""
+        if item.element in {"blockquote", "del", "ins"} and len(text) > 120:
+            text = text[:119].rstrip() + "…"
+        if not text:
+            alts = item.children_alt or ()
+            text = next((a.strip() for a in alts), "") or item.fallback_text.strip()
+        text = collapse(text)
+        if item.kind is CitationKind.LOST and item.drop_if_empty and not text:
+            return None
+        context = sentence_around(window, start, stop)
+        if item.kind is CitationKind.LOST:
+            return lost_citation(
+                self.env,
+                text=text,
+                context=context,
+                location=item.location,
+                reason=item.lost_reason,
+                attribute=item.attribute,
+                rel=item.rel,
             )
-        return out
+        assert item.written is not None
+        return url_citation(
+            self.env,
+            item.kind,
+            item.written,
+            text=text,
+            context=context,
+            location=item.location,
+            element=item.element,
+            attribute=item.attribute,
+            rel=item.rel,
+            resolved=item.resolved,
+        )
+
+
+class _FlatText:
+    """The walk's flat text, appended a piece at a time, readable by offset.
+
+    A page's text arrives as one small string per text node (two per link on a
+    page of links); held as they come, that is ~100 B of overhead a link.  Every
+    ``_CHUNK`` pieces are joined into one string, and a slice joins only the
+    chunks it touches.
+    """
+
+    _CHUNK = 512
+
+    def __init__(self) -> None:
+        self.chunks: list[str] = []
+        self.starts: list[int] = []  # offset of each chunk's first character
+        self.length = 0
+        self.tail: list[str] = []
+
+    def append(self, text: str) -> None:
+        self.tail.append(text)
+
+    def settled(self) -> bool:
+        """Whether the pieces just became a chunk (a good moment to make citations)."""
+        if len(self.tail) < self._CHUNK:
+            return False
+        self._close_tail()
+        return True
+
+    def _close_tail(self) -> None:
+        if self.tail:
+            chunk = "".join(self.tail)
+            self.tail = []
+            self.starts.append(self.length)
+            self.chunks.append(chunk)
+            self.length += len(chunk)
+
+    def slice(self, lo: int, hi: int) -> str:
+        """The text in ``[lo, hi)``."""
+        if hi > self.length:
+            self._close_tail()
+        first = max(bisect.bisect_right(self.starts, lo) - 1, 0)
+        pieces: list[str] = []
+        for index in range(first, len(self.chunks)):
+            begin = self.starts[index]
+            if begin >= hi:
+                break
+            chunk = self.chunks[index]
+            pieces.append(chunk[max(lo - begin, 0) : hi - begin])
+        return "".join(pieces)
+
+    def text(self) -> str:
+        self._close_tail()
+        return "".join(self.chunks)
 
 
 def _first_base_href(root: lxml.html.HtmlElement) -> str | None:
@@ -632,7 +708,7 @@ def read_html(
     if strays:
         citations.extend(strays)
         citations.sort(key=lambda c: (c.location.line, c.location.column))
-    return HtmlRead(citations, "".join(walker.flat), found.decision if found else None)
+    return HtmlRead(citations, walker.flat.text(), found.decision if found else None)
 
 
 def _base_url(root: lxml.html.HtmlElement | None, document: Document) -> str | None:

@@ -18,6 +18,7 @@ import httpx
 
 from linkaudit import DEFAULT_USER_AGENT
 from linkaudit.errors import InputError
+from linkaudit.sources.budget import ensure_fits
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
@@ -60,7 +61,9 @@ def read_bounded(stream: BinaryIO, origin: str, max_bytes: int) -> bytes:
         total += len(chunk)
     if total > max_bytes:
         raise too_large(origin, max_bytes)
-    return b"".join(chunks)
+    data = b"".join(chunks)
+    ensure_fits(origin, data)
+    return data
 
 
 def origin_of(url: str | None) -> str | None:

@@ -17,6 +17,7 @@ from linkaudit.errors import InputError
 from linkaudit.model import Document
 from linkaudit.sources._decode import decode
 from linkaudit.sources.base import SourceOptions, too_large
+from linkaudit.sources.budget import ensure_fits
 from linkaudit.sources.html import html_document
 from linkaudit.sources.markdown import markdown_document
 from linkaudit.sources.wordpress import looks_like_wordpress, wordpress_documents
@@ -65,7 +66,9 @@ def fetch(url: str, options: SourceOptions) -> tuple[bytes, httpx.Response]:
                 total += len(chunk)
                 if total > options.max_bytes:
                     raise too_large(url, options.max_bytes)
-            return b"".join(chunks), response
+            data = b"".join(chunks)
+            ensure_fits(url, data)
+            return data, response
     except httpx.TimeoutException:
         raise InputError(f"{url}: timed out after {options.timeout:g} s") from None
     except httpx.TooManyRedirects:
