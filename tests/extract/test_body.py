@@ -346,3 +346,25 @@ def test_which_links_lead_to_the_pages_own_site(href: str, own: bool) -> None:
     found = main_text(html_doc(page(body), base=BASE))
     assert found.scope is not None
     assert (len(found.scope.left_out) == 1) is own
+
+
+def test_a_link_standing_alone_in_a_block_is_a_teaser_not_a_citation() -> None:
+    """A link that is all the text of a bare <div> is a button or a teaser card; the same
+    link in a paragraph, a list item or a table cell, or to the page's own parts, stays."""
+    body = (
+        "<article>" + paragraphs(2, '<a href="https://cited.example/">cited</a>')
+        + '<div class="card"><a href="/reviews/kit">Read the full review</a></div>'
+        + '<p><a href="https://alone.example/p">A paragraph that is only a link</a></p>'
+        + '<ul><li><a href="https://item.example/">An item that is only a link</a></li></ul>'
+        + '<table><tr><td><div><a href="https://cell.example/">A cell</a></div></td></tr></table>'
+        + '<div><a href="#part-2">Skip to part two</a></div>' + paragraphs(1) + "</article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url_as_written for c in found.citations] == [
+        "https://cited.example/", "https://cited.example/", "https://alone.example/p",
+        "https://item.example/", "https://cell.example/", "#part-2",
+    ]  # fmt: skip
+    assert found.scope is not None
+    assert [(lo.element, lo.reason) for lo in found.scope.left_out] == [
+        ("a", "a link standing alone outside the prose (a button, a teaser)")
+    ]
