@@ -368,3 +368,62 @@ def test_a_link_standing_alone_in_a_block_is_a_teaser_not_a_citation() -> None:
     assert [(lo.element, lo.reason) for lo in found.scope.left_out] == [
         ("a", "a link standing alone outside the prose (a button, a teaser)")
     ]
+
+
+def test_the_articles_table_of_contents_in_a_sidebar_outside_it_is_the_articles() -> None:
+    """A theme that puts the table of contents in a sticky sidebar beside the article:
+    its links (``#part`` or the page's own address with a fragment) are the article's;
+    the rest of the sidebar and the page is not."""
+    toc = "".join(f'<li><a href="{BASE}#part-{i}">Part {i}</a></li>' for i in range(3))
+    body = (
+        SITE_NAV + '<div class="layout"><div class="sidebar sticky">'
+        + f'<div class="toc"><ul>{toc}</ul></div>'
+        + '<ul class="newsletter"><li><a href="/subscribe">Subscribe</a></li>'
+        + '<li><a href="/feeds">Feeds</a></li></ul></div>'
+        + '<div class="story">'
+        + "".join(f'<h2 id="part-{i}">Part {i}</h2>'
+                  + paragraphs(2, f'<a href="https://src{i}.example/">source</a>')
+                  for i in range(3))
+        + "</div></div>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    urls = [c.url for c in found.citations]
+    assert urls == [f"{BASE}#part-{i}" for i in range(3)] + [
+        f"https://src{i}.example/" for i in range(3) for _ in range(2)
+    ]
+    assert found.scope is not None
+    assert found.scope.container == "div.story"
+    assert found.scope.reason.endswith("with its table of contents div.toc (3 links)")
+    assert "Part 0\nPart 1\nPart 2\nPart 0\n" in found.text
+    check_offsets(page(body), list(found.citations))
+
+
+def test_two_links_to_one_part_of_the_page_are_no_table_of_contents() -> None:
+    body = (
+        SITE_NAV
+        + '<div class="sidebar"><div><a href="#comments">New,</a> '
+        '<a href="#comments">15 comments</a></div></div>'
+        '<div class="story">' + paragraphs(3) + '<div id="comments"></div></div>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert found.citations == ()
+    assert found.scope is not None
+    assert "table of contents" not in found.scope.reason
+
+
+def test_a_main_that_adds_little_prose_around_the_article_is_layout() -> None:
+    """<main> holding the article and a sidebar of teasers: the article is taken
+    without the sidebar, and the decision says why <main> was not."""
+    rail = "".join(
+        f'<p><a href="https://partner{i}.example/">Partner offer {i}</a> for readers.</p>'
+        for i in range(4)
+    )
+    body = (
+        f'<main><div class="story">{paragraphs(6, "<a href=/cited>cited</a>")}</div>'
+        f'<div class="rail">{rail}</div></main>'
+    )
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == ["https://news.example.org/cited"] * 6
+    assert found.scope is not None
+    assert (found.scope.container, found.scope.rule) == ("div.story", "text")
+    assert found.scope.reason.endswith("the <main> around it adds little prose (page layout)")

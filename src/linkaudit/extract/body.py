@@ -9,8 +9,11 @@ prose each element holds and how much of its text is link text, then
 1. chooses the container: a site's configured selector when it matches; else the
    markup that names the body (``itemprop=articleBody``, ``#mw-content-text``,
    ``<article>``, CMS body classes, ``<main>``) when it agrees with where the prose
-   is; else the element holding the most prose, widened to its ancestors while they
-   hold substantially more (a body split into sibling sections);
+   is (a ``<main>`` that adds little prose around it is the page's layout, not the
+   article); else the element holding the most prose, widened to its ancestors
+   while they hold substantially more (a body split into sibling sections); and
+   the article's own table of contents where the theme put it outside (a sticky
+   sidebar);
 2. leaves out what inside it is chrome: navigation, asides, headers, footers and
    forms by tag or role; blocks whose class or id names chrome (share bars,
    related posts, newsletters, comments, bylines); links styled as buttons, share
@@ -49,6 +52,7 @@ __all__ = [
     "describe",
     "find_body",
     "page_addresses",
+    "page_forms",
     "site_hosts",
 ]
 
@@ -263,8 +267,9 @@ class _Walk:
     prose is known.
     """
 
-    def __init__(self, site_hosts: frozenset[str]) -> None:
+    def __init__(self, site_hosts: frozenset[str], pages: frozenset[str]) -> None:
         self.site_hosts = site_hosts
+        self.pages = pages
         # text, linked, links, own_site, shares, in_page
         self.totals: tuple[dict[Element, int], ...] = ({}, {}, {}, {}, {}, {})
         self.frames: list[_Frame] = []
@@ -314,7 +319,7 @@ class _Walk:
         _text, _linked, links, own_site, shares, in_page = self.totals
         links[el] = 1
         href = href.strip()
-        if href.startswith("#"):
+        if href.startswith("#") or ("#" in href and href.partition("#")[0] in self.pages):
             in_page[el] = 1
         elif share_link(href):
             shares[el] = 1
@@ -376,9 +381,16 @@ def _around_body_markers(root: Element) -> set[Element]:
     return around
 
 
-def measure(root: Element, site_hosts: frozenset[str] = frozenset()) -> Measure:
-    """Measure every element of ``root``'s tree (see :class:`Measure`)."""
-    walk = _Walk(site_hosts)
+def measure(
+    root: Element, site_hosts: frozenset[str] = frozenset(), pages: frozenset[str] = frozenset()
+) -> Measure:
+    """Measure every element of ``root``'s tree (see :class:`Measure`).
+
+    ``pages``: the page's own addresses as a link may write them (see
+    :func:`page_forms`): a link to one of them with a ``#fragment`` leads to a part
+    of the page, as ``#fragment`` alone does.
+    """
+    walk = _Walk(site_hosts, pages)
     for event, el in etree.iterwalk(root, events=("start", "end")):
         tag = el.tag
         if not isinstance(tag, str):
@@ -462,7 +474,11 @@ class ScopeDecision:
 
 @dataclass(frozen=True)
 class Body:
-    """The article body: its container, the chrome inside it to skip, and the decision."""
+    """The article body: the subtree to walk, what in it to skip, and the decision.
+
+    ``root`` is the chosen container, or, when the article's table of contents sits
+    outside it, their common ancestor with everything else in it in ``skip``.
+    """
 
     root: Element
     skip: frozenset[Element]
@@ -519,6 +535,26 @@ def _elements(found: object) -> list[Element]:
     return [e for e in found if isinstance(e, lxml.html.HtmlElement)]
 
 
+#: Markers that name the page's main region rather than the article: a layout's
+#: <main> holds the article's sidebars (tables of contents, "related", newsletter
+#: boxes) as well.
+_LAYOUTS = frozenset({"<main>", "role=main"})
+
+
+def _little_more(outer: Element, best: Element, m: Measure) -> bool:
+    """Whether ``outer`` holds less than a quarter more prose than ``best``: what it
+    adds around the densest prose is layout, not more of the article.
+
+    Measured on the development pages (mean recall / precision per page): taking
+    the densest prose rather than such a <main> took WCXB dev from 0.905 / 0.838
+    to 0.897 / 0.850 and the dev set from 0.931 / 0.910 to 0.931 / 0.916; most of
+    the recall lost was the article's table of contents in the layout's sidebar,
+    which :func:`_outside_contents` brings back (0.906 / 0.848).  The same rule
+    for <article> lost recall (0.931 -> 0.916 on the dev set).
+    """
+    return 5 * m.prose.get(best, 0) >= 4 * m.prose.get(outer, 0)
+
+
 def _by_marker(root: Element, best: Element | None, m: Measure) -> tuple[Element, str] | None:
     """The marked container that agrees with the prose, with the reason; None if none does.
 
@@ -532,6 +568,8 @@ def _by_marker(root: Element, best: Element | None, m: Measure) -> tuple[Element
         if best is None:
             return max(found, key=lambda e: m.text.get(e, 0)), f"{name} (no prose on the page)"
         around = [e for e in found if _contains(e, best)]
+        if around and name in _LAYOUTS and _little_more(around[-1], best, m):
+            continue
         if around:
             return around[-1], f"{name} around the page's densest prose"
         inside = [e for e in found if _contains(best, e)]
@@ -573,7 +611,12 @@ def _choose(root: Element, m: Measure, selector: str | None) -> tuple[Element, s
         return marked[0], "marker", missed + marked[1]
     if best is not None:
         share = m.prose.get(best, 0) / max(1, m.prose.get(root, 0))
-        return best, "text", f"{missed}holds {share:.0%} of the page's prose"
+        reason = f"{missed}holds {share:.0%} of the page's prose"
+        for name, xpath in _MARKERS:
+            if name in _LAYOUTS and any(_contains(e, best) for e in _elements(xpath(root))):
+                reason += f"; the {name} around it adds little prose (page layout)"
+                break
+        return best, "text", reason
     body = root.find("body")
     return (body if body is not None else root), "page", missed + "no prose found on the page"
 
@@ -683,9 +726,19 @@ def _chrome_inside(el: Element, tag: str, m: Measure, judge: _Judge, prose: int)
 
 
 def _contents(el: Element, m: Measure) -> bool:
-    """Whether ``el`` is a table of contents: two or more links, all to this page's parts."""
+    """Whether ``el`` is a table of contents: links to two or more of this page's parts,
+    and no other links ("New, 15 comments" is two links to one part)."""
     links = m.links.get(el, 0)
-    return links >= 2 and m.in_page.get(el, 0) == links
+    if links < 2 or m.in_page.get(el, 0) != links:
+        return False
+    first = None
+    for a in el.iter("a"):
+        target = (a.get("href") or "").partition("#")[2]
+        if first is None:
+            first = target
+        elif target != first:
+            return True
+    return False
 
 
 def _left_out(container: Element, m: Measure, judge: _Judge) -> Iterator[tuple[Element, str]]:
@@ -721,16 +774,28 @@ def _left_out(container: Element, m: Measure, judge: _Judge) -> Iterator[tuple[E
 
 
 def find_body(
-    root: Element, *, site_hosts: frozenset[str] = frozenset(), selector: str | None = None
+    root: Element,
+    *,
+    site_hosts: frozenset[str] = frozenset(),
+    selector: str | None = None,
+    pages: frozenset[str] = frozenset(),
 ) -> Body:
     """The article body of a full web page (see the module docstring).
 
     ``site_hosts``: the page's own hosts (links to them are the site's own);
-    ``selector``: a CSS selector configured for the page's site, tried first.
+    ``selector``: a CSS selector configured for the page's site, tried first;
+    ``pages``: the page's own addresses (:func:`page_forms`).
     """
-    m = measure(root, site_hosts)
+    m = measure(root, site_hosts, pages)
     container, rule, reason = _choose(root, m, selector)
     skipped = list(_left_out(container, m, _Judge(rule != "site", _judges_lists(container, rule))))
+    walked, around = container, frozenset[Element]()
+    tocs = _outside_contents(container, m) if rule != "site" else []
+    if tocs:
+        walked, around = _widen(container, tocs)
+        reason += "; with its table of contents " + ", ".join(
+            f"{describe(toc)} ({m.links.get(toc, 0)} links)" for toc in tocs
+        )
     decision = ScopeDecision(
         container=describe(container),
         line=container.sourceline,
@@ -740,7 +805,82 @@ def find_body(
             LeftOut(describe(el), el.sourceline, why, m.links.get(el, 0)) for el, why in skipped
         ),
     )
-    return Body(container, frozenset(el for el, _ in skipped), decision)
+    return Body(walked, frozenset(el for el, _ in skipped) | around, decision)
+
+
+def _outside_contents(container: Element, m: Measure) -> list[Element]:
+    """The article's tables of contents outside its container, in document order.
+
+    A table of contents (see :func:`_contents`) that leads mostly to parts of the
+    container is the article's own, wherever the theme put it (a sticky sidebar, a
+    <nav> above the body): its links are checked like the article's.
+    """
+    tocs: list[Element] = []
+    for el in m.in_page:
+        if el.tag != "a" or _contains(container, el):
+            continue
+        toc = None
+        for ancestor in el.iterancestors():
+            if m.links.get(ancestor, 0) < 2:
+                continue  # the link's own item
+            if not _contents(ancestor, m):
+                break
+            toc = ancestor
+        if toc is None or any(t is toc for t in tocs) or _contains(toc, container):
+            continue
+        tocs.append(toc)
+    if not tocs:
+        return []
+    ids = {i for el in container.iter() if isinstance(el.tag, str) and (i := el.get("id"))}
+    ids.update(n for el in container.iter("a") if (n := el.get("name")))
+    own = []
+    seen: set[frozenset[str]] = set()
+    for toc in tocs:
+        targets = [(a.get("href") or "").partition("#")[2] for a in toc.iter("a") if a.get("href")]
+        inside = sum(t in ids for t in targets if t)
+        if inside >= 2 and 2 * inside >= len(targets) and frozenset(targets) not in seen:
+            seen.add(frozenset(targets))  # a theme's second copy (mobile, sticky) is not new
+            own.append(toc)
+    return sorted(own, key=lambda el: el.sourceline or 0)
+
+
+def _widen(container: Element, extras: list[Element]) -> tuple[Element, frozenset[Element]]:
+    """The common ancestor of ``container`` and ``extras``, and what in it to skip:
+    everything off the paths down to them."""
+    top = _common_ancestor([container, *extras])
+    kept: set[Element] = set()
+    for el in (container, *extras):
+        kept.add(el)
+        for ancestor in el.iterancestors():
+            if ancestor is top:
+                break
+            kept.add(ancestor)
+    leaves = {container, *extras}
+    skip = {
+        child
+        for el in (top, *kept)
+        if el not in leaves
+        for child in el
+        if isinstance(child.tag, str) and child not in kept
+    }
+    return top, frozenset(skip)
+
+
+def page_forms(*addresses: str | None) -> frozenset[str]:
+    """The ways a link may write the page's own addresses: whole, without the scheme,
+    as a path (``https://a.example/x/``, ``//a.example/x/``, ``/x/``), fragments cut."""
+    forms: set[str] = set()
+    for address in addresses:
+        if not address:
+            continue
+        url = address.strip().partition("#")[0]
+        scheme, sep, rest = url.partition("//")
+        if not sep or not scheme.endswith(":"):
+            continue
+        path = "/" + rest.partition("/")[2]
+        forms.update({url, "//" + rest, path})
+    forms.discard("/")  # "/#top" on a front page is ambiguous; "#top" still counts
+    return frozenset(forms)
 
 
 def site_hosts(*addresses: str | None) -> frozenset[str]:
