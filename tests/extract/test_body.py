@@ -427,3 +427,18 @@ def test_a_main_that_adds_little_prose_around_the_article_is_layout() -> None:
     assert found.scope is not None
     assert (found.scope.container, found.scope.rule) == ("div.story", "text")
     assert found.scope.reason.endswith("the <main> around it adds little prose (page layout)")
+
+
+def test_a_headings_id_is_its_text_not_a_region_name() -> None:
+    """``<h2 id="popular-ev-models">``: the id is the heading's slug (the table of
+    contents' target), so its words name no chrome; a heading's class still can."""
+    body = (
+        "<article>" + paragraphs(2)
+        + '<h2 id="why-social-media-matters"><a href="https://src.example/">Why social'
+        " media matters</a></h2>" + paragraphs(2)
+        + '<h2 class="comments-title">3 comments</h2></article>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == ["https://src.example/"]
+    assert "Why social media matters" in found.text
+    assert "3 comments" not in found.text

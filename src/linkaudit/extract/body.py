@@ -103,6 +103,9 @@ _INLINE = frozenset(
         *("time", "u", "var", "wbr"),
     }
 )
+#: A heading's id is most often its own text as a slug ("popular-ev-models-2025"),
+#: the target of the article's table of contents: it names no region.
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 #: Table parts: a cell's class names its column ("category", "author"), not a region.
 _TABLE_PARTS = frozenset({"thead", "tbody", "tfoot", "tr", "td", "th", "caption", "col"})
 _SHARE_URL = re.compile(
@@ -182,7 +185,7 @@ def named_chrome(el: Element, tag: str) -> str | None:
         return _button(el.get("class"))
     if tag in _INLINE or tag in _TABLE_PARTS:
         return None
-    for attribute in ("class", "id"):
+    for attribute in ("class",) if tag in _HEADING_TAGS else ("class", "id"):
         value = el.get(attribute)
         if value:
             word = _chrome_word(value)
