@@ -6,10 +6,15 @@ by ``benchmarks/article_body.py`` and held by ``tests/benchmarks/test_article_bo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import lxml.html
 import pytest
 
 from linkaudit.extract import extract, main_text
+from linkaudit.extract.body import find_body
 from linkaudit.model import BodySelectors, Citation, Document, Scope
+from linkaudit.testing.scaling import assert_linear
 
 from .conftest import html_doc
 from .test_html import check_offsets
@@ -442,3 +447,18 @@ def test_a_headings_id_is_its_text_not_a_region_name() -> None:
     assert [c.url for c in found.citations] == ["https://src.example/"]
     assert "Why social media matters" in found.text
     assert "3 comments" not in found.text
+
+
+def test_finding_the_body_stays_linear_with_thousands_of_links_to_the_page_itself() -> None:
+    """A menu of ``href="#"`` toggles beside the article: every list around them is
+    judged as a table of contents once, not once per link (it was quadratic)."""
+
+    def make(n: int) -> Callable[[], object]:
+        menu = "".join(f'<li><a href="#">Item {i}</a></li>' for i in range(n))
+        root = lxml.html.document_fromstring(
+            page(SITE_NAV + f'<div class="side"><ul>{menu}</ul></div>'
+                 + f'<div class="story">{paragraphs(20)}<div id="x"></div></div>')
+        )  # fmt: skip
+        return lambda: find_body(root)
+
+    assert_linear(make, 1_000, times=8)

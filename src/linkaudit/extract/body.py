@@ -819,6 +819,7 @@ def _outside_contents(container: Element, m: Measure) -> list[Element]:
     <nav> above the body): its links are checked like the article's.
     """
     tocs: list[Element] = []
+    judged: dict[Element, bool] = {}  # each ancestor is judged once: linear in the page
     for el in m.in_page:
         if el.tag != "a" or _contains(container, el):
             continue
@@ -826,12 +827,16 @@ def _outside_contents(container: Element, m: Measure) -> list[Element]:
         for ancestor in el.iterancestors():
             if m.links.get(ancestor, 0) < 2:
                 continue  # the link's own item
-            if not _contents(ancestor, m):
+            if ancestor in judged:  # another link came this way: the rest is known
+                if judged[ancestor]:
+                    toc = None  # inside a table of contents already found
+                break
+            judged[ancestor] = _contents(ancestor, m)
+            if not judged[ancestor]:
                 break
             toc = ancestor
-        if toc is None or any(t is toc for t in tocs) or _contains(toc, container):
-            continue
-        tocs.append(toc)
+        if toc is not None and not _contains(toc, container):
+            tocs.append(toc)
     if not tocs:
         return []
     ids = {i for el in container.iter() if isinstance(el.tag, str) and (i := el.get("id"))}
