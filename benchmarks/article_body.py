@@ -31,6 +31,7 @@ Run: ``.venv/bin/python -m benchmarks.article_body`` (held-out pages, linkaudit)
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import re
@@ -90,7 +91,7 @@ class Page:
 
 
 HELD_OUT = "wcxb"
-SOURCES = ("wcxb", "scrapinghub", "readability")
+SOURCES = ("wcxb", "scrapinghub", "readability", "wcxb-dev")
 
 
 def first_held_out(name: str) -> bool:
@@ -215,14 +216,41 @@ def load(archive: Path = ARCHIVE) -> tuple[Page, ...]:
     return tuple(sorted(pages, key=lambda p: p.name))
 
 
+def load_wcxb_dev(root: Path) -> tuple[Page, ...]:
+    """WCXB's own *dev* split's article pages, read from a checkout (not vendored).
+
+    Development data in the held-out pages' own style: taken exactly as the
+    held-out test pages are (5+ links placed by the reviewed text).  ``root``
+    holds ``metadata.json`` and ``dev/`` (``git archive c039d5e dev metadata.json``).
+    """
+    meta = json.loads((root / "metadata.json").read_text(encoding="utf-8"))["files"]
+    pages: list[Page] = []
+    for key, info in sorted(meta.items()):
+        if info["split"] != "dev" or info["page_type"] != "article":
+            continue
+        truth = json.loads((root / "dev" / "ground-truth" / f"{key}.json").read_text("utf-8"))
+        text = truth["ground_truth"].get("main_content") or ""
+        raw = gzip.decompress((root / "dev" / "html" / f"{key}.html.gz").read_bytes())
+        html = raw.decode("utf-8", "replace")
+        article, others = label_by_text(html, truth["url"], text)
+        if len(article) >= MIN_ARTICLE_LINKS:
+            pages.append(
+                Page(f"wcxb-dev/{key}", "wcxb-dev", html, truth["url"], (*article,), (*others,))
+            )
+    return tuple(pages)
+
+
 def select(pages: Iterable[Page], split: str) -> list[Page]:
     """``held-out``, ``dev``, ``first-held-out`` or ``all`` of ``pages``."""
     if split == "all":
         return list(pages)
+    if split == "wcxb-dev":
+        return [p for p in pages if p.source == "wcxb-dev"]
     if split == "first-held-out":
         return [p for p in pages if not p.held_out and first_held_out(p.name)]
-    want = split == "held-out"
-    return [p for p in pages if p.held_out == want]
+    if split == "held-out":
+        return [p for p in pages if p.held_out]
+    return [p for p in pages if not p.held_out and p.source != "wcxb-dev"]
 
 
 # --------------------------------------------------------------------------- scoring
@@ -356,7 +384,7 @@ def _rows(summaries: Sequence[Summary], by_source: bool) -> Iterator[list[str]]:
         if by_source:
             for source in SOURCES:
                 groups.append(
-                    (source, tuple(s for s in summary.scores if s.page.startswith(source)))
+                    (source, tuple(s for s in summary.scores if s.page.split("/")[0] == source))
                 )
         for group, scores in groups:
             if not scores:
@@ -420,14 +448,22 @@ def page_rows(summary: Summary) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--split", choices=["held-out", "dev", "first-held-out", "all"], default="held-out"
+        "--split",
+        choices=["held-out", "dev", "first-held-out", "wcxb-dev", "all"],
+        default="held-out",
+    )
+    parser.add_argument(
+        "--wcxb-dev", type=Path, metavar="DIR", help="WCXB checkout: adds its dev articles"
     )
     parser.add_argument("--pages", action="store_true", help="one row per page")
     parser.add_argument("--peers", type=Path, help="libraries' output (article_body_peers.py)")
     parser.add_argument("--no-linkaudit", action="store_true", help="score only --peers")
     parser.add_argument("--markdown", action="store_true", help="the table as Markdown")
     args = parser.parse_args(argv)
-    pages = select(load(), args.split)
+    every = load() + (load_wcxb_dev(args.wcxb_dev) if args.wcxb_dev else ())
+    if args.split == "wcxb-dev" and not args.wcxb_dev:
+        parser.error("--split wcxb-dev needs --wcxb-dev DIR")
+    pages = select(every, args.split)
     finders: dict[str, Callable[[Page], Sequence[Link]]] = {}
     if not args.no_linkaudit:
         finders["linkaudit"] = linkaudit_links

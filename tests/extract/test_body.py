@@ -6,10 +6,15 @@ by ``benchmarks/article_body.py`` and held by ``tests/benchmarks/test_article_bo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import lxml.html
 import pytest
 
 from linkaudit.extract import extract, main_text
+from linkaudit.extract.body import find_body
 from linkaudit.model import BodySelectors, Citation, Document, Scope
+from linkaudit.testing.scaling import assert_linear
 
 from .conftest import html_doc
 from .test_html import check_offsets
@@ -346,3 +351,114 @@ def test_which_links_lead_to_the_pages_own_site(href: str, own: bool) -> None:
     found = main_text(html_doc(page(body), base=BASE))
     assert found.scope is not None
     assert (len(found.scope.left_out) == 1) is own
+
+
+def test_a_link_standing_alone_in_a_block_is_a_teaser_not_a_citation() -> None:
+    """A link that is all the text of a bare <div> is a button or a teaser card; the same
+    link in a paragraph, a list item or a table cell, or to the page's own parts, stays."""
+    body = (
+        "<article>" + paragraphs(2, '<a href="https://cited.example/">cited</a>')
+        + '<div class="card"><a href="/reviews/kit">Read the full review</a></div>'
+        + '<p><a href="https://alone.example/p">A paragraph that is only a link</a></p>'
+        + '<ul><li><a href="https://item.example/">An item that is only a link</a></li></ul>'
+        + '<table><tr><td><div><a href="https://cell.example/">A cell</a></div></td></tr></table>'
+        + '<div><a href="#part-2">Skip to part two</a></div>' + paragraphs(1) + "</article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url_as_written for c in found.citations] == [
+        "https://cited.example/", "https://cited.example/", "https://alone.example/p",
+        "https://item.example/", "https://cell.example/", "#part-2",
+    ]  # fmt: skip
+    assert found.scope is not None
+    assert [(lo.element, lo.reason) for lo in found.scope.left_out] == [
+        ("a", "a link standing alone outside the prose (a button, a teaser)")
+    ]
+
+
+def test_the_articles_table_of_contents_in_a_sidebar_outside_it_is_the_articles() -> None:
+    """A theme that puts the table of contents in a sticky sidebar beside the article:
+    its links (``#part`` or the page's own address with a fragment) are the article's;
+    the rest of the sidebar and the page is not."""
+    toc = "".join(f'<li><a href="{BASE}#part-{i}">Part {i}</a></li>' for i in range(3))
+    body = (
+        SITE_NAV + '<div class="layout"><div class="sidebar sticky">'
+        + f'<div class="toc"><ul>{toc}</ul></div>'
+        + '<ul class="newsletter"><li><a href="/subscribe">Subscribe</a></li>'
+        + '<li><a href="/feeds">Feeds</a></li></ul></div>'
+        + '<div class="story">'
+        + "".join(f'<h2 id="part-{i}">Part {i}</h2>'
+                  + paragraphs(2, f'<a href="https://src{i}.example/">source</a>')
+                  for i in range(3))
+        + "</div></div>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    urls = [c.url for c in found.citations]
+    assert urls == [f"{BASE}#part-{i}" for i in range(3)] + [
+        f"https://src{i}.example/" for i in range(3) for _ in range(2)
+    ]
+    assert found.scope is not None
+    assert found.scope.container == "div.story"
+    assert found.scope.reason.endswith("with its table of contents div.toc (3 links)")
+    assert "Part 0\nPart 1\nPart 2\nPart 0\n" in found.text
+    check_offsets(page(body), list(found.citations))
+
+
+def test_two_links_to_one_part_of_the_page_are_no_table_of_contents() -> None:
+    body = (
+        SITE_NAV
+        + '<div class="sidebar"><div><a href="#comments">New,</a> '
+        '<a href="#comments">15 comments</a></div></div>'
+        '<div class="story">' + paragraphs(3) + '<div id="comments"></div></div>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert found.citations == ()
+    assert found.scope is not None
+    assert "table of contents" not in found.scope.reason
+
+
+def test_a_main_that_adds_little_prose_around_the_article_is_layout() -> None:
+    """<main> holding the article and a sidebar of teasers: the article is taken
+    without the sidebar, and the decision says why <main> was not."""
+    rail = "".join(
+        f'<p><a href="https://partner{i}.example/">Partner offer {i}</a> for readers.</p>'
+        for i in range(4)
+    )
+    body = (
+        f'<main><div class="story">{paragraphs(6, "<a href=/cited>cited</a>")}</div>'
+        f'<div class="rail">{rail}</div></main>'
+    )
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == ["https://news.example.org/cited"] * 6
+    assert found.scope is not None
+    assert (found.scope.container, found.scope.rule) == ("div.story", "text")
+    assert found.scope.reason.endswith("the <main> around it adds little prose (page layout)")
+
+
+def test_a_headings_id_is_its_text_not_a_region_name() -> None:
+    """``<h2 id="popular-ev-models">``: the id is the heading's slug (the table of
+    contents' target), so its words name no chrome; a heading's class still can."""
+    body = (
+        "<article>" + paragraphs(2)
+        + '<h2 id="why-social-media-matters"><a href="https://src.example/">Why social'
+        " media matters</a></h2>" + paragraphs(2)
+        + '<h2 class="comments-title">3 comments</h2></article>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == ["https://src.example/"]
+    assert "Why social media matters" in found.text
+    assert "3 comments" not in found.text
+
+
+def test_finding_the_body_stays_linear_with_thousands_of_links_to_the_page_itself() -> None:
+    """A menu of ``href="#"`` toggles beside the article: every list around them is
+    judged as a table of contents once, not once per link (it was quadratic)."""
+
+    def make(n: int) -> Callable[[], object]:
+        menu = "".join(f'<li><a href="#">Item {i}</a></li>' for i in range(n))
+        root = lxml.html.document_fromstring(
+            page(SITE_NAV + f'<div class="side"><ul>{menu}</ul></div>'
+                 + f'<div class="story">{paragraphs(20)}<div id="x"></div></div>')
+        )  # fmt: skip
+        return lambda: find_body(root)
+
+    assert_linear(make, 1_000, times=8)

@@ -25,6 +25,7 @@ from linkaudit.extract.body import (
     ScopeDecision,
     find_body,
     page_addresses,
+    page_forms,
     site_hosts,
 )
 from linkaudit.extract.common import Env, env_for, lost_citation, url_citation
@@ -652,8 +653,13 @@ def article_body(
     Links to any address the page gives itself count as links to its own site;
     a selector configured for the document's site is tried before the heuristics.
     """
-    hosts = site_hosts(document.base_url, document.canonical_url, env.base, *page_addresses(root))
-    return find_body(root, site_hosts=hosts, selector=bodies.selector_for(document))
+    addresses = (document.base_url, document.canonical_url, env.base, *page_addresses(root))
+    return find_body(
+        root,
+        site_hosts=site_hosts(*addresses),
+        selector=bodies.selector_for(document),
+        pages=page_forms(*addresses),
+    )
 
 
 @dataclass(frozen=True)
