@@ -33,7 +33,7 @@ class RunRequest:
     collection: Collection
     sources: SourceOptions = field(default_factory=SourceOptions)
     audit: AuditOptions = field(default_factory=AuditOptions)
-    cache_path: Path | None = None  # None: no cache and no history
+    cache_path: Path | str | None = None  # None: no cache and no history; str: a DSN
     policy: CachePolicy = field(default_factory=CachePolicy)
     #: What the run used, as its report shows it and its history stores it
     #: (``settings.run_settings``); empty: the audit's own account of its options.
