@@ -13,7 +13,7 @@ import asyncio
 import os
 import re
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -99,6 +99,10 @@ class AuditOptions:
     local: LocalOptions = field(default_factory=LocalOptions)
 
 
+#: A function with ``check_urls``'s signature (see ``Services.check``).
+CheckUrls = Callable[..., Awaitable[dict[str, CheckResult]]]
+
+
 @dataclass(frozen=True)
 class Services:
     """The injectable network and storage parts of a run (tests, demo, production)."""
@@ -113,6 +117,9 @@ class Services:
     on_total: Callable[[int], None] | None = None  # told how many URLs will be checked
     on_archive: Callable[[int, int], None] | None = None  # archive lookups (done, total)
     check_clock: Clock | None = None  # the engine's clock (tests and the demo scale waits)
+    #: What checks the run's URLs (``check_urls``'s signature): a shared store's
+    #: work queue (``worker.QueueChecker``) instead of this process alone.
+    check: CheckUrls | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
@@ -386,7 +393,7 @@ async def check_citations(
         return Checked(dict(local), restored_keys)
     if services.on_total is not None:
         services.on_total(len(keys))
-    results = await check_urls(
+    results = await (services.check or check_urls)(
         sorted(keys),
         options.check,
         resolver=services.resolver,

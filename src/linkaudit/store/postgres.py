@@ -18,6 +18,8 @@ and nowhere else:
   both migrate.  There is no file to copy as a backup: a server's backups are its
   operator's (``pg_dump``), and a failed migration rolls back whole.
 - **Row ids** come back through ``RETURNING id``.
+- **The work queue** (:mod:`linkaudit.store.queue`: hosts, leases, due times) is
+  PostgreSQL's alone, created beside the shared schema.
 
 The connection runs in autocommit mode with explicit transactions, like the SQLite
 engine's ``BEGIN IMMEDIATE``: every write is one short transaction, and a process
@@ -40,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from linkaudit.store.base import DatabaseError, StoreError
 from linkaudit.store.location import expand_dsn, mask_dsn
 from linkaudit.store.migrations import LATEST, MIGRATIONS
+from linkaudit.store.queue import SCHEMA as QUEUE_SCHEMA
 
 if TYPE_CHECKING:
     import psycopg
@@ -222,13 +225,16 @@ def _migrate(connection: psycopg.Connection[Any], name: str, notes: list[str]) -
                 f"{name}: written by a newer linkaudit (schema v{version}, this one knows "
                 f"v{LATEST}); upgrade linkaudit or use another --store"
             )
-        if version == LATEST:
-            return
-        for statements in MIGRATIONS[version:]:
-            for sql in statements:
-                connection.execute(ddl(sql))
-        connection.execute("UPDATE linkaudit_schema SET version = %s", (LATEST,))
-    if version > 0:
+        if version < LATEST:
+            for statements in MIGRATIONS[version:]:
+                for sql in statements:
+                    connection.execute(ddl(sql))
+            connection.execute("UPDATE linkaudit_schema SET version = %s", (LATEST,))
+        found = connection.execute("SELECT to_regclass('queue')").fetchone()
+        if found is None or found[0] is None:  # the work queue (PostgreSQL only)
+            for sql in QUEUE_SCHEMA:
+                connection.execute(sql)
+    if 0 < version < LATEST:
         notes.append(f"{name}: upgraded the store schema from v{version} to v{LATEST}")
 
 
