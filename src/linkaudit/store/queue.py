@@ -24,7 +24,9 @@ claiming a URL through its host row.
   slots back; one reaper at a time (an advisory lock), so reapers never deadlock.
 - **Just in time**: a worker claims only what it starts at once, and
   :meth:`WorkQueue.release` gives back a claim it did not start within its
-  slack (prefetched claims would silently break the host's interval).
+  slack (prefetched claims would silently break the host's interval).  A host
+  with an interval is next eligible ``min_interval + slack`` after a claim, so
+  starts stay ``min_interval`` apart however late within the slack each is.
 - **Shared refusals**: an answer asking to come back later (429/503 with
   ``Retry-After``) moves the host's ``backoff_until``, so every worker backs off,
   and the URL is due again then, not recorded as an answer.
@@ -142,7 +144,8 @@ WITH eligible AS (
     ) AS q
 ), counted AS (  -- a data-modifying CTE runs whether or not it is read
     UPDATE hosts SET in_flight = hosts.in_flight + 1, started = hosts.started + 1,
-        next_start = now() + make_interval(secs => picked.min_interval)
+        next_start = now() + make_interval(secs => picked.min_interval
+            + CASE WHEN picked.min_interval > 0 THEN %(slack)s ELSE 0 END)
     FROM picked WHERE hosts.key = picked.host_key
     RETURNING hosts.key
 )
@@ -154,7 +157,10 @@ RETURNING queue.key, queue.host, queue.lease_token, queue.attempts
 """
 
 #: End a lease (only the one named): the URL is due again at ``next`` seconds from
-#: now, the host gets its slot back and, if the answer said so, backs off.
+#: now, the host gets its slot back, waits ``min_interval`` from now (the interval
+#: also runs from each answer, as Nutch's and Heritrix's delays do: for a host
+#: taking one request at a time, the target itself sees every gap) and, if the
+#: answer said so, backs off.
 _FINISH: Final = """
 WITH finished AS (
     UPDATE queue SET lease_owner = NULL, lease_token = NULL, lease_expires = NULL,
@@ -167,6 +173,7 @@ WITH finished AS (
     RETURNING queue.host
 )
 UPDATE hosts SET in_flight = hosts.in_flight - 1,
+    next_start = GREATEST(hosts.next_start, now() + make_interval(secs => hosts.min_interval)),
     backoff_until = GREATEST(hosts.backoff_until,
                              now() + make_interval(secs => %(backoff)s))
 FROM finished WHERE hosts.key = finished.host
@@ -338,14 +345,20 @@ class WorkQueue:
 
     # ------------------------------------------------------------------ working
 
-    def claim(self, owner: str, most: int) -> list[Lease]:
+    def claim(self, owner: str, most: int, *, slack: float = 0.0) -> list[Lease]:
         """Up to ``most`` URLs, at most one per host, each counted in its host's
-        ``in_flight`` and leased to ``owner`` until the lease runs out."""
+        ``in_flight`` and leased to ``owner`` until the lease runs out.
+
+        ``slack``: how late after the claim (on the database's clock) the worker
+        may still start a request; a host with an interval waits that much longer
+        before its next claim, so two starts are ``min_interval`` apart even when
+        the first is late by the whole slack and the second is not late at all.
+        """
         if most <= 0:
             return []
         rows = self._run(
             _CLAIM,
-            {"hosts": most, "owner": owner, "lease": self.lease.total_seconds()},
+            {"hosts": most, "owner": owner, "lease": self.lease.total_seconds(), "slack": slack},
         )
         return [Lease(key, host, owner, int(token), int(n)) for key, host, token, n in rows]
 
