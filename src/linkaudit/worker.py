@@ -13,6 +13,11 @@ probes or back-off, because each of those would be a request the host's row did
 not grant (the row's ``in_flight`` and ``min_interval`` are the politeness, for
 every worker at once).  A "come back later" answer goes back to the host row, so
 every worker backs off; the queue's due time is the retry.
+
+The price, today: through the queue a soft 404 (an error page served with 200) is
+not recognised, and a transient answer (a timeout, a reset) is the run's answer
+after one try, due again within the hour.  Sharing each host's soft-404 probe
+through its row, so one probe serves every worker, is the way to get them back.
 """
 
 from __future__ import annotations

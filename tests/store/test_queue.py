@@ -228,7 +228,7 @@ def test_worker_processes_keep_every_hosts_limit_and_interval(store: Store, pg_d
 
 def test_a_killed_workers_leases_are_run_again(store: Store, pg_dsn: str) -> None:
     with LoopbackServer() as server:
-        (site,) = hosts_with_limits(server, 1, latency=3.0)
+        (site,) = hosts_with_limits(server, 1, latency=1.0)
         urls = [site.url(f"/slow/{n}") for n in range(4)]
         queue = WorkQueue(store.db)
         queue.enqueue(urls, limits=HostLimits(4, 0))

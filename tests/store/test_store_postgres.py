@@ -8,6 +8,7 @@ The contract every engine keeps is in ``test_store_contract.py``.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,3 +109,69 @@ def test_audit_and_health_on_a_server_store(
         settings = json.dumps([r.settings for r in store.history.runs()])
     everything = first.output + second.output + health.output + settings
     assert "sw0rdfish" not in everything
+
+
+def test_an_audit_and_a_worker_share_the_queue(
+    pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``audit --store`` enqueues and follows while a ``linkaudit worker`` runs:
+    together they ask each URL once, and the run records every answer as fresh."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    monkeypatch.chdir(tmp_path)
+    with LoopbackServer() as server:
+        sites = [server.add_site(f"127.0.0.{n}", latency=0.2) for n in (1, 2)]
+        for site in sites:
+            site.fallback = page("<title>fine</title><p>" + "words " * 40 + "</p>")
+        links = [site.url(f"/story/{i}") for site in sites for i in range(6)]
+        (tmp_path / "a.html").write_text(
+            "".join(f'<p><a href="{url}">link {i}</a></p>' for i, url in enumerate(links)),
+            encoding="utf-8",
+        )
+        with Store.open(pg_dsn):
+            pass  # the schema exists before the worker polls it
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "linkaudit", "worker", "--store", pg_dsn, "--idle-exit", "2"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        try:
+            result = CliRunner().invoke(
+                main, ["audit", "a.html", "--store", pg_dsn, "--no-archive", "--format", "json"]
+            )
+        finally:
+            _, err = worker.communicate(timeout=120)
+        assert result.exit_code == 0, result.output
+        assert worker.returncode == 0, err
+        assert [s.stats.requests for s in sites] == [6, 6]  # each URL asked once in all
+    with Store.open(pg_dsn) as store:
+        (run,) = store.history.runs()
+        recorded = store.history.run_results(run.id)
+    assert sorted(recorded) == sorted(links)
+    assert all(r.verdict.value == "ok" and not r.from_cache for r in recorded.values())
+
+
+def test_a_dsn_in_the_configuration_file(
+    pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "linkaudit.toml").write_text(f'cache = "{pg_dsn}"\n', encoding="utf-8")
+    with Store.open(pg_dsn):
+        pass
+    result = CliRunner().invoke(main, ["health", "--format", "json", "--output-dir", "h"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(next((tmp_path / "h").glob("health-2*.json")).read_text(encoding="utf-8"))
+    assert data["store"] == pg_dsn
+
+
+def test_a_worker_needs_a_server_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["worker", "--store", "cache.sqlite"])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "linkaudit: error: a worker needs a shared store: --store postgresql://user@host/db"
+    )
