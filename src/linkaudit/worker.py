@@ -96,20 +96,23 @@ async def work(
     last_reap = float("-inf")
 
     async def one(lease: Lease, claimed: float) -> None:
-        if time.monotonic() - claimed > worker.slack:  # too late to start politely
-            queue.release(lease)
-            stats.released += 1
-            return
-        results = await check_urls(
-            [lease.key], checker, resolver=resolver, transport=transport, clock=clock
-        )
-        result = results[lease.key]
-        if queue.complete(lease, result):
-            stats.checked += 1
-            if progress is not None:
-                progress(result)
-        else:
-            stats.stale += 1
+        try:
+            if time.monotonic() - claimed > worker.slack:  # too late to start politely
+                queue.release(lease)
+                stats.released += 1
+                return
+            results = await check_urls(
+                [lease.key], checker, resolver=resolver, transport=transport, clock=clock
+            )
+            result = results[lease.key]
+            if queue.complete(lease, result):
+                stats.checked += 1
+                if progress is not None:
+                    progress(result)
+            else:
+                stats.stale += 1
+        except DatabaseError as exc:  # the lease runs out and the URL is run again
+            stats.errors.append(str(exc))
 
     # A process's first check loads the trust store and the classifier's modules
     # (~0.1 s): done before the first claim, so no claimed start is late for it.

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from store_helpers import make_result
 
 from linkaudit.cli import main
-from linkaudit.store import Store, StoreError
+from linkaudit.store import DatabaseError, Store, StoreError
 from linkaudit.store.location import as_location, expand_dsn, is_server, mask_dsn
 from linkaudit.testing.postgres import TempCluster, free_port
 from linkaudit.testing.server import LoopbackServer, Site, page
@@ -175,3 +176,19 @@ def test_a_worker_needs_a_server_store(tmp_path: Path, monkeypatch: pytest.Monke
     assert result.output.strip() == (
         "linkaudit: error: a worker needs a shared store: --store postgresql://user@host/db"
     )
+
+
+def test_a_dropped_connection_costs_one_statement(pg_dsn: str, pg_cluster: TempCluster) -> None:
+    """A worker outlives its database's restarts: the statement that meets a dropped
+    connection fails (as DatabaseError, a warning for a cache read), the next runs
+    on a new connection."""
+    with Store.open(pg_dsn) as store:
+        store.results.put(make_result("https://a.example/x", checked_at=None))
+        database = pg_dsn.rsplit("/", 1)[1]
+        pg_cluster.psql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            f" WHERE datname = '{database}' AND application_name = 'linkaudit'"
+        )
+        with pytest.raises(DatabaseError):
+            store.db.query("SELECT 1")
+        assert store.db.query("SELECT count(*) FROM results") == [(1,)]

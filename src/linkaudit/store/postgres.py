@@ -36,7 +36,7 @@ import contextlib
 import functools
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from linkaudit.store.base import DatabaseError, StoreError
@@ -105,11 +105,18 @@ class PostgresDatabase:
     """The store's one connection to a PostgreSQL database
     (:class:`~linkaudit.store.base.Database`).  ``name`` is the DSN, masked."""
 
-    def __init__(self, connection: psycopg.Connection[Any], name: str, notes: list[str]) -> None:
+    def __init__(
+        self,
+        connection: psycopg.Connection[Any],
+        name: str,
+        notes: list[str],
+        reconnect: Callable[[], psycopg.Connection[Any]] | None = None,
+    ) -> None:
         import psycopg
 
         self._psycopg_error = psycopg.Error
         self._conn = connection
+        self._reconnect = reconnect
         self.name = name
         self.warnings: list[str] = []
         self.notes = notes
@@ -118,7 +125,16 @@ class PostgresDatabase:
 
     @property
     def connection(self) -> psycopg.Connection[Any]:
-        """The driver's connection, for the work queue (same lock discipline)."""
+        """The driver's connection, for the work queue (same lock discipline).
+
+        A connection the server dropped (a restart, a fail-over, an idle timeout)
+        is replaced here, once it is known broken: the statement that met the
+        break failed, the next one runs on a new connection.  A long-running
+        worker must outlive its database's restarts."""
+        if self._conn.broken and self._reconnect is not None and not self._closed:
+            with self._lock:
+                if self._conn.broken:
+                    self._conn = self._reconnect()
         return self._conn
 
     @property
@@ -128,21 +144,24 @@ class PostgresDatabase:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:
             with self._lock:
-                return self._conn.execute(statement(sql), params).fetchall()
+                return self.connection.execute(statement(sql), params).fetchall()
         except self._psycopg_error as exc:
             raise _error(exc) from exc
 
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         try:
             with self._lock:
-                row: tuple[Any, ...] | None = self._conn.execute(statement(sql), params).fetchone()
+                row: tuple[Any, ...] | None = self.connection.execute(
+                    statement(sql), params
+                ).fetchone()
         except self._psycopg_error as exc:
             raise _error(exc) from exc
         return row
 
     def write(self, *steps: tuple[str, Sequence[Sequence[Any]]]) -> None:
         try:
-            with self._lock, self._conn.transaction(), self._conn.cursor() as cursor:
+            conn = self.connection
+            with self._lock, conn.transaction(), conn.cursor() as cursor:
                 for sql, rows in steps:
                     if len(rows) == 1:
                         cursor.execute(statement(sql), rows[0])
@@ -155,8 +174,9 @@ class PostgresDatabase:
     def transaction(self) -> Iterator[_Transaction]:
         with self._lock:
             try:
-                with self._conn.transaction():
-                    yield _Transaction(self._conn)
+                conn = self.connection
+                with conn.transaction():
+                    yield _Transaction(conn)
             except self._psycopg_error as exc:
                 raise _error(exc) from exc
 
@@ -185,18 +205,23 @@ def open_postgres(dsn: str, *, connect_timeout: float = 10.0) -> PostgresDatabas
         raise StoreError(
             f"{name}: a PostgreSQL store needs psycopg: pip install 'linkaudit[postgresql]'"
         ) from exc
-    try:
-        connection = psycopg.connect(
-            expand_dsn(dsn),
-            autocommit=True,
-            connect_timeout=max(1, round(connect_timeout)),
-            application_name="linkaudit",
-        )
-    except psycopg.Error as exc:
-        raise StoreError(f"{name}: cannot connect: {_masked(exc, dsn)}") from exc
+
+    def connect() -> psycopg.Connection[Any]:
+        try:
+            connection = psycopg.connect(
+                expand_dsn(dsn),
+                autocommit=True,
+                connect_timeout=max(1, round(connect_timeout)),
+                application_name="linkaudit",
+            )
+            connection.execute("SET TIME ZONE 'UTC'")
+        except psycopg.Error as exc:
+            raise StoreError(f"{name}: cannot connect: {_masked(exc, dsn)}") from exc
+        return connection
+
+    connection = connect()
     notes: list[str] = []
     try:
-        connection.execute("SET TIME ZONE 'UTC'")
         _migrate(connection, name, notes)
     except psycopg.Error as exc:
         connection.close()
@@ -204,7 +229,7 @@ def open_postgres(dsn: str, *, connect_timeout: float = 10.0) -> PostgresDatabas
     except BaseException:
         connection.close()
         raise
-    return PostgresDatabase(connection, name, notes)
+    return PostgresDatabase(connection, name, notes, reconnect=connect)
 
 
 def _masked(exc: Exception, dsn: str) -> str:
