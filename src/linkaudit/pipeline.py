@@ -28,6 +28,7 @@ from linkaudit.addresses import address_kind, is_internal
 from linkaudit.archive import ArchiveLookup, ArchiveOptions, find_copies
 from linkaudit.archive.base import WAYBACK
 from linkaudit.archive.lookup import ArchiveSession, MemoryArchiveCache
+from linkaudit.archive.ratelimit import RateLimiter
 from linkaudit.archive.reach import NOT_RESTORED, NOT_SENT
 from linkaudit.archive.restore import restore_lost
 from linkaudit.archive.save import SaveOutcome, save_live
@@ -120,6 +121,10 @@ class Services:
     #: What checks the run's URLs (``check_urls``'s signature): a shared store's
     #: work queue (``worker.QueueChecker``) instead of this process alone.
     check: CheckUrls | None = None
+    #: The archives' rate budgets when shared between processes (``ArchiveSession.open``).
+    archive_limiters: (
+        Callable[[ArchiveOptions], tuple[RateLimiter, dict[str, RateLimiter]]] | None
+    ) = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
@@ -250,7 +255,11 @@ async def audit_documents(
     until = None if options.run_deadline is None else time.monotonic() + options.run_deadline
     extracted = extract_all(documents, options, services.extract_cache)
     archive = None if options.offline else options.archive
-    session = None if archive is None else ArchiveSession.open(archive, services.archive_transport)
+    session = (
+        None
+        if archive is None
+        else ArchiveSession.open(archive, services.archive_transport, services.archive_limiters)
+    )
     saves: tuple[SaveOutcome, ...] = ()
     banner: tuple[str, ...] = ()
     try:

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from linkaudit import _aio as aio
+from linkaudit.archive.base import ArchiveOptions
+from linkaudit.archive.ratelimit import RateLimiter
 from linkaudit.errors import LinkauditError
 from linkaudit.history import ConfirmPolicy
 from linkaudit.model import Finding, Report
@@ -60,6 +62,7 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
             services = replace(
                 services,
                 check=services.check or _shared_checker(store, request),
+                archive_limiters=services.archive_limiters or _shared_archives(store, request),
                 cache=services.cache or RecheckFailing(store.results, failing),
                 archive_cache=services.archive_cache or store.archives,
                 extract_cache=services.extract_cache or store.extracts,
@@ -108,6 +111,18 @@ def _shared_checker(store: Store, request: RunRequest) -> CheckUrls | None:
     check = request.audit.check
     limits = HostLimits(max_in_flight=check.per_host, min_interval=check.host_interval)
     return QueueChecker(store, WorkerOptions(concurrency=check.concurrency, limits=limits))
+
+
+def _shared_archives(
+    store: Store, request: RunRequest
+) -> Callable[[ArchiveOptions], tuple[RateLimiter, dict[str, RateLimiter]]] | None:
+    """On a PostgreSQL store the archives' budgets are host rows shared by every
+    auditing process; on SQLite, None: this process's own buckets."""
+    if not is_server(request.cache_path):
+        return None
+    from linkaudit.worker import shared_archive_limiters
+
+    return shared_archive_limiters(store)
 
 
 def _keep_document_reports(

@@ -23,6 +23,7 @@ through its row, so one probe serves every worker, is the way to get them back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from linkaudit.archive.base import ArchiveOptions
+from linkaudit.archive.ratelimit import RateLimiter
 from linkaudit.check import CheckOptions, Evidence, Resolver, build_client, check_urls
 from linkaudit.check import Clock as CheckClock
 from linkaudit.check.classify import classify
@@ -234,6 +237,66 @@ class QueueChecker:
             return result_from_row(*row, from_cache=False)
         except (ValueError, KeyError, TypeError):
             return None
+
+
+class SharedRateLimiter(RateLimiter):
+    """An archive's budget kept in its ``hosts`` row, so every process auditing
+    against one store shares it (the archives are politeness keys like any host):
+    each acquisition takes the row's next start slot, one ``min_interval`` after
+    the previous one on the database's clock (after a burst of ``burst`` for an
+    idle row, as the in-process bucket allows), and waits for it here; a 429's pause
+    moves the row's ``backoff_until`` for everyone.  ``slots`` are the database
+    times handed out (for tests and reports)."""
+
+    def __init__(self, queue: WorkQueue, key: str, per_minute: float, burst: int = 1) -> None:
+        super().__init__(per_minute, burst)
+        self._burst = burst
+        self._queue = queue
+        self.key = key
+        queue.set_limits(key, HostLimits(max_in_flight=1, min_interval=60.0 / per_minute))
+        self.slots: list[datetime] = []
+
+    def pause(self, seconds: float) -> None:
+        super().pause(seconds)
+        # if the store is away, this process still pauses; the others learn at their 429
+        with contextlib.suppress(DatabaseError):
+            self._queue.back_off(self.key, seconds)
+
+    async def acquire(self) -> None:
+        try:
+            slot, wait = self._queue.take_slot(self.key, self._burst)
+        except DatabaseError:  # the store is away: this process's own bucket
+            await super().acquire()
+            return
+        self.slots.append(slot)
+        self.acquired += 1
+        if wait > 0:
+            await self._wait(wait)
+
+
+def shared_archive_limiters(
+    store: Store,
+) -> Callable[[ArchiveOptions], tuple[RateLimiter, dict[str, RateLimiter]]]:
+    """``ArchiveSession.open``'s limiters for a PostgreSQL store: the Wayback
+    Machine and each TimeGate as a host row (``archive:<name>``)."""
+
+    def make(options: ArchiveOptions) -> tuple[RateLimiter, dict[str, RateLimiter]]:
+        queue = WorkQueue(store.db)
+        wayback = SharedRateLimiter(
+            queue, "archive:wayback", options.requests_per_minute, options.burst
+        )
+        gates: dict[str, RateLimiter] = {
+            name: SharedRateLimiter(
+                queue,
+                f"archive:timegate:{name}",
+                options.timegate_requests_per_minute,
+                options.burst,
+            )
+            for name, _ in options.timegates
+        }
+        return wayback, gates
+
+    return make
 
 
 def _stopped(key: str) -> CheckResult:

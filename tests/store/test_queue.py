@@ -5,6 +5,7 @@ database's clock) and from what the loopback target servers counted.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import signal
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from linkaudit import _aio as aio
+from linkaudit.archive.base import ArchiveOptions
 from linkaudit.check import CheckOptions
 from linkaudit.model import CheckResult, Verdict
 from linkaudit.store import DatabaseError, Store
@@ -30,7 +32,7 @@ from linkaudit.store.queue import (
     politeness_key,
 )
 from linkaudit.testing.server import LoopbackServer, Site, page
-from linkaudit.worker import WorkerOptions, work
+from linkaudit.worker import SharedRateLimiter, WorkerOptions, shared_archive_limiters, work
 
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
 
@@ -270,3 +272,25 @@ def test_a_real_429_with_retry_after_backs_every_worker_off(store: Store) -> Non
     assert rows(store, "SELECT count(*) FROM queue WHERE due_at > now() + interval '80 s'") == [
         (1,)
     ]
+
+
+def test_archive_budgets_are_shared_by_every_process(pg_dsn: str) -> None:
+    """Two auditing processes (two stores here) asking the Wayback Machine get start
+    slots one interval apart between them, on the database's clock; a 429 one of
+    them meets pauses the other."""
+    options = ArchiveOptions(requests_per_minute=600, timegates=())  # one per 0.1 s
+    with Store.open(pg_dsn) as first, Store.open(pg_dsn) as second:
+        (a, _), (b, _) = (shared_archive_limiters(s)(options) for s in (first, second))
+        assert isinstance(a, SharedRateLimiter)
+        assert isinstance(b, SharedRateLimiter)
+
+        async def both() -> None:
+            await asyncio.gather(*(limiter.acquire() for limiter in (a, b, a, b, a, b)))
+
+        aio.run(both())
+        slots = sorted(a.slots + b.slots)
+        assert len(slots) == 6
+        assert min((y - x).total_seconds() for x, y in itertools.pairwise(slots)) >= 0.1
+        a.pause(30)  # a 429 with Retry-After: 30 seen by the first process
+        _, wait = WorkQueue(second.db).take_slot("archive:wayback")
+        assert wait > 25

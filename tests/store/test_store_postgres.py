@@ -192,3 +192,28 @@ def test_a_dropped_connection_costs_one_statement(pg_dsn: str, pg_cluster: TempC
         with pytest.raises(DatabaseError):
             store.db.query("SELECT 1")
         assert store.db.query("SELECT count(*) FROM results") == [(1,)]
+
+
+def test_an_audit_on_a_server_store_spends_the_shared_archive_budget(
+    site: Site, pg_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linkaudit.testing.archive import ArchiveStandIn
+
+    monkeypatch.chdir(tmp_path)
+    dead = site.url("/dead")
+    (tmp_path / "a.html").write_text(f'<p><a href="{dead}">gone</a></p>', encoding="utf-8")
+    (tmp_path / "linkaudit.toml").write_text('archives = ["wayback"]\n', encoding="utf-8")
+    with ArchiveStandIn() as archive:
+        archive.add_capture(dead, "20200101000000", 200)
+        args = ["audit", "a.html", "--store", pg_dsn, "--wayback-url", archive.base_url]
+        result = CliRunner().invoke(main, [*args, "--format", "json", "--output-dir", "out"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(next((tmp_path / "out").glob("a-2*.json")).read_text(encoding="utf-8"))
+    (finding,) = report["findings"]
+    assert finding["verdict"] == "broken"
+    assert "/web/20200101000000/" in finding["archive"]["url"]
+    with Store.open(pg_dsn) as store:
+        (started,) = store.db.query_one(
+            "SELECT started FROM hosts WHERE key = 'archive:wayback'"
+        ) or (0,)
+    assert started >= 1  # the lookup took its slot from the shared row

@@ -81,9 +81,15 @@ class ArchiveSession:
 
     @classmethod
     def open(
-        cls, options: ArchiveOptions, transport: httpx.AsyncBaseTransport | None = None
+        cls,
+        options: ArchiveOptions,
+        transport: httpx.AsyncBaseTransport | None = None,
+        limiters: Callable[[ArchiveOptions], tuple[RateLimiter, dict[str, RateLimiter]]]
+        | None = None,
     ) -> ArchiveSession:
-        wayback, timegates = make_limiters(options)
+        """``limiters``: the archives' budgets when they are not this process's own
+        (a shared store's host rows, ``worker.shared_archive_limiters``)."""
+        wayback, timegates = (limiters or make_limiters)(options)
         return cls(options, make_client(options, transport), wayback, timegates)
 
     async def aclose(self) -> None:

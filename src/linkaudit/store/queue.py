@@ -430,6 +430,37 @@ class WorkQueue:
         except psycopg.Error as exc:
             raise DatabaseError(str(exc).strip().splitlines()[0]) from exc
 
+    # ------------------------------------------------------------------ rate budgets
+
+    def take_slot(self, host: str, burst: int = 1) -> tuple[datetime, float]:
+        """The next start slot of ``host`` (its row must exist): the database time
+        it may start, and seconds from now until then (0 when it may start now).
+        Each call moves the row's ``next_start`` one ``min_interval`` past the slot,
+        so callers anywhere get slots that far apart, after up to ``burst`` at once
+        for a row that was idle (a generic cell-rate budget shared by every
+        process: the archives)."""
+        rows = self._run(
+            "WITH slot AS (SELECT key, GREATEST(next_start, backoff_until,"
+            " now() - make_interval(secs => min_interval * %(extra)s)) AS at"
+            " FROM hosts WHERE key = %(key)s FOR UPDATE)"
+            " UPDATE hosts SET next_start = slot.at + make_interval(secs => hosts.min_interval),"
+            " started = hosts.started + 1 FROM slot WHERE hosts.key = slot.key"
+            " RETURNING slot.at, GREATEST(extract(epoch FROM slot.at - now()), 0)",
+            {"key": host, "extra": max(burst - 1, 0)},
+        )
+        if not rows:
+            raise DatabaseError(f"no host row for {host}")
+        slot, wait = rows[0]
+        return slot, float(wait)
+
+    def back_off(self, host: str, seconds: float) -> None:
+        """Nobody starts a request to ``host`` for ``seconds`` from now (a 429)."""
+        self._run(
+            "UPDATE hosts SET backoff_until = GREATEST(backoff_until,"
+            " now() + make_interval(secs => %(seconds)s)) WHERE key = %(key)s RETURNING key",
+            {"key": host, "seconds": max(seconds, 0.0)},
+        )
+
     # ------------------------------------------------------------------ following
 
     def answered(self, keys: Sequence[str], since: datetime) -> set[str]:
