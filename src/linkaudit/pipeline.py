@@ -697,7 +697,7 @@ async def save_live_citations(
         (u, (lk.copy.captured_at if (lk := latest.get((u, now))) and lk.copy else None))
         for u in live
     ]
-    return tuple(await save_live(pairs, session.options, now=now))
+    return tuple(await save_live(pairs, session.options, now=now, limiter=session.saves))
 
 
 def _inside(url: str) -> bool:

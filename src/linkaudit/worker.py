@@ -274,29 +274,32 @@ class SharedRateLimiter(RateLimiter):
             await self._wait(wait)
 
 
-def shared_archive_limiters(
-    store: Store,
-) -> Callable[[ArchiveOptions], tuple[RateLimiter, dict[str, RateLimiter]]]:
-    """``ArchiveSession.open``'s limiters for a PostgreSQL store: the Wayback
-    Machine and each TimeGate as a host row (``archive:<name>``)."""
+class SharedArchiveLimiters:
+    """``ArchiveSession.open``'s limiters for a PostgreSQL store: the Wayback Machine,
+    each TimeGate and Save Page Now as host rows (``archive:wayback``,
+    ``archive:timegate:<name>``, ``archive:save``).  ``saves`` is set once called."""
 
-    def make(options: ArchiveOptions) -> tuple[RateLimiter, dict[str, RateLimiter]]:
-        queue = WorkQueue(store.db)
-        wayback = SharedRateLimiter(
-            queue, "archive:wayback", options.requests_per_minute, options.burst
-        )
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.saves: RateLimiter | None = None
+
+    def __call__(self, options: ArchiveOptions) -> tuple[RateLimiter, dict[str, RateLimiter]]:
+        queue = WorkQueue(self._store.db)
+        burst = options.burst
+        wayback = SharedRateLimiter(queue, "archive:wayback", options.requests_per_minute, burst)
         gates: dict[str, RateLimiter] = {
             name: SharedRateLimiter(
-                queue,
-                f"archive:timegate:{name}",
-                options.timegate_requests_per_minute,
-                options.burst,
+                queue, f"archive:timegate:{name}", options.timegate_requests_per_minute, burst
             )
             for name, _ in options.timegates
         }
+        self.saves = SharedRateLimiter(queue, "archive:save", options.saves_per_minute)
         return wayback, gates
 
-    return make
+
+def shared_archive_limiters(store: Store) -> SharedArchiveLimiters:
+    """The archives' budgets as the store's host rows (see :class:`SharedArchiveLimiters`)."""
+    return SharedArchiveLimiters(store)
 
 
 def _stopped(key: str) -> CheckResult:

@@ -21,6 +21,7 @@ import pytest
 
 from linkaudit import _aio as aio
 from linkaudit.archive.base import ArchiveOptions
+from linkaudit.archive.lookup import ArchiveSession
 from linkaudit.check import CheckOptions
 from linkaudit.model import CheckResult, Verdict
 from linkaudit.store import DatabaseError, Store
@@ -294,3 +295,11 @@ def test_archive_budgets_are_shared_by_every_process(pg_dsn: str) -> None:
         a.pause(30)  # a 429 with Retry-After: 30 seen by the first process
         _, wait = WorkQueue(second.db).take_slot("archive:wayback")
         assert wait > 25
+        # Save Page Now's budget travels with the session, as a host row too
+        shared = shared_archive_limiters(first)
+        session = ArchiveSession.open(options, limiters=shared)
+        try:
+            assert isinstance(session.saves, SharedRateLimiter)
+            assert session.saves.key == "archive:save"
+        finally:
+            aio.run(session.aclose())
