@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest clean browser
+.PHONY: demo test lint typecheck pytest clean browser postgresql
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,10 @@ typecheck: $(STAMP)
 browser:
 	@scripts/ensure-chromium
 
-pytest: $(STAMP) browser
+postgresql:
+	@scripts/ensure-postgresql
+
+pytest: $(STAMP) browser postgresql
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest

@@ -99,6 +99,7 @@ class _LazyGroup(Group):
         "fix": "linkaudit.fix.cli:fix_command",
         "health": "linkaudit.health.cli:health_command",
         "serve": "linkaudit.serve.cli:serve_command",
+        "worker": "linkaudit.worker_cli:worker_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -28,6 +28,7 @@ from linkaudit.report.base import one_line
 from linkaudit.report.files import Streamed, write_files
 from linkaudit.sources.base import parse_date
 from linkaudit.store import DEFAULT_PATH
+from linkaudit.store.location import as_location
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -306,12 +307,23 @@ cited_at_option = click.option(
     callback=parse_date_option,
     help="When the sources were cited (overrides the documents' own dates).",
 )
+
+
+def _store_location(
+    ctx: click.Context | None, param: click.Parameter | None, value: str | None
+) -> Path | str | None:
+    """A SQLite file as a Path, a ``postgresql://`` DSN as text (see ``store.location``)."""
+    return None if value is None else as_location(value)
+
+
 cache_option = click.option(
     "--cache",
+    "--store",
     "cache_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    metavar="FILE",
-    help=f"SQLite cache and run history (default {DEFAULT_PATH}).",
+    metavar="FILE|DSN",
+    callback=_store_location,
+    help=f"Cache and run history: a SQLite file (default {DEFAULT_PATH}) or a"
+    " postgresql://user@host/db DSN (its password from PGPASSWORD or ${VAR}).",
 )
 no_cache_option = click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 max_age_option = click.option(

@@ -41,6 +41,7 @@ from linkaudit.hosts import host_key, match_host
 from linkaudit.model import DEFAULT_FAIL_ON, AnchorStyle, Scope, Verdict
 from linkaudit.report import FORMATS
 from linkaudit.sources.base import parse_date
+from linkaudit.store.location import is_server
 
 CONFIG_FILE = "linkaudit.toml"
 PYPROJECT = "pyproject.toml"
@@ -513,11 +514,11 @@ def _anchor_style(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> AnchorStyle:
     return AnchorStyle(value.lower())
 
 
-def _cache(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Path | bool:
+def _cache(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Path | str | bool:
     if value is False:
         return False
-    if isinstance(value, Path):
-        return value
+    if isinstance(value, Path) or is_server(value):  # a DSN is not relative to anything
+        return value  # type: ignore[no-any-return]
     if not isinstance(value, str) or not value.strip():
         ctx.fail(keys, f"must be a path or false, got {_type_name(value)}")
     path = Path(value).expanduser()
@@ -860,7 +861,8 @@ class Config:
     ``exclude_private`` / ``exclude_loopback`` / ``exclude_link_local``: never connect
     to such addresses (judged after name resolution and on every redirect hop);
     ``exclude_all_private``: all three.  The links are ``skipped (private_address)``.
-    ``cache``: the SQLite file (relative to the config file), or ``false`` for
+    ``cache``: the SQLite file (relative to the config file) or a ``postgresql://``
+    DSN (its password as ``${VAR}`` or from ``PGPASSWORD``), or ``false`` for
     ``no_cache``.  ``max_age``: how long a definitive result is reused;
     ``max_age_ok``: the same for ``ok``/``moved`` (durations: ``"1d"``, ``"12h"``,
     ``"30m"``, ``"1d12h"`` or seconds).
@@ -913,7 +915,7 @@ class Config:
     exclude_loopback: bool | None = _setting(_bool)
     exclude_link_local: bool | None = _setting(_bool)
     exclude_all_private: bool | None = _setting(_bool)
-    cache: Path | None = _setting(_cache)
+    cache: Path | str | None = _setting(_cache)  # str: a postgresql:// DSN
     no_cache: bool = _setting(_bool, False, in_file=False)  # ``cache = false`` in a file
     max_age: timedelta | None = _setting(_age)
     max_age_ok: timedelta | None = _setting(_age)

@@ -13,7 +13,7 @@ import asyncio
 import os
 import re
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -28,6 +28,7 @@ from linkaudit.addresses import address_kind, is_internal
 from linkaudit.archive import ArchiveLookup, ArchiveOptions, find_copies
 from linkaudit.archive.base import WAYBACK
 from linkaudit.archive.lookup import ArchiveSession, MemoryArchiveCache
+from linkaudit.archive.ratelimit import RateLimiter
 from linkaudit.archive.reach import NOT_RESTORED, NOT_SENT
 from linkaudit.archive.restore import restore_lost
 from linkaudit.archive.save import SaveOutcome, save_live
@@ -99,6 +100,10 @@ class AuditOptions:
     local: LocalOptions = field(default_factory=LocalOptions)
 
 
+#: A function with ``check_urls``'s signature (see ``Services.check``).
+CheckUrls = Callable[..., Awaitable[dict[str, CheckResult]]]
+
+
 @dataclass(frozen=True)
 class Services:
     """The injectable network and storage parts of a run (tests, demo, production)."""
@@ -113,6 +118,13 @@ class Services:
     on_total: Callable[[int], None] | None = None  # told how many URLs will be checked
     on_archive: Callable[[int, int], None] | None = None  # archive lookups (done, total)
     check_clock: Clock | None = None  # the engine's clock (tests and the demo scale waits)
+    #: What checks the run's URLs (``check_urls``'s signature): a shared store's
+    #: work queue (``worker.QueueChecker``) instead of this process alone.
+    check: CheckUrls | None = None
+    #: The archives' rate budgets when shared between processes (``ArchiveSession.open``).
+    archive_limiters: (
+        Callable[[ArchiveOptions], tuple[RateLimiter, dict[str, RateLimiter]]] | None
+    ) = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
@@ -243,7 +255,11 @@ async def audit_documents(
     until = None if options.run_deadline is None else time.monotonic() + options.run_deadline
     extracted = extract_all(documents, options, services.extract_cache)
     archive = None if options.offline else options.archive
-    session = None if archive is None else ArchiveSession.open(archive, services.archive_transport)
+    session = (
+        None
+        if archive is None
+        else ArchiveSession.open(archive, services.archive_transport, services.archive_limiters)
+    )
     saves: tuple[SaveOutcome, ...] = ()
     banner: tuple[str, ...] = ()
     try:
@@ -386,7 +402,7 @@ async def check_citations(
         return Checked(dict(local), restored_keys)
     if services.on_total is not None:
         services.on_total(len(keys))
-    results = await check_urls(
+    results = await (services.check or check_urls)(
         sorted(keys),
         options.check,
         resolver=services.resolver,
@@ -681,7 +697,7 @@ async def save_live_citations(
         (u, (lk.copy.captured_at if (lk := latest.get((u, now))) and lk.copy else None))
         for u in live
     ]
-    return tuple(await save_live(pairs, session.options, now=now))
+    return tuple(await save_live(pairs, session.options, now=now, limiter=session.saves))
 
 
 def _inside(url: str) -> bool:

@@ -14,16 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from linkaudit import _aio as aio
+from linkaudit.archive.base import ArchiveOptions
+from linkaudit.archive.ratelimit import RateLimiter
 from linkaudit.errors import LinkauditError
 from linkaudit.history import ConfirmPolicy
 from linkaudit.model import Finding, Report
-from linkaudit.pipeline import AuditOptions, AuditRun, Services, audit_documents
+from linkaudit.pipeline import AuditOptions, AuditRun, CheckUrls, Services, audit_documents
 from linkaudit.recording import RecheckFailing, diff_latest, failing_keys, record_audit
 from linkaudit.report.base import in_document_order, is_problem
 from linkaudit.report.json_format import FindingLines, compact, report_header
 from linkaudit.sources.base import SourceOptions
 from linkaudit.sources.collect import Collection, collect, describe
 from linkaudit.store import CachePolicy, Store, document_key
+from linkaudit.store.location import is_server
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class RunRequest:
     collection: Collection
     sources: SourceOptions = field(default_factory=SourceOptions)
     audit: AuditOptions = field(default_factory=AuditOptions)
-    cache_path: Path | None = None  # None: no cache and no history
+    cache_path: Path | str | None = None  # None: no cache and no history; str: a DSN
     policy: CachePolicy = field(default_factory=CachePolicy)
     #: What the run used, as its report shows it and its history stores it
     #: (``settings.run_settings``); empty: the audit's own account of its options.
@@ -58,6 +61,8 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
             failing = failing_keys(store.history, request.confirm, store.now())
             services = replace(
                 services,
+                check=services.check or _shared_checker(store, request),
+                archive_limiters=services.archive_limiters or _shared_archives(store, request),
                 cache=services.cache or RecheckFailing(store.results, failing),
                 archive_cache=services.archive_cache or store.archives,
                 extract_cache=services.extract_cache or store.extracts,
@@ -92,6 +97,32 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
         report = replace(outcome.report, warnings=(*outcome.report.warnings, *warnings))
         outcome = replace(outcome, report=report)
     return outcome
+
+
+def _shared_checker(store: Store, request: RunRequest) -> CheckUrls | None:
+    """On a PostgreSQL store the run's URLs go through the work queue (this process
+    works it too, with any ``linkaudit worker`` running), so every host's politeness
+    is the one the database keeps; on SQLite, None: this process checks alone."""
+    if not is_server(request.cache_path):
+        return None
+    from linkaudit.store.queue import HostLimits
+    from linkaudit.worker import QueueChecker, WorkerOptions
+
+    check = request.audit.check
+    limits = HostLimits(max_in_flight=check.per_host, min_interval=check.host_interval)
+    return QueueChecker(store, WorkerOptions(concurrency=check.concurrency, limits=limits))
+
+
+def _shared_archives(
+    store: Store, request: RunRequest
+) -> Callable[[ArchiveOptions], tuple[RateLimiter, dict[str, RateLimiter]]] | None:
+    """On a PostgreSQL store the archives' budgets are host rows shared by every
+    auditing process; on SQLite, None: this process's own buckets."""
+    if not is_server(request.cache_path):
+        return None
+    from linkaudit.worker import shared_archive_limiters
+
+    return shared_archive_limiters(store)
 
 
 def _keep_document_reports(

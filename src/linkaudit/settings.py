@@ -38,6 +38,7 @@ from linkaudit.sources.changed import Removed, changes_since
 from linkaudit.sources.collect import Collection
 from linkaudit.sources.wordpress_draft import AUTH_ENV, AppPassword, draft_ref, post_in_url
 from linkaudit.store import DEFAULT_PATH, CachePolicy
+from linkaudit.store.location import shown
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ def run_settings(
         "include_paths": list(config.include_paths),
         "exclude_paths": list(config.exclude_paths),
         "fail_on": ordered,
-        "cache": str(request.cache_path) if request.cache_path else None,
+        "cache": shown(request.cache_path),  # a DSN's password masked
         "max_age": request.policy.max_age.total_seconds(),
         "max_age_ok": request.policy.max_age_ok.total_seconds(),
         "confirm_runs": request.confirm.runs,

@@ -71,7 +71,7 @@ def test_every_option_has_one_shape_on_every_command() -> None:
             if isinstance(param, click.Option):
                 for spelling in param.opts:
                     shapes[spelling][_shape(param)].append(name)
-    assert len(commands()) == 7
+    assert len(commands()) == 8
     differing = {spelling: dict(seen) for spelling, seen in shapes.items() if len(seen) > 1}
     assert differing == {}
     # the shared ones are shared, the same way
@@ -86,10 +86,10 @@ def test_every_option_has_one_shape_on_every_command() -> None:
         ("--output", {"extract", "check", "audit", "health", "fix"}),
         ("--output-dir", {"audit", "health", "demo"}),
         ("--quiet", {"check", "audit", "health", "fix", "demo"}),
-        ("--config", {"extract", "check", "audit", "health", "fix", "serve"}),
+        ("--config", {"extract", "check", "audit", "health", "fix", "serve", "worker"}),
         ("--wayback-url", {"audit", "fix", "serve"}),
         ("--color", {"check", "audit", "demo"}),
-        ("--cache", {"check", "audit", "health", "fix", "serve"}),
+        ("--cache", {"check", "audit", "health", "fix", "serve", "worker"}),
         ("--force", {"extract", "check", "audit", "health", "fix", "demo"}),
     ],
 )

@@ -2,8 +2,9 @@
 
 Each engine says where a throwaway store lives, how to open it (here and in a
 child process), how to build one at an older schema, and how to count the
-connections a piece of code opens.  Today SQLite is the only engine; a server
-engine adds a class here and every contract test runs against it too.
+connections a piece of code opens.  SQLite and PostgreSQL (one database per
+test in the session's throw-away cluster, see ``tests/conftest.py``): every
+contract test runs against both.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pytest
 
@@ -22,6 +23,10 @@ from linkaudit.store.migrations import MIGRATIONS
 
 class Engine(Protocol):
     name: str
+
+    def attach(self, request: pytest.FixtureRequest) -> None:
+        """Take what the engine needs from the test session (a server, say)."""
+        ...
 
     def location(self, tmp_path: Path) -> str:
         """Where a new, empty store for one test lives."""
@@ -45,6 +50,9 @@ class Engine(Protocol):
 
 class SQLiteEngine:
     name = "sqlite"
+
+    def attach(self, request: pytest.FixtureRequest) -> None:
+        pass
 
     def location(self, tmp_path: Path) -> str:
         return str(tmp_path / ".linkaudit" / "cache.sqlite")
@@ -78,4 +86,45 @@ class SQLiteEngine:
         return lambda: len(opened)
 
 
-ENGINES: list[Engine] = [SQLiteEngine()]
+class PostgresEngine:
+    """A database per location in the session's cluster (the ``pg_cluster`` fixture)."""
+
+    name = "postgresql"
+
+    def __init__(self) -> None:
+        self._cluster: Any = None
+
+    def attach(self, request: pytest.FixtureRequest) -> None:
+        self._cluster = request.getfixturevalue("pg_cluster")
+
+    def location(self, tmp_path: Path) -> str:
+        assert self._cluster is not None, "attach() first"
+        dsn: str = self._cluster.new_database()
+        return dsn
+
+    def open(self, location: str, *, now: Clock, policy: CachePolicy | None = None) -> Store:
+        return Store.open(location, now=now, policy=policy)
+
+    def open_in_child(self, location: str) -> str:
+        return f"Store.open({location!r})"
+
+    def make_older(self, location: str, version: int) -> None:
+        from linkaudit.store.postgres import create_at_version
+
+        create_at_version(location, version)
+
+    def count_connections(self, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+        import psycopg
+
+        opened: list[str] = []
+        real = psycopg.connect
+
+        def connect(*args: Any, **kwargs: Any) -> Any:
+            opened.append(str(args[0]) if args else "")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(psycopg, "connect", connect)
+        return lambda: len(opened)
+
+
+ENGINES: list[Engine] = [SQLiteEngine(), PostgresEngine()]

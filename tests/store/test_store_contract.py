@@ -51,6 +51,7 @@ ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "sr
 @pytest.fixture(params=ENGINES, ids=lambda engine: engine.name)
 def engine(request: pytest.FixtureRequest) -> Engine:
     chosen: Engine = request.param
+    chosen.attach(request)
     return chosen
 
 
@@ -462,7 +463,7 @@ def test_a_run_opens_its_store_once(
         request = RunRequest(
             collection=Collection(specs=(str(article),)),
             audit=AuditOptions(archive=None, check=CheckOptions(max_retries=0)),
-            cache_path=Path(location),
+            cache_path=Path(location) if engine.name == "sqlite" else location,
         )
         services = Services(resolver=StaticResolver({"site.test": "127.0.0.1"}))
         opened = engine.count_connections(monkeypatch)

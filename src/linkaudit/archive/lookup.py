@@ -78,13 +78,23 @@ class ArchiveSession:
     wayback: RateLimiter
     timegates: dict[str, RateLimiter]
     reach: Reachability = field(default_factory=Reachability)
+    #: Save Page Now's budget when shared between processes (else ``save_live``'s own).
+    saves: RateLimiter | None = None
 
     @classmethod
     def open(
-        cls, options: ArchiveOptions, transport: httpx.AsyncBaseTransport | None = None
+        cls,
+        options: ArchiveOptions,
+        transport: httpx.AsyncBaseTransport | None = None,
+        limiters: Callable[[ArchiveOptions], tuple[RateLimiter, dict[str, RateLimiter]]]
+        | None = None,
     ) -> ArchiveSession:
-        wayback, timegates = make_limiters(options)
-        return cls(options, make_client(options, transport), wayback, timegates)
+        """``limiters``: the archives' budgets when they are not this process's own
+        (a shared store's host rows, ``worker.shared_archive_limiters``)."""
+        wayback, timegates = (limiters or make_limiters)(options)
+        session = cls(options, make_client(options, transport), wayback, timegates)
+        session.saves = getattr(limiters, "saves", None)  # see worker.shared_archive_limiters
+        return session
 
     async def aclose(self) -> None:
         await self.client.aclose()

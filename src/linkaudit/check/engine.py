@@ -1079,7 +1079,7 @@ async def check_urls(
         order = _host_by_host(pages)
         try:
             jobs = (one(url, pages[url]) for url in order)
-            await _within(until, _pool(jobs, max(16 * options.concurrency, 1024)))
+            await _within(until, _pool(jobs, min(len(order), max(16 * options.concurrency, 1024))))
             for url in order:  # what the deadline stopped
                 if pages[url][0][0] not in results:
                     decide(url, pages[url], _stopped(url))

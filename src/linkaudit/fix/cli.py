@@ -55,6 +55,7 @@ from linkaudit.model import OutageKind, Report
 from linkaudit.settings import RunInputs, RunPlan, plan_run
 from linkaudit.sources.base import SourceOptions
 from linkaudit.store import Store, document_key
+from linkaudit.store.location import exists as store_exists
 
 __all__ = ["fix_command", "load_report", "run_fix"]
 
@@ -382,7 +383,7 @@ def _choose_audit(
     source: Path,
     from_report: Path | None,
     *,
-    cache_path: Path | None,
+    cache_path: Path | str | None,
     max_age: timedelta,
     trust_unhashed: bool,
     needs_archives: bool = False,
@@ -448,10 +449,10 @@ def _deliver(
 
 
 def _stored_audit(
-    source: Path, cache_path: Path, max_age: timedelta
+    source: Path, cache_path: Path | str, max_age: timedelta
 ) -> tuple[Report, str | None] | None:
     """The latest audit of ``source`` kept by ``linkaudit audit``, when fresh enough."""
-    if not cache_path.is_file():
+    if not store_exists(cache_path):
         return None
     with Store.open(cache_path) as store:
         found = store.reports.latest(document_key(str(source)), max_age)

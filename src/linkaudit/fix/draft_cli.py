@@ -23,6 +23,7 @@ from linkaudit.model import Report
 from linkaudit.settings import RunInputs, plan_run
 from linkaudit.sources.wordpress_draft import AUTH_ENV, DraftError, draft_ref, fetch_draft
 from linkaudit.store import Store, document_key
+from linkaudit.store.location import exists as store_exists
 
 __all__ = ["fix_post"]
 
@@ -84,7 +85,7 @@ def fix_post(
     audited: str | None = None
     if from_report is not None:
         report, audited = _load_json_report(from_report, origin)
-    elif plan.request.cache_path is not None and plan.request.cache_path.is_file():
+    elif plan.request.cache_path is not None and store_exists(plan.request.cache_path):
         with Store.open(plan.request.cache_path) as store:
             found = store.reports.latest(document_key(origin), plan.request.policy.max_age)
         if found is not None:

@@ -41,7 +41,7 @@ def _now() -> datetime:
 
 
 def run_health(
-    cache: Path,
+    cache: Path | str,
     formats: tuple[str, ...],
     output_dir: Path,
     *,
@@ -58,7 +58,7 @@ def run_health(
     ``output`` (``-o``) names the one file to write instead of a dated file per
     format in ``output_dir``.
     """
-    if not cache.exists():
+    if isinstance(cache, Path) and not cache.exists():  # a server says when opened
         raise InputError(f"{cache}: no history here; run `linkaudit audit` with a cache first")
     if output is not None and len(formats) != 1:
         raise InputError(
@@ -77,7 +77,7 @@ def run_health(
             policy=policy,
             near_days=near_days,
             top_hosts=top_hosts,
-            store_name=str(cache),
+            store_name=store.name,
         )
     chosen = list(dict.fromkeys(formats))
     if output is not None:

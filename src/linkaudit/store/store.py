@@ -20,6 +20,7 @@ from linkaudit.store.archives import ArchiveLookups
 from linkaudit.store.base import CachePolicy, Clock, Database
 from linkaudit.store.extracts import ExtractStore
 from linkaudit.store.history import RunHistory
+from linkaudit.store.location import as_location
 from linkaudit.store.reports import DocumentReports
 from linkaudit.store.results import ResultStore
 from linkaudit.store.sqlite import DEFAULT_PATH, open_sqlite
@@ -50,20 +51,31 @@ class Store:
     @classmethod
     def open(
         cls,
-        path: Path = DEFAULT_PATH,
+        path: Path | str = DEFAULT_PATH,
         *,
         now: Clock | None = None,
         policy: CachePolicy | None = None,
         busy_timeout: float = 30.0,
     ) -> Store:
-        """Open (creating and upgrading as needed) the SQLite store at ``path``.
+        """Open (creating and upgrading as needed) the store at ``path``: a SQLite
+        file, or a PostgreSQL database when ``path`` is a ``postgresql://`` DSN
+        (:mod:`linkaudit.store.location`).
 
-        Never fails because of what is in the file, only because of what is around
-        it, as :class:`~linkaudit.store.base.StoreError` (see
-        :func:`~linkaudit.store.sqlite.open_sqlite`).
+        A SQLite store never fails because of what is in the file, only because of
+        what is around it, as :class:`~linkaudit.store.base.StoreError` (see
+        :func:`~linkaudit.store.sqlite.open_sqlite`); a server store fails the
+        same way when it cannot be reached (see
+        :func:`~linkaudit.store.postgres.open_postgres`).
         """
         clock = now or _utcnow
-        db = open_sqlite(path, clock=clock, busy_timeout=busy_timeout)
+        where = as_location(path)
+        db: Database
+        if isinstance(where, str):
+            from linkaudit.store.postgres import open_postgres  # psycopg only when asked for
+
+            db = open_postgres(where, connect_timeout=busy_timeout)
+        else:
+            db = open_sqlite(where, clock=clock, busy_timeout=busy_timeout)
         return cls(db, now=clock, policy=policy or CachePolicy())
 
     @property
