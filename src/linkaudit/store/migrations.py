@@ -19,6 +19,9 @@ become TIMESTAMPTZ, JSON text becomes JSONB, ``INTEGER PRIMARY KEY`` becomes
 5. The extraction cache (``linkaudit.store.extracts``): each document's citations
    under a key that hashes everything extraction reads, so a warm run does not
    parse unchanged files again.
+6. Content drift (``linkaudit.store.drift``): each page's first observation (the
+   baseline of later drift checks), fingerprints of archived captures by memento
+   URL (kept forever), and the last comparison per URL with its validators.
 """
 
 from __future__ import annotations
@@ -128,6 +131,25 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         )""",
         "CREATE INDEX extracts_origin ON extracts (origin)",
         "CREATE INDEX extracts_stored ON extracts (stored_at)",
+    ),
+    # v6: content drift; fingerprints are base64 text
+    (
+        """CREATE TABLE drift_baselines (
+            url TEXT PRIMARY KEY,
+            observed_at TEXT NOT NULL,
+            fingerprint TEXT NOT NULL
+        )""",
+        """CREATE TABLE drift_captures (
+            memento TEXT PRIMARY KEY,
+            fetched_at TEXT NOT NULL,
+            fingerprint TEXT NOT NULL
+        )""",
+        """CREATE TABLE drift_checks (
+            url TEXT PRIMARY KEY,
+            checked_at TEXT NOT NULL,
+            validators TEXT NOT NULL,
+            outcome TEXT NOT NULL
+        )""",
     ),
 )
 
