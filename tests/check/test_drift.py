@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,6 +10,18 @@ import pytest
 
 from linkaudit.check import drift
 from linkaudit.check.drift import DriftLevel, Fingerprint, PageText, QuoteStatus
+from linkaudit.fix.report_json import report_from_json
+from linkaudit.model import (
+    Citation,
+    CitationKind,
+    DriftEvidence,
+    Finding,
+    Location,
+    Report,
+    Verdict,
+)
+from linkaudit.reasons import Reason
+from linkaudit.report import get_formatter
 from linkaudit.store import Store
 
 PARAGRAPHS = [
@@ -139,3 +152,68 @@ def test_the_store_keeps_the_first_observation_only(tmp_path: Path) -> None:
         assert last is not None
         assert last.validators == ('"e2"', "")
         assert last.outcome == {"similarity": 0.9}
+
+
+def _drifted_report() -> Report:
+    citation = Citation(
+        "a.html",
+        CitationKind.LINK,
+        "https://a.test/x",
+        "https://a.test/x",
+        "https://a.test/x",
+        "the report",
+        "",
+        Location(3, 1),
+    )
+    evidence = DriftEvidence(
+        similarity=0.12,
+        level="drifted",
+        baseline="archive",
+        baseline_at=datetime(2017, 3, 10, tzinfo=UTC),
+        baseline_url="https://web.archive.org/web/20170310000000/https://a.test/x",
+        title_before="Bridge <closes>",
+        title_after="Frogs & more",
+        disappeared="The council voted <script>alert(1)</script> to close the bridge.",
+        appeared="A new species of frog.",
+    )
+    finding = Finding(
+        citation, Verdict.STALE, Reason.CONTENT_CHANGED, "The page changed.", drift=evidence
+    )
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    return Report((), (finding,), now, now)
+
+
+def test_the_html_report_shows_before_and_after_escaped_with_the_baseline_link() -> None:
+    html = get_formatter("html").render(_drifted_report())
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'class="before"' in html
+    assert 'class="after"' in html
+    assert "A new species of frog." in html
+    assert "https://web.archive.org/web/20170310000000/https://a.test/x" in html
+    assert "Bridge &lt;closes&gt;" in html
+    assert "12%" in html
+
+
+def test_the_markdown_report_links_the_baseline_and_says_what_is_gone() -> None:
+    text = get_formatter("markdown").render(_drifted_report())
+    assert "(https://web.archive.org/web/20170310000000/https://a.test/x)" in text
+    assert "12% of the main text" in text
+    assert "gone:" in text
+
+
+def test_the_json_report_carries_the_evidence_and_fix_reads_it_back() -> None:
+    report = _drifted_report()
+    data = json.loads(get_formatter("json").render(report))
+    assert data["findings"][0]["drift"]["similarity"] == 0.12
+    again = report_from_json(data)
+    assert again.findings[0].drift == report.findings[0].drift
+
+
+def test_the_drift_evidence_validates_against_the_shipped_schema() -> None:
+    from tests.report.test_report_json import validator
+
+    data = json.loads(get_formatter("json").render(_drifted_report()))
+    assert [e.message for e in validator().iter_errors(data)] == []
+    data["findings"][0]["drift"]["level"] = "gone"  # the schema does check the words
+    assert [e.message for e in validator().iter_errors(data)] != []

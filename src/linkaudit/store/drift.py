@@ -1,6 +1,6 @@
 """What content drift keeps between runs (``--drift``).
 
-Three tables, all keyed by one URL and engine-neutral SQL (``?`` placeholders,
+Four tables, keyed by one URL and engine-neutral SQL (``?`` placeholders,
 ``ON CONFLICT``), so a server store can run the same statements:
 
 - ``drift_baselines``: the first observation of each page judged ``ok``, as the
@@ -14,6 +14,9 @@ Three tables, all keyed by one URL and engine-neutral SQL (``?`` placeholders,
   cache, or the page answers with the same validators, the stored comparison is
   the answer and nothing is fetched or compared again.
 
+- ``run_drift``: each run's comparisons (level, similarity), for the health page's
+  drift over time and its most-changed sources.
+
 Fingerprints are stored as base64 text (portable: no BLOB/BYTEA difference).
 """
 
@@ -21,11 +24,23 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from linkaudit.store.base import Clock, Database, DatabaseError, warn_once
 from linkaudit.store.codec import dump_time, load_time
+
+
+@dataclass(frozen=True)
+class DriftRow:
+    """One URL's comparison in one run: its level, the finding's reason, similarity."""
+
+    key: str
+    level: str
+    reason: str
+    similarity: float
+    baseline_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +122,55 @@ class DriftStore:
             " validators = excluded.validators, outcome = excluded.outcome",
             (url, dump_time(self._now()), json.dumps(list(validators)), json.dumps(outcome)),
         )
+
+    def record_run(self, run_id: int, rows: Sequence[DriftRow]) -> None:
+        """Keep one run's comparisons (one row per URL)."""
+        if not rows:
+            return
+        self._write_many(
+            "INSERT INTO run_drift (run_id, key, level, reason, similarity, baseline_url)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, key) DO NOTHING",
+            [(run_id, r.key, r.level, r.reason, r.similarity, r.baseline_url) for r in rows],
+        )
+
+    def run_counts(self, since_run: int = 0) -> dict[int, dict[str, int]]:
+        """Per run (id >= ``since_run``): compared URLs by level (``drifted``, ...)."""
+        out: dict[int, dict[str, int]] = {}
+        try:
+            found = self._db.query(
+                "SELECT run_id, level, COUNT(*) FROM run_drift WHERE run_id >= ?"
+                " GROUP BY run_id, level",
+                (since_run,),
+            )
+        except DatabaseError as exc:
+            warn_once(self._db, "read", exc)
+            return out
+        for run_id, level, count in found:
+            out.setdefault(int(run_id), {})[str(level)] = int(count)
+        return out
+
+    def most_changed(self, run_id: int, limit: int = 20) -> list[DriftRow]:
+        """The run's changed or drifted URLs, least similar first."""
+        try:
+            found = self._db.query(
+                "SELECT key, level, reason, similarity, baseline_url FROM run_drift"
+                " WHERE run_id = ? AND level IN ('changed', 'drifted')"
+                " ORDER BY similarity, key LIMIT ?",
+                (run_id, limit),
+            )
+        except DatabaseError as exc:
+            warn_once(self._db, "read", exc)
+            return []
+        return [
+            DriftRow(str(k), str(lv), str(r), float(s), None if b is None else str(b))
+            for k, lv, r, s, b in found
+        ]
+
+    def _write_many(self, sql: str, rows: list[tuple[object, ...]]) -> None:
+        try:
+            self._db.write((sql, rows))
+        except DatabaseError as exc:
+            warn_once(self._db, "write", exc)
 
     def _one(self, sql: str, *params: object) -> tuple[object, ...] | None:
         try:

@@ -21,7 +21,8 @@ become TIMESTAMPTZ, JSON text becomes JSONB, ``INTEGER PRIMARY KEY`` becomes
    parse unchanged files again.
 6. Content drift (``linkaudit.store.drift``): each page's first observation (the
    baseline of later drift checks), fingerprints of archived captures by memento
-   URL (kept forever), and the last comparison per URL with its validators.
+   URL (kept forever), the last comparison per URL with its validators, and each
+   run's comparisons (``run_drift``, for the health page).
 """
 
 from __future__ import annotations
@@ -149,6 +150,16 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             checked_at TEXT NOT NULL,
             validators TEXT NOT NULL,
             outcome TEXT NOT NULL
+        )""",
+        # per run, each compared URL: the health page's drift over time
+        """CREATE TABLE run_drift (
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            key TEXT NOT NULL,
+            level TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            similarity REAL NOT NULL,
+            baseline_url TEXT,
+            PRIMARY KEY (run_id, key)
         )""",
     ),
 )
