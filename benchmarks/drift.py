@@ -323,7 +323,7 @@ def _set_title(root: lxml.html.HtmlElement, title: str) -> None:
         found = etree.SubElement(head, "title")
     for child in list(found):
         found.remove(child)
-    found.text = title
+    found.text = _clean(title)
 
 
 def _replace_children(
@@ -341,7 +341,7 @@ def _element(html: str) -> lxml.html.HtmlElement:
 
 
 def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _site_name(page: Parsed) -> str:
@@ -377,7 +377,7 @@ def chrome(page: Parsed, other: Parsed, rng: random.Random) -> str:
         if donor and rng.random() < 0.5:
             for child in list(a):
                 a.remove(child)
-            a.text = rng.choice(donor)
+            a.text = _clean(rng.choice(donor))
     for el in root.iter():
         if el in inside or not _visible(el):
             continue
@@ -400,6 +400,14 @@ def chrome(page: Parsed, other: Parsed, rng: random.Random) -> str:
         count = rng.randint(2, 400)
         parent.append(_element(f'<div class="comments"><p>{count} comments</p></div>')[0])
     return _serialise(root)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    """``text`` without the control characters lxml refuses in a text node."""
+    return _CONTROL.sub("", text)
 
 
 def _edit_words(text: str, rng: random.Random) -> str:
@@ -428,7 +436,7 @@ def edited(page: Parsed, other: Parsed, rng: random.Random) -> str:
         text = " ".join(block.text_content().split())
         for child in list(block):
             block.remove(child)
-        block.text = _edit_words(text, rng)
+        block.text = _clean(_edit_words(text, rng))
     note = "Correction: an earlier version of this article misstated a date and a name."
     article.append(_element(f"<p><em>{_esc(note)}</em></p>")[0])
     return _serialise(root)
@@ -507,7 +515,7 @@ def rewritten(page: Parsed, others: Sequence[Parsed], rng: random.Random) -> str
             text.append(pool.pop())
         for child in list(block):
             block.remove(child)
-        block.text = " ".join(text)
+        block.text = _clean(" ".join(text))
     # Loose text outside paragraphs (captions, text nodes) is rewritten away too.
     for el in article.iter():
         in_block = any(a.tag in _BLOCKS for a in el.iterancestors())
@@ -691,7 +699,7 @@ def _kept(page: Parsed, index: int, rng: random.Random) -> str:
         text = " ".join(block.text_content().split())
         for child in list(block):
             block.remove(child)
-        block.text = _edit_words(text, rng)
+        block.text = _clean(_edit_words(text, rng))
     return _serialise(root)
 
 

@@ -217,3 +217,18 @@ def test_the_drift_evidence_validates_against_the_shipped_schema() -> None:
     assert [e.message for e in validator().iter_errors(data)] == []
     data["findings"][0]["drift"]["level"] = "gone"  # the schema does check the words
     assert [e.message for e in validator().iter_errors(data)] != []
+
+
+def test_the_drift_setting_reaches_the_audit_and_is_validated(tmp_path: Path) -> None:
+    from linkaudit.config import load_config
+    from linkaudit.errors import ConfigError
+    from linkaudit.settings import audit_options
+
+    assert audit_options(load_config(tmp_path)).drift is False
+    (tmp_path / "linkaudit.toml").write_text("drift = true\n", encoding="utf-8")
+    assert audit_options(load_config(tmp_path)).drift is True
+    off = load_config(tmp_path).merged_with(drift=False)
+    assert audit_options(off).drift is False  # the command line wins
+    (tmp_path / "linkaudit.toml").write_text('drift = "often"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="drift"):
+        load_config(tmp_path)

@@ -235,3 +235,38 @@ def test_a_warm_run_reuses_the_comparison_without_a_request(
     assert warm.drift == cold.drift
     assert site.stats.requests == site_requests  # the check came from the cache
     assert sum(archive.counts.values()) == archive_requests  # nothing looked up or fetched
+
+
+def test_the_same_validators_reuse_the_last_comparison(
+    pages: tuple[bench.Parsed, list[bench.Parsed]],
+    world: tuple[Site, StaticResolver, ArchiveStandIn],
+    tmp_path: Path,
+) -> None:
+    main, others = pages
+    site, resolver, archive = world
+    url = site.url("/etag", host=HOST)
+    archive.add_capture(url, CAPTURED, 200, body=main.source.html)
+    etag = (("ETag", '"v1"'),)
+    live = {"html": bench.build("tombstone", main, others)}
+
+    async def current(request: object, conn: object) -> None:
+        await page(live["html"], headers=etag)(request, conn)  # type: ignore[arg-type]
+
+    site.route("/etag", current)
+    with Store.open(tmp_path / "cache.sqlite", policy=_no_reuse()) as store:
+        cold = _finding(_audit(_article(url), resolver, archive, store))
+        assert cold.reason == Reason.CONTENT_CHANGED
+        fetched = site.stats.requests
+        # The page is fetched again (no cached check), and answers with the same ETag:
+        # the stored comparison stands, even though a server that lies about its
+        # validators now serves the original text.
+        live["html"] = main.source.html
+        warm = _finding(_audit(_article(url), resolver, archive, store))
+        assert site.stats.requests > fetched
+        assert warm.drift == cold.drift
+        # A new ETag: compared afresh, and the page has its text back.
+        etag = (("ETag", '"v2"'),)
+        fresh = _finding(_audit(_article(url), resolver, archive, store))
+    assert fresh.verdict is Verdict.OK
+    assert fresh.drift is not None
+    assert fresh.drift.level == "same"

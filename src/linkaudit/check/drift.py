@@ -108,16 +108,18 @@ class Fingerprint:
         return zlib.decompress(self.excerpt).decode("utf-8", "replace") if self.excerpt else ""
 
     def to_bytes(self) -> bytes:
-        """A stable serialisation for the store (version-tagged JSON head + excerpt)."""
+        """A stable serialisation for the store: a length-prefixed JSON head, the sample
+        as packed 32-bit integers, then the compressed excerpt (about 1 KB + excerpt)."""
         head = {
             "v": _FORMAT_VERSION,
             "words": self.words,
             "title": self.title,
             "truncated": self.truncated,
-            "sample": list(self.sample),
+            "sample": len(self.sample),
         }
         encoded = json.dumps(head, separators=(",", ":")).encode()
-        return len(encoded).to_bytes(4, "big") + encoded + self.excerpt
+        packed = b"".join(h.to_bytes(4, "big") for h in self.sample)
+        return len(encoded).to_bytes(4, "big") + encoded + packed + self.excerpt
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Fingerprint | None:
@@ -125,13 +127,21 @@ class Fingerprint:
         try:
             size = int.from_bytes(data[:4], "big")
             head = json.loads(data[4 : 4 + size])
-            if head.get("v") != _FORMAT_VERSION:
+            if not isinstance(head, dict) or head.get("v") != _FORMAT_VERSION:
                 return None
+            start = 4 + size
+            count = int(head["sample"])
+            packed = data[start : start + 4 * count]
+            if len(packed) != 4 * count:
+                return None
+            sample = tuple(
+                int.from_bytes(packed[i : i + 4], "big") for i in range(0, len(packed), 4)
+            )
             return cls(
-                sample=tuple(int(h) for h in head["sample"]),
+                sample=sample,
                 words=int(head["words"]),
                 title=str(head["title"]),
-                excerpt=bytes(data[4 + size :]),
+                excerpt=bytes(data[start + 4 * count :]),
                 truncated=bool(head["truncated"]),
             )
         except (ValueError, KeyError, TypeError):
