@@ -270,3 +270,48 @@ def test_the_same_validators_reuse_the_last_comparison(
     assert fresh.verdict is Verdict.OK
     assert fresh.drift is not None
     assert fresh.drift.level == "same"
+
+
+def _quoting_sentence(url: str, quote: str) -> Document:
+    body = f'<p>As the site put it, \u201c{quote}\u201d (<a href="{url}">WP Tavern</a>).</p>'
+    html = f"<html><body><article>{body}</article></body></html>"
+    return Document(html, DocumentKind.HTML, "article.html", cited_at=CITED)
+
+
+@pytest.mark.parametrize("removed", [True, False])
+def test_a_quotation_in_the_citing_sentence_is_checked_too(
+    removed: bool,
+    pages: tuple[bench.Parsed, list[bench.Parsed]],
+    world: tuple[Site, StaticResolver, ArchiveStandIn],
+) -> None:
+    main, _ = pages
+    site, resolver, archive = world
+    quote, kept, gone = bench.quote_pair(main)
+    url = site.url("/sentence", host=HOST)
+    archive.add_capture(url, CAPTURED, 200, body=main.source.html)
+    site.route("/sentence", page(gone if removed else kept))
+    found = _finding(_audit(_quoting_sentence(url, quote.rstrip(".")), resolver, archive))
+    assert found.drift is not None
+    if removed:
+        assert (found.verdict, found.reason) == (Verdict.STALE, Reason.QUOTE_MISSING)
+        assert found.drift.quote == "missing"
+    else:
+        assert found.verdict is Verdict.OK
+        assert found.drift.quote == "present"
+
+
+def test_a_sentence_quoting_another_source_says_nothing_about_this_one(
+    pages: tuple[bench.Parsed, list[bench.Parsed]],
+    world: tuple[Site, StaticResolver, ArchiveStandIn],
+) -> None:
+    main, others = pages
+    site, resolver, archive = world
+    foreign, _, _ = bench.quote_pair(others[0])
+    url = site.url("/other-quote", host=HOST)
+    archive.add_capture(url, CAPTURED, 200, body=main.source.html)
+    site.route("/other-quote", page(main.source.html))
+    found = _finding(_audit(_quoting_sentence(url, foreign.rstrip(".")), resolver, archive))
+    assert found.verdict is Verdict.OK
+    assert found.drift is not None
+    assert found.drift.quote == ""
+    assert "misquote" not in found.detail

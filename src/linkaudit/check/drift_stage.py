@@ -181,12 +181,31 @@ async def _fetch_capture(client: httpx.AsyncClient, url: str) -> str | None:
         return None
 
 
-def _quotes_of(findings: Sequence[Finding], url: str) -> list[str]:
+#: A quotation in the sentence around a link: text between quote marks, long enough
+#: (``MIN_CONTEXT_QUOTE_WORDS``) to be matched reliably.
+_QUOTED = re.compile(
+    r"[\u201c\u201e\u00ab\"]([^\u201c\u201d\u00ab\u00bb\"]{20,600})[\u201d\u00bb\"]"
+)
+MIN_CONTEXT_QUOTE_WORDS = 6
+
+
+def quotations(finding: Finding) -> list[str]:
+    """The passages a citation quotes from its source: a ``<blockquote cite>``/``<q cite>``
+    text, or for a link, what its sentence has between quote marks (6 words or more)."""
+    citation = finding.citation
+    if citation.kind is CitationKind.QUOTE:
+        return [citation.text] if citation.text else []
+    if citation.kind is not CitationKind.LINK or not citation.context:
+        return []
     return [
-        f.citation.text
-        for f in findings
-        if f.citation.kind is CitationKind.QUOTE and compared_url(f) == url and f.citation.text
+        found
+        for found in _QUOTED.findall(citation.context)
+        if len(drift.words(found)) >= MIN_CONTEXT_QUOTE_WORDS
     ]
+
+
+def _quotes_of(findings: Sequence[Finding], url: str) -> list[str]:
+    return [q for f in findings if compared_url(f) == url for q in quotations(f)]
 
 
 def _outcome(baseline: _Baseline, live: LivePage, quotes: Sequence[str]) -> Outcome:
@@ -328,14 +347,24 @@ def _percent(value: float) -> str:
     return f"{value:.0%}"
 
 
+def _quote_status(finding: Finding, outcome: Outcome) -> str:
+    """The citation's quotation status: missing if any of its passages is, else the
+    first one's.  A passage in a link's sentence that was never in this source's
+    baseline says nothing (the sentence may quote another source): left out."""
+    statuses = [outcome.quotes.get(drift.normalise_quote(q), "") for q in quotations(finding)]
+    if finding.citation.kind is CitationKind.LINK:
+        statuses = [s for s in statuses if s in (QuoteStatus.PRESENT, QuoteStatus.MISSING)]
+    if QuoteStatus.MISSING.value in statuses:
+        return QuoteStatus.MISSING.value
+    return statuses[0] if statuses else ""
+
+
 def _apply(finding: Finding, outcomes: Mapping[str, Outcome]) -> Finding:
     url = compared_url(finding)
     outcome = outcomes.get(url) if url is not None else None
     if outcome is None:
         return finding
-    quote = ""
-    if finding.citation.kind is CitationKind.QUOTE and finding.citation.text:
-        quote = outcome.quotes.get(drift.normalise_quote(finding.citation.text), "")
+    quote = _quote_status(finding, outcome)
     evidence = outcome.evidence(quote)
     when = f" of {evidence.baseline_at.date().isoformat()}" if evidence.baseline_at else ""
     which = "archived copy" if outcome.baseline == "archive" else "first observation"
