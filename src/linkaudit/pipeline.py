@@ -858,6 +858,7 @@ def audit_settings(options: AuditOptions) -> dict[str, object]:
         "archive_all": options.archive_all,
         "save": options.save,
         "browser": options.browser,
+        "drift": options.drift,
         "run_deadline": options.run_deadline,
         **{name: getattr(check, attribute) for name, attribute in USER_NAMES.items()},
         "verify_tls": check.verify_tls,

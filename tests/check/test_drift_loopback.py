@@ -41,6 +41,15 @@ def pages() -> tuple[bench.Parsed, list[bench.Parsed]]:
     return main, others
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _forget_pages() -> Iterator[None]:
+    """The parsed pages are cached for the module only: the rest of the suite (and its
+    timing-based scaling checks) should not carry them."""
+    yield
+    bench.parsed.cache_clear()
+    bench.corpus.cache_clear()
+
+
 @pytest.fixture
 def world() -> Iterator[tuple[Site, StaticResolver, ArchiveStandIn]]:
     server = LoopbackServer()

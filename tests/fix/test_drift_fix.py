@@ -26,6 +26,15 @@ CITED = datetime(2017, 3, 20, tzinfo=UTC)
 CAPTURED = "20170310120000"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _forget_pages() -> Iterator[None]:
+    """The parsed pages are cached for the module only: the rest of the suite (and its
+    timing-based scaling checks) should not carry them."""
+    yield
+    bench.parsed.cache_clear()
+    bench.corpus.cache_clear()
+
+
 @pytest.fixture
 def world() -> Iterator[tuple[Site, StaticResolver, ArchiveStandIn]]:
     server = LoopbackServer()
