@@ -454,6 +454,12 @@ def _engine_options(func: Callable[P, R]) -> Callable[P, R]:
             help="Re-check citations behind a bot wall in headless Chromium.",
         ),
         click.option(
+            "--drift",
+            is_flag=True,
+            default=None,
+            help="Say when a live page no longer has the text that was cited (content drift).",
+        ),
+        click.option(
             "--fail-on",
             metavar="VERDICTS",
             help="Comma-separated verdicts that make the exit code 1 "
@@ -526,6 +532,7 @@ _SETTING_PARAMS = {
     "no_cache": "no_cache",
     "archive_all": "archive_all",
     "browser": "browser",
+    "drift": "drift",
     "exclude_private": "exclude_private",
     "exclude_loopback": "exclude_loopback",
     "exclude_link_local": "exclude_link_local",

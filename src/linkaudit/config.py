@@ -858,6 +858,7 @@ class Config:
     Page Now (defaults: the public services' published limits, halved; raise them
     for a self-hosted archive or a mirror given with ``--wayback-url``).
     ``browser``: re-check citations blocked by a bot wall in headless Chromium.
+    ``drift``: compare ``ok``/``moved`` pages with the version cited (content drift).
     ``exclude_private`` / ``exclude_loopback`` / ``exclude_link_local``: never connect
     to such addresses (judged after name resolution and on every redirect hop);
     ``exclude_all_private``: all three.  The links are ``skipped (private_address)``.
@@ -911,6 +912,7 @@ class Config:
     timegate_rate: float | None = _setting(_per_minute)
     save_rate: float | None = _setting(_per_minute)
     browser: bool | None = _setting(_bool)
+    drift: bool | None = _setting(_bool)
     exclude_private: bool | None = _setting(_bool)
     exclude_loopback: bool | None = _setting(_bool)
     exclude_link_local: bool | None = _setting(_bool)

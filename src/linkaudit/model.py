@@ -353,6 +353,33 @@ class Restoration:
     captured_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class DriftEvidence:
+    """How the live page compares with the version that was cited (``--drift``).
+
+    ``similarity``: the share of the baseline's main text still on the live page
+    (0..1).  ``level``: ``same``, ``changed`` (still ``ok``, with a note),
+    ``drifted`` (``stale``/``content_changed``) or ``unknown``.  ``baseline``:
+    ``first_observation`` (linkaudit's own, from an earlier run) or ``archive``;
+    ``baseline_at`` when it was seen or captured; ``baseline_url`` the capture a
+    reader can open (or the page itself for a first observation).  ``disappeared``
+    and ``appeared``: short excerpts of the main text, before and after.
+    ``quote``: for a quotation, ``present``, ``missing``, ``never_in_baseline`` or
+    ``unknown``; empty otherwise.
+    """
+
+    similarity: float
+    level: str
+    baseline: str
+    baseline_at: datetime | None
+    baseline_url: str | None
+    title_before: str = ""
+    title_after: str = ""
+    disappeared: str = ""
+    appeared: str = ""
+    quote: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """A citation with everything learned about it: the unit of a report."""
@@ -365,6 +392,7 @@ class Finding:
     archive: ArchiveCopy | None = None
     restoration: Restoration | None = None
     archive_note: str = ""
+    drift: DriftEvidence | None = None  # ``--drift``: the live page against its baseline
 
 
 class OutageKind(enum.StrEnum):

@@ -35,6 +35,8 @@ from linkaudit.archive.save import SaveOutcome, save_live
 from linkaudit.check import CheckOptions, Resolver, check_urls
 from linkaudit.check.browser import BrowserOptions, recheck_in_browser
 from linkaudit.check.client import ResolveError, resolver_answers
+from linkaudit.check.drift_stage import LivePage, PageCollector, judge_drift
+from linkaudit.check.drift_stage import compared_url as drift_url
 from linkaudit.check.limiter import Clock
 from linkaudit.check.local import LocalOptions, is_file_document, local_results, mark_local
 from linkaudit.check.options import USER_NAMES
@@ -64,6 +66,7 @@ from linkaudit.sources.changed import Removed, citations_on_changed_lines, defin
 from linkaudit.sources.gitdates import LineDate, blame_dates
 from linkaudit.sources.jsonspan import place_in_file
 from linkaudit.store.base import ArchiveCache, ExtractCache, ResultCache
+from linkaudit.store.drift import DriftStore
 from linkaudit.urls import defragment, normalize
 
 #: Verdicts that need no archive copy: the reader already gets the page, or we chose
@@ -98,6 +101,7 @@ class AuditOptions:
     bodies: BodySelectors = NO_SELECTORS
     # local links (files beside a document read from disk): root and anchor rules
     local: LocalOptions = field(default_factory=LocalOptions)
+    drift: bool = False  # --drift: compare ok/moved pages with the version cited
 
 
 #: A function with ``check_urls``'s signature (see ``Services.check``).
@@ -126,6 +130,7 @@ class Services:
         Callable[[ArchiveOptions], tuple[RateLimiter, dict[str, RateLimiter]]] | None
     ) = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    drift_store: DriftStore | None = None  # --drift: first observations and comparisons
 
 
 @dataclass(frozen=True)
@@ -239,6 +244,7 @@ class Checked:
     results: Mapping[str, CheckResult]
     restored_keys: Mapping[Position, str]
     warnings: tuple[str, ...] = ()  # what the run could not do while checking
+    pages: Mapping[str, LivePage] = field(default_factory=dict)  # --drift: live texts by URL
 
 
 async def audit_documents(
@@ -260,6 +266,8 @@ async def audit_documents(
         if archive is None
         else ArchiveSession.open(archive, services.archive_transport, services.archive_limiters)
     )
+    if options.drift and services.archive_cache is None:  # drift's lookups serve the report's
+        services = replace(services, archive_cache=MemoryArchiveCache())
     saves: tuple[SaveOutcome, ...] = ()
     banner: tuple[str, ...] = ()
     try:
@@ -268,6 +276,8 @@ async def audit_documents(
         down = await judge_network(checked.results, services.resolver)
         warnings = list(checked.warnings)
         findings = build_findings(extracted, checked, restored)
+        if options.drift and session is None and down is None:  # first observations only
+            findings = await _drift(findings, checked, options, services, None, {}, started)
         if session is not None and down is None:  # no network: nothing to look up either
             inside: frozenset[str] = frozenset()
             if session.options.reaches_outside:
@@ -278,7 +288,11 @@ async def audit_documents(
                 )
             # dates matter (and are warned about) only for lookups; git dates each
             # line of a file in a repository, for the documents that need a lookup
-            wanted = {f.citation.document for f in findings if _lookup_url(f, options)}
+            wanted = {
+                f.citation.document
+                for f in findings
+                if _lookup_url(f, options) or (options.drift and drift_url(f))
+            }
             lines = {} if options.cited_at else git_line_dates(extracted, wanted)
             targets, undated = citation_dates(
                 extracted, options, services.clock(), line_dates=lines, wanted=wanted
@@ -290,6 +304,10 @@ async def audit_documents(
                 if (dated := lines.get(doc.origin, {}).get(c.location.line)) is not None
             }
             warnings += undated
+            if options.drift:
+                findings = await _drift(
+                    findings, checked, options, services, session, targets, started
+                )
             findings = await find_archived_copies(
                 findings,
                 targets,
@@ -402,6 +420,7 @@ async def check_citations(
         return Checked(dict(local), restored_keys)
     if services.on_total is not None:
         services.on_total(len(keys))
+    collector = PageCollector() if options.drift else None
     results = await (services.check or check_urls)(
         sorted(keys),
         options.check,
@@ -411,7 +430,9 @@ async def check_citations(
         progress=services.progress,
         clock=services.check_clock,
         until=until,
+        on_page=collector,
     )
+    pages = collector.pages if collector is not None else {}
     said: tuple[str, ...] = ()
     stopped = sum(r.reason == Reason.RUN_DEADLINE for r in results.values())
     if stopped:
@@ -426,7 +447,35 @@ async def check_citations(
         said += (why_not,) if why_not else ()
     if options.accept:
         results = {k: _accepted(r, options.accept) for k, r in results.items()}
-    return Checked({**results, **local}, restored_keys, said)
+    return Checked({**results, **local}, restored_keys, said, pages)
+
+
+async def _drift(
+    findings: list[Finding],
+    checked: Checked,
+    options: AuditOptions,
+    services: Services,
+    session: ArchiveSession | None,
+    targets: Mapping[str, datetime],
+    started: datetime,
+) -> list[Finding]:
+    """The content-drift stage (``linkaudit.check.drift_stage``), each URL aimed at the
+    earliest date it is cited on."""
+    by_url: dict[str, datetime] = {}
+    for finding in findings:
+        url = drift_url(finding)
+        if url is not None and targets:
+            when = _target(targets, finding.citation)
+            by_url[url] = min(when, by_url.get(url, when))
+    return await judge_drift(
+        findings,
+        checked.pages,
+        by_url,
+        store=services.drift_store,
+        session=session,
+        archive_cache=services.archive_cache,
+        run_started=started,
+    )
 
 
 def citation_dates(
@@ -825,6 +874,7 @@ def audit_settings(options: AuditOptions) -> dict[str, object]:
         "archive_all": options.archive_all,
         "save": options.save,
         "browser": options.browser,
+        "drift": options.drift,
         "run_deadline": options.run_deadline,
         **{name: getattr(check, attribute) for name, attribute in USER_NAMES.items()},
         "verify_tls": check.verify_tls,

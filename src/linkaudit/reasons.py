@@ -63,6 +63,8 @@ class Reason(enum.StrEnum):
     PARKED_DOMAIN = "parked_domain"
     META_REFRESH_ERROR = "meta_refresh_error"
     REMOVAL_NOTICE = "removal_notice"
+    CONTENT_CHANGED = "content_changed"
+    QUOTE_MISSING = "quote_missing"
     # blocked
     BOT_CHALLENGE = "bot_challenge"
     STATUS_999 = "status_999"
@@ -230,6 +232,17 @@ _INFO: dict[Reason, _Info] = {
     Reason.REMOVAL_NOTICE: _Info(
         _STALE,
         "The page answers, but only to say the content was removed or cannot be found.",
+    ),
+    Reason.CONTENT_CHANGED: _Info(
+        _STALE,
+        "The page answers, but its main text is no longer the text that was cited "
+        "(compared with the version first seen or archived near the citation date).",
+        todo="link the archived copy of the version cited",
+    ),
+    Reason.QUOTE_MISSING: _Info(
+        _STALE,
+        "The quoted passage was on the page when it was cited and is no longer there.",
+        todo="link the archived copy, or quote the page as it is now",
     ),
     Reason.BOT_CHALLENGE: _Info(
         _BLOCKED, "A bot challenge (e.g. a CAPTCHA page) blocked the check."

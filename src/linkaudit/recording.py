@@ -30,8 +30,9 @@ from linkaudit.history import (
     link_states,
     newly_archived,
 )
-from linkaudit.model import ArchiveCopy, CheckResult, Finding, as_utc
+from linkaudit.model import ArchiveCopy, CheckResult, Finding, Verdict, as_utc
 from linkaudit.store import RunRecord, Store
+from linkaudit.store.drift import DriftRow
 from linkaudit.store.history import RunHistory, match_key
 from linkaudit.store.results import CachedResults, ResultStore
 
@@ -137,8 +138,22 @@ def record_audit(
         for doc in documents
     }
     history.record_archives(run_id, archive_marks_of(findings, days, run.saves))
+    store.drift.record_run(run_id, drift_rows(findings))
     history.finish_run(run_id)
     return run_id
+
+
+def drift_rows(findings: Sequence[Finding]) -> list[DriftRow]:
+    """One row per compared URL (``--drift``): its worst finding's level and reason."""
+    rows: dict[str, DriftRow] = {}
+    for finding in findings:
+        d, key = finding.drift, finding.citation.key
+        if d is None or key is None:
+            continue
+        row = DriftRow(key, d.level, str(finding.reason), d.similarity, d.baseline_url)
+        if key not in rows or finding.verdict is Verdict.STALE:
+            rows[key] = row
+    return list(rows.values())
 
 
 # --------------------------------------------------------------------------- diff

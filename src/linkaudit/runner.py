@@ -66,6 +66,7 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
                 cache=services.cache or RecheckFailing(store.results, failing),
                 archive_cache=services.archive_cache or store.archives,
                 extract_cache=services.extract_cache or store.extracts,
+                drift_store=services.drift_store or store.drift,
             )
         outcome = aio.run(audit_documents(documents, request.audit, services))
         if request.settings:  # the run's full account of what it used (``plan_run``'s)

@@ -335,6 +335,7 @@ def audit_options(
         archive=archives,
         archive_all=base.archive_all if config.archive_all is None else config.archive_all,
         browser=base.browser if config.browser is None else config.browser,
+        drift=base.drift if config.drift is None else config.drift,
         run_deadline=config.run_deadline,
         save=save,
         offline=offline,

@@ -89,8 +89,10 @@ async def work(
     clock: CheckClock | None = None,
     stop: Callable[[], bool] = lambda: False,
     progress: Callable[[CheckResult], None] | None = None,
+    on_page: Callable[[str, Evidence], None] | None = None,
 ) -> WorkerStats:
-    """Claim, check and complete until ``stop()`` says so."""
+    """Claim, check and complete until ``stop()`` says so (``on_page``: as for
+    ``check_urls``, told of each page this process fetched)."""
     queue = WorkQueue(store.db, lease=worker.lease)
     me = owner or owner_id()
     stats = WorkerStats()
@@ -105,7 +107,12 @@ async def work(
                 stats.released += 1
                 return
             results = await check_urls(
-                [lease.key], checker, resolver=resolver, transport=transport, clock=clock
+                [lease.key],
+                checker,
+                resolver=resolver,
+                transport=transport,
+                clock=clock,
+                on_page=on_page,
             )
             result = results[lease.key]
             if queue.complete(lease, result):
@@ -173,7 +180,10 @@ class QueueChecker:
         progress: Callable[[CheckResult], None] | None = None,
         clock: CheckClock | None = None,
         until: float | None = None,
+        on_page: Callable[[str, Evidence], None] | None = None,
     ) -> dict[str, CheckResult]:
+        """As ``check_urls``; ``on_page`` hears of the pages this process fetched only
+        (another worker's pages stay there: drift skips those URLs in this run)."""
         results: dict[str, CheckResult] = {}
         wanted: list[str] = []
         for key in dict.fromkeys(keys):
@@ -220,6 +230,7 @@ class QueueChecker:
             transport=transport,
             clock=clock,
             stop=stop,
+            on_page=on_page,
         )
         for key in sorted(left):  # the run's deadline passed first
             results[key] = _stopped(key)

@@ -356,3 +356,21 @@ def test_fix_says_why_nothing_was_repaired(workdir: Path, archive: ArchiveStandI
         "nothing repaired from the archives: the audit could not reach the archives; "
         "try again when the archives answer"
     ) in down.stderr
+
+
+def test_drift_on_the_command_line_compares_and_stores_a_first_observation(
+    workdir: Path, archive: ArchiveStandIn, site: Site
+) -> None:
+    code, _out, err = _audit(archive, "--drift", "--format", "json")
+    assert code == 1, err
+    data = json.loads(next((workdir / "out").glob("*.json")).read_text("utf-8"))
+    assert data["settings"]["drift"] is True
+    live = next(f for f in data["findings"] if f["citation"]["text"] == "live report")
+    assert live["verdict"] == "ok"
+    # no capture of the live report near 2021-05: nothing to compare with yet, so the
+    # page as seen now is kept as its first observation for the next run
+    assert live["drift"] is None
+    from linkaudit.store import Store
+
+    with Store.open(workdir / ".linkaudit" / "cache.sqlite") as store:
+        assert store.drift.baseline(site.url("/report")) is not None

@@ -473,3 +473,38 @@ def test_a_run_opens_its_store_once(
         assert opened() == 2
     assert [f.verdict for f in warm.report.findings] == [f.verdict for f in cold.report.findings]
     assert {f.verdict for f in cold.report.findings} == {Verdict.OK, Verdict.BROKEN}
+
+
+def test_drift_baselines_captures_checks_and_runs(store: Store, clock: Clock) -> None:
+    """Content drift's tables (migration 6): a first observation is kept once, a
+    capture forever by memento URL, the last comparison replaced, runs counted."""
+    from linkaudit.store.drift import DriftRow
+
+    drift = store.drift
+    assert drift.baseline("https://a.example/") is None
+    drift.keep_baseline("https://a.example/", b"\x00first\xff")
+    clock.advance(days=1)
+    drift.keep_baseline("https://a.example/", b"second")  # the first observation stays
+    kept = drift.baseline("https://a.example/")
+    assert kept is not None
+    assert kept[0] == b"\x00first\xff"
+    drift.keep_capture("https://web.archive.org/web/2020/https://a.example/", b"capture")
+    assert drift.capture("https://web.archive.org/web/2020/https://a.example/") == b"capture"
+    drift.keep_check("https://a.example/", ('"v1"', ""), {"level": "changed"})
+    drift.keep_check("https://a.example/", ('"v2"', ""), {"level": "drifted"})
+    last = drift.last_check("https://a.example/")
+    assert last is not None
+    assert last.validators == ('"v2"', "")
+    run_id = store.history.begin_run(["doc.html"], {})
+    drift.record_run(
+        run_id,
+        [
+            DriftRow("https://a.example/", "drifted", "content_changed", 0.2),
+            DriftRow("https://b.example/", "changed", "", 0.8),
+        ],
+    )
+    assert drift.run_counts()[run_id] == {"drifted": 1, "changed": 1}
+    assert [row.key for row in drift.most_changed(run_id)] == [
+        "https://a.example/",
+        "https://b.example/",
+    ]

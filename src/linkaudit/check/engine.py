@@ -992,6 +992,7 @@ async def check_urls(
     progress: Callable[[CheckResult], None] | None = None,
     clock: Clock | None = None,
     until: float | None = None,
+    on_page: Callable[[str, Evidence], None] | None = None,
 ) -> dict[str, CheckResult]:
     """Check every key (a normalised URL, maybe with ``#fragment``); one result per key.
 
@@ -1000,7 +1001,9 @@ async def check_urls(
     every new result; ``progress`` is called once per key as it is decided.
     ``until`` (a ``time.monotonic()`` instant) is the run's deadline: whatever is
     not decided by then is stopped and said so (``run_deadline``), so no host,
-    however slow, holds the run past it.
+    however slow, holds the run past it.  ``on_page(url, evidence)`` is told of
+    every URL actually fetched (not answered from ``cache``), with the page read:
+    content drift reads the live text there, with no request of its own.
     """
     clock = clock or SystemClock()
     results: dict[str, CheckResult] = {}
@@ -1055,6 +1058,8 @@ async def check_urls(
                     error=FetchError.INTERNAL,
                     error_detail=engine.redact(f"internal error while checking: {exc!r}"),
                 )
+            if on_page is not None:
+                on_page(url, evidence)
             decide(url, wanted, evidence)
 
         def decide(url: str, wanted: list[tuple[str, str | None]], evidence: Evidence) -> None:

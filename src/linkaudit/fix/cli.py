@@ -130,6 +130,11 @@ def _summary(result: FixResult) -> list[str]:
     help="Point broken and stale links at their archive copy (original kept in data-originalurl).",
 )
 @click.option(
+    "--replace-drifted",
+    is_flag=True,
+    help="Point links whose page drifted (audit --drift) at the archived version cited.",
+)
+@click.option(
     "--update-moved", is_flag=True, help="Replace permanently redirected URLs with their final URL."
 )
 @click.option(
@@ -182,6 +187,7 @@ def fix_command(
     source: Path | None,
     robust_links: bool,
     replace_dead: bool,
+    replace_drifted: bool,
     update_moved: bool,
     restore_lost: bool,
     from_report: Path | None,
@@ -215,6 +221,7 @@ def fix_command(
         replace_dead=replace_dead,
         update_moved=update_moved,
         restore_lost=restore_lost,
+        replace_drifted=replace_drifted,
     )
     if post is not None or wordpress is not None:
         from linkaudit.fix.draft_cli import fix_post  # only for posts
@@ -254,11 +261,18 @@ def fix_command(
         raise click.MissingParameter(ctx=ctx, param=param, param_hint="'SOURCE'")
     if apply:
         raise click.UsageError("--apply is for --post; a file is rewritten with --in-place")
+    # A fresh audit for --replace-drifted must compare pages with what was cited.
+    drift = True if Repair.REPLACE_DRIFTED in repairs else None
     plan = plan_run(
         RunInputs(
             sources=(str(source),),
             config=config_path,
-            overrides={"cache": cache_path, "no_cache": no_cache or None, "max_age": max_age},
+            overrides={
+                "cache": cache_path,
+                "no_cache": no_cache or None,
+                "max_age": max_age,
+                "drift": drift,
+            },
             base_url=base_url,
             cited_at=cited_at,
             wayback_url=wayback_url,
@@ -321,7 +335,12 @@ def _check_destination(output: Path | None, *, in_place: bool, dry_run: bool) ->
 
 
 def _selected_repairs(
-    *, robust_links: bool, replace_dead: bool, update_moved: bool, restore_lost: bool
+    *,
+    robust_links: bool,
+    replace_dead: bool,
+    update_moved: bool,
+    restore_lost: bool,
+    replace_drifted: bool = False,
 ) -> set[Repair]:
     """The repairs whose flags are on (none: the output equals the input)."""
     flags = {
@@ -329,6 +348,7 @@ def _selected_repairs(
         Repair.REPLACE_DEAD: replace_dead,
         Repair.UPDATE_MOVED: update_moved,
         Repair.RESTORE_LOST: restore_lost,
+        Repair.REPLACE_DRIFTED: replace_drifted,
     }
     return {repair for repair, wanted in flags.items() if wanted}
 
@@ -344,7 +364,9 @@ class _Audit:
 
 
 #: The repairs that need the archives: an archived copy, or the archived article.
-ARCHIVE_REPAIRS = frozenset({Repair.REPLACE_DEAD, Repair.ROBUST_LINKS, Repair.RESTORE_LOST})
+ARCHIVE_REPAIRS = frozenset(
+    {Repair.REPLACE_DEAD, Repair.ROBUST_LINKS, Repair.RESTORE_LOST, Repair.REPLACE_DRIFTED}
+)
 
 
 def archive_gap(report: Report) -> str:

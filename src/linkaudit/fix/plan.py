@@ -61,9 +61,14 @@ class Repair(enum.StrEnum):
     REPLACE_DEAD = "replace-dead"
     UPDATE_MOVED = "update-moved"
     RESTORE_LOST = "restore-lost"
+    REPLACE_DRIFTED = "replace-drifted"
 
 
 DEAD = frozenset({Verdict.BROKEN, Verdict.STALE})
+#: Stale because the live page is no longer what was cited (``--drift``): the page
+#: is there, so pointing readers at the archive is asked for on its own
+#: (``--replace-drifted``), never by ``--replace-dead``.
+DRIFTED = frozenset({Reason.CONTENT_CHANGED, Reason.QUOTE_MISSING})
 _UNCHECKED = frozenset({Verdict.SKIPPED, Verdict.INVALID, Verdict.LOST})
 _LINK_ELEMENTS = frozenset({"a", "area"})
 _TAGS = re.compile(r"<[^>]*>")
@@ -180,6 +185,17 @@ def _retarget(
     selected but has nothing to point to.
     """
     citation, verdict = finding.citation, finding.verdict
+    drifted = verdict is Verdict.STALE and finding.reason in DRIFTED
+    if drifted:
+        if Repair.REPLACE_DRIFTED not in repairs:
+            return _RepairRequest(), []
+        copy = _cited_version(finding)
+        if copy is None:
+            why = "drifted, but no archived copy of the version cited was found"
+            return _RepairRequest(), [_skipped(finding, Repair.REPLACE_DRIFTED, why)]
+        request = _RepairRequest(copy, Repair.REPLACE_DRIFTED.value)
+        request.add("data-originalurl", original, False)
+        return request, []
     if Repair.REPLACE_DEAD in repairs and verdict in DEAD:
         if finding.archive is None:
             why = f"{verdict.value}, but no archive copy was found"
@@ -195,6 +211,15 @@ def _retarget(
         href = _keep_fragment(final, citation.url)
         return _RepairRequest(href, Repair.UPDATE_MOVED.value), []
     return _RepairRequest(), []
+
+
+def _cited_version(finding: Finding) -> str | None:
+    """The archived copy of what was cited: the capture drift compared with, else the
+    copy nearest the citation date (a first-observation baseline has no capture)."""
+    drift = finding.drift
+    if drift is not None and drift.baseline == "archive" and drift.baseline_url:
+        return drift.baseline_url
+    return finding.archive.url if finding.archive is not None else None
 
 
 def _link_request(

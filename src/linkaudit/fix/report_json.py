@@ -20,6 +20,7 @@ from linkaudit.model import (
     CitationKind,
     Document,
     DocumentKind,
+    DriftEvidence,
     Finding,
     Hop,
     Location,
@@ -113,6 +114,12 @@ def _restoration(data: Any) -> Restoration | None:
     return _known(Restoration, data, captured_at=_time(data.get("captured_at")))
 
 
+def _drift(data: Any) -> DriftEvidence | None:
+    if not isinstance(data, dict):
+        return None
+    return _known(DriftEvidence, data, baseline_at=_time(data.get("baseline_at")))
+
+
 def _finding(data: dict[str, Any]) -> Finding:
     return _known(
         Finding,
@@ -122,6 +129,7 @@ def _finding(data: dict[str, Any]) -> Finding:
         result=_result(data.get("result")),
         archive=_copy(data.get("archive")),
         restoration=_restoration(data.get("restoration")),
+        drift=_drift(data.get("drift")),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -20,6 +20,7 @@ from linkaudit.health.model import (
     DEFAULT_NEAR_DAYS,
     DEFAULT_SITE_DAYS,
     Capture,
+    ChangedSource,
     CitationHealth,
     Coverage,
     DocumentHealth,
@@ -140,6 +141,7 @@ def build_health(
     )
     url_states = _url_states(items)
     tally = Counter(url_states.values())
+    points = _with_drift(points, store)
     return HealthReport(
         generated_at=store.now(),
         store=store_name,
@@ -156,7 +158,21 @@ def build_health(
         citations=len(site.citations),
         warnings=tuple(warnings),
         scope=site.scope,
+        most_changed=tuple(
+            ChangedSource(r.key, r.level, r.reason, r.similarity, r.baseline_url)
+            for r in store.drift.most_changed(latest.id, top_hosts * 2)
+        ),
     )
+
+
+def _with_drift(points: tuple[RunPoint, ...], store: Store) -> tuple[RunPoint, ...]:
+    """The runs with their drift counts (``--drift`` runs only have any)."""
+    if not points:
+        return points
+    counts = store.drift.run_counts(min(p.run_id for p in points))
+    if not counts:
+        return points
+    return tuple(replace(p, drift=counts.get(p.run_id, {})) for p in points)
 
 
 def _points_and_site(

@@ -350,6 +350,7 @@ class HealthHtmlFormatter:
             _contents(report),
             *_summary_section(report),
             *_trends_section(report),
+            *_drift_section(report, self.max_rows),
             *_changes_section(report.diff, report.documents),
             *_coverage_section(report.coverage, self.max_rows),
             *_documents_section(report.documents, self.max_rows),
@@ -446,6 +447,38 @@ def _trends_section(report: HealthReport) -> list[str]:
         _verdict_chart(report),
         _year_chart(report),
         _host_chart(report),
+        "</section>",
+    ]
+
+
+def _drift_section(report: HealthReport, limit: int) -> list[str]:
+    """``--drift`` runs only: drifted and changed sources per run, most changed first."""
+    if not report.has_drift:
+        return []
+    rows: list[list[object]] = [
+        [
+            f"#{p.run_id}",
+            utc_stamp(p.started_at),
+            p.drift.get("drifted", 0),
+            p.drift.get("changed", 0),
+        ]
+        for p in report.runs
+        if p.drift
+    ]
+    items = "".join(
+        f"<li><b>{escape_html(_pct(c.similarity))}</b> still there: "
+        f"{link(c.url, short=True)} ({escape_html(c.level)})"
+        + (f" {link(c.baseline_url, 'as cited')}" if c.baseline_url else "")
+        + "</li>"
+        for c in report.most_changed[:limit]
+    )
+    return [
+        '<section id="drift"><h2>Content drift</h2>',
+        "<p>Sources still online whose main text is no longer what was cited "
+        "(<code>--drift</code>): drifted ones are <code>stale</code>, changed ones stay ok.</p>",
+        _data_table(["Run", "Started", "drifted (stale)", "changed (ok)"], rows),
+        f'<ol class="changed">{items}</ol>' if items else "",
+        _more(len(report.most_changed) - limit, "changed sources"),
         "</section>",
     ]
 

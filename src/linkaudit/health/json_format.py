@@ -82,8 +82,32 @@ def _runs(report: HealthReport) -> list[dict[str, Any]]:
     ]
 
 
+def _drift(report: HealthReport) -> dict[str, Any]:
+    """``--drift``: compared URLs by level per run, and the most changed sources."""
+    return {
+        "runs": [{"id": p.run_id, "counts": dict(p.drift)} for p in report.runs if p.drift],
+        "most_changed": [
+            {
+                "url": c.url,
+                "level": c.level,
+                "reason": c.reason,
+                "similarity": round(c.similarity, 4),
+                "baseline_url": c.baseline_url,
+            }
+            for c in report.most_changed
+        ],
+    }
+
+
 def health_document(report: HealthReport) -> dict[str, Any]:
-    """The JSON-ready object (before encoding)."""
+    """The JSON-ready object (before encoding); ``drift`` only when a run compared pages."""
+    document = _health_document(report)
+    if report.has_drift:
+        document["drift"] = _drift(report)
+    return document
+
+
+def _health_document(report: HealthReport) -> dict[str, Any]:
     diff = report.diff
     cov = report.coverage
     return {
@@ -311,6 +335,28 @@ SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["origin", "citations", "confirmed_dead", "lost", "failing"],
                 "properties": {"findings": {"type": "array", "items": _CITATION}},
+            },
+        },
+        "drift": {
+            "description": "Present when a run compared pages with what was cited (--drift).",
+            "type": "object",
+            "required": ["runs", "most_changed"],
+            "properties": {
+                "runs": {
+                    "type": "array",
+                    "items": {"type": "object", "required": ["id", "counts"]},
+                },
+                "most_changed": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["url", "level", "similarity"],
+                        "properties": {
+                            "similarity": {"type": "number", "minimum": 0, "maximum": 1},
+                            "level": {"enum": ["changed", "drifted"]},
+                        },
+                    },
+                },
             },
         },
     },

@@ -66,6 +66,7 @@ class HealthMarkdownFormatter:
             _standing_table(report),
             _changes(report, self.max_rows),
             _verdicts_over_runs(report),
+            _drift_section(report, self.max_rows),
             _rot_by_year(report),
             _top_hosts(report),
             _archive_coverage(report.coverage, self.max_rows),
@@ -130,6 +131,28 @@ def _verdicts_over_runs(report: HealthReport) -> list[str]:
             lines.append(f"| #{p.run_id} | {utc_stamp(p.started_at)} | {cells} |")
     else:
         lines.append("No runs yet.")
+    lines.append("")
+    return lines
+
+
+def _drift_section(report: HealthReport, limit: int) -> list[str]:
+    """``--drift`` runs only: cited pages that no longer say what was cited, over runs,
+    and the most-changed sources first."""
+    if not report.has_drift:
+        return []
+    lines = ["## Content drift", "", "| Run | Started | drifted (stale) | changed (ok) |"]
+    lines.append("|---|---|---:|---:|")
+    for p in report.runs:
+        if p.drift:
+            lines.append(
+                f"| #{p.run_id} | {utc_stamp(p.started_at)} | {p.drift.get('drifted', 0)} "
+                f"| {p.drift.get('changed', 0)} |"
+            )
+    if report.most_changed:
+        lines += ["", "Most changed sources (share of the cited text still there):", ""]
+        for c in report.most_changed[:limit]:
+            baseline = f" ({md_link(c.baseline_url, 'as cited')})" if c.baseline_url else ""
+            lines.append(f"- {_pct(c.similarity)} {md_code(c.url)} {c.level}{baseline}")
     lines.append("")
     return lines
 

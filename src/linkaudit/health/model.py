@@ -40,6 +40,8 @@ class RunPoint:
     finished: bool
     counts: dict[str, int]  # verdict word -> citations
     kind: RunKind = RunKind.FULL
+    #: ``--drift``: URLs compared in the run by level (``drifted``, ``changed``, ``same``)
+    drift: dict[str, int] = field(default_factory=dict)
 
     @property
     def citations(self) -> int:
@@ -206,6 +208,18 @@ def _day(moment: datetime) -> str:
 
 
 @dataclass(frozen=True)
+class ChangedSource:
+    """A cited URL whose page changed since it was cited (``--drift``), as the latest
+    run compared it: ``similarity`` is the share of the cited text still there."""
+
+    url: str
+    level: str  # changed (still ok) or drifted (stale)
+    reason: str
+    similarity: float
+    baseline_url: str | None = None
+
+
+@dataclass(frozen=True)
 class HealthReport:
     """Everything ``linkaudit health`` says about a store."""
 
@@ -224,6 +238,12 @@ class HealthReport:
     citations: int = 0
     warnings: tuple[str, ...] = field(default_factory=tuple)
     scope: SiteScope = field(default_factory=lambda: SiteScope(DEFAULT_SITE_DAYS))
+    most_changed: tuple[ChangedSource, ...] = ()  # --drift: least similar first
+
+    @property
+    def has_drift(self) -> bool:
+        """Whether any run shown compared pages with what was cited (``--drift``)."""
+        return bool(self.most_changed) or any(p.drift for p in self.runs)
 
     @property
     def total_runs(self) -> int:

@@ -329,6 +329,7 @@ def _details(f: Finding) -> str:
     entries = [
         *_cited_entries(f),
         *_path_entries(f.result),
+        *_drift_entries(f),
         *_repair_entries(f),
         ("Citation", _citation_kind(f.citation)),
         *_check_entries(f.result),
@@ -352,6 +353,39 @@ def _cited_entries(f: Finding) -> list[_Entry]:
         entries.append(("As written", f"<code>{escape_html(cit.url_as_written)}</code>"))
     if cit.url and cit.url != cit.url_as_written:
         entries.append(("Resolved", link(cit.url)))
+    return entries
+
+
+def _drift_entries(f: Finding) -> list[_Entry]:
+    """``--drift``: how much of the cited text is still there, against which baseline,
+    the titles then and now, and what disappeared and appeared (short excerpts)."""
+    d = f.drift
+    if d is None:
+        return []
+    which = "archived copy" if d.baseline == "archive" else "first observation"
+    when = f" of {escape_html(utc_date(d.baseline_at))}" if d.baseline_at else ""
+    target = link(d.baseline_url, which) if d.baseline_url else escape_html(which)
+    entries: list[_Entry] = [
+        ("Still there", f"{d.similarity:.0%} of the main text in the {target}{when}")
+    ]
+    if d.title_before != d.title_after:
+        entries.append(
+            (
+                "Title",
+                f"then \u201c{escape_html(d.title_before)}\u201d, "
+                f"now \u201c{escape_html(d.title_after)}\u201d",
+            )
+        )
+    if d.disappeared:
+        entries.append(
+            ("Before", f'<blockquote class="before">{escape_html(d.disappeared)}</blockquote>')
+        )
+    if d.appeared:
+        entries.append(
+            ("After", f'<blockquote class="after">{escape_html(d.appeared)}</blockquote>')
+        )
+    if d.quote:
+        entries.append(("Quotation", escape_html(d.quote.replace("_", " "))))
     return entries
 
 

@@ -95,7 +95,7 @@ class FindingLines:
         if known is None or known[0] is not result:
             known = self._results[id(result)] = (result, _encode(to_jsonable(result)))
         head = _encode(_BEFORE_RESULT(finding))
-        plain = finding.archive is None and finding.restoration is None
+        plain = finding.archive is None and finding.restoration is None and finding.drift is None
         tail = self._tails.get(finding.archive_note) if plain else None
         if tail is None:
             tail = _encode(_AFTER_RESULT(finding))

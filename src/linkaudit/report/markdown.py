@@ -197,5 +197,24 @@ def _evidence(f: Finding) -> list[str]:
         lines.append(f"  context: \u201c{md_text(cit.context, 300)}\u201d  ")
     if f.restoration is not None:
         lines.append(f"  restored from: {md_link(f.restoration.evidence_url)}  ")
+    lines.extend(_drift_lines(f))
     lines.append("")
     return lines
+
+
+def _drift_lines(f: Finding) -> list[str]:
+    """``--drift`` evidence: the baseline compared with, and what disappeared."""
+    d = f.drift
+    if d is None or d.level == "same":
+        return []
+    which = "archived copy" if d.baseline == "archive" else "first observation"
+    baseline = md_link(d.baseline_url, which) if d.baseline_url else which
+    out = [f"  drift: {d.similarity:.0%} of the main text in the {baseline} is still there  "]
+    if d.title_before != d.title_after:
+        out.append(
+            f"  title then \u201c{md_text(d.title_before, 120)}\u201d, "
+            f"now \u201c{md_text(d.title_after, 120)}\u201d  "
+        )
+    if d.disappeared:
+        out.append(f"  gone: \u201c{md_text(d.disappeared, 300)}\u201d  ")
+    return out

@@ -19,6 +19,10 @@ become TIMESTAMPTZ, JSON text becomes JSONB, ``INTEGER PRIMARY KEY`` becomes
 5. The extraction cache (``linkaudit.store.extracts``): each document's citations
    under a key that hashes everything extraction reads, so a warm run does not
    parse unchanged files again.
+6. Content drift (``linkaudit.store.drift``): each page's first observation (the
+   baseline of later drift checks), fingerprints of archived captures by memento
+   URL (kept forever), the last comparison per URL with its validators, and each
+   run's comparisons (``run_drift``, for the health page).
 """
 
 from __future__ import annotations
@@ -128,6 +132,35 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         )""",
         "CREATE INDEX extracts_origin ON extracts (origin)",
         "CREATE INDEX extracts_stored ON extracts (stored_at)",
+    ),
+    # v6: content drift; fingerprints are base64 text
+    (
+        """CREATE TABLE drift_baselines (
+            url TEXT PRIMARY KEY,
+            observed_at TEXT NOT NULL,
+            fingerprint TEXT NOT NULL
+        )""",
+        """CREATE TABLE drift_captures (
+            memento TEXT PRIMARY KEY,
+            fetched_at TEXT NOT NULL,
+            fingerprint TEXT NOT NULL
+        )""",
+        """CREATE TABLE drift_checks (
+            url TEXT PRIMARY KEY,
+            checked_at TEXT NOT NULL,
+            validators TEXT NOT NULL,
+            outcome TEXT NOT NULL
+        )""",
+        # per run, each compared URL: the health page's drift over time
+        """CREATE TABLE run_drift (
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            key TEXT NOT NULL,
+            level TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            similarity REAL NOT NULL,
+            baseline_url TEXT,
+            PRIMARY KEY (run_id, key)
+        )""",
     ),
 )
 

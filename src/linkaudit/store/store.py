@@ -4,7 +4,8 @@ A run opens its store once.  Each question the pipeline asks goes to one part:
 ``results`` (the check cache and each run's claim on its results), ``archives``
 (archive lookups), ``extracts`` (citations of unchanged files), ``history`` (runs,
 documents, citations, archive marks, and every reader of them) and ``reports``
-(each document's last JSON report, for ``fix``).  The parts are engine-neutral SQL
+(each document's last JSON report, for ``fix``) and ``drift`` (content-drift
+baselines and comparisons).  The parts are engine-neutral SQL
 over :class:`~linkaudit.store.base.Database`; the engine (SQLite by default) owns
 the connection, its transactions and the file.  Time comes from the store's one
 clock, so a test or the demo moves every part's "now" at once.
@@ -18,6 +19,7 @@ from types import TracebackType
 
 from linkaudit.store.archives import ArchiveLookups
 from linkaudit.store.base import CachePolicy, Clock, Database
+from linkaudit.store.drift import DriftStore
 from linkaudit.store.extracts import ExtractStore
 from linkaudit.store.history import RunHistory
 from linkaudit.store.location import as_location
@@ -47,6 +49,7 @@ class Store:
         self.extracts = ExtractStore(db, now)
         self.history = RunHistory(db, now)
         self.reports = DocumentReports(db, now)
+        self.drift = DriftStore(db, now)
 
     @classmethod
     def open(

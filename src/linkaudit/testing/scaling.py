@@ -14,21 +14,20 @@ from collections.abc import Callable
 
 
 def _best(work: Callable[[], object], repeats: int) -> float:
-    """The fastest of ``repeats`` runs, with the cyclic collector paused.
-
-    A full collection walks every live object of the process: late in a test
-    suite that is millions, so one triggered by the large input's allocations
-    made a linear decoder look 50 times slower for 10 times the input.
-    """
+    """The fastest of ``repeats`` runs, with the cyclic garbage collector paused: its
+    passes cost in proportion to everything else alive in the process (in a test
+    suite, every module and cache loaded before), which is not the work measured."""
     best = float("inf")
-    for _ in range(repeats):
-        gc.collect()
-        gc.disable()
-        try:
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeats):
             start = time.perf_counter()
             work()
             best = min(best, time.perf_counter() - start)
-        finally:
+    finally:
+        if enabled:
             gc.enable()
     return best
 

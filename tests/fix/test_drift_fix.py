@@ -1,0 +1,104 @@
+"""``fix --replace-drifted``: a link whose page drifted points at the archived version
+that was cited, byte-exact elsewhere; ``--replace-dead`` leaves it alone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from benchmarks import drift as bench
+from linkaudit.check import CheckOptions
+from linkaudit.fix.formats import fix_file, read_source, write_new
+from linkaudit.fix.plan import Repair
+from linkaudit.model import Report, Verdict
+from linkaudit.pipeline import AuditOptions, Services, audit_documents
+from linkaudit.reasons import Reason
+from linkaudit.testing.archive import ArchiveStandIn
+from linkaudit.testing.server import LoopbackServer, Site, page
+from linkaudit.testing.zoo import StaticResolver
+
+HOST = "news.drift-fix.test"
+CITED = datetime(2017, 3, 20, tzinfo=UTC)
+CAPTURED = "20170310120000"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _forget_pages() -> Iterator[None]:
+    """The parsed pages are cached for the module only: the rest of the suite (and its
+    timing-based scaling checks) should not carry them."""
+    yield
+    bench.parsed.cache_clear()
+    bench.corpus.cache_clear()
+
+
+@pytest.fixture
+def world() -> Iterator[tuple[Site, StaticResolver, ArchiveStandIn]]:
+    server = LoopbackServer()
+    server.start()
+    site = server.add_site("127.0.0.1")
+    archive = ArchiveStandIn()
+    archive.start()
+    try:
+        yield site, StaticResolver({HOST: "127.0.0.1"}), archive
+    finally:
+        archive.stop()
+        server.stop()
+
+
+def _audit(path: Path, resolver: StaticResolver, archive: ArchiveStandIn) -> Report:
+    options = AuditOptions(
+        cited_at=CITED,
+        check=CheckOptions(max_retries=0, timeout_connect=2.0, timeout_read=2.0),
+        archive=archive.options(),
+        restore_lost=False,
+        drift=True,
+    )
+    documents = read_source(path).documents
+    return asyncio.run(audit_documents(documents, options, Services(resolver=resolver))).report
+
+
+def test_replace_drifted_points_at_the_version_cited_and_changes_nothing_else(
+    world: tuple[Site, StaticResolver, ArchiveStandIn], tmp_path: Path
+) -> None:
+    site, resolver, archive = world
+    corpus = bench.corpus()
+    main = bench.parsed(corpus["corpus/wordpress"])
+    other = bench.parsed(corpus["corpus/aclu"])
+    assert main is not None
+    assert other is not None
+    drifted, same = site.url("/drifted", host=HOST), site.url("/same", host=HOST)
+    archive.add_capture(drifted, CAPTURED, 200, body=main.source.html)
+    archive.add_capture(same, CAPTURED, 200, body=main.source.html)
+    site.route("/drifted", page(bench.build("swapped", main, [other])))
+    site.route("/same", page(bench.build("edited", main, [other])))
+    source = tmp_path / "article.html"
+    original = (
+        "<html><body><article>\n"
+        f"<p>Demand <a  href='{drifted}' class=x>rose</a>, as\n"
+        f'<a href="{same}">another report</a> said.</p>\n'
+        "</article></body></html>\n"
+    )
+    source.write_text(original)
+    report = _audit(source, resolver, archive)
+    by_text = {f.citation.text: f for f in report.findings}
+    assert (by_text["rose"].verdict, by_text["rose"].reason) == (
+        Verdict.STALE,
+        Reason.CONTENT_CHANGED,
+    )
+    assert by_text["another report"].verdict is Verdict.OK
+
+    untouched = fix_file(source, report, {Repair.REPLACE_DEAD})
+    assert not untouched.plan.edits  # drift is not death: --replace-dead leaves it
+
+    result = fix_file(source, report, {Repair.REPLACE_DRIFTED})
+    out = tmp_path / "fixed.html"
+    write_new(result, out)
+    capture = f"{archive.base_url}/web/{CAPTURED}/{drifted}"
+    expected = original.replace(
+        f"href='{drifted}'", f"href='{capture}' data-originalurl='{drifted}'"
+    )
+    assert out.read_text() == expected
