@@ -12,9 +12,13 @@ exact and the same on any machine:
   Retry-After: 1) whatever the rate; bound: all answers over 4 slots plus one wait.
 * **switch**: a host refusing sporadically for 60 URLs, then a token bucket for 40
   more, asked one at a time.
+* **sporadic grid**: hosts of 40 and 200 URLs refusing 10 % or 20 % of them once,
+  each drawn with seeds 0-11 (which URLs, and 429 or 503); bound: all answers over
+  4 slots plus one wait.  A refusal share above a few percent is where pacing that
+  reads chance as a rate limit spirals (issue 17: 139 times the bound, seed 4).
 
 Printed: wall (virtual seconds to the last answer), the bound, their ratio and the
-refusals met.
+refusals met; for the grid, the median and worst ratio over the seeds.
 """
 
 from __future__ import annotations
@@ -99,6 +103,19 @@ def _sporadic(host: _Host) -> Callable[[str], int]:
     return lambda path: rng.choice((429, 503)) if path in refused and host.asked[path] == 1 else 200
 
 
+def _sporadic_share(share: float, seed: int, n: int) -> Callable[[_Host], Callable[[str], int]]:
+    def decide_for(host: _Host) -> Callable[[str], int]:
+        rng = random.Random(seed)
+        refused = {f"/{i}.pdf" for i in range(n) if rng.random() < share}
+
+        def decide(path: str) -> int:
+            return rng.choice((429, 503)) if path in refused and host.asked[path] == 1 else 200
+
+        return decide
+
+    return decide_for
+
+
 def _switch(host: _Host) -> Callable[[str], int]:
     rng = random.Random(3)
 
@@ -117,6 +134,26 @@ async def _all() -> list[Row]:
     return rows
 
 
+SEEDS = range(12)
+
+
+async def _grid() -> list[tuple[str, float, float, int]]:
+    """(scenario, median and worst ratio to the bound, the worst seed) per cell."""
+    cells = []
+    for share in (0.1, 0.2):
+        for n in (40, 200):
+            ratios = []
+            for seed in SEEDS:
+                bound = n * (1 + share) * LATENCY / 4 + 1.0
+                row = await _run("", n, _sporadic_share(share, seed, n), bound)
+                ratios.append((row.wall / row.bound, seed))
+            ratios.sort()
+            median = (ratios[len(ratios) // 2 - 1][0] + ratios[len(ratios) // 2][0]) / 2
+            worst, seed = ratios[-1]
+            cells.append((f"sporadic {share:.0%} x{n}", median, worst, seed))
+    return cells
+
+
 def main() -> None:
     print("| scenario | wall (virtual s) | bound s | x bound | refusals |")
     print("|---|---|---|---|---|")
@@ -125,6 +162,13 @@ def main() -> None:
         print(
             f"| {row.scenario} | {row.wall:.2f} | {row.bound:.2f} | {ratio:.2f} | {row.refusals} |"
         )
+    print()
+    print(
+        f"| sporadic grid, seeds {SEEDS.start}-{SEEDS.stop - 1} | median x bound | worst | seed |"
+    )
+    print("|---|---|---|---|")
+    for scenario, median, worst, seed in asyncio.run(_grid()):
+        print(f"| {scenario} | {median:.2f} | {worst:.2f} | {seed} |")
 
 
 if __name__ == "__main__":

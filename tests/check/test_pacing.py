@@ -215,3 +215,33 @@ async def test_a_host_refusing_everything_still_stops_after_the_retries(
             "rate_limited",
             3,
         )
+
+
+async def test_a_host_refusing_a_fifth_at_random_is_not_slowed_to_a_crawl(
+    vclock: VirtualClock,
+) -> None:
+    """A fifth of the URLs refused once, whatever the pace: two refusals in a row come
+    by chance, and reading the pace that followed as the host's rate spiralled (the
+    spacing grew with each refusal: this host's last answer came at 473 s, its bound
+    is 3.45 s; now 6.5 s)."""
+    host = Host(vclock)
+    rng = random.Random(4)
+    refused_once = {f"/{n}.pdf" for n in range(200) if rng.random() < 0.2}
+
+    def decide(path: str) -> httpx.Response:
+        host.asked[path] += 1
+        if path in refused_once and host.asked[path] == 1:
+            return host.answer(path, rng.choice((429, 503)), {"Retry-After": "1"})
+        return host.answer(path, 200)
+
+    urls = [f"https://sporadic.example/{n}.pdf" for n in range(200)]
+    options = replace(OPTIONS, max_retries=10)
+    results = await check_urls(urls, options, transport=host.transport(decide), clock=vclock)
+    assert {r.verdict for r in results.values()} == {Verdict.OK}
+    assert len(refused_once) >= 35
+    for path in refused_once:  # every refused URL waited its Retry-After
+        times = [t for t, p, _ in host.log if p == path]
+        assert times[1] - times[0] >= 1.0, path
+    bound = len(host.log) * LATENCY / OPTIONS.per_host + 1.0
+    last = max(t for t, _, _ in host.log)
+    assert last <= 2 * bound, (last, bound)

@@ -15,6 +15,11 @@ requests whatever the rate.  A limiting host is then spaced at the rate it let
 through (multiplicative decrease), and the spacing relaxes a tenth per normal
 answer and halves every ``FORGET_AFTER`` seconds without a refusal (the rate
 estimate forgets), so a host is never left at a crawl by refusals long past.
+What tells a limit from chance is the pace: a token bucket refuses only what is
+asked faster than it refills, chance refuses at any pace, so each refusal is
+judged by the pace its request was asked at against the paces the host answered
+(``Limiter.penalize``), and a rate counted while we paced the host ourselves is
+not taken for the host's.
 
 Time is injected (``Clock``) so backoff and pacing are testable without waiting.
 """
@@ -22,6 +27,7 @@ Time is injected (``Clock``) so backoff and pacing are testable without waiting.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import heapq
 import itertools
 import time
@@ -90,6 +96,14 @@ OUTCOMES = 20
 STOP_SHARE = 0.5
 #: Seconds without a refusal after which a host's extra spacing is halved.
 FORGET_AFTER = 10.0
+#: Its rate is the host's, not our pace, when it was asked this many times the
+#: answers it gave in the time (at least twice in all).
+SHOWN = 1.5
+#: A refusal asked at a pace at which this share of the answers came is by chance.
+CHANCE_SHARE = 0.25
+#: This many refusals by chance (and three in four of those judged) and a host
+#: found limiting is not held to it any more.
+CHANCE_JUDGED = 4
 
 
 @dataclass
@@ -102,9 +116,22 @@ class _Host:
     outcomes: deque[bool] = field(default_factory=lambda: deque(maxlen=OUTCOMES))  # refused?
     refused_at: float = 0.0  # when the penalty was last raised
     starts: deque[float] = field(default_factory=lambda: deque(maxlen=8))  # request starts
+    asked: deque[float] = field(default_factory=lambda: deque(maxlen=256))  # request starts
+    busy: int = 0  # requests in flight
     first_start: float | None = None  # when it was first asked
     # its refusals showed a rate well below the pace it was asked at: a real limit
     limits: bool = False
+    level: float = 0.0  # the spacing its refusals last showed as its limit
+    # (extra spacing a request was asked at, refused?) since it was found limiting
+    paced: deque[tuple[float, bool]] = field(default_factory=lambda: deque(maxlen=64))
+    # its refusals since it was found limiting, each: was it by chance?
+    judged: deque[bool] = field(default_factory=lambda: deque(maxlen=16))
+
+
+#: The host and extra spacing the current task's last request was asked at (``slot``).
+_ASKED: contextvars.ContextVar[tuple[str, float] | None] = contextvars.ContextVar(
+    "linkaudit_asked", default=None
+)
 
 
 class _Queue:
@@ -287,9 +314,12 @@ class Limiter:
         async with host.semaphore:
             await self._pace(host)
             started = await self._global.acquire(host_key)
+            _ASKED.set((host_key, host.penalty))
+            host.busy += 1
             try:
                 yield
             finally:
+                host.busy -= 1
                 self._global.release(host_key, started)
 
     async def _pace(self, host: _Host) -> None:
@@ -300,6 +330,7 @@ class Limiter:
             if now >= host.next_start:
                 host.next_start = now + interval
                 host.starts.append(now)
+                host.asked.append(now)
                 if host.first_start is None:
                     host.first_start = now
                 return
@@ -324,6 +355,22 @@ class Limiter:
         crawl; one that let through clearly less has shown a real limit and is probed
         for a faster pace more slowly.  A host refusing most requests
         (``STOP_SHARE``) gets no new request before ``pause``.
+
+        The rate it let through is evidence only when it was asked clearly more
+        (``SHOWN``): counted while we were pacing it ourselves, it is our own pace
+        less its refusals, and spacing by it again after each refusal slowed a host
+        refusing a fifth of requests at random by a quarter per refusal, and doubled
+        the spacing whenever our pace left no answer in the pause: 139 times its
+        bound for 200 URLs.  Unshown, the spacing goes back to the limit last shown
+        (``level``), no slower.
+
+        A limit is told from chance by the pace each refusal was asked at (``slot``
+        notes it): a token bucket refuses only requests asked faster than it refills,
+        chance refuses at any pace.  A refusal asked at a pace at which the host, since
+        it was found limiting, answered a good share of its requests (``_by_chance``)
+        changes nothing but the refused URL's wait; when most of its refusals are
+        such (``CHANCE_JUDGED``), the host is no longer held to a limit, and its
+        spacing relaxes as any other host's.
         """
         host = self._host(host_key)
         now = self._clock.monotonic()
@@ -333,7 +380,19 @@ class Limiter:
         run = len(host.outcomes) >= 2 and host.outcomes[-2]  # refused twice in a row
         # a host still spaced for a limit it showed, refusing again, is past that rate again
         known = host.limits and host.penalty > 0
-        if not (run or known or (refusals >= 3 and share >= STOP_SHARE)):
+        stop = refusals >= 3 and share >= STOP_SHARE
+        asked_at = _asked(host_key)
+        if asked_at is not None:
+            chance = known and not stop and _by_chance(host.paced, asked_at)
+            host.paced.append((asked_at, True))
+            if known and not stop:
+                host.judged.append(chance)
+            if chance:
+                by_chance = sum(host.judged)
+                if by_chance >= CHANCE_JUDGED and by_chance >= 0.75 * len(host.judged):
+                    host.limits = False  # its refusals are not its rate: relax as usual
+                return False
+        if not (run or known or stop):
             return False
         recent = sum(1 for at in host.answered if now - at <= pause)
         # answers over the time it was asked, not over a pause longer than that
@@ -344,13 +403,26 @@ class Limiter:
         # whose answers say it allows more is not slowed to a crawl on their word.  A
         # host that showed its limit is spaced by the rate it let through alone.
         halved = 0.01 if host.limits else max(2 * _pace_gap(host.starts), 0.01)
-        if recent and window > 0:
+        # requests asked in the window and answered or refused by now
+        asked = sum(1 for at in host.asked if now - at <= window) - host.busy
+        # it let through clearly less than it was asked: the rate is the host's, not ours
+        shown = asked >= max(SHOWN * recent, 2)
+        if recent and window > 0 and (shown or host.limits):
             learned = window / recent - host.interval
-            # it let through clearly less than it was asked: a rate limit, not chance
-            host.limits = host.limits or learned > 2 * halved
+            if not host.limits and learned > 2 * halved:
+                # it let through clearly less than it was asked: a rate limit, not chance
+                host.limits = True
+                host.paced.clear()
+                host.judged.clear()
+            if not shown:
+                learned = min(learned, host.level)  # our pace, not its limit: back to that
             host.penalty = min(max(learned, host.penalty, halved), self.max_penalty)
-        else:
+        elif not recent and shown:
             host.penalty = min(max(host.penalty * 2, halved), self.max_penalty)
+        else:
+            host.penalty = min(max(host.penalty, halved), self.max_penalty)
+        if shown:
+            host.level = host.penalty
         host.refused_at = now
         pause_until = now + max(pause, 0.0) if share >= STOP_SHARE else now + host.penalty
         host.next_start = max(host.next_start, pause_until)
@@ -387,11 +459,37 @@ class Limiter:
             return
         host.answered.append(self._clock.monotonic())
         host.outcomes.append(False)
+        asked_at = _asked(host_key)
+        if asked_at is not None:
+            host.paced.append((asked_at, False))
         if host.penalty:
             # a host that showed a real limit is probed for a faster pace more slowly
             step = 0.98 if host.limits else 0.9
             host.penalty = host.penalty * step if host.penalty > 0.01 else 0.0
             host.limits = host.limits and host.penalty > 0
+
+
+def _asked(host_key: str) -> float | None:
+    """The extra spacing this task's last request to ``host_key`` was asked at, if known."""
+    asked = _ASKED.get()
+    return asked[1] if asked is not None and asked[0] == host_key else None
+
+
+def _by_chance(paced: deque[tuple[float, bool]], asked_at: float) -> bool:
+    """Whether a refusal of a request asked at ``asked_at`` extra spacing came by chance.
+
+    It did when at least ``CHANCE_SHARE`` of the answers kept (since the host was found
+    limiting) were to requests asked at that pace or faster: the host lets that pace
+    through, so slowing further would not have spared the refusal.  A token bucket's
+    refusals come where the spacing has relaxed below its rate, faster than nearly
+    all it answered; chance refusals come anywhere.  Four answers at least, or no
+    judgement.
+    """
+    answered = [at for at, refused in paced if not refused]
+    if len(answered) < 4:
+        return False
+    faster = sum(1 for at in answered if at <= asked_at * 1.001)
+    return faster >= CHANCE_SHARE * len(answered)
 
 
 def _pace_gap(starts: deque[float]) -> float:
