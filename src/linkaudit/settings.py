@@ -132,7 +132,13 @@ def plan_run(inputs: RunInputs) -> RunPlan:
             max_bytes=inputs.max_bytes,
             user_agent=config.user_agent or DEFAULT_USER_AGENT,
         ),
-        audit=replace(options, changed_lines=changed, removed=removed or None),
+        audit=replace(
+            options,
+            changed_lines=changed,
+            removed=removed or None,
+            # an audit keeps what each ok page says, for later drift checks (issue 19)
+            first_observations=inputs.command == "audit",
+        ),
         cache_path=None if config.no_cache else (config.cache or DEFAULT_PATH),
         policy=cache_policy(config),
         confirm=inputs.confirm,

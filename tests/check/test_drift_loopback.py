@@ -77,12 +77,16 @@ def _audit(
     resolver: StaticResolver,
     archive: ArchiveStandIn | None,
     store: Store | None = None,
+    *,
+    drift: bool = True,
+    first_observations: bool = False,
 ) -> Report:
     options = AuditOptions(
         check=CheckOptions(max_retries=0, timeout_connect=2.0, timeout_read=2.0),
         archive=archive.options() if archive is not None else None,
         restore_lost=False,
-        drift=True,
+        drift=drift,
+        first_observations=first_observations,
     )
     services = Services(resolver=resolver)
     if store is not None:
@@ -218,6 +222,52 @@ def test_first_observation_is_the_baseline_with_no_archive_request(
         assert third.drift is not None
         assert third.drift.baseline == "first_observation"
         assert sum(archive.counts.values()) == 0
+
+
+def test_an_audit_without_drift_keeps_first_observations_for_later_drift_checks(
+    pages: tuple[bench.Parsed, list[bench.Parsed]],
+    world: tuple[Site, StaticResolver, ArchiveStandIn],
+    tmp_path: Path,
+) -> None:
+    """Before publication the editor runs a plain ``audit`` (no ``--drift``): it keeps
+    what each ok page says, so a health run years later compares against what the
+    author saw without asking any archive; ``check`` (CI's quick pass) keeps nothing."""
+    main, others = pages
+    site, resolver, archive = world
+    url = site.url("/kept", host=HOST)
+    live = {"html": main.source.html}
+
+    async def current(request: object, conn: object) -> None:
+        await page(live["html"])(request, conn)  # type: ignore[arg-type]
+
+    site.route("/kept", current)
+    key = url.split("#")[0]
+    with Store.open(tmp_path / "checked.sqlite", policy=_no_reuse()) as store:
+        _audit(_article(url), resolver, None, store, drift=False)
+        assert store.drift.baseline(key) is None  # a check keeps no observation
+    with Store.open(tmp_path / "cache.sqlite", policy=_no_reuse()) as store:
+        plain = _finding(
+            _audit(_article(url), resolver, archive, store, drift=False, first_observations=True)
+        )
+        assert plain.drift is None  # nothing compared in a run without --drift
+        first = store.drift.baseline(key)
+        assert first is not None
+        looked_up = sum(archive.counts.values())
+
+        # Later runs: the first observation stays the one kept (a URL pays the read once).
+        live["html"] = bench.build("edited", main, others)
+        _audit(_article(url), resolver, archive, store, drift=False, first_observations=True)
+        assert store.drift.baseline(key) == first
+
+        # Years later, the page holds another article: a drift run with no archive at
+        # all finds it against the first observation.
+        live["html"] = bench.build("swapped", main, others)
+        later = _finding(_audit(_article(url), resolver, None, store))
+    assert (later.verdict, later.reason) == (Verdict.STALE, Reason.CONTENT_CHANGED)
+    assert later.drift is not None
+    assert later.drift.baseline == "first_observation"
+    assert looked_up == 0  # server-side: keeping the observation asked no archive
+    assert sum(archive.counts.values()) == 0
 
 
 def _no_reuse() -> CachePolicy:

@@ -13,7 +13,7 @@ from linkaudit.check.options import host_settings
 from linkaudit.config import Config, load_config
 from linkaudit.errors import ConfigError
 from linkaudit.model import Scope, Verdict
-from linkaudit.settings import audit_options
+from linkaudit.settings import RunInputs, audit_options, plan_run
 from linkaudit.store import DEFAULT_PATH
 
 CONFIG = """
@@ -240,3 +240,13 @@ def test_archive_budgets_are_settings(tmp_path: Path) -> None:
     (tmp_path / "linkaudit.toml").write_text("archive_rate = 0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"archive_rate: must be > 0 requests per minute"):
         load_config(tmp_path)
+
+
+def test_an_audit_keeps_first_observations_and_a_check_does_not(tmp_path: Path) -> None:
+    plans = {
+        command: plan_run(RunInputs(sources=("a.html",), cwd=tmp_path, command=command))
+        for command in ("audit", "check", None)
+    }
+    assert plans["audit"].request.audit.first_observations is True
+    assert plans["check"].request.audit.first_observations is False
+    assert plans[None].request.audit.first_observations is False  # a library caller opts in

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
@@ -67,13 +67,17 @@ class LivePage:
 class PageCollector:
     """The engine's ``on_page``: reads the text of each 2xx HTML page as it is checked."""
 
-    def __init__(self) -> None:
+    def __init__(self, skip: Callable[[str], bool] | None = None) -> None:
         self.pages: dict[str, LivePage] = {}
+        # URLs not worth reading (first observations only: those already observed)
+        self._skip = skip
 
     def __call__(self, url: str, evidence: Evidence) -> None:
         page = evidence.page
         status = evidence.status
         if page is None or not page.text or status is None or not 200 <= status < 300:
+            return
+        if self._skip is not None and self._skip(url):
             return
         final = evidence.final_url or url
         try:
@@ -281,11 +285,30 @@ async def judge_drift(
         if store is not None:
             store.keep_check(url, live.validators, asdict(outcome))
     if store is not None:
-        for url, live in pages.items():
-            if url in urls and _keeps_baseline(findings, url, outcomes.get(url)):
-                kept = drift.fingerprint(live.text.article, live.text.title)
-                store.keep_baseline(url, kept.to_bytes())
+        keep_first_observations(findings, pages, store, outcomes)
     return [_apply(f, outcomes) for f in findings]
+
+
+def keep_first_observations(
+    findings: Sequence[Finding],
+    pages: Mapping[str, LivePage],
+    store: DriftStore,
+    outcomes: Mapping[str, Outcome] | None = None,
+) -> int:
+    """Keep each ``ok`` page's fingerprint as its first observation; how many were new.
+
+    An audit keeps them whether or not it compares (``--drift``), so an article
+    audited before publication carries the baseline of every later drift check,
+    with no archive request.  The store keeps the first one of each URL only.
+    """
+    urls = {u for f in findings if (u := compared_url(f)) is not None}
+    kept = 0
+    for url, live in pages.items():
+        if url in urls and _keeps_baseline(findings, url, (outcomes or {}).get(url)):
+            fingerprint = drift.fingerprint(live.text.article, live.text.title)
+            store.keep_baseline(url, fingerprint.to_bytes())
+            kept += 1
+    return kept
 
 
 def _keeps_baseline(findings: Sequence[Finding], url: str, outcome: Outcome | None) -> bool:
