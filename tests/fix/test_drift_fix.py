@@ -102,3 +102,39 @@ def test_replace_drifted_points_at_the_version_cited_and_changes_nothing_else(
         f"href='{drifted}'", f"href='{capture}' data-originalurl='{drifted}'"
     )
     assert out.read_text() == expected
+
+
+def test_replace_drifted_points_a_quotations_cite_at_the_version_quoted(
+    world: tuple[Site, StaticResolver, ArchiveStandIn], tmp_path: Path
+) -> None:
+    """A ``<blockquote cite>`` whose passage is gone from the live page (quote_missing):
+    its ``cite`` is the citation, so it is what points at the archived version."""
+    site, resolver, archive = world
+    main = bench.parsed(bench.corpus()["corpus/wordpress"])
+    assert main is not None
+    quote, _kept, removed = bench.quote_pair(main)
+    quoted = site.url("/quoted", host=HOST)
+    archive.add_capture(quoted, CAPTURED, 200, body=main.source.html)
+    site.route("/quoted", page(removed))
+    source = tmp_path / "article.html"
+    original = (
+        "<html><body><article>\n"
+        f'<p>As <a href="{quoted}">the post</a> put it:</p>\n'
+        f"<blockquote cite='{quoted}'><p>{quote}</p></blockquote>\n"
+        "</article></body></html>\n"
+    )
+    source.write_text(original)
+    report = _audit(source, resolver, archive)
+    by_element = {f.citation.element: f for f in report.findings}
+    assert (by_element["blockquote"].verdict, by_element["blockquote"].reason) == (
+        Verdict.STALE,
+        Reason.QUOTE_MISSING,
+    )
+    assert by_element["a"].verdict is Verdict.OK  # the page as a whole has not drifted
+
+    result = fix_file(source, report, {Repair.REPLACE_DRIFTED})
+    out = tmp_path / "fixed.html"
+    write_new(result, out)
+    capture = f"{archive.base_url}/web/{CAPTURED}/{quoted}"
+    expected = original.replace(f"cite='{quoted}'", f"cite='{capture}' data-originalurl='{quoted}'")
+    assert out.read_text() == expected

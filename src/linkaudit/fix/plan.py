@@ -243,12 +243,17 @@ def _requested_repair(
 ) -> tuple[_RepairRequest | None, list[Skipped]]:
     """What ``finding`` should become under ``repairs`` (None: nothing), and what cannot be.
 
-    Only lost links and links are repaired (see the module docstring); a
+    Only lost links and links are repaired (see the module docstring), and a
+    quotation whose passage drifted (its ``cite``, under ``--replace-drifted``); a
     selected repair that has nothing to work with comes back as ``Skipped``.
     """
     if finding.verdict is Verdict.LOST:
         return _lost_request(finding, repairs)
-    if finding.citation.kind is not CitationKind.LINK:
+    kind = finding.citation.kind
+    if kind is CitationKind.QUOTE and finding.reason in DRIFTED:
+        # a quotation whose passage is gone: its ``cite`` points at the version quoted
+        return _retarget(finding, repairs, finding.citation.url or "")
+    if kind is not CitationKind.LINK:
         return None, []
     return _link_request(finding, repairs)
 
@@ -366,12 +371,13 @@ def _html_edits(document: Document, finding: Finding, request: _RepairRequest) -
     element = citation.element or "a"
     if tag is None or tag.name != element:
         return "no matching tag at the recorded position; the source changed"
-    href = tag.attrs.get("href")
+    name = citation.attribute or "href"  # a quotation's URL is its ``cite``
+    href = tag.attrs.get(name)
     if citation.kind is CitationKind.LOST:
         if href is not None and href.value.strip() not in ("", "#"):
             return "the link has an href now; the source changed"
     elif href is None or href.value != citation.url_as_written:
-        return "the href at the recorded position differs; the source changed"
+        return f"the {name} at the recorded position differs; the source changed"
     return _link_edits(origin, text, tag, href, request)
 
 
