@@ -73,14 +73,15 @@ def internal_name(host: str) -> bool:
     if not name or address_kind(name) is not None:
         return False
     if "." not in name:
-        return not _is_ip(name)
+        return not is_ip(name)
     labels = name.split(".")
     return labels[-1] in INTERNAL_SUFFIXES or ".".join(labels[-2:]) in INTERNAL_SUFFIXES
 
 
-def _is_ip(text: str) -> bool:
+def is_ip(text: str) -> bool:
+    """Whether ``text`` is an IP address (an IPv6 one may keep its URL brackets)."""
     try:
-        ipaddress.ip_address(text)
+        ipaddress.ip_address(text.strip("[]"))
     except ValueError:
         return False
     return True

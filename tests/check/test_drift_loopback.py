@@ -195,12 +195,7 @@ def test_first_observation_is_the_baseline_with_no_archive_request(
     main, others = pages
     site, resolver, archive = world
     url = site.url("/observed", host=HOST)
-    live = {"html": main.source.html}
-
-    async def current(request: object, conn: object) -> None:
-        await page(live["html"])(request, conn)  # type: ignore[arg-type]
-
-    site.route("/observed", current)
+    live = _changing_page(site, "/observed", main.source.html)
     with Store.open(tmp_path / "cache.sqlite", policy=_no_reuse()) as store:
         # Run 1, before publication: no archive at all; the live page is kept.
         first = _finding(_audit(_article(url), resolver, None, store))
@@ -235,12 +230,7 @@ def test_an_audit_without_drift_keeps_first_observations_for_later_drift_checks(
     main, others = pages
     site, resolver, archive = world
     url = site.url("/kept", host=HOST)
-    live = {"html": main.source.html}
-
-    async def current(request: object, conn: object) -> None:
-        await page(live["html"])(request, conn)  # type: ignore[arg-type]
-
-    site.route("/kept", current)
+    live = _changing_page(site, "/kept", main.source.html)
     key = url.split("#")[0]
     with Store.open(tmp_path / "checked.sqlite", policy=_no_reuse()) as store:
         _audit(_article(url), resolver, None, store, drift=False)
@@ -268,6 +258,17 @@ def test_an_audit_without_drift_keeps_first_observations_for_later_drift_checks(
     assert later.drift.baseline == "first_observation"
     assert looked_up == 0  # server-side: keeping the observation asked no archive
     assert sum(archive.counts.values()) == 0
+
+
+def _changing_page(site: Site, path: str, html: str) -> dict[str, str]:
+    """Serve ``path`` with whatever ``["html"]`` of the returned dict holds at the time."""
+    live = {"html": html}
+
+    async def current(request: object, conn: object) -> None:
+        await page(live["html"])(request, conn)  # type: ignore[arg-type]
+
+    site.route(path, current)
+    return live
 
 
 def _no_reuse() -> CachePolicy:

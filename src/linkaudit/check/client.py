@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import errno
-import ipaddress
 import os
 import socket
 import ssl
@@ -27,7 +26,7 @@ from typing import Protocol
 
 import httpx
 
-from linkaudit.addresses import AddressKind, address_kind
+from linkaudit.addresses import AddressKind, address_kind, is_ip
 from linkaudit.check.bodies import ACCEPT_ENCODING
 from linkaudit.check.evidence import FetchError
 from linkaudit.check.options import CheckOptions
@@ -153,14 +152,6 @@ async def resolver_answers(
     return False
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
 class ResolvingTransport(httpx.AsyncBaseTransport):
     """Sends each request to the address ``resolver`` gives for its host.
 
@@ -177,7 +168,7 @@ class ResolvingTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
-        if _is_ip(host):
+        if is_ip(host):
             if isinstance(self._resolver, GuardedResolver):
                 self._resolver.judge(host, host)
             response = await self._inner.handle_async_request(request)

@@ -40,7 +40,6 @@ with the in-process limiter as before.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 import socket
@@ -51,9 +50,10 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import urlsplit
 
+from linkaudit.addresses import is_ip
 from linkaudit.model import CheckResult, Verdict
 from linkaudit.store.base import Database, DatabaseError, StoreError, is_transient
-from linkaudit.store.codec import dump_time, evidence_json
+from linkaudit.store.results import result_values
 
 if TYPE_CHECKING:
     import threading
@@ -195,7 +195,7 @@ RETURNING per_host.n
 
 _INSERT_RESULT: Final = (
     "INSERT INTO results (key, url, verdict, reason, detail, evidence, checked_at,"
-    " run_id, from_cache) VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, 0)"
+    " run_id, from_cache) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
 
@@ -218,25 +218,17 @@ def politeness_key(url: str, mode: PolitenessKey = PolitenessKey.HOST) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().rstrip(".")
     port = f":{parts.port}" if parts.port else ""
-    if mode is PolitenessKey.DOMAIN and not _is_ip(host):
+    if mode is PolitenessKey.DOMAIN and not is_ip(host):
         labels = host.split(".")
         keep = 3 if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2 else 2
         return ".".join(labels[-keep:]) + port
-    if mode is PolitenessKey.IP and not _is_ip(host):
+    if mode is PolitenessKey.IP and not is_ip(host):
         try:
             infos = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
         except OSError:
             return host + port  # unresolvable: its own key (it will fail fast anyway)
         return str(sorted(info[4][0] for info in infos)[0]) + port
     return host + port
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -390,7 +382,7 @@ class WorkQueue:
                 if not conn.execute(_FINISH, params).fetchall():
                     return False  # a stale lease: its answer is not ours to give
                 conn.execute("DELETE FROM results WHERE key = %s AND run_id IS NULL", (result.key,))
-                conn.execute(_INSERT_RESULT, _result_row(result))
+                conn.execute(_INSERT_RESULT, result_values(result, result.checked_at, None))
         except psycopg.Error as exc:
             raise DatabaseError(str(exc).strip().splitlines()[0]) from exc
         return True
@@ -501,15 +493,3 @@ def _retry_wait(result: CheckResult) -> float | None:
     if result.retry_after is None or not is_transient(result) or result.checked_at is None:
         return None
     return max((result.retry_after - result.checked_at).total_seconds(), 0.0)
-
-
-def _result_row(result: CheckResult) -> tuple[Any, ...]:
-    return (
-        result.key,
-        result.url,
-        result.verdict.value,
-        result.reason,
-        result.detail,
-        evidence_json(result),
-        dump_time(result.checked_at),
-    )

@@ -206,15 +206,22 @@ class ResultStore:
             raise StoreError(f"{self._db.name}: cannot record results: {exc}") from exc
 
     def _row(self, result: CheckResult, run_id: int | None) -> tuple[Any, ...]:
-        """The values of :data:`_INSERT_RESULT` for one result."""
-        return (
-            result.key,
-            result.url,
-            result.verdict.value,
-            result.reason,
-            result.detail,
-            evidence_json(result),
-            dump_time(result.checked_at or self.now()),
-            run_id,
-            int(result.from_cache),
-        )
+        return result_values(result, result.checked_at or self.now(), run_id)
+
+
+def result_values(
+    result: CheckResult, checked_at: datetime | None, run_id: int | None
+) -> tuple[Any, ...]:
+    """The values of an ``INSERT INTO results`` (:data:`_INSERT_RESULT`'s columns):
+    one row shape for every engine and for the work queue's completions."""
+    return (
+        result.key,
+        result.url,
+        result.verdict.value,
+        result.reason,
+        result.detail,
+        evidence_json(result),
+        dump_time(checked_at),
+        run_id,
+        int(result.from_cache),
+    )
