@@ -507,6 +507,16 @@ def _scope(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Scope:
     return Scope(value.lower())
 
 
+#: What one politeness budget covers on a shared (PostgreSQL) store's work queue.
+POLITENESS_KEYS = ("host", "domain", "ip")
+
+
+def _politeness_key(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value.lower() not in POLITENESS_KEYS:
+        ctx.fail(keys, f"must be one of {', '.join(map(repr, POLITENESS_KEYS))}, got {value!r}")
+    return str(value.lower())
+
+
 def _anchor_style(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> AnchorStyle:
     choices = [s.value for s in AnchorStyle]
     if not isinstance(value, str) or value.lower() not in choices:
@@ -859,6 +869,10 @@ class Config:
     for a self-hosted archive or a mirror given with ``--wayback-url``).
     ``browser``: re-check citations blocked by a bot wall in headless Chromium.
     ``drift``: compare ``ok``/``moved`` pages with the version cited (content drift).
+    ``politeness_key``: on a PostgreSQL store's work queue, what one host row (one
+    politeness budget) covers: ``"host"`` (default), ``"domain"`` (the registrable
+    domain: every subdomain of a publisher shares it) or ``"ip"`` (every name on
+    one server shares it), as Nutch's and Heritrix's queue modes.
     ``exclude_private`` / ``exclude_loopback`` / ``exclude_link_local``: never connect
     to such addresses (judged after name resolution and on every redirect hop);
     ``exclude_all_private``: all three.  The links are ``skipped (private_address)``.
@@ -913,6 +927,7 @@ class Config:
     save_rate: float | None = _setting(_per_minute)
     browser: bool | None = _setting(_bool)
     drift: bool | None = _setting(_bool)
+    politeness_key: str | None = _setting(_politeness_key)
     exclude_private: bool | None = _setting(_bool)
     exclude_loopback: bool | None = _setting(_bool)
     exclude_link_local: bool | None = _setting(_bool)

@@ -42,6 +42,8 @@ class RunRequest:
     #: (``settings.run_settings``); empty: the audit's own account of its options.
     settings: Mapping[str, Any] = field(default_factory=dict)
     confirm: ConfirmPolicy = field(default_factory=ConfirmPolicy)  # when failing becomes dead
+    #: On a shared store's work queue, what one host row covers ("host", "domain", "ip").
+    politeness_key: str = "host"
 
 
 def run(request: RunRequest, services: Services | None = None) -> AuditRun:
@@ -106,12 +108,17 @@ def _shared_checker(store: Store, request: RunRequest) -> CheckUrls | None:
     is the one the database keeps; on SQLite, None: this process checks alone."""
     if not is_server(request.cache_path):
         return None
-    from linkaudit.store.queue import HostLimits
+    from linkaudit.store.queue import HostLimits, PolitenessKey
     from linkaudit.worker import QueueChecker, WorkerOptions
 
     check = request.audit.check
     limits = HostLimits(max_in_flight=check.per_host, min_interval=check.host_interval)
-    return QueueChecker(store, WorkerOptions(concurrency=check.concurrency, limits=limits))
+    worker = WorkerOptions(
+        concurrency=check.concurrency,
+        limits=limits,
+        politeness=PolitenessKey(request.politeness_key),
+    )
+    return QueueChecker(store, worker)
 
 
 def _shared_archives(

@@ -142,6 +142,7 @@ def plan_run(inputs: RunInputs) -> RunPlan:
         cache_path=None if config.no_cache else (config.cache or DEFAULT_PATH),
         policy=cache_policy(config),
         confirm=inputs.confirm,
+        politeness_key=config.politeness_key or "host",
     )
     fail_on = frozenset(config.fail_on)
     settings = {

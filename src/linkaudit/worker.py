@@ -169,6 +169,11 @@ class QueueChecker:
         self._store = store
         self._worker = worker
 
+    @property
+    def options(self) -> WorkerOptions:
+        """How this run enqueues and works: host limits and the politeness key."""
+        return self._worker
+
     async def __call__(
         self,
         keys: Iterable[str],

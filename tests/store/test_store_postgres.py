@@ -217,3 +217,41 @@ def test_an_audit_on_a_server_store_spends_the_shared_archive_budget(
             "SELECT started FROM hosts WHERE key = 'archive:wayback'"
         ) or (0,)
     assert started >= 1  # the lookup took its slot from the shared row
+
+
+def test_politeness_key_in_the_configuration_groups_the_queue_by_domain(
+    pg_dsn: str, tmp_path: Path
+) -> None:
+    """``politeness_key = "domain"``: a run's URLs on two subdomains of one publisher
+    are enqueued under one host row, one budget for both."""
+    from linkaudit.runner import _shared_checker
+    from linkaudit.settings import RunInputs, plan_run
+    from linkaudit.store.queue import WorkQueue
+    from linkaudit.worker import QueueChecker
+
+    (tmp_path / "linkaudit.toml").write_text(
+        f'cache = "{pg_dsn}"\npoliteness_key = "domain"\n', encoding="utf-8"
+    )
+    plan = plan_run(RunInputs(sources=("a.html",), cwd=tmp_path, command="audit"))
+    assert plan.request.politeness_key == "domain"
+    with Store.open(pg_dsn) as store:
+        checker = _shared_checker(store, plan.request)
+        assert isinstance(checker, QueueChecker)
+        queue = WorkQueue(store.db)
+        worker = checker.options
+        queue.enqueue(
+            ["https://news.example.org/a", "https://www.example.org/b"],
+            limits=worker.limits,
+            mode=worker.politeness,
+        )
+        keys = [row[0] for row in store.db.query("SELECT key FROM hosts ORDER BY key")]
+    assert keys == ["example.org"]
+
+
+def test_an_unknown_politeness_key_is_a_one_line_config_error(tmp_path: Path) -> None:
+    from linkaudit.errors import ConfigError
+    from linkaudit.settings import RunInputs, plan_run
+
+    (tmp_path / "linkaudit.toml").write_text('politeness_key = "site"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"politeness_key.*must be one of 'host', 'domain', 'ip'"):
+        plan_run(RunInputs(sources=("a.html",), cwd=tmp_path))
