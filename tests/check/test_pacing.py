@@ -66,17 +66,27 @@ def _bucket(host: Host, rate: float = 2.0, depth: float = 2.0) -> Callable[[str]
     return admit
 
 
-async def test_sporadic_refusals_slow_only_the_refused_urls(vclock: VirtualClock) -> None:
-    """A tenth of URLs refused once (429 or 503, Retry-After: 1), whatever the rate."""
-    host = Host(vclock)
-    rng = random.Random(7)
-    refused_once = {f"/{n}.pdf" for n in range(200) if rng.random() < 0.1}
+def _refusing_at_random(
+    host: Host, *, share: float, seed: int, count: int = 200
+) -> tuple[set[str], Callable[[str], httpx.Response]]:
+    """A ``share`` of ``/N.pdf`` refused once (429 or 503, Retry-After: 1), whatever the
+    pace: which paths, and the host's answers."""
+    rng = random.Random(seed)
+    refused_once = {f"/{n}.pdf" for n in range(count) if rng.random() < share}
 
     def decide(path: str) -> httpx.Response:
         host.asked[path] += 1
         if path in refused_once and host.asked[path] == 1:
             return host.answer(path, rng.choice((429, 503)), {"Retry-After": "1"})
         return host.answer(path, 200)
+
+    return refused_once, decide
+
+
+async def test_sporadic_refusals_slow_only_the_refused_urls(vclock: VirtualClock) -> None:
+    """A tenth of URLs refused once (429 or 503, Retry-After: 1), whatever the rate."""
+    host = Host(vclock)
+    refused_once, decide = _refusing_at_random(host, share=0.1, seed=7)
 
     urls = [f"https://sporadic.example/{n}.pdf" for n in range(200)]
     results = await check_urls(urls, OPTIONS, transport=host.transport(decide), clock=vclock)
@@ -225,14 +235,7 @@ async def test_a_host_refusing_a_fifth_at_random_is_not_slowed_to_a_crawl(
     spacing grew with each refusal: this host's last answer came at 473 s, its bound
     is 3.45 s; now 6.5 s)."""
     host = Host(vclock)
-    rng = random.Random(4)
-    refused_once = {f"/{n}.pdf" for n in range(200) if rng.random() < 0.2}
-
-    def decide(path: str) -> httpx.Response:
-        host.asked[path] += 1
-        if path in refused_once and host.asked[path] == 1:
-            return host.answer(path, rng.choice((429, 503)), {"Retry-After": "1"})
-        return host.answer(path, 200)
+    refused_once, decide = _refusing_at_random(host, share=0.2, seed=4)
 
     urls = [f"https://sporadic.example/{n}.pdf" for n in range(200)]
     options = replace(OPTIONS, max_retries=10)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -48,7 +47,7 @@ from linkaudit.fix.formats import (
     write_in_place,
     write_new,
 )
-from linkaudit.fix.plan import Repair
+from linkaudit.fix.plan import Repair, summary_lines
 from linkaudit.fix.report_json import report_from_json
 from linkaudit.fix.rewrite import SourceMismatch
 from linkaudit.model import OutageKind, Report
@@ -101,20 +100,6 @@ def run_fix(
 
 def _default_audit(path: Path) -> Report:
     return fresh_audit(plan_run(RunInputs(sources=(str(path),), command="fix")))
-
-
-def _summary(result: FixResult) -> list[str]:
-    kinds = Counter(edit.repair for edit in result.plan.edits)
-    lines = [
-        f"{len(result.plan.edits)} edit(s)"
-        + (": " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) if kinds else "")
-    ]
-    for skipped in result.plan.skipped:
-        lines.append(
-            f"not repaired ({skipped.repair}) {skipped.document}:{skipped.line}:{skipped.column} "
-            f"{skipped.what}: {skipped.why}"
-        )
-    return lines
 
 
 @click.command("fix", cls=Command)
@@ -309,7 +294,7 @@ def fix_command(
         options=plan.request.sources,
         audit=afresh,
     )
-    for line in _summary(result):
+    for line in summary_lines(result.plan):
         tell(line)
     why = _why_nothing(result, repairs, audit.report or audits[0])
     if why:

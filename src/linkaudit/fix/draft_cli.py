@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from linkaudit.fix.draft import DraftFix, apply_draft_fix, repair_draft
-from linkaudit.fix.plan import Repair
+from linkaudit.fix.draft import apply_draft_fix, repair_draft
+from linkaudit.fix.plan import Repair, summary_lines
 from linkaudit.fix.report_json import report_from_json
 from linkaudit.model import Report
 from linkaudit.settings import RunInputs, plan_run
@@ -40,20 +39,6 @@ def _load_json_report(path: Path, origin: str) -> tuple[Report, str | None]:
         if isinstance(document, dict) and document.get("origin") == origin:
             sha = document.get("sha256") if isinstance(document.get("sha256"), str) else None
     return report_from_json(data), sha
-
-
-def _summary(result: DraftFix) -> list[str]:
-    kinds = Counter(edit.repair for edit in result.plan.edits)
-    lines = [
-        f"{len(result.plan.edits)} edit(s)"
-        + (": " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) if kinds else "")
-    ]
-    for skipped in result.plan.skipped:
-        lines.append(
-            f"not repaired ({skipped.repair}) line {skipped.line}:{skipped.column} "
-            f"{skipped.what}: {skipped.why}"
-        )
-    return lines
 
 
 def fix_post(
@@ -102,7 +87,7 @@ def fix_post(
         report = run(plan.request).report
         audited = next((d.sha256 for d in report.documents if d.origin == origin), None)
     result = repair_draft(draft, report, repairs, audited_sha256=audited, options=options)
-    for line in _summary(result):
+    for line in summary_lines(result.plan, documents=False):
         tell(line)
     sys.stdout.write(result.diff())
     sys.stdout.flush()

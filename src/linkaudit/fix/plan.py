@@ -32,6 +32,7 @@ from __future__ import annotations
 import enum
 import html
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -587,3 +588,20 @@ def make_plan(report: Report, repairs: Iterable[Repair]) -> Plan:
 def plan_fixes(report: Report, repairs: set[Repair] | frozenset[Repair]) -> list[Edit]:
     """The span edits that apply ``repairs`` to the report's documents (none: no edits)."""
     return list(make_plan(report, repairs).edits)
+
+
+def summary_lines(plan: Plan, *, documents: bool = True) -> list[str]:
+    """What ``fix`` says of a plan: its edits by repair, and each repair it could not
+    make with where and why (``documents``: name the file, for runs over several)."""
+    kinds = Counter(edit.repair for edit in plan.edits)
+    lines = [
+        f"{len(plan.edits)} edit(s)"
+        + (": " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) if kinds else "")
+    ]
+    for skipped in plan.skipped:
+        where = f"{skipped.document}:" if documents else "line "
+        lines.append(
+            f"not repaired ({skipped.repair}) {where}{skipped.line}:{skipped.column} "
+            f"{skipped.what}: {skipped.why}"
+        )
+    return lines
