@@ -42,10 +42,11 @@ from linkaudit.check.drift_stage import (
     keep_first_observations,
 )
 from linkaudit.check.drift_stage import compared_url as drift_url
+from linkaudit.check.feed import KeyFeed
 from linkaudit.check.limiter import Clock
 from linkaudit.check.local import LocalOptions, is_file_document, local_results, mark_local
 from linkaudit.check.options import USER_NAMES
-from linkaudit.extract.parallel import extract_many
+from linkaudit.extract.parallel import extract_each, extract_many, parallel
 from linkaudit.hosts import match_host
 from linkaudit.model import (
     DEFAULT_FAIL_ON,
@@ -193,17 +194,63 @@ def extract_all(
             citations = next(extracted)
             if cache is not None:
                 cache.put(doc, scope, citations, bodies=bodies)
-        citations = place_in_file(doc, citations)  # a post's body: its file position
-        citations = mark_local(doc, citations, options.local)  # checked on disk, not fetched
-        if options.changed_lines is not None:
-            definitions = definition_lines(doc.text) if doc.kind is DocumentKind.MARKDOWN else None
-            citations = citations_on_changed_lines(
-                citations, options.changed_lines, definitions=definitions, removed=options.removed
-            )
-        out.append((doc, [apply_policy(c, options, excluded) for c in citations]))
+        out.append((doc, _prepare(doc, citations, options, excluded)))
     if cache is not None:
         cache.flush()
     return out
+
+
+async def extract_streaming(
+    documents: Sequence[Document],
+    options: AuditOptions,
+    cache: ExtractCache | None,
+    on_document: Callable[[list[Citation]], None],
+) -> list[tuple[Document, list[Citation]]]:
+    """``extract_all``, telling ``on_document`` each document's citations as they come
+    (documents from the cache first, then the others as the workers finish them),
+    so that checking overlaps extraction (``check.feed``)."""
+    excluded = _compile(options.exclude)
+    scope, bodies = options.scope, options.bodies
+    found = [None if cache is None else cache.get(doc, scope, bodies=bodies) for doc in documents]
+    out: list[list[Citation] | None] = [None] * len(documents)
+    missing: list[int] = []
+    for index, (doc, cached) in enumerate(zip(documents, found, strict=True)):
+        if cached is None:
+            missing.append(index)
+            continue
+        out[index] = _prepare(doc, cached, options, excluded)
+    fresh = extract_each([documents[i] for i in missing], scope, bodies=bodies)
+    for index in (i for i, cits in enumerate(out) if cits is not None):
+        on_document(out[index] or [])
+    position = iter(missing)
+    async for citations in fresh:
+        index = next(position)
+        doc = documents[index]
+        if cache is not None:
+            cache.put(doc, scope, citations, bodies=bodies)
+        prepared = out[index] = _prepare(doc, citations, options, excluded)
+        on_document(prepared)
+    if cache is not None:
+        cache.flush()
+    return [(doc, cits or []) for doc, cits in zip(documents, out, strict=True)]
+
+
+def _prepare(
+    doc: Document,
+    citations: list[Citation],
+    options: AuditOptions,
+    excluded: Sequence[re.Pattern[str]],
+) -> list[Citation]:
+    """One document's extracted citations as the run sees them: placed in their file,
+    local ones marked, ``--changed-since`` applied, the skip policy applied."""
+    citations = place_in_file(doc, citations)  # a post's body: its file position
+    citations = mark_local(doc, citations, options.local)  # checked on disk, not fetched
+    if options.changed_lines is not None:
+        definitions = definition_lines(doc.text) if doc.kind is DocumentKind.MARKDOWN else None
+        citations = citations_on_changed_lines(
+            citations, options.changed_lines, definitions=definitions, removed=options.removed
+        )
+    return [apply_policy(c, options, excluded) for c in citations]
 
 
 def citation_date(document: Document, options: AuditOptions, now: datetime) -> datetime:
@@ -267,7 +314,19 @@ async def audit_documents(
     services = services or Services()
     started = services.clock()
     until = None if options.run_deadline is None else time.monotonic() + options.run_deadline
-    extracted = extract_all(documents, options, services.extract_cache)
+    early: EarlyCheck | None = None
+    if _overlaps(documents, options, services):
+        early = EarlyCheck.start(options, services, until)
+        try:
+            extracted = await extract_streaming(
+                documents, options, services.extract_cache, early.put
+            )
+        except BaseException:
+            early.task.cancel()
+            raise
+        early.feed.close()
+    else:
+        extracted = extract_all(documents, options, services.extract_cache)
     archive = None if options.offline else options.archive
     session = (
         None
@@ -280,7 +339,7 @@ async def audit_documents(
     banner: tuple[str, ...] = ()
     try:
         restored = await restore_links(extracted, options, session, until)
-        checked = await check_citations(extracted, restored, options, services, until)
+        checked = await check_citations(extracted, restored, options, services, until, early)
         down = await judge_network(checked.results, services.resolver)
         warnings = list(checked.warnings)
         findings = build_findings(extracted, checked, restored)
@@ -407,32 +466,56 @@ async def restore_links(
     return Restored(restorations, failures)
 
 
-async def check_citations(
-    extracted: Sequence[tuple[Document, list[Citation]]],
-    restored: Restored,
+def _keys(citations: Iterable[Citation]) -> set[str]:
+    """The keys of ``citations`` that need a request."""
+    return {
+        c.key for c in citations if c.needs_check and c.key and c.relation is not Relation.LOCAL
+    }
+
+
+def _overlaps(documents: Sequence[Document], options: AuditOptions, services: Services) -> bool:
+    """Whether checking starts while the documents are still being extracted: when
+    extraction is parallel (so this process's core is free for the checker) and
+    this process does the checking itself (not a shared store's queue)."""
+    return services.check is None and not options.offline and parallel(len(documents))
+
+
+@dataclass
+class EarlyCheck:
+    """Checking under way while extraction goes on (``check.feed``): the keys put so
+    far, and the task that checks them."""
+
+    feed: KeyFeed
+    task: asyncio.Task[dict[str, CheckResult]]
+    collector: PageCollector | None
+    on_total: Callable[[int], None] | None
+    keys: set[str] = field(default_factory=set)
+
+    @classmethod
+    def start(cls, options: AuditOptions, services: Services, until: float | None) -> EarlyCheck:
+        feed = KeyFeed()
+        collector = _page_collector(options, services)
+        task = asyncio.ensure_future(_check(feed, options, services, until, collector))
+        return cls(feed, task, collector, services.on_total)
+
+    def put(self, citations: list[Citation]) -> None:
+        new = _keys(citations) - self.keys
+        if new:
+            self.keys |= new
+            self.feed.put(sorted(new))
+            if self.on_total is not None:
+                self.on_total(len(self.keys))
+
+
+def _check(
+    keys: Iterable[str] | KeyFeed,
     options: AuditOptions,
     services: Services,
-    until: float | None = None,
-) -> Checked:
-    """Check every distinct URL of the run once (restored hrefs included), and
-    apply the statuses the configuration accepts per host.  Offline: nothing.
-    ``until`` is the run's deadline (``time.monotonic()``); what it stops is said."""
-    local = local_results((c for _, cits in extracted for c in cits), options.local)
-    keys = {
-        c.key
-        for _, cits in extracted
-        for c in cits
-        if c.needs_check and c.key and c.relation is not Relation.LOCAL
-    }
-    restored_keys = {pos: normalize(r.url) for pos, r in restored.restorations.items()}
-    keys.update(restored_keys.values())
-    if not keys or options.offline:
-        return Checked(dict(local), restored_keys)
-    if services.on_total is not None:
-        services.on_total(len(keys))
-    collector = _page_collector(options, services)
-    results = await (services.check or check_urls)(
-        sorted(keys),
+    until: float | None,
+    collector: PageCollector | None,
+) -> Awaitable[dict[str, CheckResult]]:
+    return (services.check or check_urls)(
+        keys,
         options.check,
         resolver=services.resolver,
         transport=services.transport,
@@ -442,6 +525,38 @@ async def check_citations(
         until=until,
         on_page=collector,
     )
+
+
+async def check_citations(
+    extracted: Sequence[tuple[Document, list[Citation]]],
+    restored: Restored,
+    options: AuditOptions,
+    services: Services,
+    until: float | None = None,
+    early: EarlyCheck | None = None,
+) -> Checked:
+    """Check every distinct URL of the run once (restored hrefs included), and
+    apply the statuses the configuration accepts per host.  Offline: nothing.
+    ``until`` is the run's deadline (``time.monotonic()``); what it stops is said.
+    ``early`` is the checking that started during extraction: its results are
+    awaited here, and only what it was not given is checked now."""
+    local = local_results((c for _, cits in extracted for c in cits), options.local)
+    keys = _keys(c for _, cits in extracted for c in cits)
+    restored_keys = {pos: normalize(r.url) for pos, r in restored.restorations.items()}
+    keys.update(restored_keys.values())
+    results: dict[str, CheckResult] = {}
+    collector = _page_collector(options, services)
+    if early is not None:
+        early.feed.close()
+        results = await early.task
+        keys -= results.keys()
+        collector = early.collector
+    if not results and (not keys or options.offline):
+        return Checked(dict(local), restored_keys)
+    if keys:
+        if services.on_total is not None:
+            services.on_total(len(keys) + len(results))
+        results.update(await _check(sorted(keys), options, services, until, collector))
     pages = collector.pages if collector is not None else {}
     said: tuple[str, ...] = ()
     stopped = sum(r.reason == Reason.RUN_DEADLINE for r in results.values())

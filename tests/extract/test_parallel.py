@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
 from linkaudit.extract import extract, parallel
-from linkaudit.model import BodySelectors, Document, DocumentKind, Scope
-from linkaudit.pipeline import AuditOptions, apply_policy, extract_all
+from linkaudit.model import BodySelectors, Citation, Document, DocumentKind, Scope
+from linkaudit.pipeline import AuditOptions, apply_policy, extract_all, extract_streaming
 
 from .corpus import pages, source_document
 
@@ -187,3 +189,56 @@ def test_workers_leave_ctrl_c_to_this_process() -> None:
         1, mp_context=context, initializer=parallel._ignore_interrupts
     ) as pool:
         assert pool.submit(_sigint_handler).result() == signal.SIG_IGN
+
+
+class _BrokenPool:
+    """A pool whose workers die before answering (as an OOM kill would leave it)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def submit(self, *args: object) -> Future[object]:
+        future: Future[object] = Future()
+        future.set_exception(BrokenProcessPool("a worker died"))
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        pass
+
+
+@pytest.mark.parametrize("pool", ["real", "broken"])
+def test_streamed_extraction_gives_what_extract_all_gives(
+    monkeypatch: pytest.MonkeyPatch, pool: str
+) -> None:
+    """Document by document as the workers finish, cached documents first, the same
+    lists in the end; a pool that breaks leaves its chunks to this process."""
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(parallel, "CHUNK", 7)
+    if pool == "broken":
+        monkeypatch.setattr(parallel, "ProcessPoolExecutor", _BrokenPool)
+    docs = documents()
+    cached = {d.origin for d in docs[::3]}
+
+    class ThirdCache:
+        def get(
+            self, document: Document, scope: Scope, *, bodies: BodySelectors
+        ) -> list[object] | None:
+            if document.origin not in cached:
+                return None
+            return list(extract(document, scope=scope, bodies=bodies))
+
+        def put(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def flush(self) -> None:
+            pass
+
+    options = AuditOptions()
+    told: list[list[Citation]] = []
+    got = asyncio.run(extract_streaming(docs, options, ThirdCache(), told.append))  # type: ignore[arg-type]
+    want = [[apply_policy(c, options, []) for c in extract(d)] for d in docs]
+    assert [doc for doc, _ in got] == docs
+    assert [citations for _, citations in got] == want
+    in_cache = [w for d, w in zip(docs, want, strict=True) if d.origin in cached]
+    fresh = [w for d, w in zip(docs, want, strict=True) if d.origin not in cached]
+    assert told == in_cache + fresh

@@ -36,20 +36,21 @@ class AnchorSearch:
 
 
 class _Collector:
-    """lxml parser target: notes ids (any element) and names (``<a>``) that are wanted."""
+    """lxml parser target: notes ids (any element) and names (``<a>``) that are wanted
+    (all of them when ``wanted`` is None)."""
 
-    def __init__(self, wanted: frozenset[str]) -> None:
+    def __init__(self, wanted: frozenset[str] | None) -> None:
         self.wanted = wanted
         self.found: set[str] = set()
 
     # lxml hands str for the str it is fed; the protocol allows bytes too.
     def start(self, tag: str | bytes, attrib: dict[str | bytes, str | bytes]) -> None:
         value = attrib.get("id")
-        if isinstance(value, str) and value in self.wanted:
+        if isinstance(value, str) and (self.wanted is None or value in self.wanted):
             self.found.add(value)
         if tag == "a":
             name = attrib.get("name")
-            if isinstance(name, str) and name in self.wanted:
+            if isinstance(name, str) and (self.wanted is None or name in self.wanted):
                 self.found.add(name)
 
     def end(self, tag: str | bytes) -> None:
@@ -73,12 +74,21 @@ class AnchorScan:
     """Feed the raw (content-decoded) bytes of a page; ``result`` says what was found.
 
     ``charset_of`` picks the page's charset from its first ``SNIFF`` bytes, as the
-    engine does for the text it keeps, so both read the page alike.
+    engine does for the text it keeps, so both read the page alike.  ``fragments``
+    None remembers every id and name: the page is read before all the fragments
+    cited on it are known (a run still extracting its documents), and one read
+    must then answer any of them.
     """
 
-    def __init__(self, fragments: Iterable[str], charset_of: Callable[[bytes], Charset]) -> None:
-        wanted = {c for f in fragments for c in anchor_candidates(f) or ()}
-        self._collector = _Collector(frozenset(wanted))
+    def __init__(
+        self, fragments: Iterable[str] | None, charset_of: Callable[[bytes], Charset]
+    ) -> None:
+        wanted = (
+            None
+            if fragments is None
+            else frozenset(c for f in fragments for c in anchor_candidates(f) or ())
+        )
+        self._collector = _Collector(wanted)
         self._charset_of = charset_of
         self._decode: Callable[[bytes], str] | None = None
         self._head = b""
@@ -86,7 +96,7 @@ class AnchorScan:
         self._broken = False
 
     def feed(self, data: bytes) -> None:
-        if self._broken or not self._collector.wanted:
+        if self._broken or self._collector.wanted == frozenset():
             return
         if self._decode is None:
             self._head += data

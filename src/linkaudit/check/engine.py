@@ -31,8 +31,8 @@ import random
 import re
 import secrets
 import time
-from collections import Counter
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,6 +58,7 @@ from linkaudit.check.client import (
     describe_error,
 )
 from linkaudit.check.evidence import Evidence, FetchError, Page, Probe
+from linkaudit.check.feed import KeyFeed
 from linkaudit.check.limiter import Clock, Limiter, SystemClock
 from linkaudit.check.options import CheckOptions, HostSettings, host_deadline, host_settings
 from linkaudit.check.quirks import has_anchor
@@ -103,6 +104,11 @@ ANCHOR_SCAN_BYTES = 16 * 1024 * 1024
 #: Fresh results handed to a ``BatchResultCache`` at a time.  An interrupted run
 #: keeps all but the last few (the store stays usable either way: see its tests).
 PUT_BATCH = 64
+#: Evidence kept for fragments that may still arrive (``KeyFeed``): page text
+#: within this budget, each answer counted at least ``KEPT_OVERHEAD``; beyond it a
+#: late fragment costs its URL a second request, never a wrong answer.
+KEPT_BYTES = 32 * 1024 * 1024
+KEPT_OVERHEAD = 2048
 
 
 class _Failure(Exception):
@@ -143,6 +149,8 @@ class _State:
     notes: list[str] = field(default_factory=list)
     out_of_time: bool = False
     fragments: tuple[str, ...] = ()  # cited on this URL: searched for while reading
+    #: every id is remembered while reading: more fragments of this URL may still come
+    scan_all: bool = False
     internal: bool = False  # some answer came from a loopback/private/link-local address
     waited: float = 0.0  # seconds of Retry-After waited (they count toward the deadline)
 
@@ -325,6 +333,9 @@ class _Engine:
         self._own_probes: dict[str, asyncio.Task[Probe | None]] = {}
         self._first_probe: dict[str, asyncio.Task[Probe | None]] = {}
         self._probes_per_host: Counter[str] = Counter()
+        #: while the run's keys are still arriving (``KeyFeed``), pages are read for
+        #: every id: a fragment of an URL already read may come later
+        self.scan_all = False
 
     # --- per-host settings ------------------------------------------------------
 
@@ -441,8 +452,13 @@ class _Engine:
         self, response: httpx.Response, content_type: str | None, state: _State
     ) -> tuple[str, bool, AnchorSearch | None]:
         scan: AnchorScan | None = None
-        if state.fragments and self.options.check_fragments and 200 <= response.status_code < 300:
-            scan = AnchorScan(state.fragments, lambda head: _charset(head, content_type))
+        wanted = None if state.scan_all else state.fragments
+        if (
+            (state.fragments or state.scan_all)
+            and self.options.check_fragments
+            and 200 <= response.status_code < 300
+        ):
+            scan = AnchorScan(wanted, lambda head: _charset(head, content_type))
         try:
             body = await read_body(
                 response,
@@ -483,7 +499,8 @@ class _Engine:
         while True:
             # a redirect target answered in this run (many deep links forward to one
             # page) is not asked again; only plain answers, no cookies, no fragments
-            reusable = current != url and not cookies and not state.fragments
+            # unless every id is searched for (then any asker reads them all)
+            reusable = current != url and not cookies and (not state.fragments or state.scan_all)
             try:
                 if reusable:
                     response = await self._shared_request(current, method, state)
@@ -586,7 +603,7 @@ class _Engine:
         other before GET asks.  The last ``Retry-After`` seen is kept even when a
         later attempt succeeds, as the result has always reported it.
         """
-        state = _State(fragments=fragments)
+        state = _State(fragments=fragments, scan_all=self.scan_all)
         retries = 0
         plan = _RetryPlan(wait=None, retry_after=None)
         while True:
@@ -983,7 +1000,7 @@ def _result(key: str, evidence: Evidence, checked_at: datetime) -> CheckResult:
 
 
 async def check_urls(
-    keys: Iterable[str],
+    keys: Iterable[str] | KeyFeed,
     options: CheckOptions,
     *,
     resolver: Resolver | None = None,
@@ -997,32 +1014,31 @@ async def check_urls(
     """Check every key (a normalised URL, maybe with ``#fragment``); one result per key.
 
     Each distinct URL without its fragment is fetched once; all fragments of a
-    page share that fetch.  ``cache`` answers keys checked recently and receives
-    every new result; ``progress`` is called once per key as it is decided.
-    ``until`` (a ``time.monotonic()`` instant) is the run's deadline: whatever is
-    not decided by then is stopped and said so (``run_deadline``), so no host,
-    however slow, holds the run past it.  ``on_page(url, evidence)`` is told of
-    every URL actually fetched (not answered from ``cache``), with the page read:
-    content drift reads the live text there, with no request of its own.
+    page share that fetch.  ``keys`` may be a ``KeyFeed`` still being filled (the
+    run's documents still being extracted): checking starts on the first keys and
+    ends when the feed is closed and every key is decided.  ``cache`` answers keys
+    checked recently and receives every new result; ``progress`` is called once
+    per key as it is decided.  ``until`` (a ``time.monotonic()`` instant) is the
+    run's deadline: whatever is not decided by then is stopped and said so
+    (``run_deadline``), so no host, however slow, holds the run past it.
+    ``on_page(url, evidence)`` is told of every URL actually fetched (not answered
+    from ``cache``), with the page read: content drift reads the live text there,
+    with no request of its own.
     """
     clock = clock or SystemClock()
+    feed = keys if isinstance(keys, KeyFeed) else KeyFeed.of(keys)
+    secrets_ = _secrets(options)
     results: dict[str, CheckResult] = {}
+    # each URL's keys; a job's list grows while it waits or runs (decided together)
     pages: dict[str, list[tuple[str, str | None]]] = {}
+    again: list[tuple[str, list[tuple[str, str | None]]]] = []  # late keys asked anew
+    asking_again: dict[str, list[tuple[str, str | None]]] = {}  # of those, not yet decided
+    queue: deque[tuple[str, list[tuple[str, str | None]]]] = deque()
     seen: set[str] = set()
-    for key in keys:
-        if key in seen:
-            continue
-        seen.add(key)
-        cached = cache.get(key) if cache is not None else None
-        if cached is not None:
-            results[key] = replace(cached, from_cache=True)
-            if progress is not None:
-                progress(results[key])
-            continue
-        url, fragment = defragment(key)
-        pages.setdefault(url, []).append((key, fragment))
-    if not pages:
-        return results
+    finished: set[str] = set()
+    kept: dict[str, Evidence] = {}  # decided while keys still arrive: for late fragments
+    kept_bytes = 0
+    drained = False  # the feed is closed and all it held was taken
 
     batched = cache if isinstance(cache, BatchResultCache) else None
     unsaved: list[CheckResult] = []
@@ -1041,9 +1057,74 @@ async def check_urls(
             batched.put_many(list(unsaved))
             unsaved.clear()
 
+    def decide(url: str, wanted: list[tuple[str, str | None]], evidence: Evidence) -> None:
+        checked_at = clock.now()
+        for key, fragment in wanted:
+            specific = evidence
+            if fragment is not None:
+                found, note = _fragment_found(options, evidence, fragment)
+                specific = replace(
+                    evidence,
+                    url=key,
+                    fragment=fragment,
+                    fragment_found=found,
+                    notes=evidence.notes + ((note,) if note else ()),
+                )
+            result = _redacted(_result(key, specific, checked_at), secrets_)
+            results[key] = result
+            save(result)
+            if progress is not None:
+                progress(result)
+
+    def ingest(batch: list[str]) -> None:
+        new: list[str] = []
+        for key in batch:
+            if key in seen:
+                continue
+            seen.add(key)
+            cached = cache.get(key) if cache is not None else None
+            if cached is not None:
+                results[key] = replace(cached, from_cache=True)
+                if progress is not None:
+                    progress(results[key])
+                continue
+            url, fragment = defragment(key)
+            wanted = pages.get(url)
+            if wanted is None:
+                pages[url] = [(key, fragment)]
+                new.append(url)
+            elif url in kept:  # read already, every id remembered: no second request
+                decide(url, [(key, fragment)], kept[url])
+            elif url in finished:  # read already, its answer not kept (the budget)
+                late = asking_again.get(url)
+                if late is not None:  # asked anew already: decided with that answer
+                    late.append((key, fragment))
+                    continue
+                late = asking_again[url] = [(key, fragment)]
+                again.append((url, late))
+                queue.append((url, late))
+            else:  # waiting or being read: decided with the others
+                wanted.append((key, fragment))
+        queue.extend((url, pages[url]) for url in _host_by_host(new))
+
+    for batch in feed.take():
+        ingest(batch)
+    if feed.closed:
+        drained = True
+        if not queue:
+            return results
+
     async with build_client(options, resolver=resolver, transport=transport) as client:
         engine = _Engine(options, client, clock, random.Random())
+        engine.scan_all = not drained
         fatal: list[LinkauditError] = []
+
+        def keep(url: str, evidence: Evidence) -> None:
+            nonlocal kept_bytes
+            size = KEPT_OVERHEAD + (len(evidence.page.text) if evidence.page is not None else 0)
+            if kept_bytes + size <= KEPT_BYTES:
+                kept[url] = evidence
+                kept_bytes += size
 
         async def one(url: str, wanted: list[tuple[str, str | None]]) -> None:
             try:
@@ -1061,33 +1142,42 @@ async def check_urls(
             if on_page is not None:
                 on_page(url, evidence)
             decide(url, wanted, evidence)
+            finished.add(url)
+            if asking_again.get(url) is wanted:
+                del asking_again[url]
+            if not drained:
+                keep(url, evidence)
 
-        def decide(url: str, wanted: list[tuple[str, str | None]], evidence: Evidence) -> None:
-            checked_at = clock.now()
-            for key, fragment in wanted:
-                specific = evidence
-                if fragment is not None:
-                    found, note = _fragment_found(options, evidence, fragment)
-                    specific = replace(
-                        evidence,
-                        url=key,
-                        fragment=fragment,
-                        fragment_found=found,
-                        notes=evidence.notes + ((note,) if note else ()),
-                    )
-                result = _redacted(_result(key, specific, checked_at), engine.secrets)
-                results[key] = result
-                save(result)
-                if progress is not None:
-                    progress(result)
+        async def next_job() -> tuple[str, list[tuple[str, str | None]]] | None:
+            nonlocal drained, kept_bytes
+            while True:
+                batches = feed.take()
+                for batch in batches:
+                    ingest(batch)
+                if feed.closed and not drained:
+                    drained = True
+                    engine.scan_all = False
+                    kept.clear()
+                    kept_bytes = 0
+                if queue:
+                    return queue.popleft()
+                if drained:
+                    return None
+                if not batches:
+                    await feed.changed()
 
-        order = _host_by_host(pages)
+        async def worker() -> None:
+            while (job := await next_job()) is not None:
+                await one(*job)
+
+        size = max(16 * options.concurrency, 1024)
+        workers = [worker() for _ in range(min(len(queue), size) if drained else size)]
         try:
-            jobs = (one(url, pages[url]) for url in order)
-            await _within(until, _pool(jobs, min(len(order), max(16 * options.concurrency, 1024))))
-            for url in order:  # what the deadline stopped
-                if pages[url][0][0] not in results:
-                    decide(url, pages[url], _stopped(url))
+            await _within(until, workers)
+            for url, wanted in [*pages.items(), *again]:  # what the deadline stopped
+                undecided = [(key, fragment) for key, fragment in wanted if key not in results]
+                if undecided:
+                    decide(url, undecided, _stopped(url))
         finally:
             try:
                 await engine.finish()
@@ -1096,23 +1186,6 @@ async def check_urls(
     if fatal:
         raise fatal[0]
     return results
-
-
-def _pool(jobs: Iterator[Coroutine[Any, Any, None]], size: int) -> list[Coroutine[Any, Any, None]]:
-    """``size`` workers that run ``jobs`` one after another, in their order.
-
-    One task per URL, all made up front, cost ~3.4 KB each for the whole run:
-    340 MB before the first request of a 100,000-link article.  The workers take
-    the next job when one ends, so only ``size`` are ever alive; the jobs come
-    host by host in rounds, so ``size`` (many times ``concurrency``) keeps every
-    host the limiter could serve waiting at it, as before.
-    """
-
-    async def worker() -> None:
-        for job in jobs:  # one iterator shared by all: each job runs once
-            await job
-
-    return [worker() for _ in range(size)]
 
 
 async def _within(until: float | None, jobs: list[Coroutine[Any, Any, None]]) -> None:

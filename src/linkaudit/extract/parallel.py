@@ -16,13 +16,14 @@ different.
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import pickle
 import signal
 import threading
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 
@@ -75,6 +76,57 @@ def _in_workers(
         n = len(chunks)
         parts = pool.map(_extract_chunk, chunks, [scope] * n, [bodies] * n)
         return [citations for part in parts for citations in part]
+
+
+def parallel(count: int, workers: int | None = None) -> bool:
+    """Whether ``count`` documents are extracted on worker processes."""
+    cores = min(available_cores() if workers is None else workers, MAX_WORKERS)
+    return cores >= 2 and count >= PARALLEL_MIN
+
+
+async def extract_each(
+    documents: Sequence[Document],
+    scope: Scope,
+    *,
+    bodies: BodySelectors = NO_SELECTORS,
+    workers: int | None = None,
+) -> AsyncIterator[list[Citation]]:
+    """``extract_many``'s lists one by one, in order, each as soon as its chunk is
+    done, so the caller works on the first documents while the others are
+    extracted (the event loop runs meanwhile).
+
+    The workers are started (forked) before the first ``await``, while this process
+    may still have no other thread.  A pool that breaks leaves the chunks it did
+    not finish to be extracted here.
+    """
+    if not parallel(len(documents), workers):
+        for document in documents:
+            yield extract(document, scope=scope, bodies=bodies)
+        return
+    count = min(available_cores() if workers is None else workers, MAX_WORKERS)
+    chunks = [documents[i : i + CHUNK] for i in range(0, len(documents), CHUNK)]
+    futures: list[Future[list[list[Citation]]]] = []
+    pool: ProcessPoolExecutor | None = None
+    try:
+        pool = ProcessPoolExecutor(
+            min(count, len(chunks)), mp_context=_context(), initializer=_ignore_interrupts
+        )
+        futures = [pool.submit(_extract_chunk, chunk, scope, bodies) for chunk in chunks]
+    except (OSError, BrokenProcessPool, pickle.PickleError, RuntimeError):
+        futures = []
+    try:
+        for index, chunk in enumerate(chunks):
+            part: list[list[Citation]] | None = None
+            if index < len(futures):
+                try:
+                    part = await asyncio.wrap_future(futures[index])
+                except (OSError, BrokenProcessPool, pickle.PickleError, RuntimeError):
+                    futures = futures[:index]  # the pool is gone: the rest are done here
+            for citations in part if part is not None else _extract_chunk(chunk, scope, bodies):
+                yield citations
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _ignore_interrupts() -> None:

@@ -1,0 +1,83 @@
+"""A run with many documents checks the first documents' links while the others are
+still being extracted (``check.feed``), and ends with the same report as a run
+that extracts everything first, each page asked once."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from linkaudit import pipeline
+from linkaudit.check import CheckOptions
+from linkaudit.extract import parallel
+from linkaudit.model import Document, DocumentKind, Verdict
+from linkaudit.pipeline import AuditOptions, Services, audit_documents
+from linkaudit.testing.server import LoopbackServer, page
+
+TITLE = "River works begin on the east bank"
+ARTICLE = (
+    f"<html><head><title>{TITLE}</title></head><body><h1>{TITLE}</h1>"
+    "<h2 id='budget'>Budget</h2><p>The council met to hear residents.</p></body></html>"
+)
+
+
+def notes(base: str, count: int) -> list[Document]:
+    """Markdown files citing pages (some dead, some with fragments) of one site; the
+    same pages recur across files, with and without fragments."""
+    docs = []
+    for n in range(count):
+        text = (
+            f"# Note {n}\n\nSee [the works]({base}/p{n % 7}) and [the budget]"
+            f"({base}/p{(n + 3) % 7}#budget), [gone]({base}/gone{n % 3}) and "
+            f"[an anchor that is not there]({base}/p{n % 5}#nowhere).\n"
+        )
+        docs.append(Document(text=text, kind=DocumentKind.MARKDOWN, origin=f"notes/{n}.md"))
+    return docs
+
+
+@pytest.fixture
+def few_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(parallel, "CHUNK", 4)
+
+
+@pytest.mark.usefixtures("few_needed")
+def test_checking_overlaps_extraction_and_changes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # no archive lookups: the loopback server is the whole web here
+    options = AuditOptions(check=CheckOptions(max_retries=0, soft404=False), archive=None)
+    with LoopbackServer() as server:
+        site = server.add_site("127.0.0.1")
+        for n in range(7):
+            site.route(f"/p{n}", page(ARTICLE))
+        base = site.url("").rstrip("/")
+        docs = notes(base, 40)
+
+        def run() -> tuple[list[tuple[str, str, str]], list[int], dict[str, int]]:
+            server.reset_stats()
+            totals: list[int] = []
+            services = Services(on_total=totals.append)
+            outcome = asyncio.run(audit_documents(docs, options, services))
+            rows = sorted(
+                (f.citation.document, f.citation.url or "", f.verdict.value)
+                for f in outcome.report.findings
+            )
+            asked = {path: n for (_, path), n in site.stats.by_path.items()}
+            return rows, totals, asked
+
+        overlapped, totals, asked = run()
+        monkeypatch.setattr(pipeline, "_overlaps", lambda *args: False)
+        in_turn, totals_in_turn, asked_in_turn = run()
+
+    assert overlapped == in_turn
+    assert len(totals) > 1
+    assert totals == sorted(totals)
+    assert totals[-1] == totals_in_turn[-1]
+    assert asked == asked_in_turn
+    assert set(asked.values()) == {1}
+    verdicts = {(url.rsplit("/", 1)[1], verdict) for _, url, verdict in overlapped}
+    assert ("p1#budget", Verdict.OK.value) in verdicts
+    assert ("p1#nowhere", Verdict.FRAGMENT_MISSING.value) in verdicts
+    assert ("gone1", Verdict.BROKEN.value) in verdicts
