@@ -12,6 +12,11 @@ exact and the same on any machine:
   Retry-After: 1) whatever the rate; bound: all answers over 4 slots plus one wait.
 * **switch**: a host refusing sporadically for 60 URLs, then a token bucket for 40
   more, asked one at a time.
+* **trickle**: the same hosts when their URLs come one by one, 0.3 s apart on
+  average (exponential gaps, seeds 0-11), as in a crowded run or one still
+  extracting its documents: refusals then come among few answers, and a pace
+  judged from so few is easily a wrong one.  Bound: the last arrival plus one
+  answer (and, refused, one wait), or the bucket's time, whichever is later.
 * **sporadic grid**: hosts of 40 and 200 URLs refusing 10 % or 20 % of them once,
   each drawn with seeds 0-11 (which URLs, and 429 or 503); bound: all answers over
   4 slots plus one wait.  A refusal share above a few percent is where pacing that
@@ -32,6 +37,7 @@ from dataclasses import dataclass
 import httpx
 
 from linkaudit.check import CheckOptions, check_urls
+from linkaudit.check.feed import KeyFeed
 from linkaudit.testing.clock import VirtualClock
 
 LATENCY = 0.04
@@ -83,12 +89,28 @@ async def _run(
     decide_for: Callable[[_Host], Callable[[str], int]],
     bound: float,
     per_host: int = 4,
+    gaps: list[float] | None = None,
 ) -> Row:
+    """``gaps``: the URLs come one by one, each that long after the one before."""
     clock = VirtualClock()
     host = _Host(clock)
     urls = [f"https://host.example/{i}.pdf" for i in range(n)]
     options = CheckOptions(soft404=False, per_host=per_host, concurrency=16, max_retries=10)
-    await check_urls(urls, options, transport=host.transport(decide_for(host)), clock=clock)
+    keys: list[str] | KeyFeed = urls
+    if gaps is not None:
+        feed = keys = KeyFeed()
+
+        async def arrive() -> None:
+            for url, gap in zip(urls, gaps, strict=True):
+                feed.put([url])
+                await clock.sleep(gap)
+            feed.close()
+
+        arriving = asyncio.ensure_future(arrive())
+    transport = host.transport(decide_for(host))
+    await check_urls(keys, options, transport=transport, clock=clock)
+    if gaps is not None:
+        await arriving
     wall = max(t for t, _ in host.log)
     return Row(name, wall, bound, sum(1 for _, s in host.log if s in (429, 503)))
 
@@ -154,6 +176,37 @@ async def _grid() -> list[tuple[str, float, float, int]]:
     return cells
 
 
+TRICKLE_GAP = 0.3
+
+
+async def _trickle() -> list[tuple[str, float, float, int]]:
+    """(scenario, median and worst ratio to the bound, the worst seed) per host kind,
+    its URLs arriving one by one."""
+    cells = []
+    kinds: list[tuple[str, int, Callable[[int], Callable[[_Host], Callable[[str], int]]]]] = [
+        ("bucket", 40, lambda seed: _bucket),
+        ("sporadic 10%", 40, lambda seed: _sporadic_share(0.1, seed, 40)),
+        ("sporadic 20%", 40, lambda seed: _sporadic_share(0.2, seed, 40)),
+    ]
+    for name, n, decide_for in kinds:
+        ratios = []
+        for seed in SEEDS:
+            rng = random.Random(1000 + seed)
+            gaps = [rng.expovariate(1 / TRICKLE_GAP) for _ in range(n)]
+            last = sum(gaps[:-1])
+            if name == "bucket":
+                bound = max((n - 2) / 2, last + LATENCY)
+            else:
+                bound = last + 2 * LATENCY + 1.0
+            row = await _run("", n, decide_for(seed), bound, gaps=gaps)
+            ratios.append((row.wall / row.bound, seed))
+        ratios.sort()
+        median = (ratios[len(ratios) // 2 - 1][0] + ratios[len(ratios) // 2][0]) / 2
+        worst, seed = ratios[-1]
+        cells.append((f"trickle {name} x{n}", median, worst, seed))
+    return cells
+
+
 def main() -> None:
     print("| scenario | wall (virtual s) | bound s | x bound | refusals |")
     print("|---|---|---|---|---|")
@@ -168,6 +221,8 @@ def main() -> None:
     )
     print("|---|---|---|---|")
     for scenario, median, worst, seed in asyncio.run(_grid()):
+        print(f"| {scenario} | {median:.2f} | {worst:.2f} | {seed} |")
+    for scenario, median, worst, seed in asyncio.run(_trickle()):
         print(f"| {scenario} | {median:.2f} | {worst:.2f} | {seed} |")
 
 

@@ -590,7 +590,8 @@ class _Engine:
             self._probe_task(url)
         asked = await self._ask(url, method, fragments)
         final = asked.outcome.final
-        if final is not None and final.status < 400:
+        if final is not None and final.status not in RETRY_STATUSES:
+            # the host let it through: a 404 says as much about its rate as a 200
             self.limiter.relax(_host_key(httpx.URL(final.url)))
         probe = await self._maybe_probe(url, asked.outcome)
         return self._evidence(url, asked, probe, started)

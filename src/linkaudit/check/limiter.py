@@ -99,6 +99,11 @@ FORGET_AFTER = 10.0
 #: Its rate is the host's, not our pace, when it was asked this many times the
 #: answers it gave in the time (at least twice in all).
 SHOWN = 1.5
+#: ... and at least this many requests in all: two requests in flight together,
+#: both refused by a host refusing some URLs at random, "showed" a rate of one
+#: answer per pause and held the host to it for the rest of a run (a content run's
+#: slowest host, at 2.4 times its bound; ``benchmarks/pacing.py``'s trickle rows).
+SHOWN_MIN = 4
 #: A refusal asked at a pace at which this share of the answers came is by chance.
 CHANCE_SHARE = 0.25
 #: This many refusals by chance (and three in four of those judged) and a host
@@ -406,7 +411,7 @@ class Limiter:
         # requests asked in the window and answered or refused by now
         asked = sum(1 for at in host.asked if now - at <= window) - host.busy
         # it let through clearly less than it was asked: the rate is the host's, not ours
-        shown = asked >= max(SHOWN * recent, 2)
+        shown = asked >= max(SHOWN * recent, SHOWN_MIN)
         if recent and window > 0 and (shown or host.limits):
             learned = window / recent - host.interval
             if not host.limits and learned > 2 * halved:
