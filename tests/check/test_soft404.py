@@ -164,3 +164,11 @@ def test_echoed_path_does_not_hide_a_soft_404() -> None:
     )
     ta, tb = soft404.visible_text(a), soft404.visible_text(b)
     assert soft404.similarity(ta, tb) < soft404.similarity(ta, tb, ignore=ignore) == 1.0
+
+
+def test_tokens_read_a_prefix_without_cutting_a_word() -> None:
+    long_word = "a" * 300
+    assert soft404.tokens(f"{long_word} Bb", 3) == [long_word, "bb"]
+    text = " ".join(f"w{n}" for n in range(5000))
+    assert soft404.tokens(text, 2000) == [f"w{n}" for n in range(2000)]
+    assert soft404.tokens(text, 3, ignore={"w1"}) == ["w0", "w2", "w3"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from urllib.parse import unquote
 
 from lxml import etree
@@ -99,16 +99,21 @@ def title_and_heading(html: str) -> tuple[str, str]:
 
 
 def tokens(text: str, limit: int = MAX_TOKENS, ignore: Collection[str] = ()) -> list[str]:
-    """Lower-cased word tokens, at most ``limit``, without those in ``ignore``."""
-    out: list[str] = []
-    for match in _WORD.finditer(text.casefold()):
-        word = match.group()
-        if word in ignore:
-            continue
-        out.append(word)
-        if len(out) >= limit:
-            break
-    return out
+    """Lower-cased word tokens, at most ``limit``, without those in ``ignore``.
+
+    ``findall`` on a prefix is several times cheaper than matching word by word
+    (it ran for every page a content run reads); the prefix grows until it holds
+    ``limit`` words or is the whole text.
+    """
+    folded = text.casefold()
+    span = max(limit * 8, 256)
+    while True:
+        words = _WORD.findall(folded, 0, span)
+        if ignore:
+            words = [w for w in words if w not in ignore]
+        if len(words) > limit or span >= len(folded):
+            return words[:limit]
+        span *= 4
 
 
 def path_words(*urls: str) -> frozenset[str]:
@@ -264,10 +269,9 @@ _CHROME = frozenset({"nav", "header", "footer", "aside", "form", "menu"})
 _PROSE = frozenset({"p", "li", "blockquote", "td", "dd", "h2", "h3"})
 
 
-def _prose(root: etree._Element) -> list[str]:
-    """The texts of the page's prose blocks, site chrome (navigation, header,
-    footer, sidebars, forms) and invisible parts left out."""
-    out: list[str] = []
+def _prose(root: etree._Element) -> Iterator[str]:
+    """The texts of the page's prose blocks, in order, site chrome (navigation,
+    header, footer, sidebars, forms) and invisible parts left out."""
     walker = etree.iterwalk(root, events=("start",))
     for _, el in walker:
         if not isinstance(el.tag, str) or el.tag in _INVISIBLE or el.tag in _CHROME:
@@ -275,9 +279,8 @@ def _prose(root: etree._Element) -> list[str]:
         elif el.tag in _PROSE:
             text = element_text(el)
             if text:
-                out.append(text)
+                yield text
             walker.skip_subtree()
-    return out
 
 
 def removal_notice(html: str) -> str | None:
@@ -287,10 +290,13 @@ def removal_notice(html: str) -> str | None:
     root = parse_html(html)
     if root is None:
         return None
-    prose = _prose(root)
-    words = sum(len(_WORD.findall(text)) for text in prose)
-    if words > NOTICE_MAX_WORDS:
-        return None
+    prose: list[str] = []
+    words = 0
+    for text in _prose(root):  # an article's first paragraphs decide: read no further
+        prose.append(text)
+        words += len(_WORD.findall(text))
+        if words > NOTICE_MAX_WORDS:
+            return None
     title, heading = title_and_heading(html)
     for where, text in (("title", title), ("heading", heading), ("text", " ".join(prose)[:300])):
         found = _REMOVAL.search(_normalise_cue_text(text)) if text else None
