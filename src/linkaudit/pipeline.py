@@ -20,28 +20,16 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 
 from linkaudit.addresses import address_kind, is_internal
-from linkaudit.archive import ArchiveLookup, ArchiveOptions, find_copies
-from linkaudit.archive.base import WAYBACK
-from linkaudit.archive.lookup import ArchiveSession, MemoryArchiveCache
-from linkaudit.archive.ratelimit import RateLimiter
+from linkaudit.archive.base import WAYBACK, ArchiveOptions
 from linkaudit.archive.reach import NOT_RESTORED, NOT_SENT
-from linkaudit.archive.restore import restore_lost
-from linkaudit.archive.save import SaveOutcome, save_live
 from linkaudit.check import CheckOptions, Resolver, check_urls
-from linkaudit.check.browser import BrowserOptions, recheck_in_browser
 from linkaudit.check.client import ResolveError, resolver_answers
-from linkaudit.check.drift_stage import (
-    LivePage,
-    PageCollector,
-    judge_drift,
-    keep_first_observations,
-)
-from linkaudit.check.drift_stage import compared_url as drift_url
 from linkaudit.check.limiter import Clock
 from linkaudit.check.local import LocalOptions, is_file_document, local_results, mark_local
 from linkaudit.check.options import USER_NAMES
@@ -50,6 +38,7 @@ from linkaudit.hosts import match_host
 from linkaudit.model import (
     DEFAULT_FAIL_ON,
     NO_SELECTORS,
+    ArchiveLookup,
     BodySelectors,
     CheckResult,
     Citation,
@@ -71,8 +60,14 @@ from linkaudit.sources.changed import Removed, citations_on_changed_lines, defin
 from linkaudit.sources.gitdates import LineDate, blame_dates
 from linkaudit.sources.jsonspan import place_in_file
 from linkaudit.store.base import ArchiveCache, ExtractCache, ResultCache
-from linkaudit.store.drift import DriftStore
 from linkaudit.urls import defragment, normalize
+
+if TYPE_CHECKING:  # stages a plain ``check`` never runs, imported where they run
+    from linkaudit.archive.lookup import ArchiveSession
+    from linkaudit.archive.ratelimit import RateLimiter
+    from linkaudit.archive.save import SaveOutcome
+    from linkaudit.check.drift_stage import LivePage, PageCollector
+    from linkaudit.store.drift import DriftStore
 
 #: Verdicts that need no archive copy: the reader already gets the page, or we chose
 #: not to look.
@@ -269,12 +264,16 @@ async def audit_documents(
     until = None if options.run_deadline is None else time.monotonic() + options.run_deadline
     extracted = extract_all(documents, options, services.extract_cache)
     archive = None if options.offline else options.archive
-    session = (
-        None
-        if archive is None
-        else ArchiveSession.open(archive, services.archive_transport, services.archive_limiters)
-    )
+    session = None
+    if archive is not None:
+        from linkaudit.archive.lookup import ArchiveSession
+
+        session = ArchiveSession.open(
+            archive, services.archive_transport, services.archive_limiters
+        )
     if options.drift and services.archive_cache is None:  # drift's lookups serve the report's
+        from linkaudit.archive.lookup import MemoryArchiveCache
+
         services = replace(services, archive_cache=MemoryArchiveCache())
     saves: tuple[SaveOutcome, ...] = ()
     banner: tuple[str, ...] = ()
@@ -287,8 +286,12 @@ async def audit_documents(
         if options.drift and session is None and down is None:  # first observations only
             findings = await _drift(findings, checked, options, services, None, {}, started)
         elif options.first_observations and services.drift_store is not None and down is None:
+            from linkaudit.check.drift_stage import keep_first_observations
+
             keep_first_observations(findings, checked.pages, services.drift_store)
         if session is not None and down is None:  # no network: nothing to look up either
+            from linkaudit.check.drift_stage import compared_url as drift_url
+
             inside: frozenset[str] = frozenset()
             if session.options.reaches_outside:
                 inside = await internal_hosts(
@@ -383,6 +386,8 @@ async def restore_links(
     failures: dict[int, str] = {}
     if session is None or not options.restore_lost:
         return Restored()
+    from linkaudit.archive.restore import restore_lost
+
     for d_index, (doc, citations) in enumerate(extracted):
         lost_positions = [i for i, c in enumerate(citations) if c.verdict is Verdict.LOST]
         if not lost_positions:
@@ -451,6 +456,8 @@ async def check_citations(
             f"{len(results)} links were not checked to the end (unreachable, run_deadline)",
         )
     if options.browser and not _past(until):
+        from linkaudit.check.browser import BrowserOptions, recheck_in_browser
+
         results, why_not = await recheck_in_browser(
             results, BrowserOptions(budget=options.check.deadline / 2), services.resolver
         )
@@ -464,6 +471,10 @@ def _page_collector(options: AuditOptions, services: Services) -> PageCollector 
     """What reads the live pages' text: every page for ``--drift``; for first
     observations alone, only the pages of URLs never observed before (reading a
     page's article text costs ~35 ms of CPU on a real page, so a URL pays it once)."""
+    if not options.drift and not options.first_observations:
+        return None
+    from linkaudit.check.drift_stage import PageCollector
+
     if options.drift:
         return PageCollector()
     store = services.drift_store
@@ -483,6 +494,9 @@ async def _drift(
 ) -> list[Finding]:
     """The content-drift stage (``linkaudit.check.drift_stage``), each URL aimed at the
     earliest date it is cited on."""
+    from linkaudit.check.drift_stage import compared_url as drift_url
+    from linkaudit.check.drift_stage import judge_drift
+
     by_url: dict[str, datetime] = {}
     for finding in findings:
         url = drift_url(finding)
@@ -621,6 +635,8 @@ async def find_archived_copies(
     by ``until`` (the run's deadline) are said not looked up.  URLs inside the
     network (hosts in ``inside``, or so spelled) are never sent to an archive
     outside it: they get a note instead."""
+    from linkaudit.archive.lookup import MemoryArchiveCache, find_copies
+
     private = _private_lookups(findings, options, session.options, inside)
     wanted = [
         (url, _target(targets, finding.citation))
@@ -743,6 +759,9 @@ async def save_live_citations(
     """Archive live citations whose newest capture is missing or old (``--save``);
     nothing once the run's deadline (``until``) has passed, and never an internal
     URL to an archive outside the network."""
+    from linkaudit.archive.lookup import find_copies
+    from linkaudit.archive.save import save_live
+
     outside = session.options.reaches_outside
     live = sorted(
         {
