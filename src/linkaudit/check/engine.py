@@ -148,6 +148,7 @@ class _State:
     internal: bool = False  # some answer came from a loopback/private/link-local address
     waited: float = 0.0  # seconds of Retry-After waited (they count toward the deadline)
     sent: asyncio.Event = field(default_factory=asyncio.Event)  # a request went out
+    answered: bool = False  # some request of this URL ended (with an answer or an error)
 
 
 @dataclass(frozen=True)
@@ -369,6 +370,7 @@ class _Engine:
                 raise _Failure(FetchError.TIMEOUT, self._deadline_detail(deadline)) from exc
             finally:
                 state.spent += time.monotonic() - started
+                state.answered = True
 
     @staticmethod
     def _deadline_detail(deadline: float) -> str:
@@ -604,7 +606,8 @@ class _Engine:
     async def _hedge(self, url: str, state: _State) -> None:
         await state.sent.wait()
         await self.clock.sleep(HEDGE_AFTER)
-        self._probe_task(url)
+        if not state.answered:  # a quick refusal (429, 503) shows the host is not slow
+            self._probe_task(url)
 
     async def _ask(self, url: str, method: str, state: _State) -> _Asked:
         """Ask until the answer is one to judge: HEAD gives way to GET, transient ones repeat.
