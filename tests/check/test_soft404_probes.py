@@ -240,3 +240,22 @@ def test_a_sibling_that_is_long_in_coming_is_not_waited_for(
         sent = probes(site, cited)
     assert {r.verdict for r in results.values()} == {Verdict.OK}
     assert len(sent) == 1
+
+
+def test_a_big_site_is_probed_once_instead_of_waited_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """More of the host's targets out than ``SIBLING_WAIT_MAX``: no page waits for the
+    others, so the host is probed once (its 404 stands for both directories), where
+    waiting, the pages' distinct names would have spared even that one request."""
+    monkeypatch.setattr(engine, "HEDGE_AFTER", 60.0)
+    monkeypatch.setattr(engine, "SIBLING_WAIT_MAX", 2)
+    with LoopbackServer() as server:
+        site = server.add_site("127.0.0.1", latency=0.02)
+        cited = {f"/{d}/{n}" for d in ("a", "b") for n in range(20)}
+        for path in cited:
+            site.route(path, page(story(int(path.rsplit("/", 1)[1]) + 100 * path.startswith("/b"))))
+        results = check_urls_sync([site.url(p) for p in sorted(cited)], CheckOptions(per_host=4))
+        sent = probes(site, cited)
+    assert len(sent) == 1
+    assert {r.verdict for r in results.values()} == {Verdict.OK}

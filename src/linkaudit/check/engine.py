@@ -789,14 +789,17 @@ class _Engine:
         titled "not found" are probed as before.
 
         The host's other targets still out are waited for first (each holds its own
-        worker and no slot meanwhile), at most ``SIBLING_WAIT``: past that, only the
-        slug can spare the probe.  Waiting decides only whether a probe is sent, never
-        a verdict: a probe adds evidence, it does not take any away.
+        worker and no slot meanwhile), at most ``SIBLING_WAIT`` and only when there are
+        at most ``SIBLING_WAIT_MAX`` of them: otherwise only the slug spares the probe.
+        Waiting decides only whether a probe is sent, never a verdict: a probe adds
+        evidence, it does not take any away.
         """
         host = urlsplit(url).netloc
         pages = self._pages.get(host)
         settled = True
-        if pages is not None and pages.pending:
+        if pages is not None and len(pages.pending) > SIBLING_WAIT_MAX:
+            settled = False  # a big site: its directories' probes cost less than waiting
+        elif pages is not None and pages.pending:
             _, late = await asyncio.wait(list(pages.pending), timeout=SIBLING_WAIT)
             settled = not late
         first = self._first_probe.get(host)
@@ -901,6 +904,10 @@ _SLUG_WORD = re.compile(r"[^\W\d_]{4,}|\d{3,}", re.UNICODE)
 HEDGE_AFTER = 0.3
 #: Seconds a page waits for its host's other targets before the probe decides.
 SIBLING_WAIT = 0.3
+#: A page waits for at most this many of its host's targets: on a host with more
+#: out (a big site checked alone), waiting would cost each page a pass over them
+#: all, and a probe per directory is cheap beside their requests.
+SIBLING_WAIT_MAX = 16
 
 
 @dataclass
