@@ -30,6 +30,13 @@ from linkaudit.archive.base import WAYBACK, ArchiveOptions
 from linkaudit.archive.reach import NOT_RESTORED, NOT_SENT
 from linkaudit.check import CheckOptions, Resolver, check_urls
 from linkaudit.check.client import ResolveError, resolver_answers
+from linkaudit.check.drift_stage import (
+    LivePage,
+    PageCollector,
+    judge_drift,
+    keep_first_observations,
+)
+from linkaudit.check.drift_stage import compared_url as drift_url
 from linkaudit.check.limiter import Clock
 from linkaudit.check.local import LocalOptions, is_file_document, local_results, mark_local
 from linkaudit.check.options import USER_NAMES
@@ -66,7 +73,6 @@ if TYPE_CHECKING:  # stages a plain ``check`` never runs, imported where they ru
     from linkaudit.archive.lookup import ArchiveSession
     from linkaudit.archive.ratelimit import RateLimiter
     from linkaudit.archive.save import SaveOutcome
-    from linkaudit.check.drift_stage import LivePage, PageCollector
     from linkaudit.store.drift import DriftStore
 
 #: Verdicts that need no archive copy: the reader already gets the page, or we chose
@@ -286,12 +292,8 @@ async def audit_documents(
         if options.drift and session is None and down is None:  # first observations only
             findings = await _drift(findings, checked, options, services, None, {}, started)
         elif options.first_observations and services.drift_store is not None and down is None:
-            from linkaudit.check.drift_stage import keep_first_observations
-
             keep_first_observations(findings, checked.pages, services.drift_store)
         if session is not None and down is None:  # no network: nothing to look up either
-            from linkaudit.check.drift_stage import compared_url as drift_url
-
             inside: frozenset[str] = frozenset()
             if session.options.reaches_outside:
                 inside = await internal_hosts(
@@ -471,10 +473,6 @@ def _page_collector(options: AuditOptions, services: Services) -> PageCollector 
     """What reads the live pages' text: every page for ``--drift``; for first
     observations alone, only the pages of URLs never observed before (reading a
     page's article text costs ~35 ms of CPU on a real page, so a URL pays it once)."""
-    if not options.drift and not options.first_observations:
-        return None
-    from linkaudit.check.drift_stage import PageCollector
-
     if options.drift:
         return PageCollector()
     store = services.drift_store
@@ -494,9 +492,6 @@ async def _drift(
 ) -> list[Finding]:
     """The content-drift stage (``linkaudit.check.drift_stage``), each URL aimed at the
     earliest date it is cited on."""
-    from linkaudit.check.drift_stage import compared_url as drift_url
-    from linkaudit.check.drift_stage import judge_drift
-
     by_url: dict[str, datetime] = {}
     for finding in findings:
         url = drift_url(finding)

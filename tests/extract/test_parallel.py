@@ -6,7 +6,6 @@ import signal
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
@@ -122,7 +121,7 @@ def test_workers_that_cannot_start_leave_the_work_to_this_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def broken(*args: object) -> list[object]:
-        raise BrokenProcessPool("a worker died")
+        raise parallel.BrokenProcessPool("a worker died")
 
     monkeypatch.setattr(parallel, "_in_workers", broken)
     docs = documents()[-10:]

@@ -16,18 +16,18 @@ different.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import signal
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
 
 from linkaudit.extract import extract
 from linkaudit.model import NO_SELECTORS, BodySelectors, Citation, Document, Scope
-
-if TYPE_CHECKING:
-    from multiprocessing.context import BaseContext
 
 #: Fewer documents than this are extracted here: starting workers would cost more.
 PARALLEL_MIN = 200
@@ -58,9 +58,6 @@ def extract_many(
     count = min(available_cores() if workers is None else workers, MAX_WORKERS)
     if count < 2 or len(documents) < PARALLEL_MIN:
         return _extract_chunk(documents, scope, bodies)
-    # imported here: an article's ``check`` (one document) never starts a worker
-    from concurrent.futures.process import BrokenProcessPool
-
     try:
         return _in_workers(documents, scope, bodies, count)
     except (OSError, BrokenProcessPool, pickle.PickleError, RuntimeError):
@@ -70,8 +67,6 @@ def extract_many(
 def _in_workers(
     documents: Sequence[Document], scope: Scope, bodies: BodySelectors, count: int
 ) -> list[list[Citation]]:
-    from concurrent.futures import ProcessPoolExecutor
-
     chunks = [documents[i : i + CHUNK] for i in range(0, len(documents), CHUNK)]
     workers = min(count, len(chunks))
     with ProcessPoolExecutor(
@@ -95,8 +90,6 @@ def _extract_chunk(
 
 
 def _context() -> BaseContext:
-    import multiprocessing
-
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
