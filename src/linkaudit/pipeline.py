@@ -20,15 +20,20 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 
 from linkaudit.addresses import address_kind, is_internal
-from linkaudit.archive.base import WAYBACK, ArchiveOptions
+from linkaudit.archive import ArchiveLookup, ArchiveOptions, find_copies
+from linkaudit.archive.base import WAYBACK
+from linkaudit.archive.lookup import ArchiveSession, MemoryArchiveCache
+from linkaudit.archive.ratelimit import RateLimiter
 from linkaudit.archive.reach import NOT_RESTORED, NOT_SENT
+from linkaudit.archive.restore import restore_lost
+from linkaudit.archive.save import SaveOutcome, save_live
 from linkaudit.check import CheckOptions, Resolver, check_urls
+from linkaudit.check.browser import BrowserOptions, recheck_in_browser
 from linkaudit.check.client import ResolveError, resolver_answers
 from linkaudit.check.drift_stage import (
     LivePage,
@@ -45,7 +50,6 @@ from linkaudit.hosts import match_host
 from linkaudit.model import (
     DEFAULT_FAIL_ON,
     NO_SELECTORS,
-    ArchiveLookup,
     BodySelectors,
     CheckResult,
     Citation,
@@ -67,13 +71,8 @@ from linkaudit.sources.changed import Removed, citations_on_changed_lines, defin
 from linkaudit.sources.gitdates import LineDate, blame_dates
 from linkaudit.sources.jsonspan import place_in_file
 from linkaudit.store.base import ArchiveCache, ExtractCache, ResultCache
+from linkaudit.store.drift import DriftStore
 from linkaudit.urls import defragment, normalize
-
-if TYPE_CHECKING:  # stages a plain ``check`` never runs, imported where they run
-    from linkaudit.archive.lookup import ArchiveSession
-    from linkaudit.archive.ratelimit import RateLimiter
-    from linkaudit.archive.save import SaveOutcome
-    from linkaudit.store.drift import DriftStore
 
 #: Verdicts that need no archive copy: the reader already gets the page, or we chose
 #: not to look.
@@ -270,16 +269,12 @@ async def audit_documents(
     until = None if options.run_deadline is None else time.monotonic() + options.run_deadline
     extracted = extract_all(documents, options, services.extract_cache)
     archive = None if options.offline else options.archive
-    session = None
-    if archive is not None:
-        from linkaudit.archive.lookup import ArchiveSession
-
-        session = ArchiveSession.open(
-            archive, services.archive_transport, services.archive_limiters
-        )
+    session = (
+        None
+        if archive is None
+        else ArchiveSession.open(archive, services.archive_transport, services.archive_limiters)
+    )
     if options.drift and services.archive_cache is None:  # drift's lookups serve the report's
-        from linkaudit.archive.lookup import MemoryArchiveCache
-
         services = replace(services, archive_cache=MemoryArchiveCache())
     saves: tuple[SaveOutcome, ...] = ()
     banner: tuple[str, ...] = ()
@@ -388,8 +383,6 @@ async def restore_links(
     failures: dict[int, str] = {}
     if session is None or not options.restore_lost:
         return Restored()
-    from linkaudit.archive.restore import restore_lost
-
     for d_index, (doc, citations) in enumerate(extracted):
         lost_positions = [i for i, c in enumerate(citations) if c.verdict is Verdict.LOST]
         if not lost_positions:
@@ -458,8 +451,6 @@ async def check_citations(
             f"{len(results)} links were not checked to the end (unreachable, run_deadline)",
         )
     if options.browser and not _past(until):
-        from linkaudit.check.browser import BrowserOptions, recheck_in_browser
-
         results, why_not = await recheck_in_browser(
             results, BrowserOptions(budget=options.check.deadline / 2), services.resolver
         )
@@ -630,8 +621,6 @@ async def find_archived_copies(
     by ``until`` (the run's deadline) are said not looked up.  URLs inside the
     network (hosts in ``inside``, or so spelled) are never sent to an archive
     outside it: they get a note instead."""
-    from linkaudit.archive.lookup import MemoryArchiveCache, find_copies
-
     private = _private_lookups(findings, options, session.options, inside)
     wanted = [
         (url, _target(targets, finding.citation))
@@ -754,9 +743,6 @@ async def save_live_citations(
     """Archive live citations whose newest capture is missing or old (``--save``);
     nothing once the run's deadline (``until``) has passed, and never an internal
     URL to an archive outside the network."""
-    from linkaudit.archive.lookup import find_copies
-    from linkaudit.archive.save import save_live
-
     outside = session.options.reaches_outside
     live = sorted(
         {

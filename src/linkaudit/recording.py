@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from linkaudit.archive.save import SaveOutcome
 from linkaudit.history import (
     ArchiveMark,
     ConfirmPolicy,
@@ -36,7 +37,6 @@ from linkaudit.store.history import RunHistory, match_key
 from linkaudit.store.results import CachedResults, ResultStore
 
 if TYPE_CHECKING:  # the pipeline's result type only; the pipeline never imports this
-    from linkaudit.archive.save import SaveOutcome
     from linkaudit.pipeline import AuditRun
 
 
