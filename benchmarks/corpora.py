@@ -407,7 +407,9 @@ def build_web(server: LoopbackServer, spec: WebSpec, seed: int) -> Served:
             continue
         lat = path_latency(host)
         if kind == "soft":
-            what = "soft" if n % 2 == 0 else "page"
+            # every other URL of the host (``n % 2`` would follow the host's index,
+            # which fixes every URL's parity: a host at an odd index had no soft case)
+            what = "soft" if (n // spec.hosts) % 2 == 0 else "page"
         elif kind == "wall":
             what = "challenge"
         elif kind == "ratelimit" or kind == "slow":

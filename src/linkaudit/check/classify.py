@@ -557,20 +557,23 @@ def _classify_live(ctx: _Context) -> Classification:
     return _classify_redirects(ctx, text)
 
 
+def lands_on_front_page(url: str, final: str, root: str | None) -> bool:
+    """Whether a deep link ``url`` (not itself a front page, nor a redirect service's)
+    was redirected to a site's front page ``final``: the homepage rule's test, which
+    comes before the soft-404 comparison (so the engine sends no probe for it)."""
+    original = _path_and_query(url)
+    if quirks.is_homepage_like(original) or quirks.is_redirect_service(url):
+        return False
+    return quirks.is_homepage_like(_path_and_query(final)) or (
+        root is not None and quirks.is_trivial_canonicalisation(_defrag(root), final)
+    )
+
+
 def _homepage_redirect(ctx: _Context) -> Classification | None:
     """A deep link that now lands on the site's front page: the cited page is gone."""
-    if not ctx.redirected:
+    if not ctx.redirected or not lands_on_front_page(ctx.url, ctx.final, ctx.evidence.root_url):
         return None
     original = _path_and_query(ctx.url)
-    if quirks.is_homepage_like(original) or quirks.is_redirect_service(ctx.url):
-        return None
-    final = _path_and_query(ctx.final)
-    root = ctx.evidence.root_url
-    at_root = quirks.is_homepage_like(final) or (
-        root is not None and quirks.is_trivial_canonicalisation(_defrag(root), ctx.final)
-    )
-    if not at_root:
-        return None
     other_host = _host(ctx.final).removeprefix("www.") != _host(ctx.url).removeprefix("www.")
     where = (
         f"the front page of another site ({ctx.final})"

@@ -9,9 +9,11 @@ page) and like a polite robot otherwise
 
 Cost control is the point of most choices here: a body is only read when a
 verdict depends on it (HTML, up to ``max_body``), HEAD is used only where it can
-decide alone (obviously binary resources), a soft-404 probe is made once per
-host, and once per directory only on hosts that answer a random path with 2xx
-(see ``_probe_task``), and every URL has a budget (``deadline``) of time actually
+decide alone (obviously binary resources), a soft-404 probe is made only where
+its answer could change a verdict (an HTML 200 that neither echoes its slug nor
+stands apart from the host's other pages: ``_needs_probe``), at most once per host,
+and once per directory only on hosts that answer a random path with 2xx (see
+``_probe_task``), and every URL has a budget (``deadline``) of time actually
 spent talking to servers, so neither a 5 GB file nor a server trickling one byte
 a second can hold a run hostage.
 
@@ -46,7 +48,7 @@ from linkaudit.addresses import address_kind
 from linkaudit.check import quirks, soft404
 from linkaudit.check.anchors import AnchorScan, AnchorSearch
 from linkaudit.check.bodies import BodyError, read_body
-from linkaudit.check.classify import classify
+from linkaudit.check.classify import classify, lands_on_front_page
 from linkaudit.check.client import (
     ADDRESS,
     INSECURE_EXTENSION,
@@ -61,7 +63,7 @@ from linkaudit.check.evidence import Evidence, FetchError, Page, Probe
 from linkaudit.check.feed import KeyFeed
 from linkaudit.check.limiter import Clock, Limiter, SystemClock
 from linkaudit.check.options import CheckOptions, HostSettings, host_deadline, host_settings
-from linkaudit.check.quirks import has_anchor
+from linkaudit.check.quirks import has_anchor, is_homepage_like
 from linkaudit.errors import LinkauditError
 from linkaudit.httputil import retry_after_seconds
 from linkaudit.model import CheckResult, Hop
@@ -153,6 +155,8 @@ class _State:
     scan_all: bool = False
     internal: bool = False  # some answer came from a loopback/private/link-local address
     waited: float = 0.0  # seconds of Retry-After waited (they count toward the deadline)
+    sent: asyncio.Event = field(default_factory=asyncio.Event)  # a request went out
+    answered: bool = False  # some request of this URL ended (with an answer or an error)
 
 
 @dataclass(frozen=True)
@@ -336,6 +340,9 @@ class _Engine:
         #: while the run's keys are still arriving (``KeyFeed``), pages are read for
         #: every id: a fragment of an URL already read may come later
         self.scan_all = False
+        # per host: the names of the pages its targets answered with, and who is still out
+        self._pages: dict[str, _HostPages] = {}
+        self._probe_wanted: set[str] = set()  # hosts where some page needed the probe
 
     # --- per-host settings ------------------------------------------------------
 
@@ -360,6 +367,7 @@ class _Engine:
         settings = self.settings(parsed.host)
         deadline = host_deadline(self.options, settings)
         async with self.limiter.slot(host):
+            state.sent.set()
             remaining = deadline - state.spent - state.waited
             if remaining <= 0:
                 state.out_of_time = True
@@ -373,6 +381,7 @@ class _Engine:
                 raise _Failure(FetchError.TIMEOUT, self._deadline_detail(deadline)) from exc
             finally:
                 state.spent += time.monotonic() - started
+                state.answered = True
 
     @staticmethod
     def _deadline_detail(deadline: float) -> str:
@@ -581,14 +590,30 @@ class _Engine:
         (which the caller judges)."""
         started = time.monotonic()
         method = "HEAD" if _is_binary(url) else "GET"
-        if method == "GET" and (urlsplit(url).netloc in self._soft_hosts or not _slug(url)):
-            # Most GETs land on an HTML page that needs the host's answer to a random
-            # path; asking alongside the target instead of after it keeps a slow host
-            # from costing two round trips in a row.  A URL with a descriptive slug
-            # waits: its page usually proves itself (``_proves_itself``), and then
-            # no probe is sent at all.
-            self._probe_task(url)
-        asked = await self._ask(url, method, fragments)
+        host = urlsplit(url).netloc
+        pages = self._pages.setdefault(host, _HostPages())
+        answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        pages.pending.add(answered)
+        state = _State(fragments=fragments, scan_all=self.scan_all)
+        hedge = None
+        if (
+            method == "GET"
+            and self.options.soft404
+            and (host in self._soft_hosts or not _slug(url))
+        ):
+            # The probe waits for the target's answer, which usually makes it needless
+            # (an error, a wall, a page that proves itself).  A target still unanswered
+            # ``HEDGE_AFTER`` after it went out is on a slow host, where a probe sent only
+            # after it would cost a second slow round trip: it is sent then, in case.
+            hedge = asyncio.create_task(self._hedge(url, state))
+        try:
+            asked = await self._ask(url, method, state)
+            pages.add(url, asked.outcome)
+        finally:
+            if hedge is not None:
+                hedge.cancel()
+            pages.pending.discard(answered)
+            answered.set_result(None)
         final = asked.outcome.final
         if final is not None and final.status not in RETRY_STATUSES:
             # the host let it through: a 404 says as much about its rate as a 200
@@ -596,7 +621,13 @@ class _Engine:
         probe = await self._maybe_probe(url, asked.outcome)
         return self._evidence(url, asked, probe, started)
 
-    async def _ask(self, url: str, method: str, fragments: tuple[str, ...] = ()) -> _Asked:
+    async def _hedge(self, url: str, state: _State) -> None:
+        await state.sent.wait()
+        await self.clock.sleep(HEDGE_AFTER)
+        if not state.answered:  # a quick refusal (429, 503) shows the host is not slow
+            self._probe_task(url)
+
+    async def _ask(self, url: str, method: str, state: _State) -> _Asked:
         """Ask until the answer is one to judge: HEAD gives way to GET, transient ones repeat.
 
         A HEAD that cannot decide is asked again with GET at once, unless its answer
@@ -604,7 +635,6 @@ class _Engine:
         other before GET asks.  The last ``Retry-After`` seen is kept even when a
         later attempt succeeds, as the result has always reported it.
         """
-        state = _State(fragments=fragments, scan_all=self.scan_all)
         retries = 0
         plan = _RetryPlan(wait=None, retry_after=None)
         while True:
@@ -747,12 +777,9 @@ class _Engine:
             or not _is_html(final.page.content_type)
         ):
             return None
-        host = urlsplit(url).netloc
-        first = self._first_probe.get(host)
-        if first is not None:  # a probe of this host is out: its answer may say it is soft
-            await asyncio.shield(first)
-        if host not in self._soft_hosts and _proves_itself(url, outcome.chain, final.page):
+        if not await self._needs_probe(url, outcome.chain, final.page):
             return None
+        self._probe_wanted.add(urlsplit(url).netloc)
         task = self._probe_task(url)
         if task is None:
             return None
@@ -765,6 +792,50 @@ class _Engine:
             if own is not None:
                 return await asyncio.shield(own)
         return probe
+
+    async def _needs_probe(self, url: str, chain: Sequence[Hop], page: Page) -> bool:
+        """Whether the host's answer to a random path could change this page's verdict.
+
+        Not for a deep link redirected to the front page (the homepage rule judges it
+        before any soft-404 comparison).  Not when the page shows it is real
+        (``_looks_real``) and either echoes the cited slug or stands apart from the
+        host's other pages: its title and main heading differ from those of every
+        other page the host answered with, and another page was seen.  A catch-all
+        serves one page for every unknown path, so a page named unlike all the others
+        is not the one its siblings would share.  Pages that look alike, a host known
+        to answer random paths with 2xx, and anything short, redirected elsewhere or
+        titled "not found" are probed as before.
+
+        The host's other targets still out are waited for first (each holds its own
+        worker and no slot meanwhile), at most ``SIBLING_WAIT`` and only when there are
+        at most ``SIBLING_WAIT_MAX`` of them: otherwise only the slug spares the probe.
+        Waiting decides only whether a probe is sent, never a verdict: a probe adds
+        evidence, it does not take any away.
+        """
+        host = urlsplit(url).netloc
+        pages = self._pages.get(host)
+        settled = True
+        if pages is not None and len(pages.pending) > SIBLING_WAIT_MAX:
+            settled = False  # a big site: its directories' probes cost less than waiting
+        elif pages is not None and pages.pending:
+            _, late = await asyncio.wait(list(pages.pending), timeout=SIBLING_WAIT)
+            settled = not late
+        first = self._first_probe.get(host)
+        if first is not None and host in self._probe_wanted:
+            # a probe another page of the host needs is out: its answer may say the
+            # host is soft (a probe sent only in case, ``HEDGE_AFTER``, is not waited for)
+            await asyncio.shield(first)
+        final = defragment(page.url)[0]
+        if len(chain) > 1 and lands_on_front_page(url, final, _root(url)):
+            return False
+        if host in self._soft_hosts or not _looks_real(url, chain, page):
+            return True
+        title, heading = _page_name(page)
+        if pages is not None and pages.alike(title, heading):
+            return True
+        if _echoes_slug(url, title, heading):
+            return False
+        return not settled or pages is None or pages.named < 2
 
     def _probe_task(self, url: str) -> asyncio.Task[Probe | None] | None:
         """The probe that stands for ``url``'s directory, started at most once.
@@ -844,19 +915,73 @@ _ABOUT_THE_REQUEST = re.compile(
 _SLUG_WORD = re.compile(r"[^\W\d_]{4,}|\d{3,}", re.UNICODE)
 
 
-def _proves_itself(url: str, chain: Sequence[Hop], page: Page) -> bool:
-    """Whether the target's own content shows it is the cited page, so that the
-    host's answer to a random path could not change the verdict.
+#: Seconds a GET may go unanswered before its host's soft-404 probe is sent anyway.
+#: Most answers come well within it (the editor corpus: median 80 ms), and then the
+#: probe is sent only if the answer needs it; a host slower than this would make a
+#: probe sent after the answer a second slow round trip, so it is sent alongside.
+HEDGE_AFTER = 0.3
+#: Seconds a page waits for its host's other targets before the probe decides.
+SIBLING_WAIT = 0.3
+#: A page waits for at most this many of its host's targets: on a host with more
+#: out (a big site checked alone), waiting would cost each page a pass over them
+#: all, and a probe per directory is cheap beside their requests.
+SIBLING_WAIT_MAX = 16
 
-    Only a page that answered 200 where it was asked (no redirect), says nothing of
-    "not found", "search" or "error" in its title or main heading, echoes a word of
-    the cited path's last segment there (``/2019/glacier-melt`` and "Glacier melt
-    speeds up"), and has enough prose to be an article.  A catch-all page cannot
-    echo a path it was never written for; a search page that echoes it says so.
-    Anything else is probed as before: opaque URLs (``/p/12345``), short pages,
-    redirects, pages titled like the site.
-    """
-    if len(chain) != 1 or page.status != 200 or (page.truncated and not page.text):
+
+@dataclass
+class _HostPages:
+    """The names (title, main heading) of the pages one host answered its targets with."""
+
+    pending: set[asyncio.Future[None]] = field(default_factory=set)  # targets still out
+    titles: Counter[str] = field(default_factory=Counter)
+    headings: Counter[str] = field(default_factory=Counter)
+    named: int = 0  # pages answered 200 where asked, with a name that is not "not found"
+
+    def add(self, url: str, outcome: _Outcome) -> None:
+        final = outcome.final
+        if final is None or final.status != 200 or not _kept(url, outcome.chain):
+            return
+        page = final.page
+        if page is None or not _is_html(page.content_type):
+            return
+        title, heading = _page_name(page)
+        if not (title or heading) or soft404.not_found_cues(title, heading):
+            return
+        self.named += 1
+        if title:
+            self.titles[title] += 1
+        if heading:
+            self.headings[heading] += 1
+
+    def alike(self, title: str, heading: str) -> bool:
+        """Another page of the host has this title or this heading."""
+        return self.titles[title] > 1 or (bool(heading) and self.headings[heading] > 1)
+
+
+def _page_name(page: Page) -> tuple[str, str]:
+    title, heading = soft404.title_and_heading(page.text)
+    return " ".join(title.casefold().split())[:300], " ".join(heading.casefold().split())[:300]
+
+
+def _kept(url: str, chain: Sequence[Hop]) -> bool:
+    """Whether the answer is the cited path's own: asked there, or redirected to a URL
+    that keeps its last path segment (``/2019/story-x`` to ``/news/story-x/``, or to
+    another host), which a redirect shared by every unknown path cannot do."""
+    if len(chain) <= 1:
+        return True
+    cited = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    final = urlsplit(chain[-1].url).path
+    kept = final.rstrip("/").rsplit("/", 1)[-1]
+    return len(cited) >= 3 and kept.casefold() == cited.casefold() and not is_homepage_like(final)
+
+
+def _looks_real(url: str, chain: Sequence[Hop], page: Page) -> bool:
+    """Whether the target's own content could be the cited page's: a page answered
+    200 where it was asked (or where a redirect keeping its path led: ``_kept``),
+    named, saying nothing of "not found", "search" or "error" in its title or main
+    heading, with enough prose to be an article.  Short pages, other redirects and
+    pages about the request are probed."""
+    if not _kept(url, chain) or page.status != 200 or (page.truncated and not page.text):
         return False
     title, heading = soft404.title_and_heading(page.text)
     named = f"{title} {heading}"
@@ -864,10 +989,15 @@ def _proves_itself(url: str, chain: Sequence[Hop], page: Page) -> bool:
         return False
     if _ABOUT_THE_REQUEST.search(named):
         return False
-    slug = _slug(url)
-    if not slug or not slug & {w.casefold() for w in _SLUG_WORD.findall(named)}:
-        return False
     return len(soft404.tokens(soft404.visible_text(page.text), PROOF_WORDS)) >= PROOF_WORDS
+
+
+def _echoes_slug(url: str, title: str, heading: str) -> bool:
+    """The title or heading echoes a word of the cited path's last segment
+    (``/2019/glacier-melt`` and "Glacier melt speeds up"): a catch-all page cannot
+    echo a path it was never written for (a search page that does says so)."""
+    slug = _slug(url)
+    return bool(slug & {w.casefold() for w in _SLUG_WORD.findall(f"{title} {heading}")})
 
 
 def _slug(url: str) -> frozenset[str]:
