@@ -129,6 +129,7 @@ class _Response:
     page: Page | None
     location: str | None
     set_cookies: int
+    host: str = ""  # its ``host:port`` as the limiter keys it (parsing a URL is not free)
 
 
 @dataclass
@@ -223,6 +224,10 @@ def _web_url(target: str) -> bool:
 def _host_key(url: httpx.URL) -> str:
     port = url.port or (443 if url.scheme == "https" else 80)
     return f"{url.host}:{port}"
+
+
+def _limiter_key(response: _Response) -> str:
+    return response.host or _host_key(httpx.URL(response.url))
 
 
 def _is_html(content_type: str | None) -> bool:
@@ -406,7 +411,7 @@ class _Engine:
             self._insecure_hosts[host] = state.tls_error = failure.error
             response = await self._send(url, method, True, settings)
         try:
-            return await self._read(response, method, state)
+            return await self._read(response, method, state, host)
         except (httpx.HTTPError, OSError) as exc:
             error, detail = describe_error(exc)
             raise _Failure(error, detail) from exc
@@ -433,7 +438,9 @@ class _Engine:
             error, detail = describe_error(exc)
             raise _Failure(error, detail) from exc
 
-    async def _read(self, response: httpx.Response, method: str, state: _State) -> _Response:
+    async def _read(
+        self, response: httpx.Response, method: str, state: _State, host: str = ""
+    ) -> _Response:
         """Read the body only when a verdict can depend on it, and never past ``max_body``."""
         url = str(response.request.url)
         status = response.status_code
@@ -455,6 +462,7 @@ class _Engine:
             page=page,
             location=location,
             set_cookies=len(response.headers.get_list("set-cookie")),
+            host=host,
         )
 
     async def _read_html(
@@ -617,7 +625,7 @@ class _Engine:
         final = asked.outcome.final
         if final is not None and final.status not in RETRY_STATUSES:
             # the host let it through: a 404 says as much about its rate as a 200
-            self.limiter.relax(_host_key(httpx.URL(final.url)))
+            self.limiter.relax(_limiter_key(final))
         probe = await self._maybe_probe(url, asked.outcome)
         return self._evidence(url, asked, probe, started)
 
@@ -695,12 +703,12 @@ class _Engine:
         final = outcome.final
         limited = False
         if final is not None and final.status in (429, 503):
-            limited = self.limiter.penalize(_host_key(httpx.URL(final.url)), wait)
+            limited = self.limiter.penalize(_limiter_key(final), wait)
         await self.clock.sleep(wait)
         if not limited or final is None or final.status != 429:
             return False
         # a limiter lets some requests through; a host refusing everything is a wall
-        return self.limiter.admits(_host_key(httpx.URL(final.url)))
+        return self.limiter.admits(_limiter_key(final))
 
     def _evidence(self, url: str, asked: _Asked, probe: Probe | None, started: float) -> Evidence:
         """Everything learned about ``url``, secrets masked, for the pure classifier."""
