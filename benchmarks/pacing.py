@@ -169,11 +169,16 @@ async def _grid() -> list[tuple[str, float, float, int]]:
                 bound = n * (1 + share) * LATENCY / 4 + 1.0
                 row = await _run("", n, _sporadic_share(share, seed, n), bound)
                 ratios.append((row.wall / row.bound, seed))
-            ratios.sort()
-            median = (ratios[len(ratios) // 2 - 1][0] + ratios[len(ratios) // 2][0]) / 2
-            worst, seed = ratios[-1]
-            cells.append((f"sporadic {share:.0%} x{n}", median, worst, seed))
+            cells.append((f"sporadic {share:.0%} x{n}", *_median_and_worst(ratios)))
     return cells
+
+
+def _median_and_worst(ratios: list[tuple[float, int]]) -> tuple[float, float, int]:
+    """The median ratio over the seeds, the worst, and the worst one's seed."""
+    ratios = sorted(ratios)
+    median = (ratios[len(ratios) // 2 - 1][0] + ratios[len(ratios) // 2][0]) / 2
+    worst, seed = ratios[-1]
+    return median, worst, seed
 
 
 TRICKLE_GAP = 0.3
@@ -200,10 +205,7 @@ async def _trickle() -> list[tuple[str, float, float, int]]:
                 bound = last + 2 * LATENCY + 1.0
             row = await _run("", n, decide_for(seed), bound, gaps=gaps)
             ratios.append((row.wall / row.bound, seed))
-        ratios.sort()
-        median = (ratios[len(ratios) // 2 - 1][0] + ratios[len(ratios) // 2][0]) / 2
-        worst, seed = ratios[-1]
-        cells.append((f"trickle {name} x{n}", median, worst, seed))
+        cells.append((f"trickle {name} x{n}", *_median_and_worst(ratios)))
     return cells
 
 

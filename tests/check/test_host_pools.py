@@ -77,44 +77,31 @@ async def test_one_pool_per_host_even_when_requests_race() -> None:
     assert len(made) == 1
 
 
-async def test_soft404_probe_runs_alongside_a_target_slower_than_the_hedge(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("latency", "hedge", "in_flight"),
+    [
+        # once the slow target has been out ``HEDGE_AFTER``, the probe goes out beside
+        # it (the server counts both in flight): one round trip, not two in a row
+        (0.3, 0.01, 2),
+        # a target answering within ``HEDGE_AFTER``: the probe is sent after the answer
+        # (it still needs one: a short page, an opaque URL), never beside it
+        (0.05, 60.0, 1),
+    ],
+)
+async def test_soft404_probe_goes_beside_a_target_slower_than_the_hedge_only(
+    monkeypatch: pytest.MonkeyPatch, latency: float, hedge: float, in_flight: int
 ) -> None:
-    """One slow host, one URL: once the target has been out ``HEDGE_AFTER``, the probe
-    goes out beside it (the server counts both in flight), so a slow host costs one
-    round trip, not two in a row."""
     from linkaudit.check import CheckOptions, check_urls, engine
     from linkaudit.testing.server import LoopbackServer, page
 
-    monkeypatch.setattr(engine, "HEDGE_AFTER", 0.01)
+    monkeypatch.setattr(engine, "HEDGE_AFTER", hedge)
     article = "<html><head><title>Story</title></head><body>" + "<p>Words here.</p>" * 30
     with LoopbackServer() as server:
-        site = server.add_site("127.0.0.1", latency=0.3)
+        site = server.add_site("127.0.0.1", latency=latency)
         site.route("/news/story", page(article + "</body></html>"))
         results = await check_urls([site.url("/news/story")], CheckOptions(max_retries=0))
     [result] = results.values()
     assert result.verdict.value == "ok"
     probes = [p for (_, p) in site.stats.by_path if p.startswith("/news/") and p != "/news/story"]
     assert len(probes) == 1
-    assert site.stats.max_in_flight == 2
-
-
-async def test_soft404_probe_waits_for_a_target_quicker_than_the_hedge(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The same page on a host that answers within ``HEDGE_AFTER``: the probe is sent
-    after the answer (it still needs one: a short page, an opaque URL), never beside it."""
-    from linkaudit.check import CheckOptions, check_urls, engine
-    from linkaudit.testing.server import LoopbackServer, page
-
-    monkeypatch.setattr(engine, "HEDGE_AFTER", 60.0)
-    article = "<html><head><title>Story</title></head><body>" + "<p>Words here.</p>" * 30
-    with LoopbackServer() as server:
-        site = server.add_site("127.0.0.1", latency=0.05)
-        site.route("/news/story", page(article + "</body></html>"))
-        results = await check_urls([site.url("/news/story")], CheckOptions(max_retries=0))
-    [result] = results.values()
-    assert result.verdict.value == "ok"
-    probes = [p for (_, p) in site.stats.by_path if p.startswith("/news/") and p != "/news/story"]
-    assert len(probes) == 1
-    assert site.stats.max_in_flight == 1
+    assert site.stats.max_in_flight == in_flight

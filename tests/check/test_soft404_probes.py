@@ -202,15 +202,24 @@ def test_a_lone_opaque_page_is_still_probed() -> None:
     assert len(sent) == 1
 
 
-def test_a_quick_refusal_is_an_answer_and_sends_no_probe_in_case(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("hedge", "sibling_wait", "probed"),
+    [
+        # A target refused at once (503, ``Retry-After: 1``) waits a second before it is
+        # asked again; the host answered quickly, so that second is no reason to probe
+        # it "in case" it is slow.  Its two pages, named apart, then need no probe at
+        # all (the other page waits for it: ``SIBLING_WAIT`` is past the refusal's second).
+        (0.2, 30.0, 0),
+        # A page waits for its sibling only ``SIBLING_WAIT``: the refused sibling is a
+        # second away, so the page is probed (and still ``ok``).
+        (60.0, 0.05, 1),
+    ],
+)
+def test_a_refused_sibling_is_waited_for_only_so_long_and_sends_no_probe_in_case(
+    monkeypatch: pytest.MonkeyPatch, hedge: float, sibling_wait: float, probed: int
 ) -> None:
-    """A target refused at once (503, ``Retry-After: 1``) waits a second before it is
-    asked again; the host answered quickly, so that second is no reason to probe it
-    "in case" it is slow.  Its two pages, named apart, then need no probe at all (the
-    other page waits for it: ``SIBLING_WAIT`` is set past the refusal's second)."""
-    monkeypatch.setattr(engine, "HEDGE_AFTER", 0.2)
-    monkeypatch.setattr(engine, "SIBLING_WAIT", 30.0)
+    monkeypatch.setattr(engine, "HEDGE_AFTER", hedge)
+    monkeypatch.setattr(engine, "SIBLING_WAIT", sibling_wait)
     with LoopbackServer() as server:
         site = server.add_site("127.0.0.1")
         site.route("/p/1", page(story(1)))
@@ -220,26 +229,7 @@ def test_a_quick_refusal_is_an_answer_and_sends_no_probe_in_case(
         results = check_urls_sync([site.url(p) for p in sorted(cited)], CheckOptions())
         sent = probes(site, cited)
     assert {r.verdict for r in results.values()} == {Verdict.OK}
-    assert sent == []
-
-
-def test_a_sibling_that_is_long_in_coming_is_not_waited_for(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The same host, but a page waits for its sibling only ``SIBLING_WAIT``: the
-    refused sibling is a second away, so the page is probed (and still ``ok``)."""
-    monkeypatch.setattr(engine, "HEDGE_AFTER", 60.0)
-    monkeypatch.setattr(engine, "SIBLING_WAIT", 0.05)
-    with LoopbackServer() as server:
-        site = server.add_site("127.0.0.1")
-        site.route("/p/1", page(story(1)))
-        busy = page("<h1>Busy</h1>", status=503, headers=[("Retry-After", "1")])
-        site.route("/p/2", sequence(busy, page(story(2))))
-        cited = {"/p/1", "/p/2"}
-        results = check_urls_sync([site.url(p) for p in sorted(cited)], CheckOptions())
-        sent = probes(site, cited)
-    assert {r.verdict for r in results.values()} == {Verdict.OK}
-    assert len(sent) == 1
+    assert len(sent) == probed
 
 
 def test_a_big_site_is_probed_once_instead_of_waited_for(
