@@ -44,3 +44,14 @@ def _unavailable(why: str) -> None:
 def pg_dsn(pg_cluster: TempCluster) -> str:
     """A fresh, empty database of the session's cluster."""
     return pg_cluster.new_database()
+
+
+@pytest.fixture(scope="module")
+def forget_drift_pages() -> Iterator[None]:
+    """The drift benchmark's parsed pages are cached for one test module only: the rest
+    of the suite (and its timing-based scaling checks) should not carry them."""
+    yield
+    from benchmarks import drift
+
+    drift.parsed.cache_clear()
+    drift.corpus.cache_clear()

@@ -36,6 +36,7 @@ from linkaudit.archive.ratelimit import RateLimiter
 from linkaudit.check import CheckOptions, Evidence, Resolver, build_client, check_urls
 from linkaudit.check import Clock as CheckClock
 from linkaudit.check.classify import classify
+from linkaudit.check.engine import answer_from_cache
 from linkaudit.model import CheckResult, Verdict
 from linkaudit.reasons import Reason
 from linkaudit.store.base import DatabaseError, ResultCache
@@ -192,11 +193,9 @@ class QueueChecker:
         results: dict[str, CheckResult] = {}
         wanted: list[str] = []
         for key in dict.fromkeys(keys):
-            cached = cache.get(key) if cache is not None else None
+            cached = answer_from_cache(cache, key, progress)
             if cached is not None:
-                results[key] = replace(cached, from_cache=True)
-                if progress is not None:
-                    progress(results[key])
+                results[key] = cached
             else:
                 wanted.append(key)
         if not wanted:

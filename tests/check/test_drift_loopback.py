@@ -23,8 +23,8 @@ from linkaudit.reasons import Reason
 from linkaudit.store import Store
 from linkaudit.store.base import CachePolicy
 from linkaudit.testing.archive import ArchiveStandIn
-from linkaudit.testing.server import LoopbackServer, Site, page
-from linkaudit.testing.zoo import StaticResolver
+from linkaudit.testing.server import Site, page
+from linkaudit.testing.zoo import StaticResolver, site_with_archive
 
 HOST = "source.drift.test"
 CITED = datetime(2017, 3, 20, tzinfo=UTC)
@@ -41,27 +41,20 @@ def pages() -> tuple[bench.Parsed, list[bench.Parsed]]:
     return main, others
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _forget_pages() -> Iterator[None]:
-    """The parsed pages are cached for the module only: the rest of the suite (and its
-    timing-based scaling checks) should not carry them."""
-    yield
-    bench.parsed.cache_clear()
-    bench.corpus.cache_clear()
+pytestmark = pytest.mark.usefixtures("forget_drift_pages")
 
 
 @pytest.fixture
 def world() -> Iterator[tuple[Site, StaticResolver, ArchiveStandIn]]:
-    server = LoopbackServer()
-    server.start()
-    site = server.add_site("127.0.0.1")
-    archive = ArchiveStandIn()
-    archive.start()
-    try:
-        yield site, StaticResolver({HOST: "127.0.0.1"}), archive
-    finally:
-        archive.stop()
-        server.stop()
+    with site_with_archive(HOST) as parts:
+        yield parts
+
+
+def _archived(site: Site, archive: ArchiveStandIn, path: str, main: bench.Parsed) -> str:
+    """``path`` on the cited host, its original page archived before the citation."""
+    url = site.url(path, host=HOST)
+    archive.add_capture(url, CAPTURED, 200, body=main.source.html)
+    return url
 
 
 def _article(url: str, quote: str | None = None) -> Document:
@@ -111,8 +104,7 @@ def test_every_category_against_an_archived_baseline(
 ) -> None:
     main, others = pages
     site, resolver, archive = world
-    url = site.url("/2017/03/stack-overflow-jobs", host=HOST)
-    archive.add_capture(url, CAPTURED, 200, body=main.source.html)
+    url = _archived(site, archive, "/2017/03/stack-overflow-jobs", main)
     site.route("/2017/03/stack-overflow-jobs", page(bench.build(category, main, others)))
 
     found = _finding(_audit(_article(url), resolver, archive))
@@ -143,8 +135,7 @@ def _quote_audit(
 ) -> Finding:
     main, _ = pages
     site, resolver, archive = world
-    url = site.url("/quoted", host=HOST)
-    archive.add_capture(url, CAPTURED, 200, body=main.source.html)
+    url = _archived(site, archive, "/quoted", main)
     site.route("/quoted", page(live))
     # the citing author's typography: curly quotes, other spacing and case
     typed = quote.replace("'", "\u2019").upper()
@@ -283,8 +274,7 @@ def test_a_warm_run_reuses_the_comparison_without_a_request(
 ) -> None:
     main, others = pages
     site, resolver, archive = world
-    url = site.url("/warm", host=HOST)
-    archive.add_capture(url, CAPTURED, 200, body=main.source.html)
+    url = _archived(site, archive, "/warm", main)
     site.route("/warm", page(bench.build("gutted", main, others)))
     with Store.open(tmp_path / "cache.sqlite") as store:
         cold = _finding(_audit(_article(url), resolver, archive, store))
@@ -304,8 +294,7 @@ def test_the_same_validators_reuse_the_last_comparison(
 ) -> None:
     main, others = pages
     site, resolver, archive = world
-    url = site.url("/etag", host=HOST)
-    archive.add_capture(url, CAPTURED, 200, body=main.source.html)
+    url = _archived(site, archive, "/etag", main)
     etag = (("ETag", '"v1"'),)
     live = {"html": bench.build("tombstone", main, others)}
 
@@ -347,8 +336,7 @@ def test_a_quotation_in_the_citing_sentence_is_checked_too(
     main, _ = pages
     site, resolver, archive = world
     quote, kept, gone = bench.quote_pair(main)
-    url = site.url("/sentence", host=HOST)
-    archive.add_capture(url, CAPTURED, 200, body=main.source.html)
+    url = _archived(site, archive, "/sentence", main)
     site.route("/sentence", page(gone if removed else kept))
     found = _finding(_audit(_quoting_sentence(url, quote.rstrip(".")), resolver, archive))
     assert found.drift is not None
@@ -367,8 +355,7 @@ def test_a_sentence_quoting_another_source_says_nothing_about_this_one(
     main, others = pages
     site, resolver, archive = world
     foreign, _, _ = bench.quote_pair(others[0])
-    url = site.url("/other-quote", host=HOST)
-    archive.add_capture(url, CAPTURED, 200, body=main.source.html)
+    url = _archived(site, archive, "/other-quote", main)
     site.route("/other-quote", page(main.source.html))
     found = _finding(_audit(_quoting_sentence(url, foreign.rstrip(".")), resolver, archive))
     assert found.verdict is Verdict.OK

@@ -18,35 +18,21 @@ from linkaudit.model import Report, Verdict
 from linkaudit.pipeline import AuditOptions, Services, audit_documents
 from linkaudit.reasons import Reason
 from linkaudit.testing.archive import ArchiveStandIn
-from linkaudit.testing.server import LoopbackServer, Site, page
-from linkaudit.testing.zoo import StaticResolver
+from linkaudit.testing.server import Site, page
+from linkaudit.testing.zoo import StaticResolver, site_with_archive
 
 HOST = "news.drift-fix.test"
 CITED = datetime(2017, 3, 20, tzinfo=UTC)
 CAPTURED = "20170310120000"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _forget_pages() -> Iterator[None]:
-    """The parsed pages are cached for the module only: the rest of the suite (and its
-    timing-based scaling checks) should not carry them."""
-    yield
-    bench.parsed.cache_clear()
-    bench.corpus.cache_clear()
+pytestmark = pytest.mark.usefixtures("forget_drift_pages")
 
 
 @pytest.fixture
 def world() -> Iterator[tuple[Site, StaticResolver, ArchiveStandIn]]:
-    server = LoopbackServer()
-    server.start()
-    site = server.add_site("127.0.0.1")
-    archive = ArchiveStandIn()
-    archive.start()
-    try:
-        yield site, StaticResolver({HOST: "127.0.0.1"}), archive
-    finally:
-        archive.stop()
-        server.stop()
+    with site_with_archive(HOST) as parts:
+        yield parts
 
 
 def _audit(path: Path, resolver: StaticResolver, archive: ArchiveStandIn) -> Report:
@@ -59,6 +45,13 @@ def _audit(path: Path, resolver: StaticResolver, archive: ArchiveStandIn) -> Rep
     )
     documents = read_source(path).documents
     return asyncio.run(audit_documents(documents, options, Services(resolver=resolver))).report
+
+
+def _replace_drifted(source: Path, report: Report) -> str:
+    """The article ``fix --replace-drifted`` writes next to ``source``."""
+    out = source.with_name("fixed.html")
+    write_new(fix_file(source, report, {Repair.REPLACE_DRIFTED}), out)
+    return out.read_text()
 
 
 def test_replace_drifted_points_at_the_version_cited_and_changes_nothing_else(
@@ -94,14 +87,11 @@ def test_replace_drifted_points_at_the_version_cited_and_changes_nothing_else(
     untouched = fix_file(source, report, {Repair.REPLACE_DEAD})
     assert not untouched.plan.edits  # drift is not death: --replace-dead leaves it
 
-    result = fix_file(source, report, {Repair.REPLACE_DRIFTED})
-    out = tmp_path / "fixed.html"
-    write_new(result, out)
     capture = f"{archive.base_url}/web/{CAPTURED}/{drifted}"
     expected = original.replace(
         f"href='{drifted}'", f"href='{capture}' data-originalurl='{drifted}'"
     )
-    assert out.read_text() == expected
+    assert _replace_drifted(source, report) == expected
 
 
 def test_replace_drifted_points_a_quotations_cite_at_the_version_quoted(
@@ -132,9 +122,6 @@ def test_replace_drifted_points_a_quotations_cite_at_the_version_quoted(
     )
     assert by_element["a"].verdict is Verdict.OK  # the page as a whole has not drifted
 
-    result = fix_file(source, report, {Repair.REPLACE_DRIFTED})
-    out = tmp_path / "fixed.html"
-    write_new(result, out)
     capture = f"{archive.base_url}/web/{CAPTURED}/{quoted}"
     expected = original.replace(f"cite='{quoted}'", f"cite='{capture}' data-originalurl='{quoted}'")
-    assert out.read_text() == expected
+    assert _replace_drifted(source, report) == expected

@@ -22,8 +22,8 @@ from linkaudit.fix.plan import Repair
 from linkaudit.model import Report, Verdict
 from linkaudit.pipeline import AuditOptions, Services, audit_documents
 from linkaudit.testing.archive import ArchiveStandIn
-from linkaudit.testing.server import LoopbackServer, Site, page, redirect
-from linkaudit.testing.zoo import ARTICLE, StaticResolver
+from linkaudit.testing.server import Site, page, redirect
+from linkaudit.testing.zoo import ARTICLE, StaticResolver, site_with_archive
 
 HOST = "news.fix.test"
 CITED = datetime(2020, 6, 1, tzinfo=UTC)
@@ -31,20 +31,11 @@ CITED = datetime(2020, 6, 1, tzinfo=UTC)
 
 @pytest.fixture
 def world() -> Iterator[tuple[Site, StaticResolver, ArchiveStandIn]]:
-    server = LoopbackServer()
-    server.start()
-    site = server.add_site("127.0.0.1")
-    site.route("/live", page(ARTICLE))
-    site.route("/new", page(ARTICLE))
-    site.route("/old", redirect("/new", 301))
-    resolver = StaticResolver({HOST: "127.0.0.1"})
-    archive = ArchiveStandIn()
-    archive.start()
-    try:
+    with site_with_archive(HOST) as (site, resolver, archive):
+        site.route("/live", page(ARTICLE))
+        site.route("/new", page(ARTICLE))
+        site.route("/old", redirect("/new", 301))
         yield site, resolver, archive
-    finally:
-        archive.stop()
-        server.stop()
 
 
 def _audit(path: Path, resolver: StaticResolver, archive: ArchiveStandIn) -> Report:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from store_helpers import make_result
 
 from linkaudit import _aio as aio
 from linkaudit.archive.base import ArchiveOptions
@@ -57,14 +58,8 @@ def answer(
     at: datetime | None = None,
     retry_after: datetime | None = None,
 ) -> CheckResult:
-    return CheckResult(
-        key=key,
-        url=key,
-        verdict=verdict,
-        reason=reason,
-        detail="",
-        checked_at=at or datetime.now(UTC),
-        retry_after=retry_after,
+    return make_result(
+        key, verdict, reason, checked_at=at or datetime.now(UTC), retry_after=retry_after
     )
 
 

@@ -1138,6 +1138,20 @@ def _result(key: str, evidence: Evidence, checked_at: datetime) -> CheckResult:
     )
 
 
+def answer_from_cache(
+    cache: ResultCache | None, key: str, progress: Callable[[CheckResult], None] | None
+) -> CheckResult | None:
+    """``key``'s recent result from ``cache``, marked as such and told to ``progress``;
+    None when it must be asked (the same for this process's checks and a queue's)."""
+    cached = cache.get(key) if cache is not None else None
+    if cached is None:
+        return None
+    result = replace(cached, from_cache=True)
+    if progress is not None:
+        progress(result)
+    return result
+
+
 async def check_urls(
     keys: Iterable[str] | KeyFeed,
     options: CheckOptions,
@@ -1221,11 +1235,9 @@ async def check_urls(
             if key in seen:
                 continue
             seen.add(key)
-            cached = cache.get(key) if cache is not None else None
+            cached = answer_from_cache(cache, key, progress)
             if cached is not None:
-                results[key] = replace(cached, from_cache=True)
-                if progress is not None:
-                    progress(results[key])
+                results[key] = cached
                 continue
             url, fragment = defragment(key)
             wanted = pages.get(url)

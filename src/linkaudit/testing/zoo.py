@@ -31,6 +31,7 @@ from linkaudit.check.client import NameNotFound, NameTemporaryFailure
 from linkaudit.check.limiter import ScaledClock
 from linkaudit.check.options import CheckOptions
 from linkaudit.model import Verdict
+from linkaudit.testing.archive import ArchiveStandIn
 from linkaudit.testing.server import (
     Conn,
     Handler,
@@ -521,3 +522,21 @@ class Zoo:
 
     def all_sites(self) -> Iterator[Site]:
         return iter(self.server.sites)
+
+
+@contextlib.contextmanager
+def site_with_archive(host: str) -> Iterator[tuple[Site, StaticResolver, ArchiveStandIn]]:
+    """One loopback site that ``host`` resolves to (through the returned resolver) and
+    an archive stand-in beside it: the world an end-to-end audit test runs in."""
+    server = LoopbackServer()
+    server.start()
+    try:
+        site = server.add_site("127.0.0.1")
+        archive = ArchiveStandIn()
+        archive.start()
+        try:
+            yield site, StaticResolver({host: "127.0.0.1"}), archive
+        finally:
+            archive.stop()
+    finally:
+        server.stop()
