@@ -545,12 +545,13 @@ async def check_citations(
     restored_keys = {pos: normalize(r.url) for pos, r in restored.restorations.items()}
     keys.update(restored_keys.values())
     results: dict[str, CheckResult] = {}
-    collector = _page_collector(options, services)
     if early is not None:
         early.feed.close()
         results = await early.task
         keys -= results.keys()
         collector = early.collector
+    else:
+        collector = _page_collector(options, services)
     if not results and (not keys or options.offline):
         return Checked(dict(local), restored_keys)
     if keys:

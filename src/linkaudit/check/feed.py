@@ -28,7 +28,6 @@ class KeyFeed:
         self._batches: list[list[str]] = []
         self._closed = False
         self._changed = asyncio.Event()
-        self.count = 0  # keys put so far (repeats included)
 
     @classmethod
     def of(cls, keys: Iterable[str]) -> KeyFeed:
@@ -48,7 +47,6 @@ class KeyFeed:
         batch = list(keys)
         if batch:
             self._batches.append(batch)
-            self.count += len(batch)
             self._changed.set()
 
     def close(self) -> None:

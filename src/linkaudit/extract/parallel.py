@@ -56,11 +56,10 @@ def extract_many(
 ) -> list[list[Citation]]:
     """``extract(document, scope=scope, bodies=bodies)`` for each document, in order,
     on ``workers`` cores."""
-    count = min(available_cores() if workers is None else workers, MAX_WORKERS)
-    if count < 2 or len(documents) < PARALLEL_MIN:
+    if not parallel(len(documents), workers):
         return _extract_chunk(documents, scope, bodies)
     try:
-        return _in_workers(documents, scope, bodies, count)
+        return _in_workers(documents, scope, bodies, _workers(workers))
     except (OSError, BrokenProcessPool, pickle.PickleError, RuntimeError):
         return _extract_chunk(documents, scope, bodies)
 
@@ -78,10 +77,13 @@ def _in_workers(
         return [citations for part in parts for citations in part]
 
 
+def _workers(workers: int | None) -> int:
+    return min(available_cores() if workers is None else workers, MAX_WORKERS)
+
+
 def parallel(count: int, workers: int | None = None) -> bool:
     """Whether ``count`` documents are extracted on worker processes."""
-    cores = min(available_cores() if workers is None else workers, MAX_WORKERS)
-    return cores >= 2 and count >= PARALLEL_MIN
+    return _workers(workers) >= 2 and count >= PARALLEL_MIN
 
 
 async def extract_each(
@@ -103,7 +105,7 @@ async def extract_each(
         for document in documents:
             yield extract(document, scope=scope, bodies=bodies)
         return
-    count = min(available_cores() if workers is None else workers, MAX_WORKERS)
+    count = _workers(workers)
     chunks = [documents[i : i + CHUNK] for i in range(0, len(documents), CHUNK)]
     futures: list[Future[list[list[Citation]]]] = []
     pool: ProcessPoolExecutor | None = None
