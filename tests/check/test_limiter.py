@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import pytest
+
 from linkaudit.check import Limiter
+from linkaudit.testing.clock import VirtualClock
 
 from .conftest import FakeClock
 
@@ -72,6 +75,32 @@ async def test_a_refusal_among_many_answers_slows_nothing(clock: FakeClock) -> N
     async with limiter.slot("h:80"):
         pass
     assert clock.monotonic() == 0.0  # never waited: only the refused URLs wait
+
+
+@pytest.mark.parametrize(("apart", "slowed"), [(False, False), (True, True)])
+async def test_two_refusals_in_flight_together_after_many_answers_are_chance(
+    apart: bool, slowed: bool
+) -> None:
+    """Two requests sent together, both refused once the host has answered a dozen
+    times: as likely a random refusal twice as a limit, so nothing is slowed.  The
+    same two refusals, the second sent after the first came back, are a limit."""
+    clock = VirtualClock()
+    limiter = Limiter(concurrency=10, per_host=10, clock=clock)
+    for _ in range(12):
+        async with limiter.slot("h:80"):
+            await clock.sleep(0.04)
+        limiter.relax("h:80")
+
+    async def refused(after: float) -> bool:
+        """Sent ``after`` seconds from now, refused 0.04 s later."""
+        await clock.sleep(after)
+        async with limiter.slot("h:80"):
+            await clock.sleep(0.04)
+        return limiter.penalize("h:80", 1.0)
+
+    first, second = await asyncio.gather(refused(0.01), refused(0.1 if apart else 0.02))
+    assert not first  # one refusal: its URL waits, the host is not slowed
+    assert second is slowed
 
 
 async def test_a_limiting_host_is_spaced_at_the_rate_it_let_through(clock: FakeClock) -> None:

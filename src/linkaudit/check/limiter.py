@@ -94,6 +94,9 @@ OUTCOMES = 20
 #: A host refusing at least this share of its last ``OUTCOMES`` answers (three times
 #: or more) is asked to stop: its pause is kept whole.
 STOP_SHARE = 0.5
+#: Answers after which two refusals in a row count only if the second was asked
+#: after the first came back.
+RUN_EARLY = 12
 #: Seconds without a refusal after which a host's extra spacing is halved.
 FORGET_AFTER = 10.0
 #: Its rate is the host's, not our pace, when it was asked this many times the
@@ -120,6 +123,7 @@ class _Host:
     answered: deque[float] = field(default_factory=lambda: deque(maxlen=64))  # normal answers
     outcomes: deque[bool] = field(default_factory=lambda: deque(maxlen=OUTCOMES))  # refused?
     refused_at: float = 0.0  # when the penalty was last raised
+    last_refusal: float = -1.0  # when its last refusal came back
     starts: deque[float] = field(default_factory=lambda: deque(maxlen=8))  # request starts
     asked: deque[float] = field(default_factory=lambda: deque(maxlen=256))  # request starts
     busy: int = 0  # requests in flight
@@ -134,7 +138,7 @@ class _Host:
 
 
 #: The host and extra spacing the current task's last request was asked at (``slot``).
-_ASKED: contextvars.ContextVar[tuple[str, float] | None] = contextvars.ContextVar(
+_ASKED: contextvars.ContextVar[tuple[str, float, float] | None] = contextvars.ContextVar(
     "linkaudit_asked", default=None
 )
 
@@ -319,7 +323,7 @@ class Limiter:
         async with host.semaphore:
             await self._pace(host)
             started = await self._global.acquire(host_key)
-            _ASKED.set((host_key, host.penalty))
+            _ASKED.set((host_key, host.penalty, self._clock.monotonic()))
             host.busy += 1
             try:
                 yield
@@ -382,7 +386,17 @@ class Limiter:
         host.outcomes.append(True)
         refusals = sum(host.outcomes)
         share = refusals / len(host.outcomes)
-        run = len(host.outcomes) >= 2 and host.outcomes[-2]  # refused twice in a row
+        # refused twice in a row.  Once the host has answered a few times, the second
+        # must have been asked after the first came back: two requests in flight
+        # together, both refused among many answers, are as likely chance as a limit
+        # (a token bucket's first burst still counts: it refuses what came at once).
+        sent = _sent_at(host_key)
+        run = (
+            len(host.outcomes) >= 2
+            and host.outcomes[-2]
+            and (len(host.outcomes) <= RUN_EARLY or sent is None or sent >= host.last_refusal)
+        )
+        host.last_refusal = now
         # a host still spaced for a limit it showed, refusing again, is past that rate again
         known = host.limits and host.penalty > 0
         stop = refusals >= 3 and share >= STOP_SHARE
@@ -472,6 +486,12 @@ class Limiter:
             step = 0.98 if host.limits else 0.9
             host.penalty = host.penalty * step if host.penalty > 0.01 else 0.0
             host.limits = host.limits and host.penalty > 0
+
+
+def _sent_at(host_key: str) -> float | None:
+    """When this task's last request to ``host_key`` was sent, if known."""
+    asked = _ASKED.get()
+    return asked[2] if asked is not None and asked[0] == host_key else None
 
 
 def _asked(host_key: str) -> float | None:
