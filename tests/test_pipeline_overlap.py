@@ -10,6 +10,7 @@ import pytest
 
 from linkaudit import pipeline
 from linkaudit.check import CheckOptions
+from linkaudit.check.shards import ShardedCheck
 from linkaudit.extract import parallel
 from linkaudit.model import Document, DocumentKind, Verdict
 from linkaudit.pipeline import AuditOptions, Services, audit_documents
@@ -81,3 +82,52 @@ def test_checking_overlaps_extraction_and_changes_nothing(
     assert ("p1#budget", Verdict.OK.value) in verdicts
     assert ("p1#nowhere", Verdict.FRAGMENT_MISSING.value) in verdicts
     assert ("gone1", Verdict.BROKEN.value) in verdicts
+
+
+@pytest.mark.usefixtures("few_needed")
+@pytest.mark.parametrize("overlap", [True, False])
+def test_a_run_checked_by_two_processes_changes_nothing(
+    monkeypatch: pytest.MonkeyPatch, overlap: bool
+) -> None:
+    """The same findings and the same requests per page whether one process checks
+    or two (``check.shards``), with checking overlapping extraction or after it."""
+    options = AuditOptions(check=CheckOptions(max_retries=0, soft404=False), archive=None)
+    monkeypatch.setattr(pipeline, "_overlaps", lambda *args: overlap)
+    started: list[int] = []
+    start = ShardedCheck.start.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[ShardedCheck], processes: int, *args: object, **kw: object) -> object:
+        started.append(processes)
+        return start(cls, processes, *args, **kw)
+
+    monkeypatch.setattr(ShardedCheck, "start", classmethod(counted))
+    with LoopbackServer() as server:
+        sites = [server.add_site(f"127.0.0.{n}") for n in (2, 3, 4)]
+        docs: list[Document] = []
+        for site in sites:
+            for n in range(7):
+                site.route(f"/p{n}", page(ARTICLE))
+            docs += notes(site.url("").rstrip("/"), 14)
+
+        def run(processes: int) -> tuple[list[tuple[str, str, str]], dict[str, int]]:
+            monkeypatch.setattr(pipeline, "shard_count", lambda urls=None: processes)
+            server.reset_stats()
+            outcome = asyncio.run(audit_documents(docs, options, Services()))
+            rows = sorted(
+                (f.citation.document, f.citation.url or "", f.verdict.value)
+                for f in outcome.report.findings
+            )
+            asked = {
+                f"{site.url('')}{path}": n
+                for site in sites
+                for (_, path), n in site.stats.by_path.items()
+            }
+            return rows, asked
+
+        alone, asked_alone = run(1)
+        together, asked_together = run(2)
+    assert started == [2]
+    assert together == alone
+    assert asked_together == asked_alone
+    assert set(asked_together.values()) == {1}
+    assert {verdict for _, _, verdict in together} >= {"ok", "broken", "fragment_missing"}

@@ -46,6 +46,7 @@ from linkaudit.check.feed import KeyFeed
 from linkaudit.check.limiter import Clock
 from linkaudit.check.local import LocalOptions, is_file_document, local_results, mark_local
 from linkaudit.check.options import USER_NAMES
+from linkaudit.check.shards import ShardedCheck, shard_count
 from linkaudit.extract.parallel import extract_each, extract_many, parallel
 from linkaudit.hosts import match_host
 from linkaudit.model import (
@@ -514,6 +515,18 @@ def _check(
     until: float | None,
     collector: PageCollector | None,
 ) -> Awaitable[dict[str, CheckResult]]:
+    """The checking of ``keys``, its processes forked now (before the caller's next
+    ``await``, while no thread has been started yet) when the run is worth several."""
+    processes = _processes(keys, services)
+    if processes > 1:
+        sharded = ShardedCheck.start(
+            processes,
+            options.check,
+            resolver=services.resolver,
+            until=until,
+            pages=collector,
+        )
+        return sharded.check(keys, cache=services.cache, progress=services.progress)
     return (services.check or check_urls)(
         keys,
         options.check,
@@ -525,6 +538,22 @@ def _check(
         until=until,
         on_page=collector,
     )
+
+
+def _processes(keys: Iterable[str] | KeyFeed, services: Services) -> int:
+    """How many processes check the run (``check.shards``): one wherever a service
+    given to the run must see every request (a shared store's queue, an injected
+    transport or clock)."""
+    if services.check is not None or services.transport is not None:
+        return 1
+    if services.check_clock is not None:
+        return 1
+    urls = None if isinstance(keys, KeyFeed) else len(set(map(_page_of, keys)))
+    return shard_count(urls)
+
+
+def _page_of(key: str) -> str:
+    return defragment(key)[0]
 
 
 async def check_citations(

@@ -73,19 +73,32 @@ class PageCollector:
         self._skip = skip
 
     def __call__(self, url: str, evidence: Evidence) -> None:
-        page = evidence.page
-        status = evidence.status
-        if page is None or not page.text or status is None or not 200 <= status < 300:
+        if not self.wants(url):
             return
-        if self._skip is not None and self._skip(url):
-            return
-        final = evidence.final_url or url
-        try:
-            text = drift.read_page(page.text, final)
-        except Exception:  # a page that cannot be read is not compared, and the run goes on
-            return
-        validators = (evidence.headers.get("etag", ""), evidence.headers.get("last-modified", ""))
-        self.pages[url] = LivePage(url, final, text, validators)
+        live = read_live_page(url, evidence)
+        if live is not None:
+            self.pages[url] = live
+
+    def wants(self, url: str) -> bool:
+        """Whether ``url``'s page is to be read (a checking process of the run reads
+        it where it was fetched, ``check.shards``, and asks here first)."""
+        return self._skip is None or not self._skip(url)
+
+
+def read_live_page(url: str, evidence: Evidence) -> LivePage | None:
+    """The page's texts, for a 2xx HTML page; None for anything else or a page
+    that cannot be read (it is then not compared, and the run goes on)."""
+    page = evidence.page
+    status = evidence.status
+    if page is None or not page.text or status is None or not 200 <= status < 300:
+        return None
+    final = evidence.final_url or url
+    try:
+        text = drift.read_page(page.text, final)
+    except Exception:
+        return None
+    validators = (evidence.headers.get("etag", ""), evidence.headers.get("last-modified", ""))
+    return LivePage(url, final, text, validators)
 
 
 @dataclass(frozen=True)

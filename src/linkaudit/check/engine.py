@@ -61,6 +61,7 @@ from linkaudit.check.client import (
 )
 from linkaudit.check.evidence import Evidence, FetchError, Page, Probe
 from linkaudit.check.feed import KeyFeed
+from linkaudit.check.hostgate import HostGate
 from linkaudit.check.limiter import Clock, Limiter, SystemClock
 from linkaudit.check.options import CheckOptions, HostSettings, host_deadline, host_settings
 from linkaudit.check.quirks import has_anchor, is_homepage_like
@@ -318,6 +319,7 @@ class _Engine:
         client: httpx.AsyncClient,
         clock: Clock,
         rng: random.Random,
+        host_gate: HostGate | None = None,
     ) -> None:
         self.options = options
         self.client = client
@@ -329,6 +331,7 @@ class _Engine:
             options.host_interval,
             clock,
             hosts=options.hosts,
+            shared=host_gate,
         )
         self._settings: dict[str, HostSettings | None] = {}
         self.secrets = _secrets(options)
@@ -1138,6 +1141,31 @@ def _result(key: str, evidence: Evidence, checked_at: datetime) -> CheckResult:
     )
 
 
+class Saving:
+    """New results on their way into the cache: one at a time, or ``PUT_BATCH`` at a
+    time where the cache takes batches (a transaction per result was most of a
+    cold run's store time)."""
+
+    def __init__(self, cache: ResultCache | None) -> None:
+        self._cache = cache
+        self._batched = cache if isinstance(cache, BatchResultCache) else None
+        self._unsaved: list[CheckResult] = []
+
+    def save(self, result: CheckResult) -> None:
+        if self._batched is None:
+            if self._cache is not None:
+                self._cache.put(result)
+            return
+        self._unsaved.append(result)
+        if len(self._unsaved) >= PUT_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._batched is not None and self._unsaved:
+            self._batched.put_many(list(self._unsaved))
+            self._unsaved.clear()
+
+
 def answer_from_cache(
     cache: ResultCache | None, key: str, progress: Callable[[CheckResult], None] | None
 ) -> CheckResult | None:
@@ -1163,6 +1191,7 @@ async def check_urls(
     clock: Clock | None = None,
     until: float | None = None,
     on_page: Callable[[str, Evidence], None] | None = None,
+    host_gate: HostGate | None = None,
 ) -> dict[str, CheckResult]:
     """Check every key (a normalised URL, maybe with ``#fragment``); one result per key.
 
@@ -1176,7 +1205,8 @@ async def check_urls(
     (``run_deadline``), so no host, however slow, holds the run past it.
     ``on_page(url, evidence)`` is told of every URL actually fetched (not answered
     from ``cache``), with the page read: content drift reads the live text there,
-    with no request of its own.
+    with no request of its own.  ``host_gate`` is where the run's other checking
+    processes count their requests per host too (``check.shards``).
     """
     clock = clock or SystemClock()
     feed = keys if isinstance(keys, KeyFeed) else KeyFeed.of(keys)
@@ -1193,22 +1223,7 @@ async def check_urls(
     kept_bytes = 0
     drained = False  # the feed is closed and all it held was taken
 
-    batched = cache if isinstance(cache, BatchResultCache) else None
-    unsaved: list[CheckResult] = []
-
-    def save(result: CheckResult) -> None:
-        if batched is None:
-            if cache is not None:
-                cache.put(result)
-            return
-        unsaved.append(result)
-        if len(unsaved) >= PUT_BATCH:
-            flush()
-
-    def flush() -> None:
-        if batched is not None and unsaved:
-            batched.put_many(list(unsaved))
-            unsaved.clear()
+    saving = Saving(cache)
 
     def decide(url: str, wanted: list[tuple[str, str | None]], evidence: Evidence) -> None:
         checked_at = clock.now()
@@ -1225,7 +1240,7 @@ async def check_urls(
                 )
             result = _redacted(_result(key, specific, checked_at), secrets_)
             results[key] = result
-            save(result)
+            saving.save(result)
             if progress is not None:
                 progress(result)
 
@@ -1266,7 +1281,7 @@ async def check_urls(
             return results
 
     async with build_client(options, resolver=resolver, transport=transport) as client:
-        engine = _Engine(options, client, clock, random.Random())
+        engine = _Engine(options, client, clock, random.Random(), host_gate)
         engine.scan_all = not drained
         fatal: list[LinkauditError] = []
 
@@ -1333,7 +1348,7 @@ async def check_urls(
             try:
                 await engine.finish()
             finally:
-                flush()
+                saving.flush()
     if fatal:
         raise fatal[0]
     return results

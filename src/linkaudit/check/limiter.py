@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from linkaudit.check.hostgate import HostGate
 from linkaudit.check.options import CheckOptions, HostSettings, host_settings
 
 
@@ -107,6 +108,9 @@ SHOWN = 1.5
 #: answer per pause and held the host to it for the rest of a run (a content run's
 #: slowest host, at 2.4 times its bound; ``benchmarks/pacing.py``'s trickle rows).
 SHOWN_MIN = 4
+#: How often a request waiting for a host that other processes of the run hold
+#: to its limit looks again (``HostGate``; rare: only redirects cross processes).
+SHARED_POLL = 0.005
 #: A refusal asked at a pace at which this share of the answers came is by chance.
 CHANCE_SHARE = 0.25
 #: This many refusals by chance (and three in four of those judged) and a host
@@ -118,6 +122,7 @@ CHANCE_JUDGED = 4
 class _Host:
     semaphore: asyncio.Semaphore
     interval: float  # the configured gap between request starts
+    limit: int = 1  # requests in flight at once (the semaphore's size)
     next_start: float = 0.0
     penalty: float = 0.0  # extra interval added by adaptive backoff
     answered: deque[float] = field(default_factory=lambda: deque(maxlen=64))  # normal answers
@@ -291,9 +296,11 @@ class Limiter:
         clock: Clock | None = None,
         *,
         hosts: Mapping[str, HostSettings] | None = None,
+        shared: HostGate | None = None,
     ) -> None:
         self._clock: Clock = clock or SystemClock()
         self._global = _Gate(concurrency, self._clock)
+        self._shared = shared  # the run's other checking processes count here too
         self._per_host = max(per_host, 1)
         self._interval = max(host_interval, 0.0)
         self._overrides = CheckOptions(hosts=hosts or {})
@@ -309,7 +316,7 @@ class Limiter:
                     per_host = max(settings.concurrency, 1)
                 if settings.interval is not None:
                     interval = max(settings.interval, 0.0)
-            host = self._hosts[key] = _Host(asyncio.Semaphore(per_host), interval)
+            host = self._hosts[key] = _Host(asyncio.Semaphore(per_host), interval, per_host)
         return host
 
     @asynccontextmanager
@@ -322,14 +329,22 @@ class Limiter:
         host = self._host(host_key)
         async with host.semaphore:
             await self._pace(host)
-            started = await self._global.acquire(host_key)
-            _ASKED.set((host_key, host.penalty, self._clock.monotonic()))
-            host.busy += 1
+            shared = self._shared
+            if shared is not None:
+                while not shared.take(host_key, host.limit):  # another process's redirects
+                    await self._clock.sleep(SHARED_POLL)
             try:
-                yield
+                started = await self._global.acquire(host_key)
+                _ASKED.set((host_key, host.penalty, self._clock.monotonic()))
+                host.busy += 1
+                try:
+                    yield
+                finally:
+                    host.busy -= 1
+                    self._global.release(host_key, started)
             finally:
-                host.busy -= 1
-                self._global.release(host_key, started)
+                if shared is not None:
+                    shared.give_back(host_key)
 
     async def _pace(self, host: _Host) -> None:
         self._forget(host)
