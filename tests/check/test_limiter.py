@@ -8,6 +8,8 @@ import itertools
 import pytest
 
 from linkaudit.check import Limiter
+from linkaudit.check import limiter as limiter_module
+from linkaudit.check.options import HostSettings
 from linkaudit.testing.clock import VirtualClock
 
 from .conftest import FakeClock
@@ -225,3 +227,39 @@ async def test_a_cancelled_waiter_gives_its_turn_to_the_next(clock: FakeClock) -
     await requests.start("c:80", "c1")
     assert requests.granted[-2:] == ["b1", "c1"]
     await requests.finish("c1")
+
+
+@pytest.mark.parametrize("ahead", [True, False])
+async def test_a_paced_host_keeps_its_pace_through_a_crowd(
+    monkeypatch: pytest.MonkeyPatch, ahead: bool
+) -> None:
+    """A host spaced 0.5 s apart, with 10 requests, among 200 requests of 20 other
+    hosts for 2 slots, each answered in 0.1 s (10 s of work): its turns go first, so
+    it ends on its own pace (4.5 s) instead of the crowd's.  Without the backlog
+    its requests wait behind the crowd, which shows the test can tell."""
+    if not ahead:
+        acquire = limiter_module._Gate.acquire
+
+        async def plain(self: limiter_module._Gate, key: str, backlog: float = 0.0) -> float:
+            return await acquire(self, key)
+
+        monkeypatch.setattr(limiter_module._Gate, "acquire", plain)
+    clock = VirtualClock()
+    paced = {"paced.example": HostSettings(interval=0.5)}
+    limiter = Limiter(concurrency=2, per_host=4, clock=clock, hosts=paced)
+    starts: list[float] = []
+
+    async def ask(host: str) -> None:
+        async with limiter.slot(host):
+            if host.startswith("paced"):
+                starts.append(clock.monotonic())
+            await clock.sleep(0.1)
+        limiter.relax(host)
+
+    crowd = [ask(f"q{n}.example:80") for n in range(20) for _ in range(10)]
+    await asyncio.gather(*[ask("paced.example:80") for _ in range(10)], *crowd)
+    span = starts[-1] - starts[0]
+    if ahead:
+        assert span == pytest.approx(4.5, abs=0.15)
+    else:
+        assert span > 6.0
