@@ -248,3 +248,27 @@ async def test_a_host_refusing_a_fifth_at_random_is_not_slowed_to_a_crawl(
     bound = len(host.log) * LATENCY / OPTIONS.per_host + 1.0
     last = max(t for t, _, _ in host.log)
     assert last <= 2 * bound, (last, bound)
+
+
+async def test_a_url_refused_again_and_again_by_a_host_answering_others_lives(
+    vclock: VirtualClock,
+) -> None:
+    """One URL refused three times (429, Retry-After) while the host answers all the
+    others: each refusal alone among many answers is chance to the limiter, which
+    does not slow the host for it, but the host is still pacing this URL, so the
+    URL waits and is answered, not called ``blocked`` after its two retries."""
+    host = Host(vclock)
+
+    def decide(path: str) -> httpx.Response:
+        host.asked[path] += 1
+        if path == "/hot.pdf" and host.asked[path] <= 3:
+            return host.answer(path, 429, {"Retry-After": "1"})
+        return host.answer(path, 200)
+
+    hot_url = "https://busy.example/hot.pdf"  # asked first, the others answered meanwhile
+    urls = [hot_url] + [f"https://busy.example/{n}.pdf" for n in range(200)]
+    options = replace(OPTIONS, max_retries=2, per_host=2, deadline=60.0)
+    results = await check_urls(urls, options, transport=host.transport(decide), clock=vclock)
+    hot = results[hot_url]
+    assert (hot.verdict, hot.attempts) == (Verdict.OK, 4)
+    assert {r.verdict for r in results.values()} == {Verdict.OK}

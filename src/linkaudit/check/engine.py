@@ -702,13 +702,19 @@ class _Engine:
     async def _wait_out(self, outcome: _Outcome, wait: float) -> bool:
         """Sleep before the next attempt (holding no slot); tell the limiter of a
         refusal, which slows the host only if it limits its rate.  Whether the
-        refusal was a 429 read as the host's rate limit."""
+        refusal was a 429 from a host pacing us: one that lets other requests through.
+
+        That the limiter judged the refusal chance rather than a limit does not
+        matter here: it decides how the host is paced, not whether the URL lives.  A
+        token bucket asked at about its rate refuses some URLs two or three times,
+        each refusal judged chance, and those URLs came out ``blocked`` (2 of 7,140
+        in one content run of three).
+        """
         final = outcome.final
-        limited = False
         if final is not None and final.status in (429, 503):
-            limited = self.limiter.penalize(_limiter_key(final), wait)
+            self.limiter.penalize(_limiter_key(final), wait)
         await self.clock.sleep(wait)
-        if not limited or final is None or final.status != 429:
+        if final is None or final.status != 429:
             return False
         # a limiter lets some requests through; a host refusing everything is a wall
         return self.limiter.admits(_limiter_key(final))

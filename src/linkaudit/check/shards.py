@@ -35,6 +35,7 @@ import os
 import pickle
 import signal
 import struct
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -76,10 +77,12 @@ def _cores() -> int:
 def shard_count(urls: int | None = None) -> int:
     """How many processes should check a run of ``urls`` distinct URLs (None: a run
     already known to be large); 1: this process alone.  More than one only where
-    there are cores to spare and forking is safe (no other thread yet)."""
+    there are cores to spare and forking is safe (Linux, no other thread yet)."""
     if urls is not None and urls < SHARD_MIN_URLS:
         return 1
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+    # fork is the only start that inherits the run's options, resolver and gate as
+    # they are; macOS has it but its system libraries are not safe across it
+    if not sys.platform.startswith("linux") or threading.active_count() > 1:
         return 1
     return max(1, min(_cores(), MAX_PROCESSES))
 
