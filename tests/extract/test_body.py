@@ -462,3 +462,38 @@ def test_finding_the_body_stays_linear_with_thousands_of_links_to_the_page_itsel
         return lambda: find_body(root)
 
     assert_linear(make, 1_000, times=8)
+
+
+def test_a_marker_holding_almost_none_of_the_densest_prose_is_a_card_in_it() -> None:
+    """An <article> (a contact card) inside the prose's container, holding almost none of
+    its prose, is not the article: the prose around it is."""
+    card = '<article class="node contact"><p><a href="/contact">Write to us</a></p></article>'
+    body = (
+        SITE_NAV + '<div class="chapters">'
+        + "".join('<section class="chapter">'
+                  + paragraphs(2, f'<a href="https://src{i}.example/">source</a>') + "</section>"
+                  for i in range(3))
+        + f'<section class="chapter">{card}</section></div>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    urls = [c.url for c in found.citations]
+    assert [u for u in urls if u and u.startswith("https://src")] == [
+        f"https://src{i}.example/" for i in range(3) for _ in range(2)
+    ]
+    assert found.scope is not None
+    assert found.scope.container == "div.chapters"
+    assert found.scope.rule == "text"
+
+
+def test_a_sub_list_inside_a_kept_list_is_the_lists() -> None:
+    """Items with sub-lists of the site's own posts ("our guide to X") are the article's
+    list, not a "more from" rail: only lists standing on their own are judged."""
+    sub = "".join(f'<li><a href="/2024/guide-{i}">Our guide to dredging {i}</a>, too</li>'
+                  for i in range(3))  # fmt: skip
+    body = (
+        "<article>" + paragraphs(3)
+        + f"<ul><li>{PROSE}<ul>{sub}</ul></li><li>{PROSE}</li></ul>"
+        + paragraphs(2) + "</article>"
+    )  # fmt: skip
+    urls = found_urls(page(body))
+    assert urls == [f"https://news.example.org/2024/guide-{i}" for i in range(3)]

@@ -562,7 +562,11 @@ def _by_marker(root: Element, best: Element | None, m: Measure) -> tuple[Element
     """The marked container that agrees with the prose, with the reason; None if none does.
 
     Several matches of one marker inside the prose's container (a body split in
-    parts) give their common ancestor.
+    parts) give their common ancestor.  Matches inside it that hold less than a fifth
+    of its prose are cards in the article (a contact box as an <article>, a
+    ".article-body" teaser), not the article: the next marker or the prose decides.
+    (On the development pages such matches held 0 and 1% of the prose and the
+    article's own 36% or more; WCXB dev mean recall 0.921 -> 0.926.)
     """
     for name, xpath in _MARKERS:
         found = _elements(xpath(root))
@@ -576,10 +580,14 @@ def _by_marker(root: Element, best: Element | None, m: Measure) -> tuple[Element
         if around:
             return around[-1], f"{name} around the page's densest prose"
         inside = [e for e in found if _contains(best, e)]
+        if not inside:
+            continue
+        part = _common_ancestor(inside) if len(inside) > 1 else inside[0]
+        if 5 * m.prose.get(part, 0) < m.prose.get(best, 0):
+            continue
         if len(inside) > 1:
-            return _common_ancestor(inside), f"{len(inside)} {name} parts of the densest prose"
-        if inside:
-            return inside[0], f"{name} inside the page's densest prose"
+            return part, f"{len(inside)} {name} parts of the densest prose"
+        return part, f"{name} inside the page's densest prose"
     return None
 
 
@@ -631,9 +639,18 @@ def _holds_half(el: Element, m: Measure, container_prose: int) -> bool:
 
 
 def _link_list(el: Element, m: Measure, container_prose: int) -> str | None:
-    """Why ``el`` is a list of links to the page's own site with little text, or None."""
+    """Why ``el`` is a list of links to the page's own site with little text, or None.
+
+    A list inside a list item is judged with the list it belongs to (the walk gets
+    here only when that list is kept): sub-items of the article's own list ("our
+    guide to ...") are the article's.  WCXB dev mean recall 0.9255 -> 0.9264, two pages
+    gaining (one 0.68 -> 0.99), none losing.
+    """
     links = m.links.get(el, 0)
     if links < 2 or el.tag not in _LISTS or _holds_half(el, m, container_prose):
+        return None
+    parent = el.getparent()
+    if parent is not None and parent.tag == "li":
         return None
     text = m.text.get(el, 0)
     linked = m.linked.get(el, 0)
