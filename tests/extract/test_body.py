@@ -497,3 +497,50 @@ def test_a_sub_list_inside_a_kept_list_is_the_lists() -> None:
     )  # fmt: skip
     urls = found_urls(page(body))
     assert urls == [f"https://news.example.org/2024/guide-{i}" for i in range(3)]
+
+
+def test_a_sidebar_table_of_contents_whose_ids_a_script_adds_is_the_articles() -> None:
+    """A table of contents plugin that gives the headings their ids when the page loads:
+    the served page has ``#4oxo-brew-9cup`` links and no such ids, only the headings'
+    text ("4. OXO Brew 9-Cup"); the fragments are matched to the headings by it."""
+    names = ["How I tested", "4. OXO Brew 9-Cup", "Café Specialty"]
+    slugs = ["how-i-tested", "4oxo-brew-9cup", "café-specialty"]
+    toc = "".join(f'<li><a href="#{s}">{n}</a></li>' for s, n in zip(slugs, names, strict=True))
+    body = (
+        SITE_NAV + '<div class="layout"><div class="story">'
+        + "".join(f"<h2>{n}</h2>" + paragraphs(1, '<a href="https://src.example/">source</a>')
+                  for n in names)
+        + f'</div><aside class="sidebar"><nav class="toc"><ul>{toc}</ul></nav></aside></div>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url_as_written for c in found.citations] == [
+        *["https://src.example/"] * 3,
+        *(f"#{s}" for s in slugs),
+    ]
+    assert found.scope is not None
+    assert found.scope.reason.endswith("with its table of contents aside.sidebar (3 links)")
+
+
+def test_an_article_cut_into_blocks_of_one_kind_is_taken_whole() -> None:
+    """A site builder's article: rich-text blocks around a table drawn apart.  The
+    densest block is one part; the like-named blocks beside it are the rest, the
+    table between them too, and the sidebar is not."""
+    table = "".join(f'<tr><td><a href="https://firm{i}.example/">Firm {i}</a></td></tr>'
+                    for i in range(3))  # fmt: skip
+    body = (
+        SITE_NAV + '<div class="post">'
+        + '<div class="rich-text">' + paragraphs(2, '<a href="https://intro.example/">i</a>')
+        + f'</div><div class="table-scroll"><table>{table}</table></div>'
+        + '<div class="rich-text">' + paragraphs(5, '<a href="https://main.example/">m</a>')
+        + '</div><div class="sidebar"><p><a href="/subscribe">Subscribe to the letter</a></p></div>'
+        + "</div>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == [
+        *["https://intro.example/"] * 2,
+        *(f"https://firm{i}.example/" for i in range(3)),
+        *["https://main.example/"] * 5,
+    ]
+    assert found.scope is not None
+    assert found.scope.container == "div.rich-text"
+    assert found.scope.reason.endswith("named like it, and what lies between (2)")
