@@ -544,3 +544,21 @@ def test_an_article_cut_into_blocks_of_one_kind_is_taken_whole() -> None:
     assert found.scope is not None
     assert found.scope.container == "div.rich-text"
     assert found.scope.reason.endswith("named like it, and what lies between (2)")
+
+
+def test_the_header_of_a_part_of_the_article_is_the_articles() -> None:
+    """A listicle's parts each open with a <header> holding the linked name: that is
+    the part's heading; the article's own <header> (its byline) is still left out."""
+    parts = "".join(
+        f'<section class="item"><header><h3><a href="https://trail{i}.example/">Trail {i}'
+        f"</a></h3></header>{paragraphs(2)}</section>"
+        for i in range(3)
+    )
+    body = (
+        SITE_NAV + '<article class="story"><header><a href="/authors/kim">Kim Lee</a></header>'
+        + parts + "</article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == [f"https://trail{i}.example/" for i in range(3)]
+    assert found.scope is not None
+    assert [lo.reason for lo in found.scope.left_out] == ["a <header> element"]
