@@ -10,10 +10,12 @@ prose each element holds and how much of its text is link text, then
    markup that names the body (``itemprop=articleBody``, ``#mw-content-text``,
    ``<article>``, CMS body classes, ``<main>``) when it agrees with where the prose
    is (a ``<main>`` that adds little prose around it is the page's layout, not the
-   article); else the element holding the most prose, widened to its ancestors
-   while they hold substantially more (a body split into sibling sections); and
-   the article's own table of contents where the theme put it outside (a sticky
-   sidebar);
+   article; a marker holding almost none of the prose is a card in it); else the
+   element holding the most prose, widened to its ancestors while they hold
+   substantially more (a body split into sibling sections); with its siblings
+   named like it (a body cut into like-named blocks around a table); and the
+   article's own table of contents where the theme put it outside (a sticky
+   sidebar), matched to the body by ids or by the headings' text;
 2. leaves out what inside it is chrome: navigation, asides, headers, footers and
    forms by tag or role; blocks whose class or id names chrome (share bars,
    related posts, newsletters, comments, bylines); links styled as buttons, share
@@ -22,8 +24,9 @@ prose each element holds and how much of its text is link text, then
    articles, tags, "more from").  Kept whatever the markup says: what holds half
    the prose (the article under an unlucky class, an ASP.NET page's one <form>),
    the article's own table of contents, a list that continues the prose between
-   paragraphs, lists of links to other sites (reference lists, sources: what an
-   audit is for), and rows of tables.
+   paragraphs or sits in an item of a kept list, lists of links to other sites
+   (reference lists, sources: what an audit is for), rows of tables, and the
+   <header> of a section inside the body (a part's linked heading).
 
 Every decision carries a reason, so a user whose site is misjudged can see it
 (``linkaudit extract --format json``) and name the body with a selector instead.
