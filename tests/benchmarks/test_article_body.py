@@ -17,7 +17,7 @@ import pytest
 from benchmarks import article_body as ab
 
 #: (mean recall, mean precision) per page that the finder must keep.
-FLOORS = {"held-out": (0.935, 0.85), "dev": (0.925, 0.905)}
+FLOORS = {"held-out": (0.935, 0.85), "dev": (0.927, 0.905)}
 
 
 @pytest.fixture(scope="module")

@@ -462,3 +462,103 @@ def test_finding_the_body_stays_linear_with_thousands_of_links_to_the_page_itsel
         return lambda: find_body(root)
 
     assert_linear(make, 1_000, times=8)
+
+
+def test_a_marker_holding_almost_none_of_the_densest_prose_is_a_card_in_it() -> None:
+    """An <article> (a contact card) inside the prose's container, holding almost none of
+    its prose, is not the article: the prose around it is."""
+    card = '<article class="node contact"><p><a href="/contact">Write to us</a></p></article>'
+    body = (
+        SITE_NAV + '<div class="chapters">'
+        + "".join('<section class="chapter">'
+                  + paragraphs(2, f'<a href="https://src{i}.example/">source</a>') + "</section>"
+                  for i in range(3))
+        + f'<section class="chapter">{card}</section></div>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    urls = [c.url for c in found.citations]
+    assert [u for u in urls if u and u.startswith("https://src")] == [
+        f"https://src{i}.example/" for i in range(3) for _ in range(2)
+    ]
+    assert found.scope is not None
+    assert found.scope.container == "div.chapters"
+    assert found.scope.rule == "text"
+
+
+def test_a_sub_list_inside_a_kept_list_is_the_lists() -> None:
+    """Items with sub-lists of the site's own posts ("our guide to X") are the article's
+    list, not a "more from" rail: only lists standing on their own are judged."""
+    sub = "".join(f'<li><a href="/2024/guide-{i}">Our guide to dredging {i}</a>, too</li>'
+                  for i in range(3))  # fmt: skip
+    body = (
+        "<article>" + paragraphs(3)
+        + f"<ul><li>{PROSE}<ul>{sub}</ul></li><li>{PROSE}</li></ul>"
+        + paragraphs(2) + "</article>"
+    )  # fmt: skip
+    urls = found_urls(page(body))
+    assert urls == [f"https://news.example.org/2024/guide-{i}" for i in range(3)]
+
+
+def test_a_sidebar_table_of_contents_whose_ids_a_script_adds_is_the_articles() -> None:
+    """A table of contents plugin that gives the headings their ids when the page loads:
+    the served page has ``#4oxo-brew-9cup`` links and no such ids, only the headings'
+    text ("4. OXO Brew 9-Cup"); the fragments are matched to the headings by it."""
+    names = ["How I tested", "4. OXO Brew 9-Cup", "Café Specialty"]
+    slugs = ["how-i-tested", "4oxo-brew-9cup", "café-specialty"]
+    toc = "".join(f'<li><a href="#{s}">{n}</a></li>' for s, n in zip(slugs, names, strict=True))
+    body = (
+        SITE_NAV + '<div class="layout"><div class="story">'
+        + "".join(f"<h2>{n}</h2>" + paragraphs(1, '<a href="https://src.example/">source</a>')
+                  for n in names)
+        + f'</div><aside class="sidebar"><nav class="toc"><ul>{toc}</ul></nav></aside></div>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url_as_written for c in found.citations] == [
+        *["https://src.example/"] * 3,
+        *(f"#{s}" for s in slugs),
+    ]
+    assert found.scope is not None
+    assert found.scope.reason.endswith("with its table of contents aside.sidebar (3 links)")
+
+
+def test_an_article_cut_into_blocks_of_one_kind_is_taken_whole() -> None:
+    """A site builder's article: rich-text blocks around a table drawn apart.  The
+    densest block is one part; the like-named blocks beside it are the rest, the
+    table between them too, and the sidebar is not."""
+    table = "".join(f'<tr><td><a href="https://firm{i}.example/">Firm {i}</a></td></tr>'
+                    for i in range(3))  # fmt: skip
+    body = (
+        SITE_NAV + '<div class="post">'
+        + '<div class="rich-text">' + paragraphs(2, '<a href="https://intro.example/">i</a>')
+        + f'</div><div class="table-scroll"><table>{table}</table></div>'
+        + '<div class="rich-text">' + paragraphs(5, '<a href="https://main.example/">m</a>')
+        + '</div><div class="sidebar"><p><a href="/subscribe">Subscribe to the letter</a></p></div>'
+        + "</div>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == [
+        *["https://intro.example/"] * 2,
+        *(f"https://firm{i}.example/" for i in range(3)),
+        *["https://main.example/"] * 5,
+    ]
+    assert found.scope is not None
+    assert found.scope.container == "div.rich-text"
+    assert found.scope.reason.endswith("named like it, and what lies between (2)")
+
+
+def test_the_header_of_a_part_of_the_article_is_the_articles() -> None:
+    """A listicle's parts each open with a <header> holding the linked name: that is
+    the part's heading; the article's own <header> (its byline) is still left out."""
+    parts = "".join(
+        f'<section class="item"><header><h3><a href="https://trail{i}.example/">Trail {i}'
+        f"</a></h3></header>{paragraphs(2)}</section>"
+        for i in range(3)
+    )
+    body = (
+        SITE_NAV + '<article class="story"><header><a href="/authors/kim">Kim Lee</a></header>'
+        + parts + "</article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == [f"https://trail{i}.example/" for i in range(3)]
+    assert found.scope is not None
+    assert [lo.reason for lo in found.scope.left_out] == ["a <header> element"]
