@@ -86,6 +86,28 @@ def write_notes(root: Path, sites: list[Site], per_site: int) -> list[str]:
     return urls
 
 
+def web(
+    server: LoopbackServer, watcher: Watcher, root: Path, hosts: int, per_site: int, delay: float
+) -> tuple[list[Site], list[str]]:
+    """``hosts`` sites of ``per_site`` pages (answered after ``delay``) and a dead one
+    each, and the notes citing them all under ``root``."""
+    sites = [server.add_site(f"127.0.0.{n + 2}") for n in range(hosts)]
+    for site in sites:
+        for n in range(per_site):
+            site.route(f"/p{n}", watched(watcher, ARTICLE, delay=delay))
+        site.route("/gone", watched(watcher, "<h1>Gone</h1>", status=404))
+    return sites, write_notes(root, sites, per_site)
+
+
+def start(watcher: Watcher, cwd: Path, *args: str) -> subprocess.Popen[str]:
+    """``linkaudit check`` in a process of its own, watched."""
+    process = subprocess.Popen(
+        [*CHECK, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    watcher.pid = process.pid
+    return process
+
+
 def verdicts_of(report: str) -> dict[str, str]:
     return {f["citation"]["url"]: f["verdict"] for f in json.loads(report)["findings"]}
 
@@ -93,23 +115,12 @@ def verdicts_of(report: str) -> dict[str, str]:
 def test_a_large_check_is_shared_out_and_gives_the_same_verdicts(tmp_path: Path) -> None:
     watcher = Watcher()
     with LoopbackServer() as server:
-        sites = [server.add_site(f"127.0.0.{n}") for n in (2, 3, 4, 5)]
-        per_site = SHARD_MIN_URLS // len(sites) + 10
-        for site in sites:
-            for n in range(per_site):
-                site.route(f"/p{n}", watched(watcher, ARTICLE))
-            site.route("/gone", watched(watcher, "<h1>Gone</h1>", status=404))
-        urls = write_notes(tmp_path / "notes", sites, per_site)
-        options = CheckOptions(max_retries=0)
-        alone = asyncio.run(check_urls(urls, options))
-        process = subprocess.Popen(
-            [*CHECK, "--format", "json", "--max-retries", "0", str(tmp_path / "notes")],
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+        per_site = SHARD_MIN_URLS // 4 + 10
+        sites, urls = web(server, watcher, tmp_path / "notes", 4, per_site, 0.0)
+        alone = asyncio.run(check_urls(urls, CheckOptions(max_retries=0)))
+        process = start(
+            watcher, tmp_path, "--format", "json", "--max-retries", "0", str(tmp_path / "notes")
         )
-        watcher.pid = process.pid
         out, err = process.communicate(timeout=120)
     assert process.returncode == 1, err  # the dead pages
     assert "Traceback" not in err
@@ -122,21 +133,8 @@ def test_a_large_check_is_shared_out_and_gives_the_same_verdicts(tmp_path: Path)
 def test_ctrl_c_ends_every_process_of_the_run(tmp_path: Path) -> None:
     watcher = Watcher()
     with LoopbackServer() as server:
-        sites = [server.add_site(f"127.0.0.{n}") for n in (2, 3)]
-        per_site = SHARD_MIN_URLS // len(sites) + 10
-        for site in sites:
-            for n in range(per_site):
-                site.route(f"/p{n}", watched(watcher, ARTICLE, delay=2.0))
-            site.route("/gone", watched(watcher, "<h1>Gone</h1>", status=404))
-        write_notes(tmp_path / "notes", sites, per_site)
-        process = subprocess.Popen(
-            [*CHECK, str(tmp_path / "notes")],
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        watcher.pid = process.pid
+        web(server, watcher, tmp_path / "notes", 2, SHARD_MIN_URLS // 2 + 10, 2.0)
+        process = start(watcher, tmp_path, str(tmp_path / "notes"))
         deadline = time.monotonic() + 60
         while watcher.most < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -161,19 +159,8 @@ def _zombie(pid: int) -> bool:
 def test_the_command_line_never_forks_a_small_run(tmp_path: Path) -> None:
     watcher = Watcher()
     with LoopbackServer() as server:
-        site = server.add_site("127.0.0.2")
-        for n in range(20):
-            site.route(f"/p{n}", watched(watcher, ARTICLE, delay=0.05))
-        site.route("/gone", watched(watcher, "<h1>Gone</h1>", status=404))
-        write_notes(tmp_path / "notes", [site], 20)
-        process = subprocess.Popen(
-            [*CHECK, str(tmp_path / "notes")],
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        watcher.pid = process.pid
+        web(server, watcher, tmp_path / "notes", 1, 20, 0.05)
+        process = start(watcher, tmp_path, str(tmp_path / "notes"))
         process.communicate(timeout=60)
     assert process.returncode == 1
     assert watcher.most == 0

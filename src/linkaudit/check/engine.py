@@ -34,7 +34,7 @@ import re
 import secrets
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -1186,6 +1186,26 @@ def answer_from_cache(
     return result
 
 
+def unanswered(
+    batch: Iterable[str],
+    seen: set[str],
+    cache: ResultCache | None,
+    progress: Callable[[CheckResult], None] | None,
+    results: dict[str, CheckResult],
+) -> Iterator[str]:
+    """The keys of ``batch`` to ask: those not ``seen`` before and not answered from
+    ``cache`` (which go into ``results``).  Each key is added to ``seen``."""
+    for key in batch:
+        if key in seen:
+            continue
+        seen.add(key)
+        cached = answer_from_cache(cache, key, progress)
+        if cached is not None:
+            results[key] = cached
+            continue
+        yield key
+
+
 async def check_urls(
     keys: Iterable[str] | KeyFeed,
     options: CheckOptions,
@@ -1252,14 +1272,7 @@ async def check_urls(
 
     def ingest(batch: list[str]) -> None:
         new: list[str] = []
-        for key in batch:
-            if key in seen:
-                continue
-            seen.add(key)
-            cached = answer_from_cache(cache, key, progress)
-            if cached is not None:
-                results[key] = cached
-                continue
+        for key in unanswered(batch, seen, cache, progress, results):
             url, fragment = defragment(key)
             wanted = pages.get(url)
             if wanted is None:

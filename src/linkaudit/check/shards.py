@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from linkaudit.check.client import Resolver
-from linkaudit.check.engine import Saving, _result, answer_from_cache, check_urls
+from linkaudit.check.engine import Saving, _result, check_urls, unanswered
 from linkaudit.check.evidence import Evidence, FetchError
 from linkaudit.check.feed import KeyFeed
 from linkaudit.check.hostgate import HostGate
@@ -128,10 +128,9 @@ class ShardedCheck:
                 results_in, results_out = os.pipe()
                 # the pipes of the children forked before it are not its to hold open
                 theirs = [fd for c in children for fd in (c.keys_out, c.results_in)]
+                plan = _Plan(own, resolver, until, read_pages, gate)
                 process = context.Process(
-                    target=_child_main,
-                    args=(keys_in, results_out, theirs, own, resolver, until, read_pages, gate),
-                    daemon=True,
+                    target=_child_main, args=(keys_in, results_out, theirs, plan), daemon=True
                 )
                 process.start()
                 os.close(keys_in)
@@ -201,14 +200,7 @@ class ShardedCheck:
                     out: dict[int, list[str]] = {}
                     wanted: dict[int, list[str]] = {}
                     for batch in batches:
-                        for key in batch:
-                            if key in seen:
-                                continue
-                            seen.add(key)
-                            cached = answer_from_cache(cache, key, progress)
-                            if cached is not None:
-                                results[key] = cached
-                                continue
+                        for key in unanswered(batch, seen, cache, progress, results):
                             url = defragment(key)[0]
                             child = self._child_for(url)
                             asked[id(child)].add(key)
@@ -302,34 +294,28 @@ async def _writer(loop: asyncio.AbstractEventLoop, fd: int) -> asyncio.StreamWri
 # --- in the child ------------------------------------------------------------------
 
 
-def _child_main(
-    keys_in: int,
-    results_out: int,
-    theirs: list[int],
-    options: CheckOptions,
-    resolver: Resolver | None,
-    until: float | None,
-    read_pages: bool,
-    gate: HostGate,
-) -> None:
+@dataclass(frozen=True)
+class _Plan:
+    """What a child checks with, the same for every child of the run."""
+
+    options: CheckOptions  # its share of the run's concurrency
+    resolver: Resolver | None
+    until: float | None  # the run's deadline
+    read_pages: bool  # whether drift wants pages read
+    gate: HostGate
+
+
+def _child_main(keys_in: int, results_out: int, theirs: list[int], plan: _Plan) -> None:
     """A child's whole life: check what comes through ``keys_in`` until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.set_wakeup_fd(-1)  # the parent's event loop's, inherited
     asyncio.events._set_running_loop(None)  # the parent's, inherited by the fork
     for fd in theirs:
         _close(fd)
-    asyncio.run(_serve(keys_in, results_out, options, resolver, until, read_pages, gate))
+    asyncio.run(_serve(keys_in, results_out, plan))
 
 
-async def _serve(
-    keys_in: int,
-    results_out: int,
-    options: CheckOptions,
-    resolver: Resolver | None,
-    until: float | None,
-    read_pages: bool,
-    gate: HostGate,
-) -> None:
+async def _serve(keys_in: int, results_out: int, plan: _Plan) -> None:
     from linkaudit.check.drift_stage import read_live_page
 
     loop = asyncio.get_running_loop()
@@ -382,12 +368,12 @@ async def _serve(
     try:
         await check_urls(
             feed,
-            options,
-            resolver=resolver,
+            plan.options,
+            resolver=plan.resolver,
             progress=progress,
-            until=until,
-            on_page=on_page if read_pages else None,
-            host_gate=gate,
+            until=plan.until,
+            on_page=on_page if plan.read_pages else None,
+            host_gate=plan.gate,
         )
     except LinkauditError as exc:  # the run cannot go on (say, no trust store)
         _frame(writer, ("fatal", exc))
