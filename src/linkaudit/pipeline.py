@@ -42,6 +42,7 @@ from linkaudit.check.drift_stage import (
     keep_first_observations,
 )
 from linkaudit.check.drift_stage import compared_url as drift_url
+from linkaudit.check.engine import unanswered
 from linkaudit.check.feed import KeyFeed
 from linkaudit.check.limiter import Clock
 from linkaudit.check.local import LocalOptions, is_file_document, local_results, mark_local
@@ -175,17 +176,32 @@ def apply_policy(
     return citation
 
 
+def cached_extracts(
+    documents: Sequence[Document], options: AuditOptions, cache: ExtractCache | None
+) -> list[list[Citation] | None]:
+    """Each document's raw citations from ``cache``; None where it must be extracted."""
+    if cache is None:
+        return [None] * len(documents)
+    scope, bodies = options.scope, options.bodies
+    return [cache.get(doc, scope, bodies=bodies) for doc in documents]
+
+
 def extract_all(
-    documents: Sequence[Document], options: AuditOptions, cache: ExtractCache | None = None
+    documents: Sequence[Document],
+    options: AuditOptions,
+    cache: ExtractCache | None = None,
+    found: Sequence[list[Citation] | None] | None = None,
 ) -> list[tuple[Document, list[Citation]]]:
     """Citations of every document, with the run's skip policy applied.
 
     ``cache`` holds raw extraction output only: the skip policy and the
     ``--changed-since`` filter depend on the run, so they apply after it.
+    ``found``: what ``cached_extracts`` gave, when the caller looked already.
     """
     excluded = _compile(options.exclude)
     scope, bodies = options.scope, options.bodies
-    found = [None if cache is None else cache.get(doc, scope, bodies=bodies) for doc in documents]
+    if found is None:
+        found = cached_extracts(documents, options, cache)
     missing = [doc for doc, citations in zip(documents, found, strict=True) if citations is None]
     extracted = iter(extract_many(missing, scope, bodies=bodies))
     out: list[tuple[Document, list[Citation]]] = []
@@ -206,13 +222,15 @@ async def extract_streaming(
     options: AuditOptions,
     cache: ExtractCache | None,
     on_document: Callable[[list[Citation]], None],
+    found: Sequence[list[Citation] | None] | None = None,
 ) -> list[tuple[Document, list[Citation]]]:
     """``extract_all``, telling ``on_document`` each document's citations as they come
     (documents from the cache first, then the others as the workers finish them),
     so that checking overlaps extraction (``check.feed``)."""
     excluded = _compile(options.exclude)
     scope, bodies = options.scope, options.bodies
-    found = [None if cache is None else cache.get(doc, scope, bodies=bodies) for doc in documents]
+    if found is None:
+        found = cached_extracts(documents, options, cache)
     out: list[list[Citation] | None] = [None] * len(documents)
     missing: list[int] = []
     for index, (doc, cached) in enumerate(zip(documents, found, strict=True)):
@@ -316,18 +334,19 @@ async def audit_documents(
     started = services.clock()
     until = None if options.run_deadline is None else time.monotonic() + options.run_deadline
     early: EarlyCheck | None = None
-    if _overlaps(documents, options, services):
+    found = cached_extracts(documents, options, services.extract_cache)
+    if _overlaps(sum(f is None for f in found), options, services):
         early = EarlyCheck.start(options, services, until)
         try:
             extracted = await extract_streaming(
-                documents, options, services.extract_cache, early.put
+                documents, options, services.extract_cache, early.put, found
             )
         except BaseException:
             early.task.cancel()
             raise
         early.feed.close()
     else:
-        extracted = extract_all(documents, options, services.extract_cache)
+        extracted = extract_all(documents, options, services.extract_cache, found)
     archive = None if options.offline else options.archive
     session = (
         None
@@ -474,11 +493,13 @@ def _keys(citations: Iterable[Citation]) -> set[str]:
     }
 
 
-def _overlaps(documents: Sequence[Document], options: AuditOptions, services: Services) -> bool:
+def _overlaps(missing: int, options: AuditOptions, services: Services) -> bool:
     """Whether checking starts while the documents are still being extracted: when
-    extraction is parallel (so this process's core is free for the checker) and
-    this process does the checking itself (not a shared store's queue)."""
-    return services.check is None and not options.offline and parallel(len(documents))
+    extraction of the ``missing`` documents (not in the cache) is parallel (so this
+    process's core is free for the checker) and this process does the checking
+    itself (not a shared store's queue).  A warm run extracts nothing, and its
+    URLs are mostly answered from the cache: it starts no checking process."""
+    return services.check is None and not options.offline and parallel(missing)
 
 
 @dataclass
@@ -586,7 +607,11 @@ async def check_citations(
     if keys:
         if services.on_total is not None:
             services.on_total(len(keys) + len(results))
-        results.update(await _check(sorted(keys), options, services, until, collector))
+        # recent answers first: how many processes check the rest depends on how many
+        # are left (a warm run has none to fork for)
+        ask = list(unanswered(sorted(keys), set(), services.cache, services.progress, results))
+        if ask:
+            results.update(await _check(ask, options, services, until, collector))
     pages = collector.pages if collector is not None else {}
     said: tuple[str, ...] = ()
     stopped = sum(r.reason == Reason.RUN_DEADLINE for r in results.values())
