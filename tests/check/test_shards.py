@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from collections.abc import Callable
 
 import pytest
@@ -261,3 +262,24 @@ def _ok(key: str) -> CheckResult:
     return CheckResult(
         key=key, url=key, verdict=Verdict.OK, reason="ok", detail="", checked_at=datetime.now(UTC)
     )
+
+
+def test_the_run_deadline_holds_in_every_process() -> None:
+    """What a silent host still holds when the run's deadline passes is said to be
+    stopped by it, in whichever process checks it; the rest are decided as usual."""
+    with LoopbackServer() as server:
+        silent = server.add_site("127.0.0.2")
+        quick = server.add_site("127.0.0.3")
+        keys = []
+        for i in range(4):
+            silent.route(f"/s{i}", slow(article(f"Silent story {i}"), delay=30.0))
+            quick.route(f"/q{i}", page(article(f"Quick story {i}")))
+            keys += [silent.url(f"/s{i}"), quick.url(f"/q{i}")]
+
+        async def go() -> dict[str, CheckResult]:
+            until = time.monotonic() + 1.0
+            return await ShardedCheck.start(2, OPTIONS, until=until).check(keys)
+
+        results = asyncio.run(go())
+    assert {results[k].reason for k in keys if "/s" in k} == {Reason.RUN_DEADLINE.value}
+    assert {results[k].verdict for k in keys if "/q" in k} == {Verdict.OK}
