@@ -10,6 +10,7 @@ import pytest
 
 from linkaudit import pipeline
 from linkaudit.check import CheckOptions
+from linkaudit.check import hostgate as hostgate_module
 from linkaudit.check.shards import ShardedCheck
 from linkaudit.extract import parallel
 from linkaudit.model import CheckResult, Document, DocumentKind, Verdict
@@ -177,3 +178,25 @@ class _Results:
 
     def put(self, result: CheckResult) -> None:
         self.results[result.key] = result
+
+
+@pytest.mark.usefixtures("few_needed")
+def test_where_processes_cannot_be_started_one_process_checks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sandbox without shared semaphores (or fork): the run is checked here, alone."""
+
+    def refused(*args: object, **kw: object) -> None:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(hostgate_module.HostGate, "__init__", refused)
+    monkeypatch.setattr(pipeline, "shard_count", lambda urls=None: 2)
+    options = AuditOptions(check=CheckOptions(max_retries=0, soft404=False), archive=None)
+    with LoopbackServer() as server:
+        site = server.add_site("127.0.0.2")
+        for n in range(7):
+            site.route(f"/p{n}", page(ARTICLE))
+        docs = notes(site.url("").rstrip("/"), 14)
+        outcome = asyncio.run(audit_documents(docs, options, Services()))
+    verdicts = {f.verdict.value for f in outcome.report.findings}
+    assert verdicts == {"ok", "broken", "fragment_missing"}

@@ -540,14 +540,18 @@ def _check(
     ``await``, while no thread has been started yet) when the run is worth several."""
     processes = _processes(keys, services)
     if processes > 1:
-        sharded = ShardedCheck.start(
-            processes,
-            options.check,
-            resolver=services.resolver,
-            until=until,
-            pages=collector,
-        )
-        return sharded.check(keys, cache=services.cache, progress=services.progress)
+        try:
+            sharded = ShardedCheck.start(
+                processes,
+                options.check,
+                resolver=services.resolver,
+                until=until,
+                pages=collector,
+            )
+        except OSError:  # no shared semaphore or no fork here (some sandboxes): one process
+            pass
+        else:
+            return sharded.check(keys, cache=services.cache, progress=services.progress)
     return (services.check or check_urls)(
         keys,
         options.check,
