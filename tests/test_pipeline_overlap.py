@@ -13,8 +13,9 @@ from linkaudit.check import CheckOptions
 from linkaudit.check import hostgate as hostgate_module
 from linkaudit.check.shards import ShardedCheck
 from linkaudit.extract import parallel
-from linkaudit.model import CheckResult, Document, DocumentKind, Verdict
+from linkaudit.model import Document, DocumentKind, Verdict
 from linkaudit.pipeline import AuditOptions, Services, audit_documents
+from linkaudit.testing.caches import MemoryResults
 from linkaudit.testing.server import LoopbackServer, page
 
 TITLE = "River works begin on the east bank"
@@ -36,6 +37,20 @@ def notes(base: str, count: int) -> list[Document]:
         )
         docs.append(Document(text=text, kind=DocumentKind.MARKDOWN, origin=f"notes/{n}.md"))
     return docs
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The process counts the run's sharded checks were started with."""
+    counts: list[int] = []
+    start = ShardedCheck.start.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[ShardedCheck], processes: int, *args: object, **kw: object) -> object:
+        counts.append(processes)
+        return start(cls, processes, *args, **kw)
+
+    monkeypatch.setattr(ShardedCheck, "start", classmethod(counted))
+    return counts
 
 
 @pytest.fixture
@@ -88,20 +103,12 @@ def test_checking_overlaps_extraction_and_changes_nothing(
 @pytest.mark.usefixtures("few_needed")
 @pytest.mark.parametrize("overlap", [True, False])
 def test_a_run_checked_by_two_processes_changes_nothing(
-    monkeypatch: pytest.MonkeyPatch, overlap: bool
+    monkeypatch: pytest.MonkeyPatch, overlap: bool, started: list[int]
 ) -> None:
     """The same findings and the same requests per page whether one process checks
     or two (``check.shards``), with checking overlapping extraction or after it."""
     options = AuditOptions(check=CheckOptions(max_retries=0, soft404=False), archive=None)
     monkeypatch.setattr(pipeline, "_overlaps", lambda *args: overlap)
-    started: list[int] = []
-    start = ShardedCheck.start.__func__  # type: ignore[attr-defined]
-
-    def counted(cls: type[ShardedCheck], processes: int, *args: object, **kw: object) -> object:
-        started.append(processes)
-        return start(cls, processes, *args, **kw)
-
-    monkeypatch.setattr(ShardedCheck, "start", classmethod(counted))
     with LoopbackServer() as server:
         sites = [server.add_site(f"127.0.0.{n}") for n in (2, 3, 4)]
         docs: list[Document] = []
@@ -136,25 +143,17 @@ def test_a_run_checked_by_two_processes_changes_nothing(
 
 @pytest.mark.usefixtures("few_needed")
 def test_a_run_answered_from_the_cache_starts_no_checking_process(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, started: list[int]
 ) -> None:
     """A warm run: every key answered from the cache before any process is forked
     (forking two to check nothing cost a 2,000-file warm run ~0.4 s)."""
     options = AuditOptions(check=CheckOptions(max_retries=0, soft404=False), archive=None)
-    started: list[int] = []
-    start = ShardedCheck.start.__func__  # type: ignore[attr-defined]
-
-    def counted(cls: type[ShardedCheck], processes: int, *args: object, **kw: object) -> object:
-        started.append(processes)
-        return start(cls, processes, *args, **kw)
-
-    monkeypatch.setattr(ShardedCheck, "start", classmethod(counted))
     monkeypatch.setattr(pipeline, "shard_count", lambda urls=None: 2 if urls else 1)
     # a warm run extracts nothing (every document in the extraction cache): no overlap
     assert not pipeline._overlaps(0, options, Services())
     assert pipeline._overlaps(14, options, Services())
     monkeypatch.setattr(pipeline, "_overlaps", lambda *args: False)
-    cache = _Results()
+    cache = MemoryResults()
     with LoopbackServer() as server:
         site = server.add_site("127.0.0.2")
         for n in range(7):
@@ -167,17 +166,6 @@ def test_a_run_answered_from_the_cache_starts_no_checking_process(
     assert started == [2]  # the cold run only
     assert asked == 0
     assert [f.verdict for f in warm.report.findings] == [f.verdict for f in cold.report.findings]
-
-
-class _Results:
-    def __init__(self) -> None:
-        self.results: dict[str, CheckResult] = {}
-
-    def get(self, key: str) -> CheckResult | None:
-        return self.results.get(key)
-
-    def put(self, result: CheckResult) -> None:
-        self.results[result.key] = result
 
 
 @pytest.mark.usefixtures("few_needed")

@@ -25,6 +25,7 @@ from linkaudit.check.shards import ShardedCheck, shard_count
 from linkaudit.errors import LinkauditError
 from linkaudit.model import CheckResult, Verdict
 from linkaudit.reasons import Reason
+from linkaudit.testing.caches import MemoryResults
 from linkaudit.testing.server import Conn, LoopbackServer, Request, Site, page, redirect
 
 PROSE = " ".join(f"The council met on day {n} to hear the residents speak." for n in range(30))
@@ -57,6 +58,19 @@ def build_web(server: LoopbackServer, hosts: int = 4) -> tuple[list[Site], list[
         keys += [site.url("/gone"), site.url("/old"), site.url("/story-1") + "#nowhere"]
         sites.append(site)
     return sites, keys
+
+
+def slow_and_quick(server: LoopbackServer, count: int, delay: float) -> tuple[Site, list[str]]:
+    """A host answering its ``/sN`` pages after ``delay`` and one answering ``/oN`` at
+    once; the slow host, and the keys of both."""
+    slow_site = server.add_site("127.0.0.2")
+    quick = server.add_site("127.0.0.3")
+    keys = []
+    for i in range(count):
+        slow_site.route(f"/s{i}", slow(article(f"Slow story {i}"), delay=delay))
+        quick.route(f"/o{i}", page(article(f"Quick story {i}")))
+        keys += [slow_site.url(f"/s{i}"), quick.url(f"/o{i}")]
+    return slow_site, keys
 
 
 def sharded(
@@ -136,7 +150,7 @@ def test_keys_fed_while_checking_and_the_cache_kept_here() -> None:
     with LoopbackServer() as server:
         sites, keys = build_web(server, hosts=3)
         known = sites[0].url("/story-3")
-        cache = DictCache()
+        cache = MemoryResults()
         cache.put(_ok(known))
         told: list[str] = []
 
@@ -161,18 +175,12 @@ def test_keys_fed_while_checking_and_the_cache_kept_here() -> None:
     assert sorted(told) == sorted(keys)
     assert results[known].from_cache
     assert asked_known == 0
-    assert set(cache.results) == set(keys)
+    assert set(cache.stored) == set(keys)
 
 
 def test_a_child_that_dies_leaves_its_links_undecided_not_broken() -> None:
     with LoopbackServer() as server:
-        site = server.add_site("127.0.0.2")
-        other = server.add_site("127.0.0.3")
-        keys = []
-        for i in range(6):
-            site.route(f"/s{i}", slow(article(f"Slow story {i}"), delay=2.0))
-            other.route(f"/o{i}", page(article(f"Quick story {i}")))
-            keys += [site.url(f"/s{i}"), other.url(f"/o{i}")]
+        site, keys = slow_and_quick(server, 6, delay=2.0)
 
         async def go() -> dict[str, CheckResult]:
             check = ShardedCheck.start(2, OPTIONS)
@@ -245,17 +253,6 @@ def test_small_runs_and_threaded_processes_stay_in_one_process() -> None:
         assert shard_count(None) == 1
 
 
-class DictCache:
-    def __init__(self) -> None:
-        self.results: dict[str, CheckResult] = {}
-
-    def get(self, key: str) -> CheckResult | None:
-        return self.results.get(key)
-
-    def put(self, result: CheckResult) -> None:
-        self.results[result.key] = result
-
-
 def _ok(key: str) -> CheckResult:
     from datetime import UTC, datetime
 
@@ -268,13 +265,7 @@ def test_the_run_deadline_holds_in_every_process() -> None:
     """What a silent host still holds when the run's deadline passes is said to be
     stopped by it, in whichever process checks it; the rest are decided as usual."""
     with LoopbackServer() as server:
-        silent = server.add_site("127.0.0.2")
-        quick = server.add_site("127.0.0.3")
-        keys = []
-        for i in range(4):
-            silent.route(f"/s{i}", slow(article(f"Silent story {i}"), delay=30.0))
-            quick.route(f"/q{i}", page(article(f"Quick story {i}")))
-            keys += [silent.url(f"/s{i}"), quick.url(f"/q{i}")]
+        _, keys = slow_and_quick(server, 4, delay=30.0)
 
         async def go() -> dict[str, CheckResult]:
             until = time.monotonic() + 1.0
@@ -282,4 +273,4 @@ def test_the_run_deadline_holds_in_every_process() -> None:
 
         results = asyncio.run(go())
     assert {results[k].reason for k in keys if "/s" in k} == {Reason.RUN_DEADLINE.value}
-    assert {results[k].verdict for k in keys if "/q" in k} == {Verdict.OK}
+    assert {results[k].verdict for k in keys if "/o" in k} == {Verdict.OK}

@@ -12,6 +12,7 @@ import pytest
 
 from linkaudit.check import CheckOptions, check_urls_sync
 from linkaudit.model import CheckResult, Verdict
+from linkaudit.testing.caches import MemoryResults
 from linkaudit.testing.server import LoopbackServer, hang, page
 from linkaudit.testing.zoo import Zoo
 
@@ -205,17 +206,7 @@ def test_untrusted_without_the_zoo_ca(zoo: Zoo) -> None:
 def test_cache_answers_before_the_network(zoo: Zoo) -> None:
     key = zoo.case("live").key
 
-    class Cache:
-        def __init__(self) -> None:
-            self.stored: dict[str, CheckResult] = {}
-
-        def get(self, key: str) -> CheckResult | None:
-            return self.stored.get(key)
-
-        def put(self, result: CheckResult) -> None:
-            self.stored[result.key] = result
-
-    cache = Cache()
+    cache = MemoryResults()
     seen: list[CheckResult] = []
     first = check_urls_sync([key], zoo.options(), resolver=zoo.resolver, cache=cache)
     assert not first[key].from_cache
