@@ -17,6 +17,11 @@ exact and the same on any machine:
   extracting its documents: refusals then come among few answers, and a pace
   judged from so few is easily a wrong one.  Bound: the last arrival plus one
   answer (and, refused, one wait), or the bucket's time, whichever is later.
+* **crowded then free**: 60 URLs of which the first 30 come one by one, 0.6 s apart
+  on average, and the other 30 at once: a host that shares a crowded run's slots
+  and then has them to itself (the end of a large run).  A pace misread while it
+  was crowded is paid for once it is free.  Bound: the last arrival plus the free
+  half's answers over 4 slots (and one wait), or the bucket's time.
 * **sporadic grid**: hosts of 40 and 200 URLs refusing 10 % or 20 % of them once,
   each drawn with seeds 0-11 (which URLs, and 429 or 503); bound: all answers over
   4 slots plus one wait.  A refusal share above a few percent is where pacing that
@@ -24,12 +29,17 @@ exact and the same on any machine:
 
 Printed: wall (virtual seconds to the last answer), the bound, their ratio and the
 refusals met; for the grid, the median and worst ratio over the seeds.
+
+``--held-out`` draws the seeded rows with seeds 200-247 instead of 0-11: pacing
+was tuned on seeds 0-11 (and, for the stop rule's window, on seeds 100-123, whose
+spirals were looked at), so those are the numbers to quote.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -157,15 +167,17 @@ async def _all() -> list[Row]:
 
 
 SEEDS = range(12)
+#: Seeds never tuned on (``--held-out``).
+HELD_OUT = range(200, 248)
 
 
-async def _grid() -> list[tuple[str, float, float, int]]:
+async def _grid(seeds: range = SEEDS) -> list[tuple[str, float, float, int]]:
     """(scenario, median and worst ratio to the bound, the worst seed) per cell."""
     cells = []
     for share in (0.1, 0.2):
         for n in (40, 200):
             ratios = []
-            for seed in SEEDS:
+            for seed in seeds:
                 bound = n * (1 + share) * LATENCY / 4 + 1.0
                 row = await _run("", n, _sporadic_share(share, seed, n), bound)
                 ratios.append((row.wall / row.bound, seed))
@@ -184,7 +196,7 @@ def _median_and_worst(ratios: list[tuple[float, int]]) -> tuple[float, float, in
 TRICKLE_GAP = 0.3
 
 
-async def _trickle() -> list[tuple[str, float, float, int]]:
+async def _trickle(seeds: range = SEEDS) -> list[tuple[str, float, float, int]]:
     """(scenario, median and worst ratio to the bound, the worst seed) per host kind,
     its URLs arriving one by one."""
     cells = []
@@ -195,7 +207,7 @@ async def _trickle() -> list[tuple[str, float, float, int]]:
     ]
     for name, n, decide_for in kinds:
         ratios = []
-        for seed in SEEDS:
+        for seed in seeds:
             rng = random.Random(1000 + seed)
             gaps = [rng.expovariate(1 / TRICKLE_GAP) for _ in range(n)]
             last = sum(gaps[:-1])
@@ -209,6 +221,36 @@ async def _trickle() -> list[tuple[str, float, float, int]]:
     return cells
 
 
+CROWDED_GAP = 0.6
+
+
+async def _crowded(seeds: range = SEEDS) -> list[tuple[str, float, float, int]]:
+    """(scenario, median and worst ratio to the bound, the worst seed) per host kind:
+    half its URLs one by one, then the other half at once."""
+    cells = []
+    n, half = 60, 30
+    kinds: list[tuple[str, Callable[[int], Callable[[_Host], Callable[[str], int]]]]] = [
+        ("bucket", lambda seed: _bucket),
+        ("sporadic 10%", lambda seed: _sporadic_share(0.1, seed, n)),
+        ("sporadic 20%", lambda seed: _sporadic_share(0.2, seed, n)),
+    ]
+    for name, decide_for in kinds:
+        ratios = []
+        for seed in seeds:
+            rng = random.Random(2000 + seed)
+            gaps = [rng.expovariate(1 / CROWDED_GAP) for _ in range(half)] + [0.0] * (n - half)
+            last = sum(gaps[:-1])
+            if name == "bucket":
+                bound = max((n - 2) / 2, last + LATENCY)
+            else:
+                share = 0.1 if "10" in name else 0.2
+                bound = last + (n - half) * (1 + share) * LATENCY / 4 + 2 * LATENCY + 1.0
+            row = await _run("", n, decide_for(seed), bound, gaps=gaps)
+            ratios.append((row.wall / row.bound, seed))
+        cells.append((f"crowded then free, {name} x{n}", *_median_and_worst(ratios)))
+    return cells
+
+
 def main() -> None:
     print("| scenario | wall (virtual s) | bound s | x bound | refusals |")
     print("|---|---|---|---|---|")
@@ -218,14 +260,12 @@ def main() -> None:
             f"| {row.scenario} | {row.wall:.2f} | {row.bound:.2f} | {ratio:.2f} | {row.refusals} |"
         )
     print()
-    print(
-        f"| sporadic grid, seeds {SEEDS.start}-{SEEDS.stop - 1} | median x bound | worst | seed |"
-    )
+    seeds = HELD_OUT if "--held-out" in sys.argv[1:] else SEEDS
+    print(f"| seeded rows, seeds {seeds.start}-{seeds.stop - 1} | median x bound | worst | seed |")
     print("|---|---|---|---|")
-    for scenario, median, worst, seed in asyncio.run(_grid()):
-        print(f"| {scenario} | {median:.2f} | {worst:.2f} | {seed} |")
-    for scenario, median, worst, seed in asyncio.run(_trickle()):
-        print(f"| {scenario} | {median:.2f} | {worst:.2f} | {seed} |")
+    for cells in (_grid(seeds), _trickle(seeds), _crowded(seeds)):
+        for scenario, median, worst, seed in asyncio.run(cells):
+            print(f"| {scenario} | {median:.2f} | {worst:.2f} | {seed} |")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ would measure them, and no test waits for real.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -15,6 +17,7 @@ from dataclasses import replace
 import httpx
 
 from linkaudit.check import CheckOptions, check_urls
+from linkaudit.check.feed import KeyFeed
 from linkaudit.model import Verdict
 from linkaudit.testing.clock import VirtualClock
 
@@ -272,3 +275,65 @@ async def test_a_url_refused_again_and_again_by_a_host_answering_others_lives(
     hot = results[hot_url]
     assert (hot.verdict, hot.attempts) == (Verdict.OK, 4)
     assert {r.verdict for r in results.values()} == {Verdict.OK}
+
+
+def _refusing_once(host: Host, refused: set[str]) -> Callable[[str], httpx.Response]:
+    """These paths refused once each (503, Retry-After: 1), everything else answered."""
+
+    def decide(path: str) -> httpx.Response:
+        host.asked[path] += 1
+        if path in refused and host.asked[path] == 1:
+            return host.answer(path, 503, {"Retry-After": "1"})
+        return host.answer(path, 200)
+
+    return decide
+
+
+async def test_two_refusals_while_urls_trickle_do_not_space_the_flood_after(
+    vclock: VirtualClock,
+) -> None:
+    """A host's first 10 URLs come 0.6 s apart (a crowded run's slots, or extraction
+    still under way), and two in a row are refused by chance; then 30 come at once.
+    Doubling the 0.6 s pace the URLs came at spaced the 30 by 1.2 s and more (the
+    tail of a content run); a guess from a pace we did not set starts at half the
+    pause at most, and relaxes from there."""
+    host = Host(vclock)
+    decide = _refusing_once(host, {"/4.pdf", "/5.pdf"})
+    urls = [f"https://crowded.example/{n}.pdf" for n in range(40)]
+    feed = KeyFeed()
+
+    async def arrive() -> None:
+        for url in urls[:10]:
+            feed.put([url])
+            await vclock.sleep(0.6)
+        feed.put(urls[10:])
+        feed.close()
+
+    arriving = asyncio.ensure_future(arrive())
+    results = await check_urls(feed, OPTIONS, transport=host.transport(decide), clock=vclock)
+    await arriving
+    assert {r.verdict for r in results.values()} == {Verdict.OK}
+    assert [s for _, _, s in host.log].count(503) == 2
+    flood = sorted(t for t, path, _ in host.log if int(path[1:].split(".")[0]) >= 10)
+    gaps = [b - a for a, b in itertools.pairwise(flood)]
+    assert max(gaps) <= 0.5 + LATENCY, gaps
+    # the last of the 10 came at 5.4 s; 30 answers over 4 slots, each 0.04 s, are 0.3 s
+    assert flood[-1] <= 5.4 + 4.0, flood[-1]
+
+
+async def test_answers_around_a_stop_show_no_rate(vclock: VirtualClock) -> None:
+    """A fifth of the URLs refused once, drawn so that the host refuses most of what
+    it is first asked: it is stopped for the pause, and the few answers of that
+    second, our own silence, once "showed" a rate of two a second and held the host
+    to it for its other URLs (its last answer at 40 s, 12 times its bound)."""
+    host = Host(vclock)
+    refused_once, decide = _refusing_at_random(host, share=0.2, seed=110)
+
+    urls = [f"https://unlucky.example/{n}.pdf" for n in range(200)]
+    options = replace(OPTIONS, max_retries=10)
+    results = await check_urls(urls, options, transport=host.transport(decide), clock=vclock)
+    assert {r.verdict for r in results.values()} == {Verdict.OK}
+    assert len(refused_once) >= 35
+    bound = len(host.log) * LATENCY / OPTIONS.per_host + 1.0
+    last = max(t for t, _, _ in host.log)
+    assert last <= 3 * bound, (last, bound)

@@ -108,6 +108,15 @@ SHOWN = 1.5
 #: answer per pause and held the host to it for the rest of a run (a content run's
 #: slowest host, at 2.4 times its bound; ``benchmarks/pacing.py``'s trickle rows).
 SHOWN_MIN = 4
+#: A host asked more than this many times slower than our spacing for it allowed
+#: was not asked at a pace we set: its URLs came slowly, or a crowded run's global
+#: slots spaced them.  Doubling that pace after two refusals (multiplicative
+#: decrease) says nothing about the host, and it left hosts refusing a few URLs at
+#: random spaced by a second and more once they had the slots to themselves (the
+#: end of a content run: 6 s of its tail).  Such a guess starts no slower than half
+#: the refused URL's pause; a host that refuses again at it is doubled from there
+#: (it is then our pace), and a rate it shows is kept whatever it is.
+PRESSED = 1.5
 #: How often a request waiting for a host that other processes of the run hold
 #: to its limit looks again (``HostGate``; rare: only redirects cross processes).
 SHARED_POLL = 0.005
@@ -134,6 +143,7 @@ class _Host:
     busy: int = 0  # requests in flight
     wanting: int = 0  # requests waiting for a slot or in flight
     first_start: float | None = None  # when it was first asked
+    resumed: float = 0.0  # when its last stop (``STOP_SHARE``) ended
     # its refusals showed a rate well below the pace it was asked at: a real limit
     limits: bool = False
     level: float = 0.0  # the spacing its refusals last showed as its limit
@@ -450,15 +460,23 @@ class Limiter:
                 return False
         if not (run or known or stop):
             return False
-        recent = sum(1 for at in host.answered if now - at <= pause)
-        # answers over the time it was asked, not over a pause longer than that
+        # answers over the time it was asked, not over a pause longer than that, nor
+        # over a stop we imposed: the few answers around a second of silence once
+        # "showed" a rate of two a second and held a host refusing a fifth of its
+        # URLs at random to it (12-15 times its bound, ``benchmarks/pacing.py``)
         since = host.first_start
+        if since is not None and since < host.resumed <= now:
+            since = host.resumed
         # (no time at all yet: the pause is all there is to go by)
         window = pause if since is None or now <= since else min(pause, now - since)
+        recent = sum(1 for at in host.answered if now - at <= window)
         # at least half the pace it was asked at (multiplicative decrease): a host
         # whose answers say it allows more is not slowed to a crawl on their word.  A
         # host that showed its limit is spaced by the rate it let through alone.
-        halved = 0.01 if host.limits else max(2 * _pace_gap(host.starts), 0.01)
+        gap = _pace_gap(host.starts)
+        if gap > PRESSED * (host.interval + host.penalty):
+            gap = min(gap, pause / 4)  # a pace we did not set: see ``PRESSED``
+        halved = 0.01 if host.limits else max(2 * gap, 0.01)
         # requests asked in the window and answered or refused by now
         asked = sum(1 for at in host.asked if now - at <= window) - host.busy
         # it let through clearly less than it was asked: the rate is the host's, not ours
@@ -481,6 +499,8 @@ class Limiter:
             host.level = host.penalty
         host.refused_at = now
         pause_until = now + max(pause, 0.0) if share >= STOP_SHARE else now + host.penalty
+        if share >= STOP_SHARE:
+            host.resumed = max(host.resumed, pause_until)
         host.next_start = max(host.next_start, pause_until)
         return True
 
