@@ -137,16 +137,16 @@ def test_finding_lines_share_a_result_and_match_finding_json(
     ]
     siblings += [dataclasses.replace(f, archive_note="a note") for f in with_result]
     encoded: list[object] = []
-    real = json_format.to_jsonable
+    real = json_format._encode
 
-    def counting(value: object) -> object:
+    def counting(value: object) -> str:
         if isinstance(value, model.CheckResult):
             encoded.append(value)
         return real(value)
 
     lines = json_format.FindingLines()
     expected = [json_format.finding_json(f) for f in siblings + list(report.findings)]
-    monkeypatch.setattr(json_format, "to_jsonable", counting)
+    monkeypatch.setattr(json_format, "_encode", counting)
     got = [lines(f) for f in siblings + list(report.findings)]
     assert got == expected
     assert len(encoded) == len({id(f.result) for f in with_result})
@@ -162,3 +162,17 @@ def test_compact_reports_load_as_the_pretty_ones(report: Report, findings: int) 
     assert "\n" not in text
     assert json.loads(text) == json.loads(assemble(header, lines))
     assert len(json.loads(text)["findings"]) == findings
+
+
+def test_finding_lines_hold_what_to_jsonable_makes(report: Report) -> None:
+    """The lines are encoded from the dataclasses themselves (orjson), not from
+    ``to_jsonable``'s dicts; both must give the same values, datetimes included."""
+    from linkaudit.report import json_format
+    from linkaudit.serialize import to_jsonable
+
+    lines = json_format.FindingLines()
+    assert report.findings
+    for finding in report.findings:
+        expected = to_jsonable(finding)
+        assert json.loads(json_format.finding_json(finding)) == expected
+        assert json.loads(lines(finding)) == expected

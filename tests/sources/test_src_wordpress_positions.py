@@ -8,6 +8,7 @@ the file's line and column, with the body's position beside it.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,7 +85,11 @@ def test_reports_and_changed_lines_use_the_file_position() -> None:
     assert where in TerminalFormatter().render(report)
     assert where in HtmlFormatter().render(report)
     assert where in MarkdownFormatter().render(report)
-    assert '"line": 12, "column": 58' in FORMATS["json"].render(report)
+    [finding] = json.loads(FORMATS["json"].render(report))["findings"]
+    assert (finding["citation"]["location"]["line"], finding["citation"]["location"]["column"]) == (
+        12,
+        58,
+    )
 
 
 def test_the_seed_points_into_its_file() -> None:
