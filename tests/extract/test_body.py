@@ -375,6 +375,35 @@ def test_a_link_standing_alone_in_a_block_is_a_teaser_not_a_citation() -> None:
     ]
 
 
+def test_a_byline_and_an_invitation_to_subscribe_are_not_citations() -> None:
+    """A short "By <a>name</a>" line names the author, and a short paragraph whose link
+    invites the reader ("Subscribe to ...", "Join our forums") promotes the site: the
+    same words in a sentence of prose, and a line starting "By 2030", stay."""
+    body = (
+        '<article><p class="dek">By <a href="/author/jane-doe">Jane Doe</a></p>'
+        + paragraphs(2, '<a href="https://cited.example/">cited</a>')
+        + '<p>Need more news? <a href="https://subscribe.example/">Subscribe to our'
+        " newsletter</a></p>"
+        + '<p>By 2030 <a href="https://plan.example/">the plan</a> is due.</p>'
+        + '<p>You can also <a href="https://letter.example/">subscribe to this'
+        " newsletter</a> for the rest.</p>"
+        + paragraphs(1)
+        + '<p><a href="https://forums.example/">Join our forums</a> to keep talking.</p>'
+        + "</article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == [
+        "https://cited.example/", "https://cited.example/", "https://plan.example/",
+        "https://letter.example/",
+    ]  # fmt: skip
+    assert found.scope is not None
+    assert [lo.reason for lo in found.scope.left_out] == [
+        "a byline (the author's page, not a source)",
+        "an invitation to subscribe, join or follow (the site's, not a source)",
+        "an invitation to subscribe, join or follow (the site's, not a source)",
+    ]
+
+
 def test_the_articles_table_of_contents_in_a_sidebar_outside_it_is_the_articles() -> None:
     """A theme that puts the table of contents in a sticky sidebar beside the article:
     its links (``#part`` or the page's own address with a fragment) are the article's;

@@ -19,7 +19,8 @@ prose each element holds and how much of its text is link text, then
 2. leaves out what inside it is chrome: navigation, asides, headers, footers and
    forms by tag or role; blocks whose class or id names chrome (share bars,
    related posts, newsletters, comments, bylines); links styled as buttons, share
-   links and links standing alone in a bare block (teasers, "Check price"); lists
+   links, links standing alone in a bare block (teasers, "Check price"), bylines and
+   invitations to subscribe or follow in short lines of their own; lists
    of links to the page's own site with little text of their own (related
    articles, tags, "more from").  Kept whatever the markup says: what holds half
    the prose (the article under an unlucky class, an ASP.NET page's one <form>),
@@ -707,6 +708,60 @@ def _standalone(el: Element, m: Measure, container: Element) -> str | None:
     return None
 
 
+#: A byline's lead ("By", "Written by", "Reviewed by"): the line names the author.
+_BYLINE = re.compile(
+    r"^\W*(?:by|written by|words by|posted by|reviewed by|edited by|fact[- ]checked by|"
+    r"author:)\s+\D",
+    re.IGNORECASE,
+)
+#: A link asking the reader to subscribe, sign up, join or follow (the site, not a source).
+_INVITATION = re.compile(
+    r"^\W*(?:subscribe|sign up|join|follow (?:us|me|our)|like us|add [^.]{0,40} to your)\b",
+    re.IGNORECASE,
+)
+_BYLINE_CHARS = 70  # visible characters of a line that is only a byline, at most
+_INVITATION_CHARS = 170  # visible characters of a paragraph that is an invitation, at most
+
+
+def _unit_of(el: Element, container: Element) -> Element | None:
+    """The innermost prose unit (paragraph, item, block) around ``el`` inside the container."""
+    for ancestor in el.iterancestors():
+        if ancestor is container or not isinstance(ancestor.tag, str):
+            return None
+        if ancestor.tag in _UNITS:
+            return ancestor
+    return None
+
+
+def _byline_or_invitation(el: Element, m: Measure, container: Element) -> str | None:
+    """Why the link ``el`` names the author or invites the reader in, or None.
+
+    A short line "By <a>Jane Doe</a>" is the byline (the author's page, not a
+    source), and a short paragraph whose link says "Subscribe to ...", "Sign up",
+    "Join our forums", "Follow us on ..." invites the reader to the site: neither
+    is cited by the article.  Only short units, where the link is at least 30% of
+    the text, and an invitation starts its own sentence: the same words inside a
+    sentence of prose ("you can also subscribe to this newsletter") stay.  On the
+    development pages these left out 13 links, every one placed outside the article
+    by the keys (mean precision: dev set 0.9109 -> 0.9128, WCXB dev 0.8405 ->
+    0.8411; recall unchanged on every page).
+    """
+    own = m.text.get(el, 0)
+    unit = _unit_of(el, container)
+    if not own or unit is None:
+        return None
+    chars = m.text.get(unit, 0)
+    if chars > _INVITATION_CHARS or 10 * own < 3 * chars:
+        return None
+    words = el.text_content()
+    first = next((c for c in words if c.isalpha()), "")
+    if first.isupper() and _INVITATION.match(words) is not None:
+        return "an invitation to subscribe, join or follow (the site's, not a source)"
+    if chars <= _BYLINE_CHARS and _BYLINE.match(unit.text_content()) is not None:
+        return "a byline (the author's page, not a source)"
+    return None
+
+
 def _share_buttons(el: Element, m: Measure) -> str | None:
     """Why ``el`` is a share button or a bar of them, or None."""
     links = m.links.get(el, 0)
@@ -804,7 +859,7 @@ def _left_out(container: Element, m: Measure, judge: _Judge) -> Iterator[tuple[E
         if reason is None and judge.lists and not tables and not _in_flow(el, m, read, prose):
             reason = _link_list(el, m, prose)
         if reason is None and judge.lists and tag == "a" and not tables and el in m.links:
-            reason = _standalone(el, m, container)
+            reason = _standalone(el, m, container) or _byline_or_invitation(el, m, container)
         if reason is not None:
             walker.skip_subtree()
             yield el, reason
