@@ -404,6 +404,39 @@ def test_a_byline_and_an_invitation_to_subscribe_are_not_citations() -> None:
     ]
 
 
+def test_what_follows_the_articles_text_in_its_marked_container_is_its_footer() -> None:
+    """An <article> whose text is one block: the blocks after that block (an author
+    box, a "back to the blog" line) are the theme's footer, however they are named;
+    a reference list and a table after it, and what holds a tenth of the prose (the
+    article going on), stay."""
+    refs = "".join(f'<li><a href="https://ref{i}.example/">Source {i}</a></li>' for i in range(2))
+    body = (
+        SITE_NAV + "<article><h1>The dredging bill</h1>"
+        + '<div class="c-1">' + paragraphs(8, '<a href="https://cited.example/">cited</a>')
+        + "</div>"
+        + '<div class="c-2"><p>Jane Doe covers ports and shipping for the paper from'
+        ' Rotterdam. <a href="/people/jane-doe">More from Jane</a></p></div>'
+        + f'<div class="c-3"><h2>Sources</h2><ol>{refs}</ol></div>'
+        + '<div class="c-4"><table><tr><td><a href="https://data.example/">Data</a></td>'
+        "</tr></table></div>"
+        + '<div class="c-5"><p><a href="/blog">Back to the blog</a> · Filed in ports</p></div>'
+        + '<div class="c-6">' + paragraphs(1, '<a href="https://late.example/">late</a>')
+        + "</div></article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == [
+        *["https://cited.example/"] * 8,
+        "https://ref0.example/", "https://ref1.example/", "https://data.example/",
+        "https://late.example/",
+    ]  # fmt: skip
+    assert found.scope is not None
+    assert found.scope.container == "article"
+    assert [(lo.element, lo.reason.split(" (")[0]) for lo in found.scope.left_out] == [
+        ("div.c-2", "after the article's text"),
+        ("div.c-5", "after the article's text"),
+    ]
+
+
 def test_the_articles_table_of_contents_in_a_sidebar_outside_it_is_the_articles() -> None:
     """A theme that puts the table of contents in a sticky sidebar beside the article:
     its links (``#part`` or the page's own address with a fragment) are the article's;

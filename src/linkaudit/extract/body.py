@@ -16,7 +16,9 @@ prose each element holds and how much of its text is link text, then
    named like it (a body cut into like-named blocks around a table); and the
    article's own table of contents where the theme put it outside (a sticky
    sidebar), matched to the body by ids or by the headings' text;
-2. leaves out what inside it is chrome: navigation, asides, headers, footers and
+2. leaves out the blocks of a marked container after the element holding 4/5 of
+   its prose (the theme's footer under the text: author box, "back to blog");
+   and what inside it is chrome: navigation, asides, headers, footers and
    forms by tag or role; blocks whose class or id names chrome (share bars,
    related posts, newsletters, comments, bylines); links styled as buttons, share
    links, links standing alone in a bare block (teasers, "Check price"), bylines and
@@ -39,7 +41,7 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import islice, takewhile
 from typing import TypeAlias
 
 import lxml.etree as etree
@@ -883,6 +885,8 @@ def find_body(
     m = measure(root, site_hosts, pages)
     container, rule, reason = _choose(root, m, selector)
     skipped = list(_left_out(container, m, _Judge(rule != "site", _judges_lists(container, rule))))
+    if rule == "marker":
+        skipped = _with_footer(skipped, container, _densest(m), m)
     walked, around = container, frozenset[Element]()
     tocs = _outside_contents(container, m) if rule != "site" else []
     parts = _sibling_parts(container, m) if rule in _SPLIT_RULES else []
@@ -906,6 +910,72 @@ def find_body(
         ),
     )
     return Body(walked, frozenset(el for el, _ in skipped) | around, decision)
+
+
+#: The densest prose's share of a marked container from which what follows it is the
+#: article's footer (see :func:`_footer`).
+_FOOTER_SHARE = 0.8
+
+
+def _footer(container: Element, best: Element | None, m: Measure) -> list[Element]:
+    """The blocks of a marked container after its densest prose: the article's footer.
+
+    When the markup names a container (``<article>``, ``.entry-content``) and one
+    element in it holds 4/5 of its prose, that element is the article's text and
+    the blocks after it are what a theme puts under the text: the author box,
+    "Join our forums", "Back to blog", social links, a deal card.  Kept still: a
+    block with a table or a list (reference lists, sources, tables of contents:
+    the other rules judge them), one with links to two parts of the page (a table
+    of contents), and one holding a tenth of the container's prose or more (the
+    article going on after a break).  Only blocks with links are left out.
+
+    On the development pages it leaves out 24 scored links on 14 pages, all placed
+    outside the article by the keys (mean precision: dev set 0.9128 -> 0.9155, WCXB
+    dev 0.8411 -> 0.8429); the one recall change is a store's image banner that the
+    scorer had matched by address to a text link of the article elsewhere.  With
+    7/10 instead of 4/5, articles' last links were lost on 3 pages.
+    """
+    prose = m.prose.get(container, 0)
+    if best is None or best is container or prose == 0:
+        return []
+    if m.prose.get(best, 0) < _FOOTER_SHARE * prose or not _contains(container, best):
+        return []
+    footer: list[Element] = []
+    inner = best
+    while inner is not container:
+        for block in inner.itersiblings():
+            if (
+                isinstance(block.tag, str)
+                and m.links.get(block, 0)
+                and m.in_page.get(block, 0) < 2
+                and 10 * m.prose.get(block, 0) < prose
+                and next(block.iter("table", "ul", "ol", "dl"), None) is None
+            ):
+                footer.append(block)
+        parent = inner.getparent()
+        if parent is None:
+            break
+        inner = parent
+    return sorted(footer, key=lambda el: el.sourceline or 0)
+
+
+def _with_footer(
+    skipped: list[tuple[Element, str]], container: Element, best: Element | None, m: Measure
+) -> list[tuple[Element, str]]:
+    """``skipped`` and the container's footer (:func:`_footer`), without what the
+    footer's blocks already hold."""
+    footer = _footer(container, best, m)
+    if not footer or best is None:
+        return skipped
+    blocks = set(footer)
+    outside = [
+        (el, why)
+        for el, why in skipped
+        if not any(a in blocks for a in takewhile(lambda a: a is not container, el.iterancestors()))
+    ]
+    share = m.prose.get(best, 0) / max(1, m.prose.get(container, 0))
+    why = f"after the article's text (its densest part holds {share:.0%} of the container's prose)"
+    return outside + [(el, why) for el in footer]
 
 
 #: Rules whose container may be one part of several (not a site's selector).
