@@ -404,6 +404,31 @@ def test_a_byline_and_an_invitation_to_subscribe_are_not_citations() -> None:
     ]
 
 
+def test_a_link_that_moves_within_the_page_is_a_control_not_a_citation() -> None:
+    """ "Jump to Recipe", "Read more ↓" and "Back to top" to a part of the page are the
+    page's controls; a table of contents, an in-text link to a section and the same
+    words to another page stay."""
+    toc = '<ul><li><a href="#method">Method</a></li><li><a href="#notes">Notes</a></li></ul>'
+    body = (
+        "<article>" + '<p><a href="#method">Jump to Recipe</a></p>' + toc
+        + paragraphs(2, '<a href="https://cited.example/">cited</a>')
+        + '<h2 id="method">Method</h2><p>Whisk the eggs as <a href="#notes">the notes'
+        " say</a>, then fold in the flour. <a href='#notes'>Read more ↓</a></p>"
+        + paragraphs(1) + '<h2 id="notes">Notes</h2>'
+        + '<p><a href="https://elsewhere.example/guide">Read more</a> about flour.</p>'
+        + '<p class="end"><a href="#">Back to top</a></p></article>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url_as_written for c in found.citations] == [
+        "#method", "#notes", "https://cited.example/", "https://cited.example/",
+        "#notes", "https://elsewhere.example/guide",
+    ]  # fmt: skip
+    assert found.scope is not None
+    assert [lo.reason for lo in found.scope.left_out] == [
+        "a link that moves within the page ('Back to top', 'Jump to ...')"
+    ] * 3
+
+
 def test_what_follows_the_articles_text_in_its_marked_container_is_its_footer() -> None:
     """An <article> whose text is one block: the blocks after that block (an author
     box, a "back to the blog" line) are the theme's footer, however they are named;

@@ -735,6 +735,30 @@ def _unit_of(el: Element, container: Element) -> Element | None:
     return None
 
 
+#: The whole text of a link that moves the reader within the page.
+_PAGE_CONTROL = re.compile(
+    r"^\W*(?:back to (?:the )?top|to (?:the )?top|top|read more|continue reading|"
+    r"(?:jump|skip|go|scroll|return) to (?:the )?\w+)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _page_control(el: Element, m: Measure) -> str | None:
+    """Why the link ``el`` is a control that moves within the page, or None.
+
+    "Back to top", "Jump to Recipe", "Read more ↓" to a part of the page: a
+    control of the page, not a source (a table of contents, whose entries name the
+    parts, stays).  On the development pages: 36 links the keys place outside the
+    article, none in it ("More" alone, to a section, was the article's 3 times and
+    is not matched).
+    """
+    if el not in m.in_page or m.text.get(el, 0) > 40:
+        return None
+    if _PAGE_CONTROL.match(el.text_content()) is None:
+        return None
+    return "a link that moves within the page ('Back to top', 'Jump to ...')"
+
+
 def _byline_or_invitation(el: Element, m: Measure, container: Element) -> str | None:
     """Why the link ``el`` names the author or invites the reader in, or None.
 
@@ -861,7 +885,11 @@ def _left_out(container: Element, m: Measure, judge: _Judge) -> Iterator[tuple[E
         if reason is None and judge.lists and not tables and not _in_flow(el, m, read, prose):
             reason = _link_list(el, m, prose)
         if reason is None and judge.lists and tag == "a" and not tables and el in m.links:
-            reason = _standalone(el, m, container) or _byline_or_invitation(el, m, container)
+            reason = (
+                _standalone(el, m, container)
+                or _page_control(el, m)
+                or _byline_or_invitation(el, m, container)
+            )
         if reason is not None:
             walker.skip_subtree()
             yield el, reason
