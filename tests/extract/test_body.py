@@ -375,6 +375,93 @@ def test_a_link_standing_alone_in_a_block_is_a_teaser_not_a_citation() -> None:
     ]
 
 
+def test_a_byline_and_an_invitation_to_subscribe_are_not_citations() -> None:
+    """A short "By <a>name</a>" line names the author, and a short paragraph whose link
+    invites the reader ("Subscribe to ...", "Join our forums") promotes the site: the
+    same words in a sentence of prose, and a line starting "By 2030", stay."""
+    body = (
+        '<article><p class="dek">By <a href="/author/jane-doe">Jane Doe</a></p>'
+        + paragraphs(2, '<a href="https://cited.example/">cited</a>')
+        + '<p>Need more news? <a href="https://subscribe.example/">Subscribe to our'
+        " newsletter</a></p>"
+        + '<p>By 2030 <a href="https://plan.example/">the plan</a> is due.</p>'
+        + '<p>You can also <a href="https://letter.example/">subscribe to this'
+        " newsletter</a> for the rest.</p>"
+        + paragraphs(1)
+        + '<p><a href="https://forums.example/">Join our forums</a> to keep talking.</p>'
+        + "</article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == [
+        "https://cited.example/", "https://cited.example/", "https://plan.example/",
+        "https://letter.example/",
+    ]  # fmt: skip
+    assert found.scope is not None
+    assert [lo.reason for lo in found.scope.left_out] == [
+        "a byline (the author's page, not a source)",
+        "an invitation to subscribe, join or follow (the site's, not a source)",
+        "an invitation to subscribe, join or follow (the site's, not a source)",
+    ]
+
+
+def test_a_link_that_moves_within_the_page_is_a_control_not_a_citation() -> None:
+    """ "Jump to Recipe", "Read more ↓" and "Back to top" to a part of the page are the
+    page's controls; a table of contents, an in-text link to a section and the same
+    words to another page stay."""
+    toc = '<ul><li><a href="#method">Method</a></li><li><a href="#notes">Notes</a></li></ul>'
+    body = (
+        "<article>" + '<p><a href="#method">Jump to Recipe</a></p>' + toc
+        + paragraphs(2, '<a href="https://cited.example/">cited</a>')
+        + '<h2 id="method">Method</h2><p>Whisk the eggs as <a href="#notes">the notes'
+        " say</a>, then fold in the flour. <a href='#notes'>Read more ↓</a></p>"
+        + paragraphs(1) + '<h2 id="notes">Notes</h2>'
+        + '<p><a href="https://elsewhere.example/guide">Read more</a> about flour.</p>'
+        + '<p class="end"><a href="#">Back to top</a></p></article>'
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url_as_written for c in found.citations] == [
+        "#method", "#notes", "https://cited.example/", "https://cited.example/",
+        "#notes", "https://elsewhere.example/guide",
+    ]  # fmt: skip
+    assert found.scope is not None
+    assert [lo.reason for lo in found.scope.left_out] == [
+        "a link that moves within the page ('Back to top', 'Jump to ...')"
+    ] * 3
+
+
+def test_what_follows_the_articles_text_in_its_marked_container_is_its_footer() -> None:
+    """An <article> whose text is one block: the blocks after that block (an author
+    box, a "back to the blog" line) are the theme's footer, however they are named;
+    a reference list and a table after it, and what holds a tenth of the prose (the
+    article going on), stay."""
+    refs = "".join(f'<li><a href="https://ref{i}.example/">Source {i}</a></li>' for i in range(2))
+    body = (
+        SITE_NAV + "<article><h1>The dredging bill</h1>"
+        + '<div class="c-1">' + paragraphs(8, '<a href="https://cited.example/">cited</a>')
+        + "</div>"
+        + '<div class="c-2"><p>Jane Doe covers ports and shipping for the paper from'
+        ' Rotterdam. <a href="/people/jane-doe">More from Jane</a></p></div>'
+        + f'<div class="c-3"><h2>Sources</h2><ol>{refs}</ol></div>'
+        + '<div class="c-4"><table><tr><td><a href="https://data.example/">Data</a></td>'
+        "</tr></table></div>"
+        + '<div class="c-5"><p><a href="/blog">Back to the blog</a> · Filed in ports</p></div>'
+        + '<div class="c-6">' + paragraphs(1, '<a href="https://late.example/">late</a>')
+        + "</div></article>"
+    )  # fmt: skip
+    found = main_text(html_doc(page(body), base=BASE))
+    assert [c.url for c in found.citations] == [
+        *["https://cited.example/"] * 8,
+        "https://ref0.example/", "https://ref1.example/", "https://data.example/",
+        "https://late.example/",
+    ]  # fmt: skip
+    assert found.scope is not None
+    assert found.scope.container == "article"
+    assert [(lo.element, lo.reason.split(" (")[0]) for lo in found.scope.left_out] == [
+        ("div.c-2", "after the article's text"),
+        ("div.c-5", "after the article's text"),
+    ]
+
+
 def test_the_articles_table_of_contents_in_a_sidebar_outside_it_is_the_articles() -> None:
     """A theme that puts the table of contents in a sticky sidebar beside the article:
     its links (``#part`` or the page's own address with a fragment) are the article's;
