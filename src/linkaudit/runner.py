@@ -8,6 +8,9 @@ goes on uncached and says so.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,6 +30,7 @@ from linkaudit.sources.base import SourceOptions
 from linkaudit.sources.collect import Collection, collect, describe
 from linkaudit.store import CachePolicy, Store, document_key
 from linkaudit.store.location import is_server
+from linkaudit.store.reports import DocumentReport
 
 
 @dataclass(frozen=True)
@@ -146,9 +150,12 @@ def _keep_document_reports(
     store.reports.record(run_id, _document_reports(report, lines))
 
 
-def _document_reports(
-    report: Report, lines: Callable[[Finding], str]
-) -> Iterator[tuple[str, str | None, str]]:
+#: What a document's report says about when it was made, not what it found: left
+#: out of its digest, so an unchanged document's stored report is kept.
+_WHEN = frozenset({"generated_at", "started_at", "finished_at", "changes"})
+
+
+def _document_reports(report: Report, lines: Callable[[Finding], str]) -> Iterator[DocumentReport]:
     header = report_header(report)
     by_document: dict[str, list[Finding]] = {}
     for finding in in_document_order(report):
@@ -169,4 +176,14 @@ def _document_reports(
                 "problems": sum(1 for f in own if is_problem(f.verdict)),
             },
         }
-        yield document_key(document.origin), document.sha256, compact(part, map(lines, own))
+        own_lines = [lines(f) for f in own]
+        said = {key: value for key, value in part.items() if key not in _WHEN}
+        digest = hashlib.blake2b(digest_size=20)
+        digest.update(json.dumps(said, ensure_ascii=False, default=str).encode())
+        digest.update("\n".join(own_lines).encode())
+        yield DocumentReport(
+            document_key(document.origin),
+            document.sha256,
+            functools.partial(compact, part, own_lines),
+            digest.hexdigest(),
+        )

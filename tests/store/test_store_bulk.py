@@ -18,6 +18,7 @@ import linkaudit.store.reports as store_reports
 from linkaudit.model import CheckResult, Verdict
 from linkaudit.recording import RecheckFailing
 from linkaudit.store import Store, document_key
+from linkaudit.store.reports import DocumentReport
 
 ROWS = (
     "SELECT key, url, verdict, reason, detail, evidence, checked_at, run_id, from_cache"
@@ -233,19 +234,19 @@ def test_batched_reports_equal_single_ones(
     with Store.open(tmp_path / "one.sqlite", now=clock) as one:
         run = one.history.begin_run(["x"], {})
         for document, sha, text in reports:
-            one.reports.record(run, [(document, sha, text)])
+            one.reports.record(run, [DocumentReport(document, sha, text)])
         singles = table(one)
     monkeypatch.setattr(store_reports, "_REPORT_BATCH_CHARS", 1000)  # several transactions
     with Store.open(tmp_path / "many.sqlite", now=clock) as many:
         run = many.history.begin_run(["x"], {})
         other = sqlite3.connect(many.name, timeout=0.1, isolation_level=None)
 
-        def produce() -> Iterator[tuple[str, str | None, str]]:
+        def produce() -> Iterator[DocumentReport]:
             for report in reports:
                 # never asked for while the store holds the write lock
                 other.execute("BEGIN IMMEDIATE")
                 other.execute("ROLLBACK")
-                yield report
+                yield DocumentReport(*report)
 
         try:
             many.reports.record(run, produce())
@@ -267,7 +268,8 @@ def test_only_the_newest_report_of_each_document_is_kept(
             run = store.history.begin_run(["site"], {})
             audited = [f"/docs/{i}.html" for i in range(6) if week < 2 or i % 2 == 0]
             store.reports.record(
-                run, ((doc, f"sha-{week}", f"week {week} of {doc}") for doc in audited)
+                run,
+                (DocumentReport(doc, f"sha-{week}", f"week {week} of {doc}") for doc in audited),
             )
             clock.advance(days=7)
         with sqlite3.connect(store.name) as raw:

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -41,6 +41,7 @@ from linkaudit.recording import diff_latest, failing_keys
 from linkaudit.runner import RunRequest, run
 from linkaudit.sources.collect import Collection
 from linkaudit.store import SCHEMA_VERSION, CachePolicy, Store
+from linkaudit.store.reports import DocumentReport
 from linkaudit.testing.server import LoopbackServer, page
 from linkaudit.testing.zoo import StaticResolver
 
@@ -193,8 +194,8 @@ def test_extracts_round_trip_after_flush_and_newest_report_only(store: Store) ->
     assert store.extracts.get(document, Scope.ARTICLE) == citations
     first = store.history.begin_run(["/d"], {})
     second = store.history.begin_run(["/d"], {})
-    store.reports.record(first, [("/d/a.html", "sha-1", '{"run": 1}')])
-    store.reports.record(second, [("/d/a.html", "sha-2", '{"run": 2}')])
+    store.reports.record(first, [DocumentReport("/d/a.html", "sha-1", '{"run": 1}')])
+    store.reports.record(second, [DocumentReport("/d/a.html", "sha-2", '{"run": 2}')])
     assert store.reports.latest("/d/a.html", timedelta(days=1)) == ('{"run": 2}', "sha-2")
     assert store.reports.latest("/d/other.html", timedelta(days=1)) is None
 
@@ -302,7 +303,7 @@ def test_one_clock_drives_every_part(store: Store, clock: Clock) -> None:
     store.results.put(make_result("k", Verdict.BROKEN, "http_404", checked_at=None))
     store.archives.put("k", date(2001, 1, 1), ArchiveLookup(None, "no capture"))
     run_id = store.history.begin_run(["x"], {})
-    store.reports.record(run_id, [("doc", None, "{}")])
+    store.reports.record(run_id, [DocumentReport("doc", None, "{}")])
     store.history.finish_run(run_id)
     (record,) = store.history.runs()
     assert record.started_at == record.finished_at == clock.now
@@ -508,3 +509,28 @@ def test_drift_baselines_captures_checks_and_runs(store: Store, clock: Clock) ->
         "https://a.example/",
         "https://b.example/",
     ]
+
+
+def test_a_report_with_the_stored_digest_is_kept_not_written(store: Store) -> None:
+    """The same digest: the stored report becomes the new run's without its text
+    being made; another digest, or none, writes the new text."""
+    runs = [store.history.begin_run(["/d"], {}) for _ in range(4)]
+    made: list[str] = []
+
+    def text(body: str) -> Callable[[], str]:
+        def make() -> str:
+            made.append(body)
+            return body
+
+        return make
+
+    store.reports.record(runs[0], [DocumentReport("/d/a.html", "sha", text('{"n": 1}'), "d1")])
+    store.reports.record(runs[1], [DocumentReport("/d/a.html", "sha", text('{"n": 2}'), "d1")])
+    assert made == ['{"n": 1}']
+    assert store.reports.latest("/d/a.html", timedelta(days=1)) == ('{"n": 1}', "sha")
+    assert store.db.query("SELECT run_id FROM document_reports") == [(runs[1],)]
+    store.reports.record(runs[2], [DocumentReport("/d/a.html", "sha", text('{"n": 3}'), "d2")])
+    store.reports.record(runs[3], [DocumentReport("/d/a.html", "sha", '{"n": 4}')])
+    assert made == ['{"n": 1}', '{"n": 3}']
+    assert store.reports.latest("/d/a.html", timedelta(days=1)) == ('{"n": 4}', "sha")
+    assert store.db.query("SELECT run_id FROM document_reports") == [(runs[3],)]

@@ -3,15 +3,20 @@ the v4 -> v5 upgrade, and warm runs that do not extract unchanged files again.""
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from store_helpers import Clock
 
 import linkaudit.extract.parallel
+import linkaudit.runner
+import linkaudit.store.store
 from linkaudit.check import CheckOptions
 from linkaudit.errors import InputError
 from linkaudit.extract import extract
@@ -31,7 +36,7 @@ from linkaudit.runner import RunRequest, run
 from linkaudit.sources.base import SourceOptions
 from linkaudit.sources.collect import Collection
 from linkaudit.sources.loader import load_file
-from linkaudit.store import SCHEMA_VERSION, ExtractCache, Store
+from linkaudit.store import SCHEMA_VERSION, ExtractCache, Store, document_key
 from linkaudit.store.extracts import decode_citations, encode_citations, extract_key
 from linkaudit.store.migrations import MIGRATIONS
 from linkaudit.testing.scaling import assert_linear
@@ -464,3 +469,69 @@ def test_a_warm_run_extracts_only_what_changed(
     assert extracted.take() == ["one.html", "three.html", "two.md"]
     assert audit(cache=None) == changed
     assert extracted.take() == ["one.html", "three.html", "two.md"]
+
+
+def _reports(db_path: Path) -> dict[str, tuple[int, str, str]]:
+    """Each document's stored report: (run, JSON text, created_at), by file name."""
+    raw = sqlite3.connect(db_path)
+    try:
+        rows = raw.execute("SELECT document, run_id, report, created_at FROM document_reports")
+        return {Path(doc).name: (run_id, text, made) for doc, run_id, text, made in rows}
+    finally:
+        raw.close()
+
+
+def test_a_warm_run_keeps_the_reports_that_say_the_same(
+    tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document whose report says what its stored one says (all but when it was
+    made) keeps the stored one, now counted as the new run's: it is not made,
+    written and replaced again.  A document that changed gets its new report."""
+    files = _articles(tmp_path / "docs", site.port)
+    cache_path = tmp_path / ".linkaudit" / "cache.sqlite"
+    services = Services(resolver=StaticResolver({HOST: "127.0.0.1"}))
+    request = RunRequest(
+        collection=Collection(specs=tuple(map(str, files))),
+        audit=AuditOptions(archive=None, check=CheckOptions(max_retries=0)),
+        cache_path=cache_path,
+    )
+    made: list[int] = []
+    real = linkaudit.runner.compact
+
+    def counted(header: Mapping[str, Any], findings: Iterable[str]) -> str:
+        made.append(1)
+        return real(header, findings)
+
+    monkeypatch.setattr(linkaudit.runner, "compact", counted)
+    run(request, services)  # cold: fresh results
+    run(request, services)  # warm: the same results, now from the cache
+    second = _reports(cache_path)
+    assert len(made) == 6
+    assert len(second) == 3
+    made.clear()
+    later = datetime.now(UTC) + timedelta(hours=1)  # the store's clock, an hour on
+    monkeypatch.setattr(linkaudit.store.store, "_utcnow", lambda: later)
+    third = run(request, services)
+    assert made == []  # nothing made again ...
+    now = _reports(cache_path)
+    for name, (run_id, text, created) in now.items():
+        assert text == second[name][1]  # ... nor written again
+        assert run_id == second[name][0] + 1  # but it is this run's report now
+        assert created > second[name][2]  # renewed: fresh for ``fix``
+    with Store.open(cache_path) as store:
+        kept = store.reports.latest(document_key(str(files[0])), timedelta(days=1))
+    assert kept is not None
+    assert [f["citation"]["url"] for f in json.loads(kept[0])["findings"]] == [
+        f.citation.url for f in third.report.findings if f.citation.document == str(files[0])
+    ]
+
+    text = files[1].read_text(encoding="utf-8")
+    files[1].write_text(text.replace("/c)", "/b)"), encoding="utf-8")
+    run(request, services)
+    after = _reports(cache_path)
+    assert len(made) == 1  # the changed document's report alone
+    assert after["two.md"][1] != now["two.md"][1]
+    assert "/b" in after["two.md"][1]
+    assert {name: row[1] for name, row in after.items() if name != "two.md"} == {
+        name: row[1] for name, row in now.items() if name != "two.md"
+    }

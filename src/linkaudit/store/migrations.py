@@ -23,6 +23,8 @@ become TIMESTAMPTZ, JSON text becomes JSONB, ``INTEGER PRIMARY KEY`` becomes
    baseline of later drift checks), fingerprints of archived captures by memento
    URL (kept forever), the last comparison per URL with its validators, and each
    run's comparisons (``run_drift``, for the health page).
+7. A digest per document report (``linkaudit.store.reports``): an unchanged
+   report is kept, not written again.
 """
 
 from __future__ import annotations
@@ -162,6 +164,9 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             PRIMARY KEY (run_id, key)
         )""",
     ),
+    # v7: a digest of each document report's content (all but when it was made), so
+    # a run whose report of a document says what the stored one says keeps that one
+    ("ALTER TABLE document_reports ADD COLUMN digest TEXT",),
 )
 
 #: The schema version this code writes.
