@@ -153,6 +153,11 @@ def _keep_document_reports(
 #: What a document's report says about when it was made, not what it found: left
 #: out of its digest, so an unchanged document's stored report is kept.
 _WHEN = frozenset({"generated_at", "started_at", "finished_at", "changes"})
+#: How a result reached the run (checked now, or reused from the cache with the
+#: time it was checked) is not what was found either: the first warm run after a
+#: cold one would otherwise write every report again.  (A JSON string escapes its
+#: quotes, so only the key itself reads like this.)
+_REUSED, _FRESH = '"from_cache":true', '"from_cache":false'
 
 
 def _document_reports(report: Report, lines: Callable[[Finding], str]) -> Iterator[DocumentReport]:
@@ -180,7 +185,7 @@ def _document_reports(report: Report, lines: Callable[[Finding], str]) -> Iterat
         said = {key: value for key, value in part.items() if key not in _WHEN}
         digest = hashlib.blake2b(digest_size=20)
         digest.update(json.dumps(said, ensure_ascii=False, default=str).encode())
-        digest.update("\n".join(own_lines).encode())
+        digest.update("\n".join(own_lines).replace(_REUSED, _FRESH).encode())
         yield DocumentReport(
             document_key(document.origin),
             document.sha256,
