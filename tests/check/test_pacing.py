@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import httpx
+import pytest
 
 from linkaudit.check import CheckOptions, check_urls
 from linkaudit.check.feed import KeyFeed
@@ -230,15 +231,19 @@ async def test_a_host_refusing_everything_still_stops_after_the_retries(
         )
 
 
+@pytest.mark.parametrize(("seed", "within"), [(4, 2.0), (110, 3.0)])
 async def test_a_host_refusing_a_fifth_at_random_is_not_slowed_to_a_crawl(
-    vclock: VirtualClock,
+    vclock: VirtualClock, seed: int, within: float
 ) -> None:
-    """A fifth of the URLs refused once, whatever the pace: two refusals in a row come
-    by chance, and reading the pace that followed as the host's rate spiralled (the
-    spacing grew with each refusal: this host's last answer came at 473 s, its bound
-    is 3.45 s; now 6.5 s)."""
+    """A fifth of the URLs refused once, whatever the pace.  Seed 4: two refusals in a
+    row come by chance, and reading the pace that followed as the host's rate
+    spiralled (the spacing grew with each refusal: the last answer came at 473 s, the
+    bound is 3.45 s; now 6.5 s).  Seed 110: the host refuses most of what it is first
+    asked and is stopped for the pause; the few answers of that second, our own
+    silence, once "showed" a rate of two a second and held the host to it for its
+    other URLs (the last answer at 40 s, 12 times its bound)."""
     host = Host(vclock)
-    refused_once, decide = _refusing_at_random(host, share=0.2, seed=4)
+    refused_once, decide = _refusing_at_random(host, share=0.2, seed=seed)
 
     urls = [f"https://sporadic.example/{n}.pdf" for n in range(200)]
     options = replace(OPTIONS, max_retries=10)
@@ -250,7 +255,7 @@ async def test_a_host_refusing_a_fifth_at_random_is_not_slowed_to_a_crawl(
         assert times[1] - times[0] >= 1.0, path
     bound = len(host.log) * LATENCY / OPTIONS.per_host + 1.0
     last = max(t for t, _, _ in host.log)
-    assert last <= 2 * bound, (last, bound)
+    assert last <= within * bound, (last, bound)
 
 
 async def test_a_url_refused_again_and_again_by_a_host_answering_others_lives(
@@ -319,21 +324,3 @@ async def test_two_refusals_while_urls_trickle_do_not_space_the_flood_after(
     assert max(gaps) <= 0.5 + LATENCY, gaps
     # the last of the 10 came at 5.4 s; 30 answers over 4 slots, each 0.04 s, are 0.3 s
     assert flood[-1] <= 5.4 + 4.0, flood[-1]
-
-
-async def test_answers_around_a_stop_show_no_rate(vclock: VirtualClock) -> None:
-    """A fifth of the URLs refused once, drawn so that the host refuses most of what
-    it is first asked: it is stopped for the pause, and the few answers of that
-    second, our own silence, once "showed" a rate of two a second and held the host
-    to it for its other URLs (its last answer at 40 s, 12 times its bound)."""
-    host = Host(vclock)
-    refused_once, decide = _refusing_at_random(host, share=0.2, seed=110)
-
-    urls = [f"https://unlucky.example/{n}.pdf" for n in range(200)]
-    options = replace(OPTIONS, max_retries=10)
-    results = await check_urls(urls, options, transport=host.transport(decide), clock=vclock)
-    assert {r.verdict for r in results.values()} == {Verdict.OK}
-    assert len(refused_once) >= 35
-    bound = len(host.log) * LATENCY / OPTIONS.per_host + 1.0
-    last = max(t for t, _, _ in host.log)
-    assert last <= 3 * bound, (last, bound)
