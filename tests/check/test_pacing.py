@@ -337,3 +337,61 @@ async def test_answers_around_a_stop_show_no_rate(vclock: VirtualClock) -> None:
     bound = len(host.log) * LATENCY / OPTIONS.per_host + 1.0
     last = max(t for t, _, _ in host.log)
     assert last <= 3 * bound, (last, bound)
+
+
+async def test_a_limit_misread_from_a_stop_is_judged_chance_soon(vclock: VirtualClock) -> None:
+    """A fifth of the URLs refused once, drawn so that the first refusals cluster: the
+    host is stopped again and again, and the answers around the last stop read as a
+    limit of two a second.  Its refusals since come at paces it answered at, and two
+    of them judged chance free it.  Counting as a limit every refusal asked faster
+    than all the answers since (where every cycle of relaxing ends, chance or not)
+    kept it at two a second to its last URL: 94 s, 28 times its bound."""
+    host = Host(vclock)
+    refused_once, decide = _refusing_at_random(host, share=0.2, seed=235)
+
+    urls = [f"https://clustered.example/{n}.pdf" for n in range(200)]
+    options = replace(OPTIONS, max_retries=10)
+    results = await check_urls(urls, options, transport=host.transport(decide), clock=vclock)
+    assert {r.verdict for r in results.values()} == {Verdict.OK}
+    assert len(refused_once) >= 35
+    for path in refused_once:  # every refused URL waited its Retry-After
+        times = [t for t, p, _ in host.log if p == path]
+        assert times[1] - times[0] >= 1.0, path
+    bound = len(host.log) * LATENCY / OPTIONS.per_host + 1.0
+    last = max(t for t, _, _ in host.log)
+    assert last <= 8 * bound, (last, bound)
+
+
+async def test_a_bucket_met_as_urls_trickle_is_not_freed_by_its_burst(
+    vclock: VirtualClock,
+) -> None:
+    """A token bucket (2 a second, 2 deep) whose 40 URLs come one by one, 0.3 s apart
+    on average: it answers the first quickly from its depth, then shows a slower limit.
+    Its later refusals at paces it had answered from that depth looked like chance and
+    freed it from its limit (21 refusals); only answers since its limit was last
+    shown judge a refusal."""
+    host = Host(vclock)
+    admit = _bucket(host)
+
+    def decide(path: str) -> httpx.Response:
+        return (
+            host.answer(path, 200) if admit(path) else host.answer(path, 429, {"Retry-After": "1"})
+        )
+
+    rng = random.Random(1120)
+    urls = [f"https://trickled-bucket.example/{n}.pdf" for n in range(40)]
+    feed = KeyFeed()
+
+    async def arrive() -> None:
+        for url in urls:
+            feed.put([url])
+            await vclock.sleep(rng.expovariate(1 / 0.3))
+        feed.close()
+
+    arriving = asyncio.ensure_future(arrive())
+    options = replace(OPTIONS, max_retries=10)
+    results = await check_urls(feed, options, transport=host.transport(decide), clock=vclock)
+    await arriving
+    assert {r.verdict for r in results.values()} == {Verdict.OK}
+    refusals = sum(1 for _, _, status in host.log if status == 429)
+    assert refusals <= 12, refusals
