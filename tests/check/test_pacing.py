@@ -231,7 +231,7 @@ async def test_a_host_refusing_everything_still_stops_after_the_retries(
         )
 
 
-@pytest.mark.parametrize(("seed", "within"), [(4, 2.0), (110, 3.0)])
+@pytest.mark.parametrize(("seed", "within"), [(4, 2.0), (110, 3.0), (235, 8.0)])
 async def test_a_host_refusing_a_fifth_at_random_is_not_slowed_to_a_crawl(
     vclock: VirtualClock, seed: int, within: float
 ) -> None:
@@ -241,7 +241,12 @@ async def test_a_host_refusing_a_fifth_at_random_is_not_slowed_to_a_crawl(
     bound is 3.45 s; now 6.5 s).  Seed 110: the host refuses most of what it is first
     asked and is stopped for the pause; the few answers of that second, our own
     silence, once "showed" a rate of two a second and held the host to it for its
-    other URLs (the last answer at 40 s, 12 times its bound)."""
+    other URLs (the last answer at 40 s, 12 times its bound).  Seed 235: the first
+    refusals cluster, the host is stopped again and again, and the answers around
+    the last stop read as a limit of two a second; its refusals since come at paces
+    it answered at, and two of them judged chance free it (counting as a limit every
+    refusal asked faster than all the answers since, where every cycle of relaxing
+    ends, chance or not, kept it there to its last URL: 94 s, 28 times its bound)."""
     host = Host(vclock)
     refused_once, decide = _refusing_at_random(host, share=0.2, seed=seed)
 
@@ -324,3 +329,38 @@ async def test_two_refusals_while_urls_trickle_do_not_space_the_flood_after(
     assert max(gaps) <= 0.5 + LATENCY, gaps
     # the last of the 10 came at 5.4 s; 30 answers over 4 slots, each 0.04 s, are 0.3 s
     assert flood[-1] <= 5.4 + 4.0, flood[-1]
+
+
+async def test_a_bucket_met_as_urls_trickle_is_not_freed_by_its_burst(
+    vclock: VirtualClock,
+) -> None:
+    """A token bucket (2 a second, 2 deep) whose 40 URLs come one by one, 0.3 s apart
+    on average: it answers the first quickly from its depth, then shows a slower limit.
+    Its later refusals at paces it had answered from that depth looked like chance and
+    freed it from its limit (21 refusals); only answers since its limit was last
+    shown judge a refusal."""
+    host = Host(vclock)
+    admit = _bucket(host)
+
+    def decide(path: str) -> httpx.Response:
+        return (
+            host.answer(path, 200) if admit(path) else host.answer(path, 429, {"Retry-After": "1"})
+        )
+
+    rng = random.Random(1120)
+    urls = [f"https://trickled-bucket.example/{n}.pdf" for n in range(40)]
+    feed = KeyFeed()
+
+    async def arrive() -> None:
+        for url in urls:
+            feed.put([url])
+            await vclock.sleep(rng.expovariate(1 / 0.3))
+        feed.close()
+
+    arriving = asyncio.ensure_future(arrive())
+    options = replace(OPTIONS, max_retries=10)
+    results = await check_urls(feed, options, transport=host.transport(decide), clock=vclock)
+    await arriving
+    assert {r.verdict for r in results.values()} == {Verdict.OK}
+    refusals = sum(1 for _, _, status in host.log if status == 429)
+    assert refusals <= 12, refusals

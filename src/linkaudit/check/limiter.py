@@ -123,8 +123,11 @@ SHARED_POLL = 0.005
 #: A refusal asked at a pace at which this share of the answers came is by chance.
 CHANCE_SHARE = 0.25
 #: This many refusals by chance (and three in four of those judged) and a host
-#: found limiting is not held to it any more.
-CHANCE_JUDGED = 4
+#: found limiting is not held to it any more.  Only refusals asked at a pace the
+#: host has answered at since it showed its limit are judged (``Limiter.penalize``),
+#: so two say it: four of all refusals held a host refusing a fifth of its URLs at
+#: random, its limit misread from a stop, at two a second for 90 s (its bound 3.4 s).
+CHANCE_JUDGED = 2
 
 
 @dataclass
@@ -426,7 +429,14 @@ class Limiter:
         it was found limiting, answered a good share of its requests (``_by_chance``)
         changes nothing but the refused URL's wait; when most of its refusals are
         such (``CHANCE_JUDGED``), the host is no longer held to a limit, and its
-        spacing relaxes as any other host's.
+        spacing relaxes as any other host's.  Only refusals at a pace the host has
+        answered at since are judged: one asked faster than every answer since says
+        nothing either way, since the spacing relaxes a little per answer and every
+        refusal, a bucket's or chance's, then comes at the fastest pace yet; counted
+        as a limit, they kept a host refusing a fifth of its URLs at random, its
+        limit misread from the answers around a stop, from ever being judged chance
+        (three in four), at 28 times its bound.  When a host shows a slower limit,
+        the answers it gave before (from a bucket's depth) no longer judge.
         """
         host = self._host(host_key)
         now = self._clock.monotonic()
@@ -451,7 +461,7 @@ class Limiter:
         if asked_at is not None:
             chance = known and not stop and _by_chance(host.paced, asked_at)
             host.paced.append((asked_at, True))
-            if known and not stop:
+            if known and not stop and _answered_at(host.paced, asked_at):
                 host.judged.append(chance)
             if chance:
                 by_chance = sum(host.judged)
@@ -496,6 +506,10 @@ class Limiter:
         else:
             host.penalty = min(max(host.penalty, halved), self.max_penalty)
         if shown:
+            if host.limits and host.penalty > host.level * 1.001:
+                # a slower limit shown: what it answered before came from its burst
+                # (a bucket's depth), not at the rate it allows, and judges nothing
+                host.paced.clear()
             host.level = host.penalty
         host.refused_at = now
         pause_until = now + max(pause, 0.0) if share >= STOP_SHARE else now + host.penalty
@@ -572,6 +586,13 @@ def _by_chance(paced: deque[tuple[float, bool]], asked_at: float) -> bool:
         return False
     faster = sum(1 for at in answered if at <= asked_at * 1.001)
     return faster >= CHANCE_SHARE * len(answered)
+
+
+def _answered_at(paced: deque[tuple[float, bool]], asked_at: float) -> bool:
+    """Whether the host answered a request asked at ``asked_at`` extra spacing or
+    faster since it was found limiting (``paced``): only then can a refusal at that
+    pace be judged (``Limiter.penalize``)."""
+    return any(not refused and at <= asked_at * 1.001 for at, refused in paced)
 
 
 def _pace_gap(starts: deque[float]) -> float:
