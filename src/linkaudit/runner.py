@@ -160,8 +160,15 @@ _WHEN = frozenset({"generated_at", "started_at", "finished_at", "changes"})
 _REUSED, _FRESH = '"from_cache":true', '"from_cache":false'
 
 
+#: The header's parts each document's report has of its own.
+_OWN = ("warnings", "documents", "summary", "totals")
+
+
 def _document_reports(report: Report, lines: Callable[[Finding], str]) -> Iterator[DocumentReport]:
     header = report_header(report)
+    shared = {key: value for key, value in header.items() if key not in _WHEN and key not in _OWN}
+    said_by_all = hashlib.blake2b(digest_size=20)
+    said_by_all.update(json.dumps(shared, ensure_ascii=False, default=str).encode())
     by_document: dict[str, list[Finding]] = {}
     for finding in in_document_order(report):
         by_document.setdefault(finding.citation.document, []).append(finding)
@@ -182,8 +189,8 @@ def _document_reports(report: Report, lines: Callable[[Finding], str]) -> Iterat
             },
         }
         own_lines = [lines(f) for f in own]
-        said = {key: value for key, value in part.items() if key not in _WHEN}
-        digest = hashlib.blake2b(digest_size=20)
+        digest = said_by_all.copy()
+        said = [part[key] for key in _OWN]
         digest.update(json.dumps(said, ensure_ascii=False, default=str).encode())
         digest.update("\n".join(own_lines).replace(_REUSED, _FRESH).encode())
         yield DocumentReport(

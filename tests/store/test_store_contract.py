@@ -528,9 +528,26 @@ def test_a_report_with_the_stored_digest_is_kept_not_written(store: Store) -> No
     store.reports.record(runs[1], [DocumentReport("/d/a.html", "sha", text('{"n": 2}'), "d1")])
     assert made == ['{"n": 1}']
     assert store.reports.latest("/d/a.html", timedelta(days=1)) == ('{"n": 1}', "sha")
-    assert store.db.query("SELECT run_id FROM document_reports") == [(runs[1],)]
+    assert store.db.query("SELECT run_id FROM document_reports") == [(runs[0],)]  # not rewritten
+    assert store.db.query("SELECT run_id FROM document_reports_seen") == [(runs[1],)]
     store.reports.record(runs[2], [DocumentReport("/d/a.html", "sha", text('{"n": 3}'), "d2")])
     store.reports.record(runs[3], [DocumentReport("/d/a.html", "sha", '{"n": 4}')])
     assert made == ['{"n": 1}', '{"n": 3}']
     assert store.reports.latest("/d/a.html", timedelta(days=1)) == ('{"n": 4}', "sha")
     assert store.db.query("SELECT run_id FROM document_reports") == [(runs[3],)]
+    assert store.db.query("SELECT run_id FROM document_reports_seen") == [(runs[3],)]
+
+
+def test_a_kept_report_is_as_fresh_as_the_last_run_that_found_it(
+    store: Store, clock: Clock
+) -> None:
+    """``latest`` ages a kept report from the last run that found what it says, not
+    from when its text was written."""
+    first = store.history.begin_run(["/d"], {})
+    store.reports.record(first, [DocumentReport("/d/a.html", "sha", '{"n": 1}', "d1")])
+    clock.advance(days=2)
+    second = store.history.begin_run(["/d"], {})
+    store.reports.record(second, [DocumentReport("/d/a.html", "sha", '{"n": 2}', "d1")])
+    assert store.reports.latest("/d/a.html", timedelta(days=1)) == ('{"n": 1}', "sha")
+    clock.advance(days=2)
+    assert store.reports.latest("/d/a.html", timedelta(days=1)) is None

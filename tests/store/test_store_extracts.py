@@ -472,11 +472,15 @@ def test_a_warm_run_extracts_only_what_changed(
 
 
 def _reports(db_path: Path) -> dict[str, tuple[int, str, str]]:
-    """Each document's stored report: (run, JSON text, created_at), by file name."""
+    """Each document's stored report: (the last run that found it, its JSON text,
+    when that run did), by file name."""
     raw = sqlite3.connect(db_path)
     try:
-        rows = raw.execute("SELECT document, run_id, report, created_at FROM document_reports")
-        return {Path(doc).name: (run_id, text, made) for doc, run_id, text, made in rows}
+        rows = raw.execute(
+            "SELECT r.document, s.run_id, r.report, s.seen_at FROM document_reports AS r"
+            " JOIN document_reports_seen AS s ON s.document = r.document"
+        )
+        return {Path(doc).name: (run_id, text, seen) for doc, run_id, text, seen in rows}
     finally:
         raw.close()
 
@@ -520,8 +524,8 @@ def test_a_warm_run_keeps_the_reports_that_say_the_same(
     now = _reports(cache_path)
     for name, (run_id, text, created) in now.items():
         assert text == second[name][1] == first[name][1]  # ... nor written again
-        assert run_id == second[name][0] + 1  # but it is this run's report now
-        assert created > second[name][2]  # renewed: fresh for ``fix``
+        assert run_id == second[name][0] + 1  # but this run found it true
+        assert created > second[name][2]  # and it is as fresh as this run for ``fix``
     with Store.open(cache_path) as store:
         kept = store.reports.latest(document_key(str(files[0])), timedelta(days=1))
     assert kept is not None

@@ -25,6 +25,7 @@ become TIMESTAMPTZ, JSON text becomes JSONB, ``INTEGER PRIMARY KEY`` becomes
    run's comparisons (``run_drift``, for the health page).
 7. A digest per document report (``linkaudit.store.reports``): an unchanged
    report is kept, not written again.
+8. The last run that found what each document's stored report says.
 """
 
 from __future__ import annotations
@@ -167,6 +168,15 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     # v7: a digest of each document report's content (all but when it was made), so
     # a run whose report of a document says what the stored one says keeps that one
     ("ALTER TABLE document_reports ADD COLUMN digest TEXT",),
+    # v8: the last run that found what a document's stored report says (renewing the
+    # report's own row would rewrite its text: SQLite writes a whole row on UPDATE)
+    (
+        """CREATE TABLE document_reports_seen (
+            document TEXT PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs (id),
+            seen_at TEXT NOT NULL
+        )""",
+    ),
 )
 
 #: The schema version this code writes.

@@ -29,9 +29,12 @@ _UPSERT_REPORT = (
 )
 #: A document's reports from other runs, dropped when its newest is written.
 _DELETE_OLDER_REPORTS = "DELETE FROM document_reports WHERE document = ? AND run_id <> ?"
-#: The stored report says what this run's would: it becomes this run's, as is.
-_TOUCH_REPORT = (
-    "UPDATE document_reports SET run_id = ?, created_at = ? WHERE document = ? AND digest = ?"
+#: The last run that found what a document's stored report says, and when: a
+#: small row of its own, because SQLite rewrites a whole row on UPDATE, report
+#: text and all (renewing the reports' own run and time rewrote 25 MB a run).
+_SEEN = (
+    "INSERT INTO document_reports_seen (document, run_id, seen_at) VALUES (?, ?, ?)"
+    " ON CONFLICT (document) DO UPDATE SET run_id = excluded.run_id, seen_at = excluded.seen_at"
 )
 #: Document reports written per transaction, in characters of JSON ...
 _REPORT_BATCH_CHARS = 4_000_000
@@ -69,7 +72,7 @@ class DocumentReports:
     def record(self, run_id: int, reports: Iterable[DocumentReport]) -> None:
         """Keep each document's report of a run: one transaction per few megabytes
         instead of one per document.  A document whose stored report has the same
-        digest keeps it, now counted as this run's (its ``created_at`` renewed);
+        digest keeps it, seen again by this run (fresh for :meth:`latest` from now);
         the others are written.  ``reports`` is read, and reports are made, between
         transactions, never while holding the write lock, and at most one batch is
         held in memory."""
@@ -87,19 +90,16 @@ class DocumentReports:
     def _write(self, run_id: int, batch: Sequence[DocumentReport]) -> None:
         now = dump_time(self._now())
         stored = self._digests([r.document for r in batch if r.digest is not None])
-        touched: list[tuple[Any, ...]] = []
+        seen = [(r.document, run_id, now) for r in batch]
         rows: list[tuple[Any, ...]] = []
         for r in batch:
             if r.digest is not None and stored.get(r.document) == r.digest:
-                touched.append((run_id, now, r.document, r.digest))
-                continue
+                continue  # the stored one says it: kept, and seen again below
             text = r.report if isinstance(r.report, str) else r.report()
             rows.append((run_id, r.document, r.sha256, text, now, r.digest))
         older = [(row[1], run_id) for row in rows]
         try:
-            self._db.write(
-                (_TOUCH_REPORT, touched), (_UPSERT_REPORT, rows), (_DELETE_OLDER_REPORTS, older)
-            )
+            self._db.write((_UPSERT_REPORT, rows), (_DELETE_OLDER_REPORTS, older), (_SEEN, seen))
         except DatabaseError as exc:
             raise StoreError(f"{self._db.name}: cannot update the history: {exc}") from exc
 
@@ -119,19 +119,22 @@ class DocumentReports:
         return {str(document): str(digest) for document, digest in rows}
 
     def latest(self, document: str, max_age: timedelta) -> tuple[str, str | None] | None:
-        """The newest JSON report of ``document`` younger than ``max_age``, with the
-        sha256 of the bytes it audited; None when there is none that fresh."""
+        """The newest JSON report of ``document`` that a run younger than ``max_age``
+        found true, with the sha256 of the bytes it audited; None when there is
+        none that fresh."""
         try:
             row = self._db.query_one(
-                "SELECT report, sha256, created_at FROM document_reports "
-                "WHERE document = ? ORDER BY created_at DESC, run_id DESC LIMIT 1",
+                "SELECT r.report, r.sha256, COALESCE(s.seen_at, r.created_at)"
+                " FROM document_reports AS r"
+                " LEFT JOIN document_reports_seen AS s ON s.document = r.document"
+                " WHERE r.document = ? ORDER BY r.created_at DESC, r.run_id DESC LIMIT 1",
                 (document,),
             )
         except DatabaseError as exc:
             raise StoreError(f"{self._db.name}: cannot read the stored reports: {exc}") from exc
         if row is None:
             return None
-        created = load_time(row[2])
+        created = load_time(row[2])  # when a run last found what it says
         if created is None or as_utc(self._now()) - created > max_age:
             return None
         return str(row[0]), (str(row[1]) if row[1] is not None else None)
