@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 
 import pytest
 
-from linkaudit.check import CheckOptions, check_urls
+from linkaudit.check import CheckOptions, check_urls, shards
 from linkaudit.check import hostgate as hostgate_module
 from linkaudit.check.drift_stage import PageCollector
 from linkaudit.check.feed import KeyFeed
@@ -274,3 +275,45 @@ def test_the_run_deadline_holds_in_every_process() -> None:
         results = asyncio.run(go())
     assert {results[k].reason for k in keys if "/s" in k} == {Reason.RUN_DEADLINE.value}
     assert {results[k].verdict for k in keys if "/o" in k} == {Verdict.OK}
+
+
+def test_a_childs_last_frame_reaches_a_parent_slow_to_read() -> None:
+    """A child's last results are written as the loop it runs on ends, and what the
+    transport still holds then is dropped: on a loaded machine the parent read
+    slowly, the child's last frame was cut short and all 519 results in it were said
+    lost.  Here the pipe is full when the last frame is written and the parent reads
+    only once the child waits for it (or, failing that, once the child has ended):
+    the whole frame must arrive."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"\0" * 65536)  # the pipe is full: nobody has read yet
+    frame = os.urandom(20_000)  # under the transport's high-water mark
+    go = threading.Event()
+
+    async def child() -> None:
+        writer = await shards._writer(asyncio.get_running_loop(), write_end)
+        protocol = writer.transport.get_protocol()
+        pause = protocol.pause_writing
+
+        def paused() -> None:  # the child waits for the pipe: the parent may read
+            go.set()
+            pause()
+
+        protocol.pause_writing = paused  # type: ignore[method-assign]
+        writer.write(frame)
+        await shards._flushed(writer)
+        writer.close()
+
+    got = bytearray()
+
+    def parent() -> None:
+        go.wait(timeout=30)
+        with os.fdopen(read_end, "rb") as pipe:
+            while chunk := pipe.read(4096):
+                got.extend(chunk)
+
+    reading = threading.Thread(target=parent)
+    reading.start()
+    asyncio.run(child())  # the loop ends here, as a child's does
+    go.set()
+    reading.join(timeout=30)
+    assert bytes(got[65536:]) == frame

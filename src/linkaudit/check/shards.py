@@ -284,6 +284,18 @@ async def _reader(loop: asyncio.AbstractEventLoop, fd: int) -> asyncio.StreamRea
     return reader
 
 
+async def _flushed(writer: asyncio.StreamWriter) -> None:
+    """Until everything written has gone into the pipe.
+
+    ``drain`` alone waits only until less than the transport's high-water mark (64 KiB)
+    is left, and what is left when the event loop ends is dropped: a child whose
+    parent was slow to read (a loaded machine) ended with its last, largest frame
+    cut short, and all 519 results in it were reported as lost (``internal_error``).
+    """
+    writer.transport.set_write_buffer_limits(high=0)
+    await writer.drain()
+
+
 async def _writer(loop: asyncio.AbstractEventLoop, fd: int) -> asyncio.StreamWriter:
     transport, protocol = await loop.connect_write_pipe(
         asyncio.streams.FlowControlMixin, os.fdopen(fd, "wb", buffering=0)
@@ -384,5 +396,5 @@ async def _serve(keys_in: int, results_out: int, plan: _Plan) -> None:
         orphan.cancel()
     send_decided()
     _frame(writer, ("done",))
-    await writer.drain()
+    await _flushed(writer)
     writer.close()
