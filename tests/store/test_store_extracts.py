@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -16,6 +18,7 @@ from store_helpers import Clock
 
 import linkaudit.extract.parallel
 import linkaudit.runner
+import linkaudit.store.extracts
 import linkaudit.store.store
 from linkaudit.check import CheckOptions
 from linkaudit.errors import InputError
@@ -228,6 +231,43 @@ def test_the_key_covers_the_body_selector_of_the_documents_site_only() -> None:
     assert changed != key
     moved = extract_key(base, Scope.ARTICLE, BodySelectors((("*.example", "main"),)))
     assert moved not in (key, changed)
+
+
+def test_only_markdown_keys_follow_the_markdown_parsers_version(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import markdown_it
+
+    markdown, html = _doc(), _doc(kind=DocumentKind.HTML)
+    before = extract_key(markdown, Scope.ARTICLE), extract_key(html, Scope.ARTICLE)
+    monkeypatch.setattr(markdown_it, "__version__", "0.0.0-other")
+    version = linkaudit.store.extracts.extractor_version
+    version.cache_clear()
+    try:
+        after = extract_key(markdown, Scope.ARTICLE), extract_key(html, Scope.ARTICLE)
+    finally:
+        monkeypatch.undo()
+        version.cache_clear()
+    assert after[0] != before[0]
+    assert after[1] == before[1]
+
+
+def test_an_html_key_does_not_import_the_markdown_parser() -> None:
+    """markdown-it is ~60 modules: an HTML-only check paid for them before its first
+    request just to read a version number (benchmarks/README.md, start-up)."""
+    code = (
+        "import sys\n"
+        "from linkaudit.model import Document, DocumentKind, Scope\n"
+        "from linkaudit.store.extracts import extract_key\n"
+        "doc = Document(text='<p>x</p>', kind=DocumentKind.HTML, origin='a.html',"
+        " sha256='0' * 64)\n"
+        "assert extract_key(doc, Scope.ARTICLE)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'markdown_it'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
 
 
 # --------------------------------------------------------------------------- store

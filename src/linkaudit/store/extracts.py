@@ -7,8 +7,8 @@ of the file's bytes), its origin (citations carry it), kind, base URL, site and
 ``whole_page``, the run's ``scope`` and the body selector configured for the
 document's site, and the extractor itself (linkaudit's
 version, :data:`EXTRACT_FORMAT`, a fingerprint of the extraction source files and
-the versions of Python, lxml/libxml2 and markdown-it, whose parsers decide what
-is found).  Extraction emits no warnings of its own (a document's ``warnings``
+the versions of Python, lxml/libxml2 and, for Markdown, markdown-it, whose
+parsers decide what is found).  Extraction emits no warnings of its own (a document's ``warnings``
 come from loading it and travel with the Document), so citations are all there is
 to keep.
 
@@ -39,6 +39,7 @@ from linkaudit.model import (
     Citation,
     CitationKind,
     Document,
+    DocumentKind,
     Location,
     Relation,
     Scope,
@@ -71,15 +72,16 @@ def _code_files() -> list[Path]:
 
 
 @functools.cache
-def extractor_version() -> str:
-    """Everything about the code that extraction output depends on, as one string.
+def extractor_version(kind: DocumentKind = DocumentKind.HTML) -> str:
+    """Everything about the code that extracting a ``kind`` document depends on.
 
     The source fingerprint means an edited extractor misses even without a version
     bump (an editable install during development); where the sources cannot be
-    read (a frozen build), the version numbers alone stand.
+    read (a frozen build), the version numbers alone stand.  markdown-it's version
+    counts for Markdown documents alone: importing the package for its version
+    number cost an HTML-only run 30-50 ms before its first request.
     """
     import lxml.etree
-    import markdown_it
 
     code = hashlib.sha256()
     for path in _code_files():
@@ -88,17 +90,19 @@ def extractor_version() -> str:
         except OSError:
             code.update(b"?")
         code.update(b"\x00")
-    return json.dumps(
-        [
-            linkaudit.__version__,
-            EXTRACT_FORMAT,
-            list(sys.version_info[:2]),
-            list(lxml.etree.LXML_VERSION),
-            list(lxml.etree.LIBXML_VERSION),
-            markdown_it.__version__,
-            code.hexdigest(),
-        ]
-    )
+    parts: list[object] = [
+        linkaudit.__version__,
+        EXTRACT_FORMAT,
+        list(sys.version_info[:2]),
+        list(lxml.etree.LXML_VERSION),
+        list(lxml.etree.LIBXML_VERSION),
+        code.hexdigest(),
+    ]
+    if kind is DocumentKind.MARKDOWN:
+        import markdown_it
+
+        parts.append(markdown_it.__version__)
+    return json.dumps(parts)
 
 
 def extract_key(
@@ -111,7 +115,7 @@ def extract_key(
     text = hashlib.sha256(document.text.encode("utf-8", "surrogatepass")).hexdigest()
     material = json.dumps(
         [
-            extractor_version(),
+            extractor_version(document.kind),
             document.sha256,
             text,
             document.origin,
