@@ -248,6 +248,56 @@ def test_history_records_runs_and_answers_each_question(store: Store, clock: Clo
     assert history.latest_run() == runs[1]
 
 
+def test_unchanged_documents_borrow_their_citations_instead_of_storing_them_again(
+    store: Store, clock: Clock
+) -> None:
+    """A warm run of an unchanged repository stored every citation row again (20,000
+    rows, 6 MB with indexes, per run of the benchmark's corpus); now a document whose
+    citations are the last run's borrows that run's rows, and no reader can tell."""
+    a, b = "https://a.example/1", "https://b.example/2"
+    docs = [Document("", DocumentKind.HTML, name) for name in ("a.html", "b.html", "c.html")]
+
+    def record(cites: list[Citation]) -> int:
+        run_id = store.history.begin_run(["site"], {})
+        store.history.record_citations(run_id, cites, docs)
+        store.results.record(run_id, [make_result(k, Verdict.OK, "ok") for k in (a, b)])
+        store.history.finish_run(run_id)
+        return run_id
+
+    def stored(run_id: int) -> int:
+        return int(
+            store.db.query("SELECT count(*) FROM citations WHERE run_id = ?", (run_id,))[0][0]
+        )
+
+    same = [cite("a.html", a, 1), cite("a.html", None, 2), cite("b.html", b, 1)]
+    first, second = record(same), record(same)
+    assert (stored(first), stored(second)) == (3, 0)
+    # a.html changes (one anchor text): it alone is stored; b.html still borrows run 1's
+    changed = [replace(same[0], text="new words"), same[1], same[2]]
+    third = record(changed)
+    assert stored(third) == 2
+    holders = dict(
+        store.db.query(
+            "SELECT origin, citations_run FROM documents WHERE run_id = ? ORDER BY origin",
+            (third,),
+        )
+    )
+    assert holders == {"a.html": None, "b.html": first, "c.html": None}
+    # and back: a run like the first borrows a.html from the third, not the first
+    fourth = record(same)
+    assert stored(fourth) == 2
+    history = store.history
+    for run_id, cites in ((first, same), (second, same), (third, changed), (fourth, same)):
+        rows = history.citations(run_id)
+        assert [(r.run_id, r.document, r.key, r.anchor_text) for r in rows] == [
+            (run_id, c.document, c.key, c.text) for c in cites
+        ]
+        assert [r.anchor_text for r in history.citations(run_id, "b.html")] == ["anchor 1"]
+        assert history.cited(run_id) == {a: (a, ("a.html",)), b: (b, ("b.html",))}
+    counts = history.verdict_counts(first)
+    assert counts == {r: {"ok": 2, "lost": 1} for r in (first, second, third, fourth)}
+
+
 def test_a_fresh_result_wins_over_a_reused_one_and_reuse_is_neutral(
     store: Store, clock: Clock
 ) -> None:

@@ -10,6 +10,7 @@ comparing runs is :mod:`linkaudit.recording`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -106,30 +107,60 @@ class RunHistory:
         self, run_id: int, citations: Iterable[Citation], documents: Iterable[Document] = ()
     ) -> None:
         """Which documents cite which URLs in this run (lost citations included:
-        they have no key but count against their document)."""
+        they have no key but count against their document).
+
+        A document whose citations are, field for field, those the last earlier run
+        stored for it borrows that run's rows (``documents.citations_run``) instead
+        of storing them again: a warm run of an unchanged repository writes one row
+        per document, not one per citation.  Readers see no difference
+        (``run_citations``).
+        """
+        docs = list(documents)
+        by_document: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        for c in citations:
+            by_document[c.document].append(
+                (
+                    c.key,
+                    c.url_as_written,
+                    c.kind.value,
+                    c.location.line,
+                    c.location.column,
+                    c.text,
+                    c.verdict.value if c.verdict else None,
+                    c.reason,
+                )
+            )
+        listed = {d.origin for d in docs}
+        digests = {
+            origin: hashlib.sha256(repr(rows).encode("utf-8", "surrogatepass")).hexdigest()
+            for origin, rows in by_document.items()
+            if origin in listed
+        }
+        borrowed = self._same_citations(run_id, digests)
         doc_rows = [
-            (run_id, d.origin, d.title, d.canonical_url, dump_time(d.cited_at)) for d in documents
-        ]
-        cite_rows = [
             (
                 run_id,
-                c.document,
-                c.key,
-                c.url_as_written,
-                c.kind.value,
-                c.location.line,
-                c.location.column,
-                c.text,
-                c.verdict.value if c.verdict else None,
-                c.reason,
+                d.origin,
+                d.title,
+                d.canonical_url,
+                dump_time(d.cited_at),
+                borrowed.get(d.origin),
+                digests.get(d.origin),
             )
-            for c in citations
+            for d in docs
+        ]
+        cite_rows = [
+            (run_id, origin, *row)
+            for origin, rows in by_document.items()
+            if origin not in borrowed
+            for row in rows
         ]
         try:
             self._db.write(
                 (
-                    "INSERT INTO documents (run_id, origin, title, canonical_url, cited_at)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_id, origin) DO NOTHING",
+                    "INSERT INTO documents (run_id, origin, title, canonical_url, cited_at,"
+                    " citations_run, citations_digest) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (run_id, origin) DO NOTHING",
                     doc_rows,
                 ),
                 (
@@ -140,6 +171,26 @@ class RunHistory:
             )
         except DatabaseError as exc:
             raise StoreError(f"{self._db.name}: cannot record citations: {exc}") from exc
+
+    def _same_citations(self, run_id: int, digests: Mapping[str, str]) -> dict[str, int]:
+        """Of the documents in ``digests``, those whose last earlier run stored the
+        same citations: the run that holds those rows, by document."""
+        out: dict[str, int] = {}
+        for chunk in chunks(sorted(digests)):
+            # from the names, not the table: one index seek per document, however
+            # long the history (``WHERE origin IN`` visited every run's row)
+            values = ", ".join(["(?)"] * len(chunk))
+            for origin, holder, digest in self._query(
+                f"WITH o (origin) AS (VALUES {values})"
+                " SELECT d.origin, COALESCE(d.citations_run, d.run_id), d.citations_digest"
+                " FROM o JOIN documents d ON d.origin = o.origin AND d.run_id ="
+                " (SELECT MAX(e.run_id) FROM documents e WHERE e.origin = o.origin"
+                " AND e.run_id < ?)",
+                (*chunk, run_id),
+            ):
+                if digest is not None and digest == digests[origin]:
+                    out[origin] = int(holder)
+        return out
 
     # ------------------------------------------------------------------ runs
 
@@ -288,7 +339,7 @@ class RunHistory:
             "SELECT c.run_id, COALESCE(c.verdict, (SELECT r.verdict FROM results r"
             " WHERE r.run_id = c.run_id AND r.key = c.key"
             " ORDER BY r.from_cache, r.id DESC LIMIT 1)) AS v, COUNT(*)"
-            " FROM citations c WHERE c.run_id >= ? GROUP BY c.run_id, v",
+            " FROM run_citations c WHERE c.run_id >= ? GROUP BY c.run_id, v",
             (since_run or 0,),
         ):
             if verdict is not None and _verdict(verdict) is not None:
@@ -311,7 +362,7 @@ class RunHistory:
         """A run's citations in document order (one document's, if named)."""
         sql = (
             "SELECT document, key, url, kind, line, col, anchor_text, verdict, reason"
-            " FROM citations WHERE run_id = ?"
+            " FROM run_citations WHERE run_id = ?"
         )
         params: list[Any] = [run_id]
         if document is not None:
@@ -334,7 +385,7 @@ class RunHistory:
         Checked citations only (an unchecked one carries a verdict we know), in
         :meth:`citations`' order: the first spelling wins, documents in order.
         """
-        select = "SELECT key, url, document, verdict FROM citations WHERE run_id = ?"
+        select = "SELECT key, url, document, verdict FROM run_citations WHERE run_id = ?"
         order = " ORDER BY document, line, col, id"
         wanted = None if keys is None else set(keys)
         rows: list[Any]
