@@ -42,6 +42,7 @@ from linkaudit.reasons import Reason
 from linkaudit.store.base import DatabaseError, ResultCache
 from linkaudit.store.codec import result_from_row
 from linkaudit.store.queue import HostLimits, Lease, PolitenessKey, WorkQueue, owner_id
+from linkaudit.store.results import REPEATED, RESULT_VALUES
 from linkaudit.store.store import Store
 
 
@@ -242,14 +243,14 @@ class QueueChecker:
 
     def _latest(self, key: str) -> CheckResult | None:
         row = self._store.db.query_one(
-            "SELECT key, url, verdict, reason, detail, evidence, checked_at FROM results"
-            " WHERE key = ? ORDER BY checked_at DESC, id DESC LIMIT 1",
+            f"SELECT {RESULT_VALUES} FROM results AS r {REPEATED}"
+            " WHERE r.key = ? ORDER BY r.checked_at DESC, r.id DESC LIMIT 1",
             (key,),
         )
         if row is None:
             return None
         try:
-            return result_from_row(*row, from_cache=False)
+            return result_from_row(*row[1:], from_cache=False)
         except (ValueError, KeyError, TypeError):
             return None
 

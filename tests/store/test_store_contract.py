@@ -18,10 +18,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from engines import ENGINES, Engine
-from store_helpers import T0, Clock, make_result
+from store_helpers import T0, Clock, full_result, make_result
 
 from linkaudit.check import CheckOptions
 from linkaudit.history import ArchiveMark, LinkStatus, link_states
@@ -296,6 +297,58 @@ def test_unchanged_documents_borrow_their_citations_instead_of_storing_them_agai
         assert history.cited(run_id) == {a: (a, ("a.html",)), b: (b, ("b.html",))}
     counts = history.verdict_counts(first)
     assert counts == {r: {"ok": 2, "lost": 1} for r in (first, second, third, fourth)}
+
+
+def test_a_reused_result_names_the_row_it_repeats_instead_of_storing_it_again(
+    store: Store, clock: Clock
+) -> None:
+    """Each warm run stored every reused result's detail and evidence again (7,040
+    rows, 4.8 MB with indexes, per run of the benchmark's corpus); now a reuse of a
+    claimed row names it, and every reader still sees the whole result."""
+    original = full_result()
+    kept_alone = make_result("https://nohistory.example/", Verdict.OK, "http_200")
+
+    def reuse_in_a_run() -> int:
+        run_id = store.history.begin_run(["site"], {})
+        got = store.results.get(original.key)
+        assert got == replace(original, from_cache=True)
+        store.results.record(run_id, [got])
+        store.history.finish_run(run_id)
+        return run_id
+
+    def row(run_id: int, key: str) -> tuple[Any, ...]:
+        return tuple(
+            store.db.query(
+                "SELECT id, detail, evidence, same_as FROM results WHERE run_id = ? AND key = ?",
+                (run_id, key),
+            )[0]
+        )
+
+    first = store.history.begin_run(["site"], {})
+    store.results.put(original)
+    store.results.record(first, [original])
+    first_id = row(first, original.key)[0]
+    second, third = reuse_in_a_run(), reuse_in_a_run()
+    # the reuses store neither detail nor evidence, and both name the first row
+    assert row(second, original.key)[1:] == ("", "", first_id)
+    assert row(third, original.key)[1:] == ("", "", first_id)
+    for run_id in (second, third):
+        assert store.history.run_results(run_id)[original.key] == replace(original, from_cache=True)
+    assert store.history.run_results(first)[original.key] == original
+    assert store.results.get(original.key) == replace(original, from_cache=True)
+    snapshot = store.results.snapshot([original.key])
+    assert snapshot is not None
+    assert snapshot.get(original.key) == replace(original, from_cache=True)
+    # an unclaimed row may be deleted by a newer put: its reuse is stored whole
+    store.results.put(kept_alone)
+    got = store.results.get(kept_alone.key)
+    assert got is not None
+    fourth = store.history.begin_run(["site"], {})
+    store.results.record(fourth, [got])
+    _, detail, evidence, same_as = row(fourth, kept_alone.key)
+    assert (detail, same_as) == (kept_alone.detail, None)
+    assert evidence.startswith("{")
+    assert store.history.run_results(fourth)[kept_alone.key] == got
 
 
 def test_a_fresh_result_wins_over_a_reused_one_and_reuse_is_neutral(

@@ -33,6 +33,7 @@ from linkaudit.store.base import (
     marks,
 )
 from linkaudit.store.codec import copy_from_json, day_text, dump_time, load_time, result_from_row
+from linkaudit.store.results import REPEATED, RESULT_VALUES
 from linkaudit.urls import defragment, normalize
 
 
@@ -238,14 +239,14 @@ class RunHistory:
         Rows this linkaudit cannot read (a verdict from a newer version) are left out."""
         out: dict[str, CheckResult] = {}
         for row in self._query(
-            "SELECT key, url, verdict, reason, detail, evidence, checked_at, from_cache"
-            " FROM results WHERE run_id = ? ORDER BY key, from_cache, id DESC",
+            f"SELECT {RESULT_VALUES}, r.from_cache FROM results AS r {REPEATED}"
+            " WHERE r.run_id = ? ORDER BY r.key, r.from_cache, r.id DESC",
             (run_id,),
         ):
-            if row[0] in out:
+            if row[1] in out:
                 continue
             try:
-                out[row[0]] = result_from_row(*row[:7], from_cache=bool(row[7]))
+                out[row[1]] = result_from_row(*row[1:8], from_cache=bool(row[8]))
             except (ValueError, KeyError, TypeError):
                 continue
         return out

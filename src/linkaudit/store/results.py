@@ -30,6 +30,19 @@ _INSERT_RESULT = (
     "INSERT INTO results (key, url, verdict, reason, detail, evidence, checked_at,"
     " run_id, from_cache) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+#: A reused result that repeats a claimed row: its detail and evidence are that row's.
+_INSERT_REUSE = (
+    "INSERT INTO results (key, url, verdict, reason, detail, evidence, checked_at,"
+    " run_id, from_cache, same_as) VALUES (?, ?, ?, ?, '', '', ?, ?, 1, ?)"
+)
+#: A result row's values with a reused row's detail and evidence read from the row it
+#: repeats; ``r`` the row, ``s`` the one it names.  The first value is the id a reuse
+#: of this row names: the original's, so a chain of warm runs never nests.
+RESULT_VALUES = (
+    "COALESCE(r.same_as, r.id), r.key, r.url, r.verdict, r.reason,"
+    " COALESCE(s.detail, r.detail), COALESCE(s.evidence, r.evidence), r.checked_at"
+)
+REPEATED = "LEFT JOIN results AS s ON s.id = r.same_as"
 #: Earlier results for a key that no run has claimed: superseded by a newer put, so a
 #: cache used without history stays one row per URL.
 _DELETE_UNCLAIMED = "DELETE FROM results WHERE key = ? AND run_id IS NULL"
@@ -37,11 +50,11 @@ _CLAIM = (
     "UPDATE results SET run_id = ? WHERE id = (SELECT id FROM results"
     " WHERE key = ? AND checked_at = ? AND run_id IS NULL ORDER BY id DESC LIMIT 1)"
 )
-_COLUMNS = "SELECT r.id, r.key, r.url, r.verdict, r.reason, r.detail, r.evidence, r.checked_at"
+_COLUMNS = f"SELECT {RESULT_VALUES}, r.run_id"
 #: The latest row of each key in ``k``: the one :meth:`ResultStore.get` answers from.
 _LATEST = (
     " JOIN results AS r ON r.id = (SELECT x.id FROM results AS x WHERE x.key = k.key"
-    " ORDER BY x.checked_at DESC, x.id DESC LIMIT 1)"
+    f" ORDER BY x.checked_at DESC, x.id DESC LIMIT 1) {REPEATED}"
 )
 
 
@@ -73,9 +86,10 @@ class ResultStore:
         self._db = db
         self.policy = policy
         self.now = now
-        #: Per key, the stored values (``key`` to ``checked_at``) and the result
-        #: :meth:`get` last handed out, so recording its reuse need not re-encode it.
-        self._served_rows: dict[str, tuple[tuple[Any, ...], CheckResult]] = {}
+        #: Per key, the stored values (``key`` to ``checked_at``), the result
+        #: :meth:`get` last handed out and the id of the claimed row it repeats (None:
+        #: unclaimed), so recording its reuse need not re-encode or repeat it.
+        self._served_rows: dict[str, tuple[tuple[Any, ...], CheckResult, int | None]] = {}
 
     # ------------------------------------------------------------------ reading
 
@@ -85,8 +99,8 @@ class ResultStore:
         last thing seen is what the next run must re-check."""
         try:
             row = self._db.query_one(
-                "SELECT id, key, url, verdict, reason, detail, evidence, checked_at"
-                " FROM results WHERE key = ? ORDER BY checked_at DESC, id DESC LIMIT 1",
+                f"SELECT {RESULT_VALUES}, r.run_id FROM results AS r {REPEATED}"
+                " WHERE r.key = ? ORDER BY r.checked_at DESC, r.id DESC LIMIT 1",
                 (key,),
             )
         except DatabaseError as exc:
@@ -122,20 +136,25 @@ class ResultStore:
         return CachedResults(self, rows)
 
     def _reuse(self, row: Sequence[Any]) -> CheckResult | None:
-        """A stored row (its id first) as :meth:`get` answers it: decoded, marked
-        ``from_cache``, None when unreadable or the policy refuses to reuse it.
+        """A stored row (the id a reuse names first, its run's id last) as :meth:`get`
+        answers it: decoded, marked ``from_cache``, None when unreadable or the policy
+        refuses to reuse it.
 
         Remembers the row it handed out, so :meth:`record` can record the reuse
-        from the stored values instead of encoding the result again.
+        by reference (a claimed row) or from the stored values, instead of encoding
+        the result again.
         """
-        stored = tuple(row[1:])
+        stored = tuple(row[1:-1])
         try:
             result = result_from_row(*stored, from_cache=True)
         except (ValueError, KeyError, TypeError):  # e.g. a verdict from a newer version
             return None
         if not self.policy.reusable(result, self.now()):
             return None
-        self._served_rows[result.key] = (stored, result)
+        # only a claimed row can be named: an unclaimed one is deleted when a newer
+        # result for its key is put (``_DELETE_UNCLAIMED``)
+        named = int(row[0]) if row[-1] is not None else None
+        self._served_rows[result.key] = (stored, result, named)
         return result
 
     # ------------------------------------------------------------------ writing
@@ -183,13 +202,16 @@ class ResultStore:
         tell a new observation from a repeated one.
 
         A reused result exactly as :meth:`get` handed it out (a warm run's bulk) is
-        written from the stored row it was read from rather than encoded again.
-        New rows are written in one batch, in the order given.
+        written by reference to the claimed row it repeats (``same_as``: its detail
+        and evidence are not stored again), or from the stored row it was read from
+        when that row is unclaimed; never encoded again.  New rows are written in
+        one batch each, in the order given.
         """
         served = self._served_rows
         try:
             with self._db.transaction() as db:
                 rows: list[tuple[Any, ...]] = []
+                repeats: list[tuple[Any, ...]] = []
                 for result in results:
                     if not result.from_cache:
                         checked = dump_time(result.checked_at or self.now())
@@ -198,10 +220,17 @@ class ResultStore:
                     else:
                         source = served.get(result.key)
                         if source is not None and source[1] == result:
-                            rows.append((*source[0], run_id, 1))
+                            stored, named = source[0], source[2]
+                            if named is None:
+                                rows.append((*stored, run_id, 1))
+                            else:
+                                key, url, verdict, reason = stored[:4]
+                                checked = stored[6]
+                                repeats.append((key, url, verdict, reason, checked, run_id, named))
                             continue
                     rows.append(self._row(result, run_id))
                 db.executemany(_INSERT_RESULT, rows)
+                db.executemany(_INSERT_REUSE, repeats)
         except DatabaseError as exc:
             raise StoreError(f"{self._db.name}: cannot record results: {exc}") from exc
 
