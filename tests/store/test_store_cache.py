@@ -23,6 +23,7 @@ from linkaudit.model import (
 )
 from linkaudit.store import SCHEMA_VERSION, CachePolicy, ResultCache, Store, is_transient
 from linkaudit.store.base import ArchiveCache
+from linkaudit.store.codec import load_json
 
 
 def test_open_creates_directories_and_uses_wal(db_path: Path, clock: Clock) -> None:
@@ -70,6 +71,18 @@ def test_round_trip_keeps_every_field(store: Store) -> None:
     assert got.checked_at.tzinfo is not None
     assert got.chain[0].method == "HEAD"
     assert got.retry_after == T0 + timedelta(seconds=90, microseconds=5)
+
+
+def test_evidence_the_fast_decoder_refuses_still_round_trips(store: Store) -> None:
+    """orjson reads the evidence of a warm run's reused results; a lone surrogate
+    (escaped in the stored ASCII JSON) is beyond it and must still come back."""
+    odd = dataclasses.replace(
+        full_result(), final_url="https://x.example/\ud800", notes=("\udfff",)
+    )
+    store.results.put(odd)
+    assert store.results.get(odd.key) == dataclasses.replace(odd, from_cache=True)
+    with pytest.raises(ValueError, match="property name"):
+        load_json("{not json")
 
 
 def test_round_trip_survives_reopen(db_path: Path, clock: Clock) -> None:

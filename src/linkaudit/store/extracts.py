@@ -47,7 +47,7 @@ from linkaudit.model import (
     as_utc,
 )
 from linkaudit.store.base import Clock, Database, DatabaseError, warn_once
-from linkaudit.store.codec import dump_time
+from linkaudit.store.codec import dump_time, load_json
 
 #: Bump when the stored citation encoding (:func:`encode_citations`) changes.
 EXTRACT_FORMAT: Final = 1
@@ -165,7 +165,7 @@ def encode_citations(citations: Sequence[Citation]) -> str:
 def decode_citations(text: str, origin: str) -> list[Citation]:
     """The citations :func:`encode_citations` wrote; raises ValueError, KeyError or
     TypeError on anything else."""
-    rows: list[list[Any]] = json.loads(text)
+    rows: list[list[Any]] = load_json(text)
     kinds, relations, verdicts = _KINDS, _RELATIONS, _VERDICTS
     out: list[Citation] = []
     append = out.append
