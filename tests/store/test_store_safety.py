@@ -212,6 +212,57 @@ def test_truncated_database_is_set_aside(db_path: Path, clock: Clock) -> None:
     assert aside.stat().st_size == size // 2
 
 
+def test_only_a_file_as_it_was_closed_skips_the_full_check(
+    db_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full check reads every page, so it grows with the history; a file found
+    exactly as a clean close left it skips it, anything else is read in full."""
+    import linkaudit.store.sqlite as engine
+
+    full_checks: list[bool] = []
+    diagnose = engine._diagnose
+
+    def spy(connection: sqlite3.Connection, path: Path, *, read_all: bool = True) -> str | None:
+        full_checks.append(read_all)
+        return diagnose(connection, path, read_all=read_all)
+
+    monkeypatch.setattr(engine, "_diagnose", spy)
+    stamp = db_path.with_name(db_path.name + ".checked")
+
+    def reopen() -> bool:
+        with Store.open(db_path, now=clock) as store:
+            assert store.warnings == []
+            store.results.put(make_result(f"https://s.example/{len(full_checks)}"))
+        return full_checks[-1]
+
+    assert reopen() is True  # a new file
+    assert stamp.exists()
+    assert reopen() is False  # as the last close left it
+    # another program wrote it since (the file's time and size move)
+    raw = sqlite3.connect(db_path)
+    raw.execute("CREATE TABLE notes (x)")
+    raw.commit()
+    raw.close()
+    assert reopen() is True
+    # a writer still has it open (its WAL is beside it): read in full, no stamp left
+    raw = sqlite3.connect(db_path)
+    raw.execute("INSERT INTO notes VALUES (1)")
+    raw.commit()
+    assert reopen() is True
+    assert not stamp.exists()
+    raw.close()
+    assert reopen() is True  # the other writer's close left no stamp
+    assert reopen() is False
+    # a copy put in its place (a restored cache) has another identity
+    copy = db_path.with_name("copy.sqlite")
+    copy.write_bytes(db_path.read_bytes())
+    os.replace(copy, db_path)
+    assert reopen() is True
+    raw = sqlite3.connect(db_path)
+    assert raw.execute("SELECT count(*) FROM results").fetchone() == (7,)  # nothing set aside
+    raw.close()
+
+
 def test_someone_elses_database_is_set_aside(db_path: Path, clock: Clock) -> None:
     db_path.parent.mkdir(parents=True)
     with sqlite3.connect(db_path) as raw:

@@ -17,6 +17,14 @@ Opening (diagnose, set aside, migrate) happens under an advisory file lock, so t
 runs starting at once cannot both decide to move the file or both migrate it.  A
 healthy file is opened exactly once: the connection that diagnoses it is the one
 the run keeps.
+
+The diagnosis reads the whole file (``PRAGMA quick_check``), so it grows with the
+history: 0.1 s for 90 MB from the page cache, seconds from a cold disk.  A store
+closed cleanly with nothing left in its WAL gets a stamp beside it
+(``cache.sqlite.checked``: device, inode, size and modification time in
+nanoseconds); a file found exactly as stamped, with no WAL, has not been written
+since it was last known healthy and skips the check.  Anything else (a crash's
+WAL, another writer, a truncation, a restored copy) is checked in full.
 """
 
 from __future__ import annotations
@@ -157,6 +165,7 @@ class SQLiteDatabase:
                 with contextlib.suppress(sqlite3.Error):
                     self._conn.execute("PRAGMA optimize")
                 self._conn.close()
+                _stamp_at_rest(self.path)
 
 
 def open_sqlite(path: Path, *, clock: Clock, busy_timeout: float = 30.0) -> SQLiteDatabase:
@@ -205,13 +214,14 @@ def _open_healthy(
     problem = _diagnose_file(path)
     connection: sqlite3.Connection | None = None
     if problem is None:
+        known_healthy = _as_stamped(path)
         try:
             connection = _connect(path, busy_timeout)
         except sqlite3.Error as exc:
             problem = f"cannot be opened ({exc})"
         else:
             try:
-                problem = _diagnose(connection, path)
+                problem = _diagnose(connection, path, read_all=not known_healthy)
             except BaseException:
                 connection.close()
                 raise
@@ -261,17 +271,62 @@ def _diagnose_file(path: Path) -> str | None:
     return None
 
 
-def _diagnose(connection: sqlite3.Connection, path: Path) -> str | None:
+def _at_rest(path: Path) -> str | None:
+    """What identifies the file's bytes while nothing writes it: device, inode,
+    size and modification time; None while a WAL is beside it (not at rest) or it
+    cannot be read."""
+    if path.with_name(path.name + "-wal").exists():
+        return None
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return f"v1 {stat.st_dev} {stat.st_ino} {stat.st_size} {stat.st_mtime_ns}\n"
+
+
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(path.name + ".checked")
+
+
+def _stamp_at_rest(path: Path) -> None:
+    """After a clean close: the file is healthy as it now is (it passed the check
+    when opened, and SQLite wrote it since); a stamp says so.  Without a stamp the
+    next open checks in full, so failing to write one costs time, never safety."""
+    identity = _at_rest(path)
+    stamp = _stamp_path(path)
+    with contextlib.suppress(OSError):
+        if identity is None:
+            stamp.unlink(missing_ok=True)
+            return
+        temporary = stamp.with_name(f"{stamp.name}.{os.getpid()}")
+        temporary.write_text(identity, encoding="ascii")
+        os.replace(temporary, stamp)
+
+
+def _as_stamped(path: Path) -> bool:
+    """Whether the file is exactly as it was at the last clean close."""
+    identity = _at_rest(path)
+    if identity is None:
+        return False
+    try:
+        return _stamp_path(path).read_text(encoding="ascii") == identity
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _diagnose(connection: sqlite3.Connection, path: Path, *, read_all: bool = True) -> str | None:
     """Why the open file cannot serve as our store, or None if it can.
 
     Reads only, before any pragma writes to the file: someone else's database is
     set aside as it was.  A schema newer than ours is not a defect: it raises
-    :class:`StoreError`.
+    :class:`StoreError`.  ``read_all`` False (a file as stamped at a clean close)
+    skips reading every page, not the schema's checks.
     """
     try:
-        rows = connection.execute("PRAGMA quick_check").fetchall()
-        if [r[0] for r in rows] != ["ok"]:
-            return f"damaged ({rows[0][0]})"
+        if read_all:
+            rows = connection.execute("PRAGMA quick_check").fetchall()
+            if [r[0] for r in rows] != ["ok"]:
+                return f"damaged ({rows[0][0]})"
         version = int(connection.execute("PRAGMA user_version").fetchone()[0])
         tables = connection.execute(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
@@ -315,6 +370,7 @@ def _set_aside(path: Path, moment: datetime) -> Path:
     """Rename the file (and its WAL/shm, which belong to it) out of the way."""
     target = _unused(path.with_name(f"{path.name}.corrupt-{_stamp(moment)}"))
     try:
+        _stamp_path(path).unlink(missing_ok=True)
         os.replace(path, target)
         for suffix in ("-wal", "-shm"):
             side = path.with_name(path.name + suffix)
