@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,37 @@ def test_a_file_in_another_case_is_broken_even_on_a_case_insensitive_disk(tmp_pa
     result = check_local([key], LocalOptions())[key]
     assert (result.verdict, result.reason) == (Verdict.BROKEN, Reason.FILE_NOT_FOUND)
     assert "exists as" in result.detail
+
+
+def test_documents_of_one_folder_list_it_once_and_keep_the_disks_spelling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each document's path is spelled as on disk; its folder was listed again for
+    every document in it (2,000 listings on the benchmark's repository)."""
+    import linkaudit.check.local as local
+
+    folder = tmp_path / "Docs"
+    folder.mkdir()
+    for n in range(50):
+        (folder / f"page-{n}.md").write_text("x")
+    listed: list[str] = []
+    real = os.listdir
+
+    def counting(path: str) -> list[str]:
+        listed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(local.os, "listdir", counting)
+    local._true_case.cache_clear()
+    local._listing.cache_clear()
+    spelled = [local._true_case(str(folder / f"page-{n}.md")) for n in range(50)]
+    assert spelled == [str(folder / f"page-{n}.md") for n in range(50)]
+    assert listed.count(str(folder)) == 1
+    # a name in another case is looked up afresh and spelled as on disk
+    assert local._true_case(str(tmp_path / "docs" / "PAGE-7.md")) == str(folder / "page-7.md")
+    # so is a file newer than the listing
+    (folder / "Later.md").write_text("x")
+    assert local._true_case(str(folder / "later.md")) == str(folder / "Later.md")
 
 
 def test_a_missing_folder_suggests_the_nearest(tmp_path: Path) -> None:

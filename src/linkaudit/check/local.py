@@ -127,14 +127,27 @@ def _true_case(directory: str) -> str:
     if not name or parent == directory:
         return directory
     parent = _true_case(parent)
+    if name in _listing(parent):  # spelled as on disk: most names, no new listing
+        return os.path.join(parent, name)
     try:
-        names = os.listdir(parent)
+        names = os.listdir(parent)  # afresh: the name may be newer than the listing
     except OSError:
         return os.path.join(parent, name)
     if name in names:
         return os.path.join(parent, name)
     folded = name.casefold()
     return os.path.join(parent, next((n for n in sorted(names) if n.casefold() == folded), name))
+
+
+@lru_cache(maxsize=1024)
+def _listing(directory: str) -> frozenset[str]:
+    """The names in ``directory`` when first asked: each document's own path is
+    spelled once, and listing its folder for each of them was 2,000 listings of
+    100 names on the benchmark's repository (0.16 s of a warm run)."""
+    try:
+        return frozenset(os.listdir(directory))
+    except OSError:
+        return frozenset()
 
 
 @lru_cache(maxsize=4096)
