@@ -182,8 +182,7 @@ def cached_extracts(
     """Each document's raw citations from ``cache``; None where it must be extracted."""
     if cache is None:
         return [None] * len(documents)
-    scope, bodies = options.scope, options.bodies
-    return [cache.get(doc, scope, bodies=bodies) for doc in documents]
+    return cache.get_many(documents, options.scope, bodies=options.bodies)
 
 
 def extract_all(

@@ -161,6 +161,11 @@ def test_the_pipeline_keeps_document_order_with_a_partial_cache() -> None:
             index = docs.index(document)
             return None if index % 2 else list(extract(document, scope=scope, bodies=bodies))
 
+        def get_many(
+            self, documents: list[Document], scope: Scope, *, bodies: BodySelectors
+        ) -> list[list[object] | None]:
+            return [self.get(d, scope, bodies=bodies) for d in documents]
+
         def put(
             self, document: Document, scope: Scope, citations: object, *, bodies: BodySelectors
         ) -> None:
@@ -226,6 +231,11 @@ def test_streamed_extraction_gives_what_extract_all_gives(
             if document.origin not in cached:
                 return None
             return list(extract(document, scope=scope, bodies=bodies))
+
+        def get_many(
+            self, documents: list[Document], scope: Scope, *, bodies: BodySelectors
+        ) -> list[list[object] | None]:
+            return [self.get(d, scope, bodies=bodies) for d in documents]
 
         def put(self, *args: object, **kwargs: object) -> None:
             pass

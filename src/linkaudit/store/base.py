@@ -100,6 +100,16 @@ class ExtractCache(Protocol):
         self, document: Document, scope: Scope, *, bodies: BodySelectors = NO_SELECTORS
     ) -> list[Citation] | None: ...
 
+    def get_many(
+        self,
+        documents: Sequence[Document],
+        scope: Scope,
+        *,
+        bodies: BodySelectors = NO_SELECTORS,
+    ) -> list[list[Citation] | None]:
+        """``get`` of each document, in order (a store answers them in few queries)."""
+        ...
+
     def put(
         self,
         document: Document,

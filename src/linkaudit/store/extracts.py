@@ -46,7 +46,7 @@ from linkaudit.model import (
     Verdict,
     as_utc,
 )
-from linkaudit.store.base import Clock, Database, DatabaseError, warn_once
+from linkaudit.store.base import Clock, Database, DatabaseError, chunks, warn_once
 from linkaudit.store.codec import dump_time, load_json
 
 #: Bump when the stored citation encoding (:func:`encode_citations`) changes.
@@ -239,21 +239,64 @@ class ExtractStore:
             return None
         pending = self._pending.get(key)
         if pending is not None:
-            text = pending[1]
-        else:
-            try:
-                row = self._db.query_one(
-                    "SELECT citations, stored_at FROM extracts WHERE key = ?", (key,)
-                )
-            except DatabaseError as exc:
-                warn_once(self._db, "read", exc)
-                return None
-            if row is None:
-                return None
-            text = row[0]
+            return self._decoded(document, key, pending[1], None)
+        try:
+            row = self._db.query_one(
+                "SELECT citations, stored_at FROM extracts WHERE key = ?", (key,)
+            )
+        except DatabaseError as exc:
+            warn_once(self._db, "read", exc)
+            return None
+        return None if row is None else self._decoded(document, key, row[0], row[1])
+
+    def get_many(
+        self,
+        documents: Sequence[Document],
+        scope: Scope,
+        *,
+        bodies: BodySelectors = NO_SELECTORS,
+    ) -> list[list[Citation] | None]:
+        """What :meth:`get` answers for each of ``documents``, read a few hundred keys
+        per query: a warm run of 2,000 files asked 2,000 queries (a round trip each
+        on PostgreSQL)."""
+        keys = [extract_key(document, scope, bodies) for document in documents]
+        wanted = sorted({k for k in keys if k is not None and k not in self._pending})
+        rows: dict[str, tuple[str, str]] = {}
+        try:
+            for chunk in chunks(wanted):
+                values = ", ".join(["(?)"] * len(chunk))
+                for key, text, stored_at in self._db.query(
+                    f"WITH k (key) AS (VALUES {values}) SELECT e.key, e.citations,"
+                    " e.stored_at FROM k JOIN extracts e ON e.key = k.key",
+                    chunk,
+                ):
+                    rows[key] = (text, stored_at)
+        except DatabaseError as exc:
+            warn_once(self._db, "read", exc)
+            return [None] * len(documents)
+        out: list[list[Citation] | None] = []
+        for document, key in zip(documents, keys, strict=True):
+            if key is None:
+                out.append(None)
+            elif key in self._pending:
+                out.append(self._decoded(document, key, self._pending[key][1], None))
+            elif key in rows:
+                out.append(self._decoded(document, key, *rows[key]))
+            else:
+                out.append(None)
+        return out
+
+    def _decoded(
+        self, document: Document, key: str, text: str, stored_at: str | None
+    ) -> list[Citation] | None:
+        """A stored row's citations (None when unreadable); a row read from the
+        table (``stored_at`` set) half-way to pruning is re-stamped at the flush."""
+        if stored_at is not None:
             if self._refresh_before is None:
                 self._refresh_before = dump_time(as_utc(self._now()) - self.max_age / 2)
-            if row[1] < self._refresh_before:  # in use: keep it from being pruned
+            # in use: keep it from being pruned
+            refresh_before = self._refresh_before
+            if refresh_before is not None and stored_at < refresh_before:
                 self._touch.append(key)
         try:
             return decode_citations(text, document.origin)
