@@ -363,6 +363,23 @@ class _BatchCache:
             self.stored[result.key] = result
 
 
+def test_a_cached_answer_is_marked_once_and_not_copied_when_it_is() -> None:
+    from linkaudit.check.engine import answer_from_cache
+
+    cache = _BatchCache()
+    marked = CheckResult(
+        "https://a.example/", "https://a.example/", Verdict.OK, "ok", "answered", from_cache=True
+    )
+    plain = replace(marked, key="https://b.example/", from_cache=False)
+    cache.stored = {marked.key: marked, plain.key: plain}
+    told: list[CheckResult] = []
+    assert answer_from_cache(cache, marked.key, told.append) is marked  # the store's, as is
+    got = answer_from_cache(cache, plain.key, told.append)
+    assert got == replace(plain, from_cache=True)
+    assert told == [marked, got]
+    assert answer_from_cache(cache, "https://c.example/", told.append) is None
+
+
 async def test_a_batching_cache_gets_results_in_batches(
     httpx_mock: HTTPXMock, clock: FakeClock
 ) -> None:
