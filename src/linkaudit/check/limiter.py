@@ -19,7 +19,9 @@ What tells a limit from chance is the pace: a token bucket refuses only what is
 asked faster than it refills, chance refuses at any pace, so each refusal is
 judged by the pace its request was asked at against the paces the host answered
 (``Limiter.penalize``), and a rate counted while we paced the host ourselves is
-not taken for the host's.
+not taken for the host's.  A slow token bucket flooded with requests is stopped
+again and again, each stop ending alike (one answer after the pause, then a
+refusal); a run of such stops (``LOOP``) holds it to what it let through over them.
 
 Time is injected (``Clock``) so backoff and pacing are testable without waiting.
 """
@@ -131,9 +133,11 @@ LOOP = 4
 #: A host held to a rate it showed so is probed for a faster one this much per
 #: answer (not ``0.98``: the rate a stop shows is its rate, and a bucket of one
 #: token refuses the first request asked faster), and its spacing is forgotten
-#: (``FORGET_AFTER``) only after this many spacings without a refusal.
+#: (``FORGET_AFTER``) only after this many spacings without a refusal: 10 s are five
+#: answers of a bucket of one per 2 s, and each halving met it five times (ten
+#: spacings, with the probing, halved a level already probed down to 0.9 of itself).
 LOOP_STEP = 0.99
-LOOP_FORGET = 10
+LOOP_FORGET = 20
 #: How often a request waiting for a host that other processes of the run hold
 #: to its limit looks again (``HostGate``; rare: only redirects cross processes).
 SHARED_POLL = 0.005
@@ -538,6 +542,10 @@ class Limiter:
             host.penalty = min(max(host.penalty * 2, halved), self.max_penalty)
         else:
             host.penalty = min(max(host.penalty, halved), self.max_penalty)
+        if host.looped and not shown:
+            # a refusal of a host held to the rate its stops showed, whatever the
+            # window held (often no answer, at one a second or slower): back to it
+            host.penalty = max(host.penalty, host.level)
         if shown:
             if host.limits and host.penalty > host.level * 1.001:
                 # a slower limit shown: what it answered before came from its burst
@@ -607,7 +615,7 @@ class Limiter:
             return
         quiet = self._clock.monotonic() - host.refused_at
         after = FORGET_AFTER
-        if host.looped:  # ten seconds are five answers of a bucket of one per 2 s
+        if host.looped:  # ``LOOP_FORGET``
             after = max(after, LOOP_FORGET * (host.interval + host.level))
         if quiet >= after:
             host.penalty *= 0.5 ** (quiet // after)
