@@ -412,10 +412,9 @@ class Limiter:
             if host.looped:
                 # read again when the request goes: a request that began to wait
                 # before the stop that showed the host's rate goes at that rate
-                # (``_loop``).  Only then: read again for every host, the waits of
-                # hosts refusing at random moved (their worst cases both ways), and a
-                # host refusing a fifth of its URLs at random looked like a bucket
-                # more often (fewer stops in a row with it read once: three at most)
+                # (``_loop``).  Only for such a host: read again for every host, the
+                # waits of hosts refusing at random moved, their worst cases both
+                # ways (``benchmarks/pacing.py``, seeds 400-447)
                 self._forget(host)
                 interval = host.interval + host.penalty
             now = self._clock.monotonic()
@@ -533,18 +532,16 @@ class Limiter:
                 host.paced.clear()
                 host.judged.clear()
             if not shown:
-                # our pace, not its limit: back to that (a rate shown by stops in a
-                # row is its limit: a window of one pause holds one answer of a slow
-                # host, and its count is no better a rate)
-                learned = host.level if host.looped else min(learned, host.level)
+                learned = min(learned, host.level)  # our pace, not its limit: back to that
             host.penalty = min(max(learned, host.penalty, halved), self.max_penalty)
         elif not recent and shown:
             host.penalty = min(max(host.penalty * 2, halved), self.max_penalty)
         else:
             host.penalty = min(max(host.penalty, halved), self.max_penalty)
         if host.looped and not shown:
-            # a refusal of a host held to the rate its stops showed, whatever the
-            # window held (often no answer, at one a second or slower): back to it
+            # a host held to the rate its stops showed goes back to it, whatever the
+            # window held: one pause holds one answer of a host of one a second, a
+            # pace and not a rate, and at 0.5/s often none
             host.penalty = max(host.penalty, host.level)
         if shown:
             if host.limits and host.penalty > host.level * 1.001:
