@@ -19,7 +19,9 @@ What tells a limit from chance is the pace: a token bucket refuses only what is
 asked faster than it refills, chance refuses at any pace, so each refusal is
 judged by the pace its request was asked at against the paces the host answered
 (``Limiter.penalize``), and a rate counted while we paced the host ourselves is
-not taken for the host's.
+not taken for the host's.  A slow token bucket flooded with requests is stopped
+again and again, each stop ending alike (one answer after the pause, then a
+refusal); a run of such stops (``LOOP``) holds it to what it let through over them.
 
 Time is injected (``Clock``) so backoff and pacing are testable without waiting.
 """
@@ -117,6 +119,25 @@ SHOWN_MIN = 4
 #: the refused URL's pause; a host that refuses again at it is doubled from there
 #: (it is then our pace), and a rate it shows is kept whatever it is.
 PRESSED = 1.5
+#: Stops in a row after which a host is held to the rate it let through over them,
+#: each stop met again as a token bucket that one pause refills by one meets it: the
+#: first request after the pause let through, the next refused.  Flooded, a bucket
+#: of one a second loops so for ever (a stop, one answer, a refusal: 43 refusals for
+#: 40 URLs), while a host refusing a fifth of its URLs at random gave that pattern
+#: three times in a row at most over 84 seeds (``benchmarks/pacing.py``: seed 239,
+#: seven of its first fifteen URLs refused; more often twice).  A stop whose
+#: first request after the pause is refused too neither counts nor breaks the run
+#: (a bucket whose ``Retry-After`` understates its rate: one pause refills half a
+#: token).
+LOOP = 4
+#: A host held to a rate it showed so is probed for a faster one this much per
+#: answer (not ``0.98``: the rate a stop shows is its rate, and a bucket of one
+#: token refuses the first request asked faster), and its spacing is forgotten
+#: (``FORGET_AFTER``) only after this many spacings without a refusal: 10 s are five
+#: answers of a bucket of one per 2 s, and each halving met it five times (ten
+#: spacings, with the probing, halved a level already probed down to 0.9 of itself).
+LOOP_STEP = 0.99
+LOOP_FORGET = 20
 #: How often a request waiting for a host that other processes of the run hold
 #: to its limit looks again (``HostGate``; rare: only redirects cross processes).
 SHARED_POLL = 0.005
@@ -147,6 +168,9 @@ class _Host:
     wanting: int = 0  # requests waiting for a slot or in flight
     first_start: float | None = None  # when it was first asked
     resumed: float = 0.0  # when its last stop (``STOP_SHARE``) ended
+    loop: int = 0  # stops in a row, each met again after one answer (``LOOP``)
+    loop_since: float = 0.0  # when the first of them began
+    looped: bool = False  # the limit it is held to was read from such stops
     # its refusals showed a rate well below the pace it was asked at: a real limit
     limits: bool = False
     level: float = 0.0  # the spacing its refusals last showed as its limit
@@ -385,6 +409,14 @@ class Limiter:
         self._forget(host)
         interval = host.interval + host.penalty
         while True:
+            if host.looped:
+                # read again when the request goes: a request that began to wait
+                # before the stop that showed the host's rate goes at that rate
+                # (``_loop``).  Only for such a host: read again for every host, the
+                # waits of hosts refusing at random moved, their worst cases both
+                # ways (``benchmarks/pacing.py``, seeds 400-447)
+                self._forget(host)
+                interval = host.interval + host.penalty
             now = self._clock.monotonic()
             if now >= host.next_start:
                 host.next_start = now + interval
@@ -466,7 +498,8 @@ class Limiter:
             if chance:
                 by_chance = sum(host.judged)
                 if by_chance >= CHANCE_JUDGED and by_chance >= 0.75 * len(host.judged):
-                    host.limits = False  # its refusals are not its rate: relax as usual
+                    # its refusals are not its rate: relax as usual
+                    host.limits = host.looped = False
                 return False
         if not (run or known or stop):
             return False
@@ -505,18 +538,64 @@ class Limiter:
             host.penalty = min(max(host.penalty * 2, halved), self.max_penalty)
         else:
             host.penalty = min(max(host.penalty, halved), self.max_penalty)
+        if host.looped and not shown:
+            # a host held to the rate its stops showed goes back to it, whatever the
+            # window held: one pause holds one answer of a host of one a second, a
+            # pace and not a rate, and at 0.5/s often none
+            host.penalty = max(host.penalty, host.level)
         if shown:
             if host.limits and host.penalty > host.level * 1.001:
                 # a slower limit shown: what it answered before came from its burst
                 # (a bucket's depth), not at the rate it allows, and judges nothing
                 host.paced.clear()
             host.level = host.penalty
+        if share >= STOP_SHARE:
+            self._loop(host, now, sent)
+        else:
+            host.loop = 0  # a refusal among answers: no stop, the run of stops is over
         host.refused_at = now
         pause_until = now + max(pause, 0.0) if share >= STOP_SHARE else now + host.penalty
         if share >= STOP_SHARE:
             host.resumed = max(host.resumed, pause_until)
         host.next_start = max(host.next_start, pause_until)
         return True
+
+    def _loop(self, host: _Host, now: float, sent: float | None) -> None:
+        """A refusal that stops the host (``STOP_SHARE``): does it continue a run of
+        stops a token bucket gives (``LOOP``), and if so, hold the host to its rate.
+
+        Each stop of a slow token bucket asked faster than it refills ends alike: the
+        pause refills it by a token, the first request after it is let through and
+        the next, asked a moment later, refused, and the host is stopped again.  The
+        rate it allows is then what it let through from the first of those stops to
+        now, pauses included (a window since the last stop alone held one answer and
+        read a rate of one per latency); the waiters of the stop go at that spacing.
+        Its own rate or a little slower (the stops' ends are in it), it is probed
+        from there for a faster one (``LOOP_STEP``).  A run needs the request refused
+        to have been asked after the stop before ended: one in flight across a stop
+        says nothing of what followed it.
+        """
+        resumed = host.resumed
+        if 0 < resumed <= now and sent is not None and sent >= resumed:
+            since = sum(1 for at in host.answered if at >= resumed)
+            if since == 1 and host.loop:
+                host.loop += 1
+            elif since > 1 or not host.loop:
+                host.loop, host.loop_since = 1, now  # it let more through: a new start
+            # none let through: the pause was short of a token (or chance); no count
+        elif not host.loop:
+            host.loop, host.loop_since = 1, now
+        if host.loop < LOOP:
+            return
+        answers = sum(1 for at in host.answered if host.loop_since < at <= now)
+        learned = (now - host.loop_since) / max(answers, 1) - host.interval
+        if learned > host.penalty:
+            host.penalty = min(learned, self.max_penalty)
+            if not host.limits or host.penalty > host.level * 1.001:
+                host.paced.clear()  # what it answered faster came from its depth
+                host.judged.clear()
+            host.limits = host.looped = True
+            host.level = host.penalty
 
     def admits(self, host_key: str, within: float = 30.0) -> bool:
         """Whether the host answered normally in the last ``within`` seconds: a rate
@@ -532,11 +611,14 @@ class Limiter:
         if not host.penalty:
             return
         quiet = self._clock.monotonic() - host.refused_at
-        if quiet >= FORGET_AFTER:
-            host.penalty *= 0.5 ** (quiet // FORGET_AFTER)
-            host.refused_at += FORGET_AFTER * (quiet // FORGET_AFTER)
+        after = FORGET_AFTER
+        if host.looped:  # ``LOOP_FORGET``
+            after = max(after, LOOP_FORGET * (host.interval + host.level))
+        if quiet >= after:
+            host.penalty *= 0.5 ** (quiet // after)
+            host.refused_at += after * (quiet // after)
             if host.penalty < 0.01:
-                host.penalty, host.limits = 0.0, False
+                host.penalty, host.limits, host.looped = 0.0, False, False
 
     def relax(self, host_key: str) -> None:
         """A normal answer: let the interval shrink back towards the configured one.
@@ -554,9 +636,10 @@ class Limiter:
             host.paced.append((asked_at, False))
         if host.penalty:
             # a host that showed a real limit is probed for a faster pace more slowly
-            step = 0.98 if host.limits else 0.9
+            step = (LOOP_STEP if host.looped else 0.98) if host.limits else 0.9
             host.penalty = host.penalty * step if host.penalty > 0.01 else 0.0
             host.limits = host.limits and host.penalty > 0
+            host.looped = host.looped and host.limits
 
 
 def _sent_at(host_key: str) -> float | None:
