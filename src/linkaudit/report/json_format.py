@@ -143,16 +143,27 @@ def write_json(header: Mapping[str, Any], findings: Iterable[str], out: TextIO) 
     """
     # ``default=str`` keeps odd settings values (paths, ...) from failing a run.
     head = json.dumps(header, indent=2, ensure_ascii=False, default=str)
-    out.write(head[: -len("\n}")])
-    out.write(',\n  "findings": [')
+    parts = [head[: -len("\n}")], ',\n  "findings": [']
+    size = 0
     separator = "\n    "
     wrote = False
     for line in findings:
-        out.write(separator)
-        out.write(line)
+        parts += (separator, line)
+        size += len(line)
         separator = ",\n    "
         wrote = True
-    out.write("\n  ]\n}\n" if wrote else "]\n}\n")
+        if size >= _WRITE_SIZE:
+            out.write("".join(parts))
+            parts.clear()
+            size = 0
+    parts.append("\n  ]\n}\n" if wrote else "]\n}\n")
+    out.write("".join(parts))
+
+
+#: Characters of findings written at once: a write per finding was 40,000 writes for
+#: a 20,000-citation run, each a system call on an unbuffered stdout
+#: (``PYTHONUNBUFFERED``, as many containers set it): 0.2 s of a warm run.
+_WRITE_SIZE = 1 << 20
 
 
 def assemble(header: Mapping[str, Any], findings: Iterable[str]) -> str:
