@@ -165,7 +165,7 @@ class SQLiteDatabase:
                 with contextlib.suppress(sqlite3.Error):
                     self._conn.execute("PRAGMA optimize")
                 self._conn.close()
-                _stamp_at_rest(self.path)
+                _record_at_rest(self.path)
 
 
 def open_sqlite(path: Path, *, clock: Clock, busy_timeout: float = 30.0) -> SQLiteDatabase:
@@ -214,7 +214,7 @@ def _open_healthy(
     problem = _diagnose_file(path)
     connection: sqlite3.Connection | None = None
     if problem is None:
-        known_healthy = _as_stamped(path)
+        known_healthy = _as_recorded(path)
         try:
             connection = _connect(path, busy_timeout)
         except sqlite3.Error as exc:
@@ -284,16 +284,16 @@ def _at_rest(path: Path) -> str | None:
     return f"v1 {stat.st_dev} {stat.st_ino} {stat.st_size} {stat.st_mtime_ns}\n"
 
 
-def _stamp_path(path: Path) -> Path:
+def _checked_path(path: Path) -> Path:
     return path.with_name(path.name + ".checked")
 
 
-def _stamp_at_rest(path: Path) -> None:
+def _record_at_rest(path: Path) -> None:
     """After a clean close: the file is healthy as it now is (it passed the check
     when opened, and SQLite wrote it since); a stamp says so.  Without a stamp the
     next open checks in full, so failing to write one costs time, never safety."""
     identity = _at_rest(path)
-    stamp = _stamp_path(path)
+    stamp = _checked_path(path)
     with contextlib.suppress(OSError):
         if identity is None:
             stamp.unlink(missing_ok=True)
@@ -303,13 +303,13 @@ def _stamp_at_rest(path: Path) -> None:
         os.replace(temporary, stamp)
 
 
-def _as_stamped(path: Path) -> bool:
+def _as_recorded(path: Path) -> bool:
     """Whether the file is exactly as it was at the last clean close."""
     identity = _at_rest(path)
     if identity is None:
         return False
     try:
-        return _stamp_path(path).read_text(encoding="ascii") == identity
+        return _checked_path(path).read_text(encoding="ascii") == identity
     except (OSError, UnicodeDecodeError):
         return False
 
@@ -370,7 +370,7 @@ def _set_aside(path: Path, moment: datetime) -> Path:
     """Rename the file (and its WAL/shm, which belong to it) out of the way."""
     target = _unused(path.with_name(f"{path.name}.corrupt-{_stamp(moment)}"))
     try:
-        _stamp_path(path).unlink(missing_ok=True)
+        _checked_path(path).unlink(missing_ok=True)
         os.replace(path, target)
         for suffix in ("-wal", "-shm"):
             side = path.with_name(path.name + suffix)
