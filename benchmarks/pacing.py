@@ -22,6 +22,11 @@ exact and the same on any machine:
   and then has them to itself (the end of a large run).  A pace misread while it
   was crowded is paid for once it is free.  Bound: the last arrival plus the free
   half's answers over 4 slots (and one wait), or the bucket's time.
+* **trickle then at once**: a token bucket (as above) of 25 URLs of which the first
+  12 come one by one over about 4 s (exponential gaps) and the other 13 at once: a
+  content run's rate-limited host, whose URLs trickle while documents are still being
+  extracted and then all come.  Bound: the bucket's time, (25 - 2) / 2 s, or the last
+  arrival plus one answer, whichever is later (in practice the bucket's).
 * **sporadic grid**: hosts of 40 and 200 URLs refusing 10 % or 20 % of them once,
   each drawn with seeds 0-11 (which URLs, and 429 or 503); bound: all answers over
   4 slots plus one wait.  A refusal share above a few percent is where pacing that
@@ -256,6 +261,23 @@ async def _crowded(seeds: range = SEEDS) -> list[tuple[str, float, float, int]]:
     return cells
 
 
+BURST_TRICKLE = 4.0
+
+
+async def _trickle_then_burst(seeds: range = SEEDS) -> list[tuple[str, float, float, int]]:
+    """(scenario, median and worst ratio to the bound, the worst seed): a token bucket
+    of 25 URLs, the first 12 one by one over about 4 s, then the other 13 at once."""
+    ratios = []
+    n, half = 25, 12
+    for seed in seeds:
+        rng = random.Random(3000 + seed)
+        gaps = [rng.expovariate(half / BURST_TRICKLE) for _ in range(half)] + [0.0] * (n - half)
+        bound = max((n - 2) / 2, sum(gaps[:-1]) + LATENCY)
+        row = await _run("", n, _bucket, bound, gaps=gaps)
+        ratios.append((row.wall / row.bound, seed))
+    return [(f"trickle then at once, bucket x{n}", *_median_and_worst(ratios))]
+
+
 #: Token buckets of other rates: (name, rate per second, depth, Retry-After).
 OTHER_BUCKETS = [
     ("1/s, Retry-After 1", 1.0, 1.0, 1),
@@ -329,7 +351,7 @@ def main() -> None:
     seeds = _seeds(sys.argv[1:])
     print(f"| seeded rows, seeds {seeds.start}-{seeds.stop - 1} | median x bound | worst | seed |")
     print("|---|---|---|---|")
-    for cells in (_grid(seeds), _trickle(seeds), _crowded(seeds)):
+    for cells in (_grid(seeds), _trickle(seeds), _crowded(seeds), _trickle_then_burst(seeds)):
         for scenario, median, worst, seed in asyncio.run(cells):
             print(f"| {scenario} | {median:.2f} | {worst:.2f} | {seed} |")
 
