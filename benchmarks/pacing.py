@@ -22,6 +22,15 @@ exact and the same on any machine:
   and then has them to itself (the end of a large run).  A pace misread while it
   was crowded is paid for once it is free.  Bound: the last arrival plus the free
   half's answers over 4 slots (and one wait), or the bucket's time.
+* **trickle then at once**: a token bucket (as above) of 25 URLs of which the first
+  12 come one by one over about 4 s (exponential gaps) and the other 13 at once: a
+  content run's rate-limited host, whose URLs trickle while documents are still being
+  extracted and then all come.  Bound: the bucket's time, (25 - 2) / 2 s, or the last
+  arrival plus one answer, whichever is later (in practice the bucket's).  **crowded**:
+  the same, with 480 URLs of 40 other hosts (answering in 0.25 s, every one fine)
+  coming along with the trickle, as a content run's other hosts do: they hold the
+  16 global slots for about 7.5 s, so the bucket's URLs are asked at the pace slots
+  free up until then (the run's wall is set by that host, 1.17-1.34x its bound).
 * **sporadic grid**: hosts of 40 and 200 URLs refusing 10 % or 20 % of them once,
   each drawn with seeds 0-11 (which URLs, and 429 or 503); bound: all answers over
   4 slots plus one wait.  A refusal share above a few percent is where pacing that
@@ -55,6 +64,7 @@ from linkaudit.check.feed import KeyFeed
 from linkaudit.testing.clock import VirtualClock
 
 LATENCY = 0.04
+CROWD_LATENCY = 0.25
 OPTIONS = CheckOptions(soft404=False, per_host=4, concurrency=16, max_retries=10)
 PDF = {"Content-Type": "application/pdf"}
 
@@ -90,6 +100,9 @@ class _Host:
 
     def transport(self, decide: Callable[[str], int]) -> httpx.MockTransport:
         async def handler(request: httpx.Request) -> httpx.Response:
+            if request.url.host != "host.example":  # the crowd: every URL fine, slow
+                await self.clock.sleep(CROWD_LATENCY)
+                return httpx.Response(200, headers=PDF, content=b"%PDF-1.4")
             await self.clock.sleep(LATENCY)
             path = request.url.path
             self.asked[path] += 1
@@ -105,6 +118,7 @@ async def _run(
     bound: float,
     per_host: int = 4,
     gaps: list[float] | None = None,
+    crowd: int = 0,
 ) -> Row:
     """``gaps``: the URLs come one by one, each that long after the one before."""
     clock = VirtualClock()
@@ -116,7 +130,11 @@ async def _run(
         feed = keys = KeyFeed()
 
         async def arrive() -> None:
-            for url, gap in zip(urls, gaps, strict=True):
+            others = [f"https://crowd{i % 40}.example/{i}.pdf" for i in range(crowd)]
+            trickled = sum(1 for gap in gaps if gap > 0) or 1
+            for i, (url, gap) in enumerate(zip(urls, gaps, strict=True)):
+                if i < trickled:  # the crowd comes with the documents still being extracted
+                    feed.put(others[i * crowd // trickled : (i + 1) * crowd // trickled])
                 feed.put([url])
                 await clock.sleep(gap)
             feed.close()
@@ -256,6 +274,31 @@ async def _crowded(seeds: range = SEEDS) -> list[tuple[str, float, float, int]]:
     return cells
 
 
+BURST_TRICKLE = 4.0
+#: URLs of the crowd (40 other hosts answering in ``CROWD_LATENCY``): they fill the
+#: 16 global slots for about 7.5 s, the trickle's 4 s and some after.
+CROWD = 480
+
+
+async def _trickle_then_burst(seeds: range = SEEDS) -> list[tuple[str, float, float, int]]:
+    """(scenario, median and worst ratio to the bound, the worst seed): a token bucket
+    of 25 URLs, the first 12 one by one over about 4 s, then the other 13 at once."""
+    ratios, crowded = [], []
+    n, half = 25, 12
+    for seed in seeds:
+        rng = random.Random(3000 + seed)
+        gaps = [rng.expovariate(half / BURST_TRICKLE) for _ in range(half)] + [0.0] * (n - half)
+        bound = max((n - 2) / 2, sum(gaps[:-1]) + LATENCY)
+        row = await _run("", n, _bucket, bound, gaps=gaps)
+        ratios.append((row.wall / row.bound, seed))
+        row = await _run("", n, _bucket, bound, gaps=gaps, crowd=CROWD)
+        crowded.append((row.wall / row.bound, seed))
+    return [
+        (f"trickle then at once, bucket x{n}", *_median_and_worst(ratios)),
+        (f"trickle then at once, crowded, bucket x{n}", *_median_and_worst(crowded)),
+    ]
+
+
 #: Token buckets of other rates: (name, rate per second, depth, Retry-After).
 OTHER_BUCKETS = [
     ("1/s, Retry-After 1", 1.0, 1.0, 1),
@@ -329,7 +372,7 @@ def main() -> None:
     seeds = _seeds(sys.argv[1:])
     print(f"| seeded rows, seeds {seeds.start}-{seeds.stop - 1} | median x bound | worst | seed |")
     print("|---|---|---|---|")
-    for cells in (_grid(seeds), _trickle(seeds), _crowded(seeds)):
+    for cells in (_grid(seeds), _trickle(seeds), _crowded(seeds), _trickle_then_burst(seeds)):
         for scenario, median, worst, seed in asyncio.run(cells):
             print(f"| {scenario} | {median:.2f} | {worst:.2f} | {seed} |")
 

@@ -124,6 +124,41 @@ async def test_a_limiting_host_is_spaced_at_the_rate_it_let_through(clock: FakeC
     assert starts[0] < 2.0  # not held for the whole pause (it refused twice of 6, not most)
 
 
+async def test_a_paced_host_is_stopped_by_its_refusals_since_the_last_stop(
+    clock: FakeClock,
+) -> None:
+    """A flood's refusals do not stop a host already paced at the limit it showed.
+
+    Flooded, a host showed its rate and was stopped for the pause; paced at that
+    rate, it answered three times and refused once.  Half of its last answers are
+    refusals (the flood's), but of those asked since the stop one in four: it goes
+    on at its spacing instead of being stopped for a second again (a token bucket
+    stopped so once a cycle let three answers through every two seconds)."""
+    limiter = Limiter(concurrency=10, per_host=10, clock=clock)
+    for n in range(20):  # asked 20 times a second; only every fifth was answered
+        async with limiter.slot("h:80"):
+            pass
+        if n % 5 == 4:
+            limiter.relax("h:80")
+        await clock.sleep(0.05)
+    for _ in range(6):  # the flood: refused six times, half of its ten answers
+        limiter.penalize("h:80", 1.0)
+    async with limiter.slot("h:80"):
+        resumed = clock.monotonic()
+    assert resumed >= 2.0  # stopped for the pause
+    limiter.relax("h:80")
+    for _ in range(2):
+        async with limiter.slot("h:80"):
+            pass
+        limiter.relax("h:80")
+    async with limiter.slot("h:80"):
+        pass
+    refused = clock.monotonic()
+    assert limiter.penalize("h:80", 1.0)  # past its rate again: spaced, not stopped
+    async with limiter.slot("h:80"):
+        assert clock.monotonic() - refused < 0.5
+
+
 async def test_refusals_at_the_pace_allowed_halve_it_and_no_more(clock: FakeClock) -> None:
     limiter = Limiter(concurrency=10, per_host=10, clock=clock)
     for _ in range(8):  # asked 4 times a second, every request answered
