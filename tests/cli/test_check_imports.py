@@ -2,7 +2,8 @@
 
 Start-up is most of a one-article check's wall time (an editor's run waits on
 it before the first request), and most of start-up is imports.  The modules
-below serve other runs only: a cache, archives, drift, sharded runs.  Each is imported
+below serve other runs only: a cache, archives, drift, sharded runs, other
+kinds of input, other report formats, configured selectors.  Each is imported
 where it is used; this test fails when one of them creeps back into a plain
 ``check``'s imports.  It runs the command in a fresh interpreter (this test
 process has imported everything already) and reads ``sys.modules`` after it.
@@ -46,6 +47,30 @@ NOT_FOR_A_PLAIN_CHECK = (
     "multiprocessing",
     "pickle",
     "concurrent.futures.process",
+    # other inputs: folders, Markdown, WordPress, drafts, sitemaps, URLs, --changed-since
+    "linkaudit.sources.changed",
+    "linkaudit.sources.gitdates",
+    "linkaudit.sources.jsonspan",
+    "linkaudit.sources.lenient_json",
+    "linkaudit.sources.markdown",
+    "linkaudit.sources.sitemap",
+    "linkaudit.sources.tree",
+    "linkaudit.sources.url",
+    "linkaudit.sources.wordpress",
+    "linkaudit.sources.wordpress_draft",
+    "linkaudit.sources.wordpress_site",
+    # report formats other than JSON and the terminal's
+    "linkaudit.report.csv_format",
+    "linkaudit.report.html",
+    "linkaudit.report.junit",
+    "linkaudit.report.markdown",
+    "linkaudit.report.sarif",
+    "csv",
+    # configuration files (none here) and configured body selectors
+    "tomllib",
+    "cssselect",
+    # other commands' helpers
+    "shlex",
 )
 
 _RUN = """
