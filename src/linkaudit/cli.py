@@ -52,11 +52,11 @@ from linkaudit.commandline import (
 from linkaudit.config import load_config
 from linkaudit.errors import AuditError
 from linkaudit.extract import MainText, ScopeDecision, main_text
-from linkaudit.history import ConfirmPolicy
 from linkaudit.model import (
     DEFAULT_FAIL_ON,
     CheckResult,
     Citation,
+    ConfirmPolicy,
     Document,
     Finding,
     Relation,

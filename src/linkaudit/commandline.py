@@ -23,7 +23,7 @@ from typing import Any, NoReturn, ParamSpec, TextIO, TypeVar
 import click
 
 from linkaudit.errors import LinkauditError
-from linkaudit.history import ConfirmPolicy
+from linkaudit.model import ConfirmPolicy
 from linkaudit.report.base import one_line
 from linkaudit.report.files import Streamed, write_files
 from linkaudit.sources.base import parse_date

@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from linkaudit import _aio as aio
 from linkaudit.errors import LinkauditError
-from linkaudit.history import ConfirmPolicy
-from linkaudit.model import Finding, Report
+from linkaudit.model import ConfirmPolicy, Finding, Report
 from linkaudit.pipeline import AuditOptions, AuditRun, CheckUrls, Services, audit_documents
 from linkaudit.report.base import in_document_order, is_problem
 from linkaudit.report.json_format import FindingLines, compact, report_header

@@ -28,9 +28,8 @@ from linkaudit.check import CheckOptions
 from linkaudit.check.local import LocalOptions
 from linkaudit.check.options import USER_NAMES, HostSettings
 from linkaudit.config import Config, HostConfig, Secret, load_config
-from linkaudit.history import ConfirmPolicy
 from linkaudit.hosts import host_key, match_host
-from linkaudit.model import BodySelectors, Verdict
+from linkaudit.model import BodySelectors, ConfirmPolicy, Verdict
 from linkaudit.pipeline import AuditOptions, audit_settings
 from linkaudit.runner import RunRequest
 from linkaudit.sources.base import DEFAULT_MAX_BYTES, SourceOptions

@@ -18,7 +18,8 @@ from pathlib import Path
 
 #: Imported by ``check --no-cache FILE.html`` never (each only by the runs named).
 NOT_FOR_A_PLAIN_CHECK = (
-    # the store (with a cache) and the run history it records
+    # the store (with a cache) and the run history it records and judges
+    "linkaudit.history",
     "linkaudit.recording",
     "linkaudit.store.archives",
     "linkaudit.store.codec",
@@ -48,6 +49,7 @@ NOT_FOR_A_PLAIN_CHECK = (
     "pickle",
     "concurrent.futures.process",
     # other inputs: folders, Markdown, WordPress, drafts, sitemaps, URLs, --changed-since
+    "linkaudit.extract.markdown",
     "linkaudit.sources.changed",
     "linkaudit.sources.gitdates",
     "linkaudit.sources.jsonspan",
