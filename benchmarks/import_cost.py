@@ -17,7 +17,7 @@ most of that wait is Python importing modules.  This measures, for a plain
 e.g. ``git archive main src | tar -x -C /tmp/main`` for a before/after.  Byte
 code is written on a first run, so every measured run reads cached ``.pyc``.
 
-    python -m benchmarks.startup --runs 10 [--src /tmp/main/src] [--callgrind]
+    python -m benchmarks.import_cost --runs 10 [--src /tmp/main/src] [--callgrind]
 """
 
 from __future__ import annotations
