@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from linkaudit import pipeline
-from linkaudit.check import CheckOptions
+from linkaudit.check import CheckOptions, shards
 from linkaudit.check import hostgate as hostgate_module
 from linkaudit.check.shards import ShardedCheck
 from linkaudit.extract import parallel
@@ -118,7 +118,7 @@ def test_a_run_checked_by_two_processes_changes_nothing(
             docs += notes(site.url("").rstrip("/"), 14)
 
         def run(processes: int) -> tuple[list[tuple[str, str, str]], dict[str, int]]:
-            monkeypatch.setattr(pipeline, "shard_count", lambda urls=None: processes)
+            monkeypatch.setattr(shards, "shard_count", lambda urls=None: processes)
             server.reset_stats()
             outcome = asyncio.run(audit_documents(docs, options, Services()))
             rows = sorted(
@@ -148,7 +148,7 @@ def test_a_run_answered_from_the_cache_starts_no_checking_process(
     """A warm run: every key answered from the cache before any process is forked
     (forking two to check nothing cost a 2,000-file warm run ~0.4 s)."""
     options = AuditOptions(check=CheckOptions(max_retries=0, soft404=False), archive=None)
-    monkeypatch.setattr(pipeline, "shard_count", lambda urls=None: 2 if urls else 1)
+    monkeypatch.setattr(shards, "shard_count", lambda urls=None: 2 if urls else 1)
     # a warm run extracts nothing (every document in the extraction cache): no overlap
     assert not pipeline._overlaps(0, options, Services())
     assert pipeline._overlaps(14, options, Services())
@@ -178,7 +178,7 @@ def test_where_processes_cannot_be_started_one_process_checks(
         raise OSError(38, "Function not implemented")
 
     monkeypatch.setattr(hostgate_module.HostGate, "__init__", refused)
-    monkeypatch.setattr(pipeline, "shard_count", lambda urls=None: 2)
+    monkeypatch.setattr(shards, "shard_count", lambda urls=None: 2)
     options = AuditOptions(check=CheckOptions(max_retries=0, soft404=False), archive=None)
     with LoopbackServer() as server:
         site = server.add_site("127.0.0.2")

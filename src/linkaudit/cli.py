@@ -11,7 +11,6 @@ import dataclasses
 import gc
 import importlib
 import json
-import shlex
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -53,11 +52,11 @@ from linkaudit.commandline import (
 from linkaudit.config import load_config
 from linkaudit.errors import AuditError
 from linkaudit.extract import MainText, ScopeDecision, main_text
-from linkaudit.history import ConfirmPolicy
 from linkaudit.model import (
     DEFAULT_FAIL_ON,
     CheckResult,
     Citation,
+    ConfirmPolicy,
     Document,
     Finding,
     Relation,
@@ -66,7 +65,7 @@ from linkaudit.model import (
     Verdict,
 )
 from linkaudit.pipeline import AuditRun, Services, exit_code
-from linkaudit.report import FORMATS, get_formatter, write_reports
+from linkaudit.report import FORMAT_NAMES, get_formatter, write_reports
 from linkaudit.report.base import moved_to, one_line, warnings_of
 from linkaudit.report.files import refuse_existing, write_files, write_latest
 from linkaudit.report.json_format import FindingLines, JsonFormatter
@@ -78,7 +77,6 @@ from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
 from linkaudit.settings import RunInputs, RunPlan, body_selectors, local_options, plan_run
 from linkaudit.sources import DEFAULT_MAX_BYTES, SourceOptions
 from linkaudit.sources.collect import Collection, collect
-from linkaudit.sources.jsonspan import place_in_file
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -239,6 +237,8 @@ def extract_command(
     config = load_config(Path.cwd(), config_path).merged_with(
         base_url=base_url, cited_at=cited_at, scope=scope
     )
+    from linkaudit.sources.jsonspan import place_in_file  # extract's own: not check's
+
     bodies = body_selectors(config)
     options = SourceOptions(base_url=config.base_url, cited_at=config.cited_at, max_bytes=max_bytes)
     results: list[tuple[Document, MainText]] = []
@@ -650,7 +650,7 @@ def check_command(
 
 @main.command("audit")
 @_engine_options
-@format_option(list(FORMATS), None)
+@format_option(list(FORMAT_NAMES), None)
 @output_dir_option()
 @output_option("Write the one report (a single --format) to this file.")
 @force_option
@@ -738,6 +738,8 @@ def next_steps(report: Report, *, stored: bool, written: Sequence[Path]) -> list
     source = [] if stored else [p for p in written if p.suffix == ".json"][:1]
     if not stored and not source:
         return []
+    import shlex  # audit's closing advice only
+
     commands = []
     for origin, flags in _repairs_by_file(report).items():
         command = ["linkaudit", "fix", origin, *flags]
@@ -804,7 +806,7 @@ def _write_audit(
 
 
 @main.command("demo")
-@format_option(list(FORMATS), ",".join(FORMATS))
+@format_option(list(FORMAT_NAMES), ",".join(FORMAT_NAMES))
 @output_dir_option("Where the demo's reports go (default reports/).")
 @force_option
 @quiet_option
@@ -823,7 +825,7 @@ def demo_command(
 
     echo = (lambda _line: None) if quiet else click.echo
     result = run_demo(
-        output_dir or DEFAULT_OUTPUT_DIR, force=force, formats=formats or tuple(FORMATS), echo=echo
+        output_dir or DEFAULT_OUTPUT_DIR, force=force, formats=formats or FORMAT_NAMES, echo=echo
     )
     report = result.run.report
     _print_warnings(report)

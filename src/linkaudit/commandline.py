@@ -23,12 +23,11 @@ from typing import Any, NoReturn, ParamSpec, TextIO, TypeVar
 import click
 
 from linkaudit.errors import LinkauditError
-from linkaudit.history import ConfirmPolicy
+from linkaudit.model import ConfirmPolicy
 from linkaudit.report.base import one_line
 from linkaudit.report.files import Streamed, write_files
 from linkaudit.sources.base import parse_date
-from linkaudit.store import DEFAULT_PATH
-from linkaudit.store.location import as_location
+from linkaudit.store.location import DEFAULT_PATH, as_location
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -25,7 +25,6 @@ import difflib
 import enum
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -33,13 +32,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NoReturn, TypeVar
 
-from cssselect import HTMLTranslator, SelectorError
-
 from linkaudit.archive.base import DEFAULT_TIMEGATES, WAYBACK
 from linkaudit.errors import ConfigError
 from linkaudit.hosts import host_key, match_host
 from linkaudit.model import DEFAULT_FAIL_ON, AnchorStyle, Scope, Verdict
-from linkaudit.report import FORMATS
+from linkaudit.report import FORMAT_NAMES
 from linkaudit.sources.base import parse_date
 from linkaudit.store.location import is_server
 
@@ -266,6 +263,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _parse_toml(data: bytes, path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a file to read (a run without one needs none)
+
     try:
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -548,9 +547,13 @@ def _formats(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
     for name in names:
         word = name.strip().lower()
-        if word not in FORMATS:
-            close = difflib.get_close_matches(word, list(FORMATS), n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else f" (one of: {', '.join(FORMATS)})"
+        if word not in FORMAT_NAMES:
+            close = difflib.get_close_matches(word, list(FORMAT_NAMES), n=1, cutoff=0.6)
+            hint = (
+                f"; did you mean {close[0]!r}?"
+                if close
+                else f" (one of: {', '.join(FORMAT_NAMES)})"
+            )
             ctx.fail(keys, f"unknown report format {name!r}{hint}")
         if word not in out:
             out.append(word)
@@ -705,6 +708,9 @@ def _sites(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> Mapping[str, SiteCon
 
 def _css_selector(value: Any, ctx: _Ctx, keys: tuple[str, ...]) -> str:
     selector = _str(value, ctx, keys)
+    # imported here: only a configuration that names selectors needs cssselect
+    from cssselect import HTMLTranslator, SelectorError
+
     try:
         HTMLTranslator().css_to_xpath(selector)
     except SelectorError as exc:

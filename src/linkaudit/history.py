@@ -43,6 +43,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from linkaudit.model import ConfirmPolicy as ConfirmPolicy  # its home until issue 17
 from linkaudit.model import Verdict, as_utc
 from linkaudit.reasons import Reason
 
@@ -62,27 +63,6 @@ class LinkStatus(enum.StrEnum):
     FAILING = "failing"
     CONFIRMED_DEAD = "confirmed_dead"
     UNKNOWN = "unknown"  # never decisively observed (only neutral results, or none)
-
-
-@dataclass(frozen=True)
-class ConfirmPolicy:
-    """``--confirm-runs`` / ``--confirm-days``: how much failure makes a death.
-
-    ``unreachable_runs`` / ``unreachable_days``: how long a URL must be unreachable
-    in every run, with no answer in between, to be dead all the same (longer than
-    for failures: an outage of days is common, a server gone for weeks is not).
-    """
-
-    runs: int = 3
-    days: int = 3
-    unreachable_runs: int = 5
-    unreachable_days: int = 14
-
-    def __post_init__(self) -> None:
-        if self.runs < 1 or self.unreachable_runs < 1:
-            raise ValueError("confirm runs must be at least 1")
-        if self.days < 0 or self.unreachable_days < 0:
-            raise ValueError("confirm days must not be negative")
 
 
 @dataclass(frozen=True)

@@ -432,3 +432,28 @@ class Report:
         for finding in self.findings:
             out[finding.verdict.value] += 1
         return out
+
+
+@dataclass(frozen=True)
+class ConfirmPolicy:
+    """``--confirm-runs`` / ``--confirm-days``: how much failure makes a death.
+
+    Judged by :mod:`linkaudit.history` (which re-exports it); defined here so that
+    a run's settings and the command line carry it without importing the history
+    logic, which only runs with a cache (issue 17).
+
+    ``unreachable_runs`` / ``unreachable_days``: how long a URL must be unreachable
+    in every run, with no answer in between, to be dead all the same (longer than
+    for failures: an outage of days is common, a server gone for weeks is not).
+    """
+
+    runs: int = 3
+    days: int = 3
+    unreachable_runs: int = 5
+    unreachable_days: int = 14
+
+    def __post_init__(self) -> None:
+        if self.runs < 1 or self.unreachable_runs < 1:
+            raise ValueError("confirm runs must be at least 1")
+        if self.days < 0 or self.unreachable_days < 0:
+            raise ValueError("confirm days must not be negative")

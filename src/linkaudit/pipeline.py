@@ -14,40 +14,24 @@ import os
 import re
 import time
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 
 from linkaudit.addresses import address_kind, is_internal
-from linkaudit.archive import ArchiveLookup, ArchiveOptions, find_copies
-from linkaudit.archive.base import WAYBACK
-from linkaudit.archive.lookup import ArchiveSession, MemoryArchiveCache
-from linkaudit.archive.ratelimit import RateLimiter
+from linkaudit.archive.base import WAYBACK, ArchiveOptions
 from linkaudit.archive.reach import NOT_RESTORED, NOT_SENT
-from linkaudit.archive.restore import restore_lost
-from linkaudit.archive.save import SaveOutcome, save_live
-from linkaudit.check import CheckOptions, Resolver, check_urls
-from linkaudit.check.browser import BrowserOptions, recheck_in_browser
 from linkaudit.check.client import ResolveError, resolver_answers
-from linkaudit.check.drift_stage import (
-    LivePage,
-    PageCollector,
-    judge_drift,
-    keep_first_observations,
-)
-from linkaudit.check.drift_stage import compared_url as drift_url
-from linkaudit.check.engine import unanswered
+from linkaudit.check.engine import check_urls, unanswered
 from linkaudit.check.feed import KeyFeed
-from linkaudit.check.limiter import Clock
 from linkaudit.check.local import LocalOptions, is_file_document, local_results, mark_local
-from linkaudit.check.options import USER_NAMES
-from linkaudit.check.shards import ShardedCheck, shard_count
+from linkaudit.check.options import USER_NAMES, CheckOptions
 from linkaudit.extract.parallel import extract_each, extract_many, parallel
 from linkaudit.hosts import match_host
 from linkaudit.model import (
@@ -70,12 +54,23 @@ from linkaudit.model import (
 )
 from linkaudit.reasons import Reason
 from linkaudit.report.base import document_warnings
-from linkaudit.sources.changed import Removed, citations_on_changed_lines, definition_lines
-from linkaudit.sources.gitdates import LineDate, blame_dates
-from linkaudit.sources.jsonspan import place_in_file
-from linkaudit.store.base import ArchiveCache, ExtractCache, ResultCache
-from linkaudit.store.drift import DriftStore
 from linkaudit.urls import defragment, normalize
+
+# What only some runs need is imported where it is used (archive lookups, saving,
+# drift, sharding, the browser, --changed-since, git dates): a plain ``check`` of
+# one article should not pay for importing it (issue 17).
+if TYPE_CHECKING:
+    from linkaudit.archive.lookup import ArchiveSession
+    from linkaudit.archive.ratelimit import RateLimiter
+    from linkaudit.archive.save import SaveOutcome
+    from linkaudit.check.client import Resolver
+    from linkaudit.check.drift_stage import LivePage, PageCollector
+    from linkaudit.check.limiter import Clock
+    from linkaudit.model import ArchiveLookup
+    from linkaudit.sources.changed import Removed
+    from linkaudit.sources.gitdates import LineDate
+    from linkaudit.store.base import ArchiveCache, ExtractCache, ResultCache
+    from linkaudit.store.drift import DriftStore
 
 #: Verdicts that need no archive copy: the reader already gets the page, or we chose
 #: not to look.
@@ -261,9 +256,14 @@ def _prepare(
 ) -> list[Citation]:
     """One document's extracted citations as the run sees them: placed in their file,
     local ones marked, ``--changed-since`` applied, the skip policy applied."""
-    citations = place_in_file(doc, citations)  # a post's body: its file position
+    if doc.in_file is not None:  # a post's body: its file position (JSON exports only)
+        from linkaudit.sources.jsonspan import place_in_file
+
+        citations = place_in_file(doc, citations)
     citations = mark_local(doc, citations, options.local)  # checked on disk, not fetched
     if options.changed_lines is not None:
+        from linkaudit.sources.changed import citations_on_changed_lines, definition_lines
+
         definitions = definition_lines(doc.text) if doc.kind is DocumentKind.MARKDOWN else None
         citations = citations_on_changed_lines(
             citations, options.changed_lines, definitions=definitions, removed=options.removed
@@ -347,12 +347,16 @@ async def audit_documents(
     else:
         extracted = extract_all(documents, options, services.extract_cache, found)
     archive = None if options.offline else options.archive
-    session = (
-        None
-        if archive is None
-        else ArchiveSession.open(archive, services.archive_transport, services.archive_limiters)
-    )
+    session = None
+    if archive is not None:
+        from linkaudit.archive.lookup import ArchiveSession  # archive lookups: not for check
+
+        session = ArchiveSession.open(
+            archive, services.archive_transport, services.archive_limiters
+        )
     if options.drift and services.archive_cache is None:  # drift's lookups serve the report's
+        from linkaudit.archive.lookup import MemoryArchiveCache
+
         services = replace(services, archive_cache=MemoryArchiveCache())
     saves: tuple[SaveOutcome, ...] = ()
     banner: tuple[str, ...] = ()
@@ -365,6 +369,8 @@ async def audit_documents(
         if options.drift and session is None and down is None:  # first observations only
             findings = await _drift(findings, checked, options, services, None, {}, started)
         elif options.first_observations and services.drift_store is not None and down is None:
+            from linkaudit.check.drift_stage import keep_first_observations  # audit only
+
             keep_first_observations(findings, checked.pages, services.drift_store)
         if session is not None and down is None:  # no network: nothing to look up either
             inside: frozenset[str] = frozenset()
@@ -374,6 +380,8 @@ async def audit_documents(
                     services.resolver,
                     resolve=services.resolver is not None or services.transport is None,
                 )
+            from linkaudit.check.drift_stage import compared_url as drift_url
+
             # dates matter (and are warned about) only for lookups; git dates each
             # line of a file in a repository, for the documents that need a lookup
             wanted = {
@@ -461,6 +469,8 @@ async def restore_links(
     failures: dict[int, str] = {}
     if session is None or not options.restore_lost:
         return Restored()
+    from linkaudit.archive.restore import restore_lost  # archive lookups: not for check
+
     for d_index, (doc, citations) in enumerate(extracted):
         lost_positions = [i for i, c in enumerate(citations) if c.verdict is Verdict.LOST]
         if not lost_positions:
@@ -539,6 +549,8 @@ def _check(
     ``await``, while no thread has been started yet) when the run is worth several."""
     processes = _processes(keys, services)
     if processes > 1:
+        from linkaudit.check.shards import ShardedCheck  # forking: large runs only
+
         try:
             sharded = ShardedCheck.start(
                 processes,
@@ -573,6 +585,8 @@ def _processes(keys: Iterable[str] | KeyFeed, services: Services) -> int:
     if services.check_clock is not None:
         return 1
     urls = None if isinstance(keys, KeyFeed) else len(set(map(_page_of, keys)))
+    from linkaudit.check.shards import shard_count  # imports no forking machinery itself
+
     return shard_count(urls)
 
 
@@ -624,6 +638,8 @@ async def check_citations(
             f"{len(results)} links were not checked to the end (unreachable, run_deadline)",
         )
     if options.browser and not _past(until):
+        from linkaudit.check.browser import BrowserOptions, recheck_in_browser  # --browser
+
         results, why_not = await recheck_in_browser(
             results, BrowserOptions(budget=options.check.deadline / 2), services.resolver
         )
@@ -637,11 +653,13 @@ def _page_collector(options: AuditOptions, services: Services) -> PageCollector 
     """What reads the live pages' text: every page for ``--drift``; for first
     observations alone, only the pages of URLs never observed before (reading a
     page's article text costs ~35 ms of CPU on a real page, so a URL pays it once)."""
-    if options.drift:
-        return PageCollector()
     store = services.drift_store
-    if not options.first_observations or store is None:
+    if not options.drift and (not options.first_observations or store is None):
         return None
+    from linkaudit.check.drift_stage import PageCollector  # --drift and audit only
+
+    if options.drift or store is None:
+        return PageCollector()
     return PageCollector(skip=lambda url: store.baseline(url) is not None)
 
 
@@ -656,6 +674,9 @@ async def _drift(
 ) -> list[Finding]:
     """The content-drift stage (``linkaudit.check.drift_stage``), each URL aimed at the
     earliest date it is cited on."""
+    from linkaudit.check.drift_stage import compared_url as drift_url
+    from linkaudit.check.drift_stage import judge_drift
+
     by_url: dict[str, datetime] = {}
     for finding in findings:
         url = drift_url(finding)
@@ -741,6 +762,8 @@ def git_line_dates(
     ]
     if not files:
         return {}
+    from concurrent.futures import ThreadPoolExecutor  # archive lookups' dates only
+
     with ThreadPoolExecutor(max_workers=min(len(files), os.cpu_count() or 1)) as pool:
         found = list(pool.map(lambda f: _blame(f[1], f[2]), files))
     return {origin: dates for (origin, _, _), dates in zip(files, found, strict=True) if dates}
@@ -749,6 +772,8 @@ def git_line_dates(
 @lru_cache(maxsize=512)
 def _blame(path: str, sha256: str | None) -> Mapping[int, LineDate]:
     """``blame_dates``, cached by the file's content (its sha256): one blame per file."""
+    from linkaudit.sources.gitdates import blame_dates  # archive lookups' dates only
+
     return MappingProxyType(blame_dates(Path(path)))
 
 
@@ -810,6 +835,8 @@ async def find_archived_copies(
         done += 1
         if progress is not None:
             progress(done, total)
+
+    from linkaudit.archive.lookup import MemoryArchiveCache, find_copies
 
     lookups = await find_copies(
         wanted,
@@ -928,6 +955,9 @@ async def save_live_citations(
     )
     if not live or _past(until):
         return ()
+    from linkaudit.archive.lookup import find_copies
+    from linkaudit.archive.save import save_live  # --save only
+
     latest = await find_copies(
         [(u, now) for u in live],
         session.options,

@@ -14,23 +14,26 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linkaudit import _aio as aio
-from linkaudit.archive.base import ArchiveOptions
-from linkaudit.archive.ratelimit import RateLimiter
 from linkaudit.errors import LinkauditError
-from linkaudit.history import ConfirmPolicy
-from linkaudit.model import Finding, Report
+from linkaudit.model import ConfirmPolicy, Finding, Report
 from linkaudit.pipeline import AuditOptions, AuditRun, CheckUrls, Services, audit_documents
-from linkaudit.recording import RecheckFailing, diff_latest, failing_keys, record_audit
 from linkaudit.report.base import in_document_order, is_problem
 from linkaudit.report.json_format import FindingLines, compact, report_header
 from linkaudit.sources.base import SourceOptions
 from linkaudit.sources.collect import Collection, collect, describe
-from linkaudit.store import CachePolicy, Store, document_key
+from linkaudit.store.base import CachePolicy
 from linkaudit.store.location import is_server
-from linkaudit.store.reports import DocumentReport
+
+# The store (SQLite and its parts) and the run history's recording are imported by
+# runs with a cache: ``check --no-cache`` needs neither (issue 17).
+if TYPE_CHECKING:
+    from linkaudit.archive.base import ArchiveOptions
+    from linkaudit.archive.ratelimit import RateLimiter
+    from linkaudit.store.reports import DocumentReport
+    from linkaudit.store.store import Store
 
 
 @dataclass(frozen=True)
@@ -56,12 +59,16 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
     documents, warnings = collect(request.collection, request.sources)
     store: Store | None = None
     if request.cache_path is not None and not request.audit.offline:
+        from linkaudit.store.store import Store
+
         try:
             store = Store.open(request.cache_path, policy=request.policy)
         except LinkauditError as exc:
             warnings.append(f"cache not used: {exc}")
     try:
         if store is not None:
+            from linkaudit.recording import RecheckFailing, failing_keys
+
             # links on their way to confirmation, or that failed lately, are checked
             # for real every run: a reused result is not a new observation
             failing = failing_keys(store.history, request.confirm, store.now())
@@ -86,6 +93,8 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
             store.results.forget(keys, report.started_at)
             warnings.extend(store.warnings)
         elif store is not None:
+            from linkaudit.recording import diff_latest, record_audit
+
             run_id = record_audit(store, outcome, sources=describe(request.collection))
             lines = FindingLines()
             _keep_document_reports(store, run_id, outcome.report, lines)
@@ -165,6 +174,8 @@ _OWN = ("warnings", "documents", "summary", "totals")
 
 
 def _document_reports(report: Report, lines: Callable[[Finding], str]) -> Iterator[DocumentReport]:
+    from linkaudit.store.reports import DocumentReport, document_key
+
     header = report_header(report)
     shared = {key: value for key, value in header.items() if key not in _WHEN and key not in _OWN}
     said_by_all = hashlib.blake2b(digest_size=20)

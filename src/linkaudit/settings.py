@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from linkaudit import DEFAULT_USER_AGENT
@@ -28,17 +28,17 @@ from linkaudit.check import CheckOptions
 from linkaudit.check.local import LocalOptions
 from linkaudit.check.options import USER_NAMES, HostSettings
 from linkaudit.config import Config, HostConfig, Secret, load_config
-from linkaudit.history import ConfirmPolicy
 from linkaudit.hosts import host_key, match_host
-from linkaudit.model import BodySelectors, Verdict
+from linkaudit.model import BodySelectors, ConfirmPolicy, Verdict
 from linkaudit.pipeline import AuditOptions, audit_settings
 from linkaudit.runner import RunRequest
 from linkaudit.sources.base import DEFAULT_MAX_BYTES, SourceOptions
-from linkaudit.sources.changed import Removed, changes_since
 from linkaudit.sources.collect import Collection
-from linkaudit.sources.wordpress_draft import AUTH_ENV, AppPassword, draft_ref, post_in_url
-from linkaudit.store import DEFAULT_PATH, CachePolicy
-from linkaudit.store.location import shown
+from linkaudit.store.base import CachePolicy
+from linkaudit.store.location import DEFAULT_PATH, shown
+
+if TYPE_CHECKING:  # imported where used: only --changed-since and --post runs need them
+    from linkaudit.sources.wordpress_draft import AppPassword
 
 
 @dataclass(frozen=True)
@@ -95,12 +95,17 @@ def plan_run(inputs: RunInputs) -> RunPlan:
     cwd = inputs.cwd or Path.cwd()
     config = load_config(cwd, inputs.config).merged_with(**_overrides(inputs))
     config = with_github_token(config, os.environ.get(GITHUB_TOKEN_ENV))
-    changed, removed = (
-        changes_since(inputs.changed_since, cwd) if inputs.changed_since else (None, Removed())
-    )
+    changed, removed = None, None
+    if inputs.changed_since:
+        from linkaudit.sources.changed import changes_since
+
+        changed, removed = changes_since(inputs.changed_since, cwd)
     site, post = inputs.wordpress, inputs.post
-    if site and not post and post_in_url(site):  # --wordpress with one post's URL
-        site, post = None, site
+    if site and not post:
+        from linkaudit.sources.wordpress_draft import post_in_url
+
+        if post_in_url(site):  # --wordpress with one post's URL
+            site, post = None, site
     collection = Collection(
         specs=inputs.sources,
         include=config.include_paths,
@@ -191,6 +196,8 @@ def wordpress_auth(
 ) -> AppPassword | None:
     """The application password for a site's drafts: ``[sites."host"] wordpress_auth``
     when configured for the post's host, else :data:`AUTH_ENV`; None when neither is set."""
+    from linkaudit.sources.wordpress_draft import AUTH_ENV, AppPassword, draft_ref
+
     host = urlsplit(draft_ref(site, post).site).hostname if post else None
     if host:
         found = match_host(

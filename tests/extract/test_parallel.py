@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import signal
 import threading
 from collections.abc import Iterator
@@ -123,7 +124,7 @@ def test_workers_that_cannot_start_leave_the_work_to_this_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def broken(*args: object) -> list[object]:
-        raise parallel.BrokenProcessPool("a worker died")
+        raise BrokenProcessPool("a worker died")
 
     monkeypatch.setattr(parallel, "_in_workers", broken)
     docs = documents()[-10:]
@@ -220,7 +221,8 @@ def test_streamed_extraction_gives_what_extract_all_gives(
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 2)
     monkeypatch.setattr(parallel, "CHUNK", 7)
     if pool == "broken":
-        monkeypatch.setattr(parallel, "ProcessPoolExecutor", _BrokenPool)
+        # ``parallel`` imports the pool where it starts one (not for small runs)
+        monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _BrokenPool)
     docs = documents()
     cached = {d.origin for d in docs[::3]}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linkaudit.model import Report
-from linkaudit.report import FORMATS, Formatter
+from linkaudit.report import FORMAT_NAMES, FORMATS, Formatter
 from tests.report.report_fixtures import check_golden
 
 
@@ -40,3 +40,8 @@ def test_registry_holds_every_format_behind_one_interface() -> None:
         assert formatter.name == name
         assert formatter.extension
         assert not formatter.extension.startswith(".")
+
+
+def test_the_format_names_are_the_registrys_in_its_order() -> None:
+    """``FORMAT_NAMES`` (the --format choices, known without importing a format)."""
+    assert tuple(FORMATS) == FORMAT_NAMES

@@ -37,7 +37,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus, urljoin, urlsplit
 
 import httpx
@@ -61,7 +61,6 @@ from linkaudit.check.client import (
 )
 from linkaudit.check.evidence import Evidence, FetchError, Page, Probe
 from linkaudit.check.feed import KeyFeed
-from linkaudit.check.hostgate import HostGate
 from linkaudit.check.limiter import Clock, Limiter, SystemClock
 from linkaudit.check.options import CheckOptions, HostSettings, host_deadline, host_settings
 from linkaudit.check.quirks import has_anchor, is_homepage_like
@@ -70,6 +69,9 @@ from linkaudit.httputil import retry_after_seconds
 from linkaudit.model import CheckResult, Hop
 from linkaudit.store.base import BatchResultCache, ResultCache
 from linkaudit.urls import defragment
+
+if TYPE_CHECKING:
+    from linkaudit.check.hostgate import HostGate  # sharded runs only (multiprocessing)
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 #: Answers worth asking again: overload and gateway trouble, and a plain 500, which is
@@ -86,6 +88,7 @@ TLS_ERRORS = frozenset(
         FetchError.TLS_OTHER,
     }
 )
+
 #: Resources a HEAD can judge: their body never matters to a verdict.
 # fmt: off
 BINARY_EXTENSIONS = frozenset({

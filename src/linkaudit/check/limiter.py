@@ -40,10 +40,12 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from linkaudit.check.hostgate import HostGate
 from linkaudit.check.options import CheckOptions, HostSettings, host_settings
+
+if TYPE_CHECKING:
+    from linkaudit.check.hostgate import HostGate  # sharded runs only (multiprocessing)
 
 
 class Clock(Protocol):

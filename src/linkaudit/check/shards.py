@@ -30,9 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import multiprocessing
 import os
-import pickle
 import signal
 import struct
 import sys
@@ -40,7 +38,6 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -48,15 +45,19 @@ from linkaudit.check.client import Resolver
 from linkaudit.check.engine import Saving, _result, check_urls, unanswered
 from linkaudit.check.evidence import Evidence, FetchError
 from linkaudit.check.feed import KeyFeed
-from linkaudit.check.hostgate import HostGate
 from linkaudit.check.options import CheckOptions
 from linkaudit.errors import LinkauditError
 from linkaudit.model import CheckResult
 from linkaudit.store.base import ResultCache
 from linkaudit.urls import defragment
 
+# multiprocessing, pickle and the shared gate are imported by the runs that fork:
+# ``shard_count`` is asked by every run, most of which stay in one process.
 if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
     from linkaudit.check.drift_stage import LivePage, PageCollector
+    from linkaudit.check.hostgate import HostGate
 
 #: Distinct URLs from which a run is worth more than one process (below it, the
 #: children's start costs more than they save).
@@ -117,6 +118,10 @@ class ShardedCheck:
     ) -> ShardedCheck:
         """Fork ``processes`` children now, before this process starts any thread.
         ``pages`` (drift's) is given the pages it wants, read where they were fetched."""
+        import multiprocessing
+
+        from linkaudit.check.hostgate import HostGate
+
         read_pages = pages is not None
         context = multiprocessing.get_context("fork")
         gate = HostGate(context)
@@ -164,6 +169,8 @@ class ShardedCheck:
         progress: Callable[[CheckResult], None] | None = None,
     ) -> dict[str, CheckResult]:
         """``check_urls`` over the children: one result per key."""
+        import pickle
+
         pages = self._pages
         feed = keys if isinstance(keys, KeyFeed) else KeyFeed.of(keys)
         results: dict[str, CheckResult] = {}
@@ -272,6 +279,8 @@ def _close(fd: int) -> None:
 
 
 def _frame(writer: asyncio.StreamWriter, message: Any) -> None:
+    import pickle
+
     body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     writer.write(_LENGTH.pack(len(body)) + body)
 
@@ -328,6 +337,8 @@ def _child_main(keys_in: int, results_out: int, theirs: list[int], plan: _Plan) 
 
 
 async def _serve(keys_in: int, results_out: int, plan: _Plan) -> None:
+    import pickle
+
     from linkaudit.check.drift_stage import read_live_page
 
     loop = asyncio.get_running_loop()

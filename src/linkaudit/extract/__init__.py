@@ -11,13 +11,17 @@ answer to "what is the article" that scope and content drift share.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from linkaudit import _lazy
 from linkaudit.extract.body import LeftOut, ScopeDecision
 from linkaudit.extract.context import collapse
 from linkaudit.extract.html import SEP, article_body, extract_html, read_html
-from linkaudit.extract.markdown import extract_markdown
 from linkaudit.extract.text import TextURL, find_text_urls
 from linkaudit.model import NO_SELECTORS, BodySelectors, Citation, Document, DocumentKind, Scope
+
+if TYPE_CHECKING:  # imported for a Markdown document only (issue 17)
+    from linkaudit.extract.markdown import extract_markdown
 
 __all__ = [
     "LeftOut",
@@ -42,6 +46,8 @@ def extract(
     heuristics, for full web pages under ``Scope.ARTICLE``).
     """
     if document.kind is DocumentKind.MARKDOWN:
+        from linkaudit.extract.markdown import extract_markdown
+
         return extract_markdown(document)
     if document.kind is DocumentKind.WORDPRESS:
         return extract_html(document, scope=Scope.PAGE, whole_page=False)
@@ -74,6 +80,8 @@ def main_text(
     closely enough to compare versions).
     """
     if document.kind is DocumentKind.MARKDOWN:
+        from linkaudit.extract.markdown import extract_markdown
+
         return MainText(document.text, tuple(extract_markdown(document)))
     if document.kind is DocumentKind.WORDPRESS:
         read = read_html(document, scope=Scope.PAGE, whole_page=False)
@@ -86,3 +94,6 @@ def _lines(flat: str) -> str:
     """Flat walk text as lines: one per block, whitespace collapsed, empty blocks dropped."""
     blocks = (collapse(block) for block in flat.split(SEP))
     return "\n".join(block for block in blocks if block)
+
+
+__getattr__ = _lazy.attributes(__name__, {"extract_markdown": "linkaudit.extract.markdown"})

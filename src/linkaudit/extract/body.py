@@ -46,7 +46,6 @@ from typing import TypeAlias
 
 import lxml.etree as etree
 import lxml.html
-from cssselect import HTMLTranslator
 
 Element: TypeAlias = lxml.html.HtmlElement
 
@@ -603,6 +602,8 @@ def compile_selector(selector: str) -> etree.XPath:
 
     Raises ``cssselect.SelectorError`` for a selector that is not valid CSS.
     """
+    from cssselect import HTMLTranslator  # only sites with a configured selector need it
+
     return etree.XPath(HTMLTranslator().css_to_xpath(selector))
 
 

@@ -17,18 +17,20 @@ different.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
-import pickle
 import signal
 import threading
 from collections.abc import AsyncIterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.context import BaseContext
+from typing import TYPE_CHECKING
 
 from linkaudit.extract import extract
 from linkaudit.model import NO_SELECTORS, BodySelectors, Citation, Document, Scope
+
+# The process pool and its pickling are imported by the runs that start workers:
+# a run of a few documents (an editor's article) extracts here and needs neither.
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.context import BaseContext
 
 #: Fewer documents than this are extracted here: starting workers would cost more.
 PARALLEL_MIN = 200
@@ -58,6 +60,9 @@ def extract_many(
     on ``workers`` cores."""
     if not parallel(len(documents), workers):
         return _extract_chunk(documents, scope, bodies)
+    import pickle
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         return _in_workers(documents, scope, bodies, _workers(workers))
     except (OSError, BrokenProcessPool, pickle.PickleError, RuntimeError):
@@ -67,6 +72,8 @@ def extract_many(
 def _in_workers(
     documents: Sequence[Document], scope: Scope, bodies: BodySelectors, count: int
 ) -> list[list[Citation]]:
+    from concurrent.futures import ProcessPoolExecutor
+
     chunks = [documents[i : i + CHUNK] for i in range(0, len(documents), CHUNK)]
     workers = min(count, len(chunks))
     with ProcessPoolExecutor(
@@ -105,6 +112,10 @@ async def extract_each(
         for document in documents:
             yield extract(document, scope=scope, bodies=bodies)
         return
+    import pickle
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     count = _workers(workers)
     chunks = [documents[i : i + CHUNK] for i in range(0, len(documents), CHUNK)]
     futures: list[Future[list[list[Citation]]]] = []
@@ -144,6 +155,8 @@ def _extract_chunk(
 
 
 def _context() -> BaseContext:
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")

@@ -8,13 +8,16 @@ refused run leaves nothing half-written.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from linkaudit import _lazy
 from linkaudit.errors import InputError
 from linkaudit.model import DEFAULT_FAIL_ON, Report, Verdict
 from linkaudit.report.base import (
@@ -23,39 +26,65 @@ from linkaudit.report.base import (
     problems,
     verdicts_at_or_above,
 )
-from linkaudit.report.csv_format import CsvFormatter
 from linkaudit.report.files import Streamed, write_files
-from linkaudit.report.html import HtmlFormatter
-from linkaudit.report.json_format import JsonFormatter
-from linkaudit.report.junit import JunitFormatter
-from linkaudit.report.markdown import MarkdownFormatter
 from linkaudit.report.names import dated_name
-from linkaudit.report.sarif import SarifFormatter
-from linkaudit.report.terminal import TerminalFormatter
 
-#: Every format by name, with default options (the order ``--format all`` writes them).
-FORMATS: dict[str, Formatter] = {
-    f.name: f
-    for f in (
-        TerminalFormatter(),
-        JsonFormatter(),
-        MarkdownFormatter(),
-        HtmlFormatter(),
-        CsvFormatter(),
-        JunitFormatter(),
-        SarifFormatter(),
-    )
-}
+# The formats are imported on first use (``FORMATS`` and the classes below are
+# module attributes made by ``__getattr__``): ``check`` prints JSON or the terminal
+# report and should not import the five others (issue 17).
+if TYPE_CHECKING:
+    from linkaudit.report.csv_format import CsvFormatter
+    from linkaudit.report.html import HtmlFormatter
+    from linkaudit.report.json_format import JsonFormatter
+    from linkaudit.report.junit import JunitFormatter
+    from linkaudit.report.markdown import MarkdownFormatter
+    from linkaudit.report.sarif import SarifFormatter
+    from linkaudit.report.terminal import TerminalFormatter
+
+    #: Every format by name, with default options (the order ``--format all`` writes them).
+    FORMATS: dict[str, Formatter]
+
+#: ``FORMATS``'s names, in its order, for what needs them without the formats
+#: (the command line's ``--format`` choices).
+FORMAT_NAMES = ("terminal", "json", "markdown", "html", "csv", "junit", "sarif")
+
+
+@functools.cache
+def _formats() -> dict[str, Formatter]:
+    """``FORMATS``, made once, on first use."""
+    from linkaudit.report.csv_format import CsvFormatter
+    from linkaudit.report.html import HtmlFormatter
+    from linkaudit.report.json_format import JsonFormatter
+    from linkaudit.report.junit import JunitFormatter
+    from linkaudit.report.markdown import MarkdownFormatter
+    from linkaudit.report.sarif import SarifFormatter
+    from linkaudit.report.terminal import TerminalFormatter
+
+    return {
+        f.name: f
+        for f in (
+            TerminalFormatter(),
+            JsonFormatter(),
+            MarkdownFormatter(),
+            HtmlFormatter(),
+            CsvFormatter(),
+            JunitFormatter(),
+            SarifFormatter(),
+        )
+    }
 
 
 def get_formatter(name: str, *, fail_on: Collection[Verdict] | None = None) -> Formatter:
     """A formatter by name; ``fail_on`` configures the one format that depends on it (junit)."""
     key = name.strip().lower()
-    if key not in FORMATS:
-        raise InputError(f"unknown report format {name!r} (choose from {', '.join(FORMATS)})")
+    formats = _formats()
+    if key not in formats:
+        raise InputError(f"unknown report format {name!r} (choose from {', '.join(formats)})")
     if key == "junit" and fail_on is not None:
+        from linkaudit.report.junit import JunitFormatter
+
         return JunitFormatter(fail_on=fail_on)
-    return FORMATS[key]
+    return formats[key]
 
 
 def source_name(report: Report) -> str:
@@ -108,6 +137,8 @@ def write_reports(
 
 def _renderer(formatter: Formatter, report: Report) -> Callable[[], str] | Streamed:
     """How a format is written: streamed into its file when the format can (JSON)."""
+    from linkaudit.report.json_format import JsonFormatter
+
     if isinstance(formatter, JsonFormatter):
         return Streamed(partial(formatter.write, report))
     return partial(formatter.render, report, color=False)
@@ -116,6 +147,7 @@ def _renderer(formatter: Formatter, report: Report) -> Callable[[], str] | Strea
 __all__ = [
     "DEFAULT_FAIL_ON",
     "FORMATS",
+    "FORMAT_NAMES",
     "CsvFormatter",
     "Formatter",
     "HtmlFormatter",
@@ -132,3 +164,23 @@ __all__ = [
     "verdicts_at_or_above",
     "write_reports",
 ]
+
+_attribute = _lazy.attributes(
+    __name__,
+    {
+        "CsvFormatter": "linkaudit.report.csv_format",
+        "HtmlFormatter": "linkaudit.report.html",
+        "JsonFormatter": "linkaudit.report.json_format",
+        "JunitFormatter": "linkaudit.report.junit",
+        "MarkdownFormatter": "linkaudit.report.markdown",
+        "SarifFormatter": "linkaudit.report.sarif",
+        "TerminalFormatter": "linkaudit.report.terminal",
+    },
+)
+
+
+def __getattr__(name: str) -> object:
+    if name == "FORMATS":
+        globals()["FORMATS"] = formats = _formats()
+        return formats
+    return _attribute(name)

@@ -14,17 +14,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from linkaudit import _aio as aio
 from linkaudit.errors import InputError
 from linkaudit.model import Document
 from linkaudit.sources.base import SourceOptions
-from linkaudit.sources.changed import restrict_to_changed
 from linkaudit.sources.loader import STDIN, load_source
-from linkaudit.sources.sitemap import load_sitemap
-from linkaudit.sources.tree import iter_tree
-from linkaudit.sources.wordpress_draft import AppPassword, draft_ref, fetch_draft
-from linkaudit.sources.wordpress_site import walk_wordpress_site
+
+# Each other kind of input is imported when a run names one (a folder, a draft, a
+# WordPress site, a sitemap): an editor's one file needs none of them (issue 17).
+if TYPE_CHECKING:
+    from linkaudit.sources.wordpress_draft import AppPassword
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ def _is_tree(spec: str) -> bool:
 def collect(collection: Collection, options: SourceOptions) -> tuple[list[Document], list[str]]:
     """Load every document named; returns them with warnings about what was skipped."""
     if collection.post:
+        from linkaudit.sources.wordpress_draft import draft_ref, fetch_draft
+
         ref = draft_ref(collection.wordpress, collection.post)
         draft = fetch_draft(ref, collection.wordpress_auth, options)
         return [draft.document(options)], []
@@ -63,6 +66,8 @@ def collect(collection: Collection, options: SourceOptions) -> tuple[list[Docume
     warnings: list[str] = []
     for spec in collection.specs:
         if _is_tree(spec):
+            from linkaudit.sources.tree import iter_tree
+
             paths = iter_tree([spec], include=collection.include, exclude=collection.exclude)
             if not paths and not collection.allow_empty and collection.changed is None:
                 raise InputError(
@@ -71,6 +76,8 @@ def collect(collection: Collection, options: SourceOptions) -> tuple[list[Docume
                     "(--allow-empty accepts it)"
                 )
             if collection.changed is not None:
+                from linkaudit.sources.changed import restrict_to_changed
+
                 paths = restrict_to_changed(paths, collection.changed)
             for path in paths:
                 try:
@@ -80,6 +87,8 @@ def collect(collection: Collection, options: SourceOptions) -> tuple[list[Docume
         else:
             documents.extend(load_source(spec, options))
     if collection.wordpress:
+        from linkaudit.sources.wordpress_site import walk_wordpress_site
+
         docs, more = aio.run(
             walk_wordpress_site(
                 collection.wordpress, options, modified_after=collection.modified_after
@@ -90,6 +99,8 @@ def collect(collection: Collection, options: SourceOptions) -> tuple[list[Docume
         documents.extend(docs)
         warnings.extend(more)
     if collection.sitemap:
+        from linkaudit.sources.sitemap import load_sitemap
+
         docs, more = aio.run(load_sitemap(collection.sitemap, options))
         documents.extend(docs)
         warnings.extend(more)

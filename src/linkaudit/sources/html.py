@@ -21,7 +21,6 @@ from linkaudit.htmlguard import tame_attributes
 from linkaudit.model import Document, DocumentKind
 from linkaudit.sources._decode import decode
 from linkaudit.sources.base import SourceOptions, origin_of, parse_date
-from linkaudit.sources.lenient_json import LenientJsonError, parse_lenient
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _SPACES = re.compile(r"\s+")
@@ -200,6 +199,9 @@ def _date_claim(element: lxml.html.HtmlElement, source: str) -> datetime | None:
 
 def _json_ld_date(script: str) -> str | None:
     """``datePublished`` from JSON-LD, including inside ``@graph`` (as Yoast writes it)."""
+    # imported here: only a page with JSON-LD needs the lenient JSON reader
+    from linkaudit.sources.lenient_json import LenientJsonError, parse_lenient
+
     try:
         value = parse_lenient(script).value
     except LenientJsonError:

@@ -19,13 +19,9 @@ from linkaudit.model import Document
 from linkaudit.sources._decode import bom_length, decode
 from linkaudit.sources.base import SourceOptions, read_bounded
 from linkaudit.sources.html import load_html_bytes
-from linkaudit.sources.markdown import load_markdown_bytes, markdown_document
-from linkaudit.sources.url import load_url
-from linkaudit.sources.wordpress import (
-    load_wordpress_bytes,
-    looks_like_wordpress,
-    wordpress_documents,
-)
+
+# The other kinds (Markdown, WordPress JSON, a URL) are imported when an input is
+# one: ``check page.html`` imports the HTML reader alone (issue 17).
 
 STDIN = "-"
 STDIN_ORIGIN = "<stdin>"
@@ -46,6 +42,8 @@ def load_source(spec: str, options: SourceOptions | None = None) -> list[Documen
     if spec == STDIN:
         return load_stream(sys.stdin.buffer, STDIN_ORIGIN, options)
     if spec.lower().startswith(("http://", "https://")):
+        from linkaudit.sources.url import load_url
+
         return load_url(spec, options)
     return load_file(Path(spec), options)
 
@@ -77,8 +75,12 @@ def load_file(path: Path, options: SourceOptions) -> list[Document]:
     digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
     if suffix in MARKDOWN_SUFFIXES:
+        from linkaudit.sources.markdown import load_markdown_bytes
+
         documents = [load_markdown_bytes(data, origin, options)]
     elif suffix == ".json":
+        from linkaudit.sources.wordpress import load_wordpress_bytes
+
         documents = load_wordpress_bytes(data, origin, options)
     elif suffix in HTML_SUFFIXES:
         documents = [load_html_bytes(data, origin, options)]
@@ -92,6 +94,8 @@ def load_sniffed(data: bytes, origin: str, options: SourceOptions) -> list[Docum
     # Decoded once to look; HTML is decoded again with <meta charset> honoured.
     decoded = decode(data, origin)
     text = decoded.text
+    from linkaudit.sources.wordpress import looks_like_wordpress, wordpress_documents
+
     if looks_like_wordpress(text):
         return wordpress_documents(
             text,
@@ -103,6 +107,8 @@ def load_sniffed(data: bytes, origin: str, options: SourceOptions) -> list[Docum
         )
     if _looks_like_html(text):
         return [load_html_bytes(data, origin, options)]
+    from linkaudit.sources.markdown import markdown_document
+
     return [
         markdown_document(
             text,

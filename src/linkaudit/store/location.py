@@ -18,6 +18,10 @@ from urllib.parse import quote
 
 from linkaudit.store.base import StoreError
 
+#: The default store: a SQLite file beside the work (named here, not in
+#: ``store.sqlite``, so that naming it imports no database driver).
+DEFAULT_PATH = Path(".linkaudit") / "cache.sqlite"
+
 #: How a server store's location starts.
 SCHEMES = ("postgresql://", "postgres://")
 

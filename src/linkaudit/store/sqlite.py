@@ -40,6 +40,7 @@ from typing import Any
 
 from linkaudit.model import as_utc
 from linkaudit.store.base import Clock, DatabaseError, StoreError
+from linkaudit.store.location import DEFAULT_PATH as DEFAULT_PATH  # its home until issue 17
 from linkaudit.store.migrations import LATEST, MIGRATIONS
 
 try:  # advisory locking is a nicety; without fcntl (Windows) opening is still safe enough
@@ -47,7 +48,6 @@ try:  # advisory locking is a nicety; without fcntl (Windows) opening is still s
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
-DEFAULT_PATH = Path(".linkaudit") / "cache.sqlite"
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 

@@ -22,10 +22,10 @@ from linkaudit.store.base import CachePolicy, Clock, Database
 from linkaudit.store.drift import DriftStore
 from linkaudit.store.extracts import ExtractStore
 from linkaudit.store.history import RunHistory
-from linkaudit.store.location import as_location
+from linkaudit.store.location import DEFAULT_PATH, as_location
 from linkaudit.store.reports import DocumentReports
 from linkaudit.store.results import ResultStore
-from linkaudit.store.sqlite import DEFAULT_PATH, open_sqlite
+from linkaudit.store.sqlite import open_sqlite
 
 
 def _utcnow() -> datetime:
