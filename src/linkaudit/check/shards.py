@@ -42,7 +42,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from linkaudit.check.client import Resolver
 from linkaudit.check.engine import Saving, _result, check_urls, unanswered
@@ -53,7 +52,7 @@ from linkaudit.check.options import CheckOptions
 from linkaudit.errors import LinkauditError
 from linkaudit.model import CheckResult
 from linkaudit.store.base import ResultCache
-from linkaudit.urls import defragment
+from linkaudit.urls import defragment, split_url
 
 if TYPE_CHECKING:
     from linkaudit.check.drift_stage import LivePage, PageCollector
@@ -249,7 +248,7 @@ class ShardedCheck:
         return results
 
     def _child_for(self, url: str) -> _Child:
-        host = urlsplit(url).netloc
+        host = split_url(url).netloc
         child = self._owner.get(host)
         if child is None:
             child = self._owner[host] = min(self._children, key=lambda c: c.urls)
