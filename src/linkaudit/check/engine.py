@@ -28,6 +28,7 @@ values are masked in any error text before it reaches evidence or results.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import random
 import re
@@ -289,12 +290,20 @@ def _served_from_inside(response: httpx.Response) -> bool:
     our resolver chose, else the socket's peer."""
     chosen = response.extensions.get(ADDRESS)
     if isinstance(chosen, str):
-        return address_kind(chosen) is not None
+        return _non_public(chosen)
     stream = response.extensions.get("network_stream")
     if stream is None:
         return False
     peer = stream.get_extra_info("server_addr")
-    return isinstance(peer, tuple) and bool(peer) and address_kind(str(peer[0])) is not None
+    return isinstance(peer, tuple) and bool(peer) and _non_public(str(peer[0]))
+
+
+@functools.lru_cache(maxsize=1024)
+def _non_public(address: str) -> bool:
+    """Whether an answering address is loopback, private or link-local, remembered:
+    a run's answers come from a few hundred addresses, each parsed by ``ipaddress``
+    for every response otherwise."""
+    return address_kind(address) is not None
 
 
 def _root(url: str) -> str | None:
