@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from linkaudit.addresses import AddressKind, address_kind, internal_name, is_internal
 from linkaudit.archive import ArchiveOptions
-from linkaudit.check import CheckOptions, check_urls_sync
-from linkaudit.check.client import BlockedAddress, GuardedResolver, SystemResolver
+from linkaudit.check import CheckOptions, check_urls_sync, engine
+from linkaudit.check.client import ADDRESS, BlockedAddress, GuardedResolver, SystemResolver
 from linkaudit.cli import main
 from linkaudit.model import Document, DocumentKind, Verdict
 from linkaudit.pipeline import AuditOptions, Services, audit_documents
@@ -279,3 +279,20 @@ def test_an_archive_inside_the_network_may_be_sent_internal_urls() -> None:
     gates = ArchiveOptions(wayback_url="http://127.0.0.1:1", timegates=(("x", "https://g.org/"),))
     assert gates.reaches_outside
     assert not gates.wayback_outside
+
+
+def test_each_answering_address_is_judged_once_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    judged: list[str] = []
+
+    def counting(address: str) -> AddressKind | None:
+        judged.append(address)
+        return address_kind(address)
+
+    monkeypatch.setattr(engine, "address_kind", counting)
+    engine._non_public.cache_clear()
+    answers = [
+        httpx.Response(200, extensions={ADDRESS: address})
+        for address in ("10.1.2.3", "93.184.216.34", "10.1.2.3", "93.184.216.34", "127.0.0.1")
+    ]
+    assert [engine._served_from_inside(r) for r in answers] == [True, False, True, False, True]
+    assert judged == ["10.1.2.3", "93.184.216.34", "127.0.0.1"]

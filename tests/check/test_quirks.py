@@ -351,3 +351,23 @@ def test_is_redirect_service(url: str, expected: bool) -> None:
 def test_meta_refresh_in_a_comment_is_ignored() -> None:
     html = '<html><head><!-- <meta http-equiv="refresh" content="0; url=/404"> --></head></html>'
     assert quirks.meta_refresh(html) is None
+
+
+def test_an_ordinary_page_body_is_not_unescaped_for_wall_markers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    unescaped: list[int] = []
+    real = quirks.unescape
+
+    def counting(text: str) -> str:
+        unescaped.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(quirks, "unescape", counting)
+    article = "<title>Tides</title><p>a comment form with px-captcha &amp; more</p>" * 50
+    assert quirks.bot_challenge_marker(200, {}, article) is None
+    assert unescaped == []  # no refusal, no challenge title: the body cannot decide
+    wall = "<title>Just a moment...</title><script>_cf_chl_opt={}</script>"
+    assert quirks.bot_challenge_marker(200, {}, wall) is not None
+    assert quirks.bot_challenge_marker(403, {}, article) == "PerimeterX captcha"
+    assert len(unescaped) == 2

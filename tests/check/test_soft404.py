@@ -172,3 +172,27 @@ def test_tokens_read_a_prefix_without_cutting_a_word() -> None:
     text = " ".join(f"w{n}" for n in range(5000))
     assert soft404.tokens(text, 2000) == [f"w{n}" for n in range(2000)]
     assert soft404.tokens(text, 3, ignore={"w1"}) == ["w0", "w2", "w3"]
+
+
+def test_not_found_cues_remember_short_texts_and_ask_long_ones_anew(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    searched: list[str] = []
+    cues = soft404._CUES
+
+    class Counting:
+        def search(self, text: str) -> object:
+            searched.append(text)
+            return cues.search(text)
+
+    monkeypatch.setattr(soft404, "_CUES", Counting())
+    soft404._says_not_found_remembered.cache_clear()
+    title, heading = "Page Not Found – a remembered title", "Tides of the Wadden Sea"
+    long_title = "Not found " + "word " * 100
+    answers = [soft404.not_found_cues(title, heading) for _ in range(3)]
+    answers += [soft404.not_found_cues(long_title, "") for _ in range(2)]
+    assert answers == [True, True, True, True, True]
+    # each short text searched once (the title's cue ends the first call's search)
+    assert searched == ["page not found – a remembered title", *[long_title.casefold()] * 2]
+    assert soft404.not_found_cues("Tides of the Wadden Sea", "") is False
+    assert len(searched) == 4

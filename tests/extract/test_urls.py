@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import urllib.parse
+
 import pytest
 
+from linkaudit import urls as urls_module
 from linkaudit.model import Verdict
 from linkaudit.urls import defragment, is_internal, normalize, origin, precheck, resolve
 
@@ -193,3 +196,25 @@ def test_root_relative_fast_path_agrees(href: str, base: str) -> None:
 )
 def test_is_internal_fast_path_agrees(url: str) -> None:
     assert is_internal(url, "https://example.org") == is_internal(" " + url, "https://example.org")
+
+
+def test_split_url_remembers_thousands_of_urls_and_not_long_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    split: list[str] = []
+
+    def counting(url: str) -> urllib.parse.SplitResult:
+        split.append(url)
+        return urllib.parse.urlsplit(url)
+
+    monkeypatch.setattr(urls_module, "urlsplit", counting)
+    urls_module._split_remembered.cache_clear()
+    many = [f"https://host{i % 50}.example/{i}/page?x={i}" for i in range(3000)]
+    first = [urls_module.split_url(url) for url in many]
+    again = [urls_module.split_url(url) for url in reversed(many)]
+    assert first == [urllib.parse.urlsplit(url) for url in many]
+    assert again == first[::-1]
+    assert len(split) == 3000  # each split once, though far more than urlsplit's 128
+    long_url = "https://example.org/" + "a" * 3000
+    assert urls_module.split_url(long_url) == urls_module.split_url(long_url)
+    assert len(split) == 3002  # a very long URL is not kept

@@ -17,12 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlunsplit
 
 from linkaudit.check import quirks, soft404
 from linkaudit.check.evidence import Classification, Evidence, FetchError, Page, Probe
 from linkaudit.model import Hop
 from linkaudit.reasons import Reason
+from linkaudit.urls import split_url
 
 __all__ = [
     "BORDERLINE_SIMILARITY",
@@ -215,7 +216,7 @@ def classify(evidence: Evidence) -> Classification:
 
 def _defrag(url: str) -> str:
     try:
-        parts = urlsplit(url)
+        parts = split_url(url)
     except ValueError:  # never from the engine; stay total anyway
         return url.split("#", 1)[0]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
@@ -223,14 +224,14 @@ def _defrag(url: str) -> str:
 
 def _host(url: str) -> str:
     try:
-        return urlsplit(url).hostname or url
+        return split_url(url).hostname or url
     except ValueError:
         return url
 
 
 def _path_and_query(url: str) -> str:
     try:
-        parts = urlsplit(url)
+        parts = split_url(url)
     except ValueError:
         return url
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

@@ -28,6 +28,7 @@ values are masked in any error text before it reaches evidence or results.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import random
 import re
@@ -38,7 +39,7 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, quote_plus, urljoin, urlsplit
+from urllib.parse import quote, quote_plus, urljoin
 
 import httpx
 
@@ -68,7 +69,7 @@ from linkaudit.errors import LinkauditError
 from linkaudit.httputil import retry_after_seconds
 from linkaudit.model import CheckResult, Hop
 from linkaudit.store.base import BatchResultCache, ResultCache
-from linkaudit.urls import defragment
+from linkaudit.urls import defragment, split_url
 
 if TYPE_CHECKING:
     from linkaudit.check.hostgate import HostGate  # sharded runs only (multiprocessing)
@@ -210,7 +211,7 @@ def _join(current: str, location: str) -> str | None:
     """The absolute URL a ``Location`` (or refresh target) names, or None if unusable."""
     try:
         target = urljoin(current, location.strip())
-        parts = urlsplit(target)
+        parts = split_url(target)
         host = parts.hostname
     except ValueError:  # "http://[::1": an unclosed IPv6 literal
         return None
@@ -222,7 +223,7 @@ def _join(current: str, location: str) -> str | None:
 
 
 def _web_url(target: str) -> bool:
-    return urlsplit(target).scheme in ("http", "https")
+    return split_url(target).scheme in ("http", "https")
 
 
 def _host_key(url: httpx.URL) -> str:
@@ -241,7 +242,7 @@ def _is_html(content_type: str | None) -> bool:
 
 
 def _is_binary(url: str) -> bool:
-    path = urlsplit(url).path
+    path = split_url(url).path
     last = path.rsplit("/", 1)[-1]
     return "." in last and last.rsplit(".", 1)[-1].lower() in BINARY_EXTENSIONS
 
@@ -292,16 +293,24 @@ def _served_from_inside(response: httpx.Response) -> bool:
     our resolver chose, else the socket's peer."""
     chosen = response.extensions.get(ADDRESS)
     if isinstance(chosen, str):
-        return address_kind(chosen) is not None
+        return _non_public(chosen)
     stream = response.extensions.get("network_stream")
     if stream is None:
         return False
     peer = stream.get_extra_info("server_addr")
-    return isinstance(peer, tuple) and bool(peer) and address_kind(str(peer[0])) is not None
+    return isinstance(peer, tuple) and bool(peer) and _non_public(str(peer[0]))
+
+
+@functools.lru_cache(maxsize=1024)
+def _non_public(address: str) -> bool:
+    """Whether an answering address is loopback, private or link-local, remembered:
+    a run's answers come from a few hundred addresses, each parsed by ``ipaddress``
+    for every response otherwise."""
+    return address_kind(address) is not None
 
 
 def _root(url: str) -> str | None:
-    parts = urlsplit(url)
+    parts = split_url(url)
     if not parts.scheme or not parts.netloc:
         return None
     return f"{parts.scheme}://{parts.netloc}/"
@@ -309,7 +318,7 @@ def _root(url: str) -> str | None:
 
 def _probe_url(url: str) -> tuple[str, str]:
     """A surely non-existent sibling of ``url`` and the (origin, directory) it stands for."""
-    parts = urlsplit(url)
+    parts = split_url(url)
     directory = parts.path.rsplit("/", 1)[0] + "/" if "/" in parts.path else "/"
     name = "linkaudit-" + secrets.token_hex(8)
     return f"{parts.scheme}://{parts.netloc}{directory}{name}", f"{parts.netloc}{directory}"
@@ -604,7 +613,7 @@ class _Engine:
         (which the caller judges)."""
         started = time.monotonic()
         method = "HEAD" if _is_binary(url) else "GET"
-        host = urlsplit(url).netloc
+        host = split_url(url).netloc
         pages = self._pages.setdefault(host, _HostPages())
         answered: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         pages.pending.add(answered)
@@ -799,7 +808,7 @@ class _Engine:
             return None
         if not await self._needs_probe(url, outcome.chain, final.page):
             return None
-        self._probe_wanted.add(urlsplit(url).netloc)
+        self._probe_wanted.add(split_url(url).netloc)
         task = self._probe_task(url)
         if task is None:
             return None
@@ -832,7 +841,7 @@ class _Engine:
         Waiting decides only whether a probe is sent, never a verdict: a probe adds
         evidence, it does not take any away.
         """
-        host = urlsplit(url).netloc
+        host = split_url(url).netloc
         pages = self._pages.get(host)
         settled = True
         if pages is not None and len(pages.pending) > SIBLING_WAIT_MAX:
@@ -875,7 +884,7 @@ class _Engine:
         key = _probe_url(url)[1]
         task = self._probes.get(key)
         if task is None:
-            host = urlsplit(url).netloc
+            host = split_url(url).netloc
             first = self._first_probe.get(host)
             if first is not None:
                 task = asyncio.create_task(self._sibling_probe(url, first))
@@ -892,7 +901,7 @@ class _Engine:
         probe_url, key = _probe_url(url)
         task = self._own_probes.get(key)
         if task is None:
-            host = urlsplit(url).netloc
+            host = split_url(url).netloc
             if self._probes_per_host[host] >= self.options.soft404_probes_per_host:
                 return self._first_probe.get(host)
             self._probes_per_host[host] += 1
@@ -921,7 +930,7 @@ class _Engine:
             return Probe(url, None, None, None)
         usable = 200 <= final.status < 300 and final.page is not None and bool(final.page.text)
         if 200 <= final.status < 300:
-            self._soft_hosts.add(urlsplit(url).netloc)
+            self._soft_hosts.add(split_url(url).netloc)
         return Probe(url, final.status, final.url, final.page if usable else None)
 
 
@@ -989,8 +998,8 @@ def _kept(url: str, chain: Sequence[Hop]) -> bool:
     another host), which a redirect shared by every unknown path cannot do."""
     if len(chain) <= 1:
         return True
-    cited = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
-    final = urlsplit(chain[-1].url).path
+    cited = split_url(url).path.rstrip("/").rsplit("/", 1)[-1]
+    final = split_url(chain[-1].url).path
     kept = final.rstrip("/").rsplit("/", 1)[-1]
     return len(cited) >= 3 and kept.casefold() == cited.casefold() and not is_homepage_like(final)
 
@@ -1023,7 +1032,7 @@ def _echoes_slug(url: str, title: str, heading: str) -> bool:
 def _slug(url: str) -> frozenset[str]:
     """The words of a descriptive last path segment (``glacier-melt-speeds-up``), or
     nothing when it has fewer than two (``12345``, ``story``, ``index.html``)."""
-    segment = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    segment = split_url(url).path.rstrip("/").rsplit("/", 1)[-1]
     words = frozenset(w.casefold() for w in _SLUG_WORD.findall(segment))
     return words if len(words) >= 2 else frozenset()
 
@@ -1073,7 +1082,11 @@ def _redacted(result: CheckResult, secrets_: tuple[str, ...]) -> CheckResult:
     """``result`` with configured secrets and URL passwords masked in everything a
     server could have put there: redirect targets, status lines, titles quoted in
     the detail, notes.  The checked URL itself (the article's own) is kept; hops
-    after it came from ``Location`` headers and are masked."""
+    after it came from ``Location`` headers and are masked.  With no secret
+    configured and no ``@`` anywhere there is nothing to mask, and ``result`` itself
+    is returned (copying it and each hop was 1 % of a checking process's CPU)."""
+    if not secrets_ and not _may_hold_password(result):
+        return result
 
     def clean(text: str | None) -> str | None:
         return text if text is None or text == result.url else _redact(text, secrets_)
@@ -1094,6 +1107,14 @@ def _redacted(result: CheckResult, secrets_: tuple[str, ...]) -> CheckResult:
         final_url=clean(result.final_url),
         notes=tuple(_redact(note, secrets_) for note in result.notes),
     )
+
+
+def _may_hold_password(result: CheckResult) -> bool:
+    """Whether some text ``_redacted`` masks holds an ``@`` (a URL password needs one)."""
+    texts = [result.detail, result.final_url or "", *result.notes]
+    for hop in result.chain:
+        texts += (hop.url, hop.location or "", hop.note)
+    return any("@" in text for text in texts)
 
 
 def _fragment_found(
@@ -1414,7 +1435,7 @@ def _host_by_host(urls: Iterable[str]) -> list[str]:
     """
     by_host: dict[str, list[str]] = {}
     for url in urls:
-        by_host.setdefault(urlsplit(url).netloc, []).append(url)
+        by_host.setdefault(split_url(url).netloc, []).append(url)
     rounds = itertools.zip_longest(*by_host.values())
     return [url for round_ in rounds for url in round_ if url is not None]
 

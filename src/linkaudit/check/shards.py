@@ -39,7 +39,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from linkaudit.check.client import Resolver
 from linkaudit.check.engine import Saving, _result, check_urls, unanswered
@@ -49,7 +48,7 @@ from linkaudit.check.options import CheckOptions
 from linkaudit.errors import LinkauditError
 from linkaudit.model import CheckResult
 from linkaudit.store.base import ResultCache
-from linkaudit.urls import defragment
+from linkaudit.urls import defragment, split_url
 
 # multiprocessing, pickle and the shared gate are imported by the runs that fork:
 # ``shard_count`` is asked by every run, most of which stay in one process.
@@ -256,7 +255,7 @@ class ShardedCheck:
         return results
 
     def _child_for(self, url: str) -> _Child:
-        host = urlsplit(url).netloc
+        host = split_url(url).netloc
         child = self._owner.get(host)
         if child is None:
             child = self._owner[host] = min(self._children, key=lambda c: c.urls)
