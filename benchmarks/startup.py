@@ -12,7 +12,9 @@ that almost whole.  This measures the parts, each as a new process, best of
 * **interpreter**: ``python -c pass``;
 * **libraries**: importing what ``check`` cannot do without (asyncio, httpx, click,
   lxml.html, orjson): no Python checker using them starts sooner;
-* **linkaudit imports**: ``import linkaudit.cli``;
+* **linkaudit imports**: ``import linkaudit.cli`` and exit, which waits for the trust
+  store its import starts loading on a thread of its own (a ``check`` goes on
+  meanwhile, so its first request can leave before this row's time);
 * **first request, linkaudit / lychee**: from starting the process to the first
   request reaching a loopback server, for a one-paragraph HTML article citing two
   pages of it (``check --no-cache --format json``, as the editor benchmark runs it).
