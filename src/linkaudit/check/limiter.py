@@ -98,13 +98,16 @@ OUTCOMES = 20
 #: A host refusing twice in a row limits its rate: an empty token bucket refuses
 #: every request until it refills, while refusals given at random to a small share
 #: of requests seldom come in a row.  Otherwise refusals are the refused URLs' own.
-#: A host refusing at least this share of its last ``OUTCOMES`` answers (three times
-#: or more) is asked to stop: its pause is kept whole.  A host paced at a limit it
-#: showed (not a loop of stops, ``LOOP``) counts the share over the answers since its
-#: last stop began: a flood's dozen refusals kept half of its last answers refused,
-#: and each later refusal at its pace stopped it again, a 2/s bucket read at 3/s from
-#: its depth letting 3 answers through every 2 s (``benchmarks/pacing.py``'s "trickle
-#: then at once" rows, crowded: 1.37 -> 1.28 times the bound, median of seeds 0-11).
+#: A host refusing at least this share of its last ``OUTCOMES`` answers is asked to
+#: stop: its pause is kept whole (from its second refusal on, when those are most of
+#: what it answered); with three such refusals or more, a refusal is also read as the
+#: host's limit, never judged as chance (``stop`` in ``Limiter.penalize``).  A host
+#: paced at a limit it showed (not a loop of stops, ``LOOP``) counts the share over
+#: the answers since its last stop began: a flood's dozen refusals kept half of its
+#: last answers refused, and each later refusal at its pace stopped it again, a 2/s
+#: bucket read at 3/s from its depth letting 3 answers through every 2 s
+#: (``benchmarks/pacing.py``'s "trickle then at once" rows, crowded: 1.37 -> 1.28
+#: times the bound, median of seeds 0-11).
 STOP_SHARE = 0.5
 #: Answers after which two refusals in a row count only if the second was asked
 #: after the first came back.
