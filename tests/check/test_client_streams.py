@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import Counter
 from typing import Any
 
@@ -47,3 +48,24 @@ def test_a_kept_alive_connection_is_asked_its_socket_and_peer_once(
     assert asked["server_addr"] == 1
     assert asked["socket"] == 1
     assert asked["is_readable"] == 0
+
+
+def test_an_httpcore_without_its_private_stream_class_gives_plain_connections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # an import of the quick backend that fails, as if httpcore had moved AnyIOStream
+    monkeypatch.setitem(sys.modules, "linkaudit.check._quickstream", None)
+    with LoopbackServer() as server:
+        site = server.add_site()
+        site.route("/", page("<p>hello</p>"))
+
+        async def one() -> tuple[int, str]:
+            async with build_client(CheckOptions()) as client:
+                response = await client.get(site.url("/"))
+                await response.aread()
+                stream = response.extensions["network_stream"]
+                return response.status_code, type(stream).__name__
+
+        status, stream = asyncio.run(one())
+    assert status == 200
+    assert stream == "AnyIOStream"  # httpcore's own, not QuickStream

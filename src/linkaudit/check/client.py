@@ -22,13 +22,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-import anyio.abc
 import httpcore
 import httpx
-from httpcore._backends.anyio import AnyIOStream
-from httpcore._utils import is_socket_readable
 
 from linkaudit.addresses import AddressKind, address_kind, is_ip
 from linkaudit.check.bodies import ACCEPT_ENCODING
@@ -448,69 +445,24 @@ async def _keep_location(response: httpx.Response) -> None:
         del response.headers["location"]
 
 
-class _QuickStream(AnyIOStream):
-    """httpcore's asyncio connection, asked once for what a connection never changes.
-
-    httpcore asks each idle connection whether the server closed it (is its socket
-    readable?) before reusing it, every time a request looks for one, and the
-    engine asks every response's connection for its peer address.  Each question
-    made anyio build its table of a stream's attributes anew: 4 % of a checking
-    process's CPU.  A connection's socket and addresses are fixed, so here they
-    are looked up once; readability is still polled every time.
-    """
-
-    def __init__(self, stream: anyio.abc.ByteStream) -> None:
-        super().__init__(stream)
-        self._fixed: dict[str, Any] = {}
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":
-            return is_socket_readable(self._fixed_info("socket"))
-        if info in ("socket", "server_addr", "client_addr"):
-            return self._fixed_info(info)
-        return super().get_extra_info(info)
-
-    def _fixed_info(self, info: str) -> Any:
-        try:
-            return self._fixed[info]
-        except KeyError:
-            value = self._fixed[info] = super().get_extra_info(info)
-            return value
-
-    async def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        tls = await super().start_tls(ssl_context, server_hostname, timeout)
-        return _QuickStream(tls._stream) if isinstance(tls, AnyIOStream) else tls
-
-
-class _QuickBackend(httpcore.AnyIOBackend):
-    """httpcore's asyncio backend, its connections ``_QuickStream``."""
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.AsyncNetworkStream:
-        stream = await super().connect_tcp(host, port, timeout, local_address, socket_options)
-        return _QuickStream(stream._stream) if isinstance(stream, AnyIOStream) else stream
-
-
 def _quick_transport(
     verify: ssl.SSLContext | bool, limits: httpx.Limits
 ) -> httpx.AsyncHTTPTransport:
-    """httpx's transport, its pool connecting through ``_QuickBackend`` (httpx has no
-    parameter for the backend; its pool keeps it in ``_network_backend``)."""
+    """httpx's transport, its pool connecting through ``QuickBackend`` (httpx has no
+    parameter for the backend; its pool keeps it in ``_network_backend``).
+
+    The backend subclasses httpcore's private stream class, so it lives in a module
+    of its own: an httpcore that moved that class gives plain transports, slower
+    by a few per cent of CPU, never a run that cannot start.
+    """
     transport = httpx.AsyncHTTPTransport(verify=verify, limits=limits, retries=0)
     pool = transport._pool
     if isinstance(pool, httpcore.AsyncConnectionPool) and hasattr(pool, "_network_backend"):
-        pool._network_backend = _QuickBackend()
+        try:
+            from linkaudit.check._quickstream import QuickBackend
+        except ImportError:  # httpcore's private layout changed
+            return transport
+        pool._network_backend = QuickBackend()
     return transport
 
 
