@@ -9,8 +9,10 @@ consumers and CI rules depend on them, so they never change spelling.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 from linkaudit.hosts import host_key, match_host
@@ -412,11 +414,100 @@ class Outage:
 
 
 @dataclass(frozen=True)
+class ReusedFindings:
+    """One unchanged document's findings, taken whole from the report a previous run
+    stored for it (``linkaudit.reuse``): each finding's JSON line as this run
+    prints it, and how many there are of each verdict.
+
+    A warm run of a large repository spent most of its time rebuilding findings
+    identical to the stored ones and encoding them again; the lines are decoded
+    only when something needs the findings themselves (``decode``).
+    """
+
+    document: str  # its origin
+    lines: tuple[str, ...]  # in document order
+    tally: Mapping[str, int]  # verdict value -> findings
+    decode: Callable[[str], Finding] = field(compare=False, repr=False)
+
+    def findings(self) -> list[Finding]:
+        return [self.decode(line) for line in self.lines]
+
+
+class Findings(Sequence[Finding]):
+    """A run's findings when whole documents were reused: those found this run
+    (``fresh``) and the reused documents' stored ones (``reused``).
+
+    It reads as the sorted sequence of all of them (the reused ones decoded on
+    first use), so any reader of ``Report.findings`` stays right; the readers a
+    warm run goes through (counts, the exit code, the JSON report, the history)
+    use ``fresh``, ``reused`` and :meth:`tally` instead and decode nothing.
+    """
+
+    __slots__ = ("_all", "_order", "_tally", "fresh", "reused")
+
+    def __init__(
+        self,
+        fresh: Sequence[Finding],
+        reused: Sequence[ReusedFindings],
+        order: Callable[[Finding], Any],
+    ) -> None:
+        self.fresh = tuple(fresh)
+        self.reused = tuple(reused)
+        self._order = order
+        self._all: tuple[Finding, ...] | None = None
+        self._tally: dict[str, int] | None = None
+
+    def _findings(self) -> tuple[Finding, ...]:
+        if self._all is None:
+            decoded = [f for part in self.reused for f in part.findings()]
+            self._all = tuple(sorted((*self.fresh, *decoded), key=self._order))
+        return self._all
+
+    def tally(self) -> dict[str, int]:
+        """Findings per verdict value (every verdict present), without decoding."""
+        if self._tally is not None:
+            return dict(self._tally)
+        out: dict[str, int] = {v.value: 0 for v in Verdict}
+        for finding in self.fresh:
+            out[finding.verdict.value] += 1
+        for part in self.reused:
+            for verdict, count in part.tally.items():
+                out[verdict] = out.get(verdict, 0) + count
+        self._tally = out
+        return dict(out)
+
+    def __len__(self) -> int:
+        return len(self.fresh) + sum(len(part.lines) for part in self.reused)
+
+    @overload
+    def __getitem__(self, index: int) -> Finding: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Finding, ...]: ...
+    def __getitem__(self, index: int | slice) -> Finding | tuple[Finding, ...]:
+        return self._findings()[index]
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self._findings())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Findings | tuple | list):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Findings({len(self.fresh)} fresh, {len(self.reused)} reused documents)"
+
+
+@dataclass(frozen=True)
 class Report:
     """The outcome of auditing one or more documents in one run."""
 
     documents: tuple[Document, ...]
-    findings: tuple[Finding, ...]
+    #: Sorted (severity, document, line, column); a :class:`Findings` when the run
+    #: reused whole unchanged documents, else a tuple.
+    findings: Sequence[Finding]
     started_at: datetime
     finished_at: datetime
     settings: dict[str, object] = field(default_factory=dict)
@@ -428,6 +519,8 @@ class Report:
         return next((o for o in self.outages if o.kind is kind), None)
 
     def counts(self) -> dict[str, int]:
+        if isinstance(self.findings, Findings):
+            return self.findings.tally()
         out: dict[str, int] = {v.value: 0 for v in Verdict}
         for finding in self.findings:
             out[finding.verdict.value] += 1

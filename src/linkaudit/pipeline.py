@@ -43,11 +43,13 @@ from linkaudit.model import (
     Document,
     DocumentKind,
     Finding,
+    Findings,
     Outage,
     OutageKind,
     Relation,
     Report,
     Restoration,
+    ReusedFindings,
     Scope,
     Verdict,
     as_utc,
@@ -324,28 +326,34 @@ async def audit_documents(
     documents: Sequence[Document],
     options: AuditOptions | None = None,
     services: Services | None = None,
+    reused: Mapping[str, ReusedFindings] | None = None,
 ) -> AuditRun:
     """Audit already-loaded documents, stage by stage: extract, restore lost links,
     check, date, build findings, find archived copies, save.  Each stage is a
-    function of its own below, over the previous stages' data."""
+    function of its own below, over the previous stages' data.
+
+    ``reused``: by origin, documents whose findings a previous run stored and that
+    are still true (``linkaudit.reuse``): listed in the report, not audited again.
+    """
     options = options or AuditOptions()
     services = services or Services()
     started = services.clock()
     until = None if options.run_deadline is None else time.monotonic() + options.run_deadline
     early: EarlyCheck | None = None
-    found = cached_extracts(documents, options, services.extract_cache)
+    audited = [d for d in documents if d.origin not in reused] if reused else documents
+    found = cached_extracts(audited, options, services.extract_cache)
     if _overlaps(sum(f is None for f in found), options, services):
         early = EarlyCheck.start(options, services, until)
         try:
             extracted = await extract_streaming(
-                documents, options, services.extract_cache, early.put, found
+                audited, options, services.extract_cache, early.put, found
             )
         except BaseException:
             early.task.cancel()
             raise
         early.feed.close()
     else:
-        extracted = extract_all(documents, options, services.extract_cache, found)
+        extracted = extract_all(audited, options, services.extract_cache, found)
     archive = None if options.offline else options.archive
     session = None
     if archive is not None:
@@ -423,9 +431,13 @@ async def audit_documents(
     finally:
         if session is not None:
             await session.aclose()
+    ordered: Sequence[Finding] = tuple(sorted(findings, key=_order))
+    if reused:
+        parts = [reused[d.origin] for d in documents if d.origin in reused]
+        ordered = Findings(ordered, parts, _order)
     report = Report(
         documents=tuple(documents),
-        findings=tuple(sorted(findings, key=_order)),
+        findings=ordered,
         started_at=started,
         finished_at=services.clock(),
         settings=audit_settings(options),
@@ -1155,4 +1167,7 @@ def _name_failed(result: CheckResult) -> bool:
 
 def exit_code(report: Report, fail_on: Collection[Verdict] = DEFAULT_FAIL_ON) -> int:
     """DESIGN.md exit codes: 1 when any finding's verdict is in ``fail_on``, else 0."""
+    if isinstance(report.findings, Findings):  # reused documents: their stored tallies
+        tally = report.findings.tally()
+        return 1 if any(tally.get(v.value, 0) for v in fail_on) else 0
     return 1 if any(f.verdict in fail_on for f in report.findings) else 0

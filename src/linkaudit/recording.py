@@ -30,7 +30,15 @@ from linkaudit.history import (
     link_states,
     newly_archived,
 )
-from linkaudit.model import ArchiveCopy, CheckResult, Finding, Verdict, as_utc
+from linkaudit.model import (
+    ArchiveCopy,
+    CheckResult,
+    Finding,
+    Findings,
+    ReusedFindings,
+    Verdict,
+    as_utc,
+)
 from linkaudit.store import RunRecord, Store
 from linkaudit.store.drift import DriftRow
 from linkaudit.store.history import RunHistory, match_key
@@ -38,6 +46,7 @@ from linkaudit.store.results import CachedResults, ResultStore
 
 if TYPE_CHECKING:  # the pipeline's result type only; the pipeline never imports this
     from linkaudit.pipeline import AuditRun
+    from linkaudit.reuse import Reuse
 
 
 # --------------------------------------------------------------------------- recording
@@ -109,6 +118,7 @@ def record_audit(
     run: AuditRun,
     *,
     sources: Sequence[str],
+    reuse: Reuse | None = None,
 ) -> int:
     """Record a finished audit as one run (``--save`` outcomes count as captures),
     with the settings its report shows.
@@ -116,6 +126,10 @@ def record_audit(
     Documents are stored with the citation date archive lookups aimed at (the
     ``--cited-at`` override when given), which is what coverage is measured
     against.  Returns the run id.
+
+    Documents the run reused whole (``reuse``) are recorded from what was reused,
+    their findings never decoded: their citations borrowed by digest, their
+    results as repeats of the stored rows.
     """
     report = run.report
     history = store.history
@@ -125,13 +139,25 @@ def record_audit(
         cited_at = _effective_cited_at(report.settings, doc.cited_at)
         documents.append(doc if cited_at is doc.cited_at else replace(doc, cited_at=cited_at))
     findings: Sequence[Finding] = report.findings
-    history.record_citations(run_id, [f.citation for f in findings], documents)
+    reused: Mapping[str, ReusedFindings] = {}
+    if isinstance(findings, Findings):
+        reused = {part.document: part for part in findings.reused}
+        findings = findings.fresh
+    history.record_citations(
+        run_id,
+        [f.citation for f in findings],
+        documents,
+        known=reuse.citations if reuse is not None and reused else None,
+        fallback=lambda origin: [f.citation for f in reused[origin].findings()],
+    )
     results: dict[str, CheckResult] = {}
     for finding in findings:
         result = finding.result
         if result is not None and (result.key not in results or not result.from_cache):
             results[result.key] = result
     store.results.record(run_id, results.values())
+    if reuse is not None and reused:
+        store.results.record_rows(run_id, reuse.rows.values(), skip=results.keys())
     started = as_utc(report.started_at)
     days = {
         doc.origin: as_utc(doc.cited_at).date() if doc.cited_at else started.date()

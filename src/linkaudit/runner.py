@@ -18,10 +18,26 @@ from typing import TYPE_CHECKING, Any
 
 from linkaudit import _aio as aio
 from linkaudit.errors import LinkauditError
-from linkaudit.model import ConfirmPolicy, Finding, Report
-from linkaudit.pipeline import AuditOptions, AuditRun, CheckUrls, Services, audit_documents
-from linkaudit.report.base import in_document_order, is_problem
+from linkaudit.model import ConfirmPolicy, Finding, Findings, Report, Verdict
+from linkaudit.pipeline import (
+    AuditOptions,
+    AuditRun,
+    CheckUrls,
+    Services,
+    audit_documents,
+    audit_settings,
+)
+from linkaudit.report.base import is_problem, location_sort_key
 from linkaudit.report.json_format import FindingLines, compact, report_header
+from linkaudit.reuse import (
+    Basis,
+    Context,
+    Reuse,
+    basis_of,
+    find_reusable,
+    lines_digest,
+    reuse_allowed,
+)
 from linkaudit.sources.base import SourceOptions
 from linkaudit.sources.collect import Collection, collect, describe
 from linkaudit.store.base import CachePolicy
@@ -65,6 +81,7 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
             store = Store.open(request.cache_path, policy=request.policy)
         except LinkauditError as exc:
             warnings.append(f"cache not used: {exc}")
+    reuse: Reuse | None = None
     try:
         if store is not None:
             from linkaudit.recording import RecheckFailing, failing_keys
@@ -72,6 +89,9 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
             # links on their way to confirmation, or that failed lately, are checked
             # for real every run: a reused result is not a new observation
             failing = failing_keys(store.history, request.confirm, store.now())
+            if services.cache is None and services.check is None:
+                # whole unchanged documents whose stored findings are still true
+                reuse = find_reusable(store, documents, _settings(request), request.audit, failing)
             services = replace(
                 services,
                 check=services.check or _shared_checker(store, request),
@@ -81,7 +101,8 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
                 extract_cache=services.extract_cache or store.extracts,
                 drift_store=services.drift_store or store.drift,
             )
-        outcome = aio.run(audit_documents(documents, request.audit, services))
+        reused = reuse.documents if reuse is not None else None
+        outcome = aio.run(audit_documents(documents, request.audit, services, reused))
         if request.settings:  # the run's full account of what it used (``plan_run``'s)
             report = replace(outcome.report, settings=dict(request.settings))
             outcome = replace(outcome, report=report)
@@ -95,9 +116,12 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
         elif store is not None:
             from linkaudit.recording import diff_latest, record_audit
 
-            run_id = record_audit(store, outcome, sources=describe(request.collection))
+            run_id = record_audit(store, outcome, sources=describe(request.collection), reuse=reuse)
             lines = FindingLines()
-            _keep_document_reports(store, run_id, outcome.report, lines)
+            context = (
+                Context(_settings(request), request.audit) if reuse_allowed(request.audit) else None
+            )
+            _keep_document_reports(store, run_id, outcome.report, lines, context, reuse)
             changes = diff_latest(store, request.confirm).text()
             outcome = replace(
                 outcome,
@@ -146,8 +170,18 @@ def _shared_archives(
     return shared_archive_limiters(store)
 
 
+def _settings(request: RunRequest) -> Mapping[str, Any]:
+    """The run's settings as its report shows them (``audit_documents`` and ``run``)."""
+    return dict(request.settings) if request.settings else audit_settings(request.audit)
+
+
 def _keep_document_reports(
-    store: Store, run_id: int, report: Report, lines: Callable[[Finding], str]
+    store: Store,
+    run_id: int,
+    report: Report,
+    lines: Callable[[Finding], str],
+    context: Context | None = None,
+    reuse: Reuse | None = None,
 ) -> None:
     """One JSON report per document, so ``fix`` can repair from this audit later.
 
@@ -156,57 +190,75 @@ def _keep_document_reports(
     by finding, so no dict tree of the whole run is ever held in memory; the store
     writes them a few megabytes per transaction.
     """
-    store.reports.record(run_id, _document_reports(report, lines))
+    store.reports.record(run_id, _document_reports(report, lines, context, reuse))
 
 
 #: What a document's report says about when it was made, not what it found: left
-#: out of its digest, so an unchanged document's stored report is kept.
+#: out of its digest, so an unchanged document's stored report is kept.  (How each
+#: result reached the run is not what was found either: ``reuse.lines_digest``.)
 _WHEN = frozenset({"generated_at", "started_at", "finished_at", "changes"})
-#: How a result reached the run (checked now, or reused from the cache with the
-#: time it was checked) is not what was found either: the first warm run after a
-#: cold one would otherwise write every report again.  (A JSON string escapes its
-#: quotes, so only the key itself reads like this.)
-_REUSED, _FRESH = '"from_cache":true', '"from_cache":false'
 
 
 #: The header's parts each document's report has of its own.
 _OWN = ("warnings", "documents", "summary", "totals")
 
 
-def _document_reports(report: Report, lines: Callable[[Finding], str]) -> Iterator[DocumentReport]:
+def _document_reports(
+    report: Report,
+    lines: Callable[[Finding], str],
+    context: Context | None = None,
+    reuse: Reuse | None = None,
+) -> Iterator[DocumentReport]:
     from linkaudit.store.reports import DocumentReport, document_key
+
+    reused = reuse.documents if reuse is not None else {}
+    findings = report.findings
+    fresh = findings.fresh if isinstance(findings, Findings) else findings
 
     header = report_header(report)
     shared = {key: value for key, value in header.items() if key not in _WHEN and key not in _OWN}
     said_by_all = hashlib.blake2b(digest_size=20)
     said_by_all.update(json.dumps(shared, ensure_ascii=False, default=str).encode())
     by_document: dict[str, list[Finding]] = {}
-    for finding in in_document_order(report):
+    for finding in sorted(fresh, key=location_sort_key(report)):
         by_document.setdefault(finding.citation.document, []).append(finding)
     for document, data in zip(report.documents, header["documents"], strict=True):
-        own = by_document.get(document.origin, [])
         tally = dict.fromkeys(header["summary"], 0)
-        for finding in own:
-            tally[finding.verdict.value] += 1
+        part = reused.get(document.origin)
+        basis: Basis | None
+        if part is not None and reuse is not None:  # its stored findings, as they were
+            own_lines = list(part.lines)
+            basis = reuse.bases[document.origin]
+            tally.update(basis.tally)
+            said_lines = basis.lines
+        else:
+            own = by_document.get(document.origin, [])
+            for finding in own:
+                tally[finding.verdict.value] += 1
+            own_lines = [lines(f) for f in own]
+            basis = None if context is None else basis_of(context.of(document), own, own_lines)
+            said_lines = basis.lines if basis is not None else lines_digest(own_lines)
         prefix = f"{document.origin}: "
-        part = {
+        own_header = {
             **header,
             "warnings": [w for w in header["warnings"] if w.startswith(prefix)],
             "documents": [data],
             "summary": tally,
             "totals": {
-                "citations": len(own),
-                "problems": sum(1 for f in own if is_problem(f.verdict)),
+                "citations": len(own_lines),
+                "problems": sum(n for v, n in tally.items() if is_problem(Verdict(v))),
             },
         }
-        own_lines = [lines(f) for f in own]
         digest = said_by_all.copy()
-        said = [part[key] for key in _OWN]
+        said = [own_header[key] for key in _OWN]
         digest.update(json.dumps(said, ensure_ascii=False, default=str).encode())
-        digest.update("\n".join(own_lines).replace(_REUSED, _FRESH).encode())
+        digest.update(said_lines.encode())
+        kept = basis.to_json() if basis is not None else None
+        digest.update(f"\n{kept}".encode())  # a report stored without its basis is not kept
         yield DocumentReport(
             document_key(document.origin),
             document.sha256,
-            functools.partial(compact, part, own_lines),
+            functools.partial(compact, own_header, own_lines),
             digest.hexdigest(),
+            kept,
         )

@@ -33,6 +33,7 @@ links like any other citation.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import subprocess
@@ -212,6 +213,21 @@ def mark_local(
     if top is not None:
         hosted = _hosted_prefix(options.repository) if options.repository else _origin(top)
     return [_localized(c, here, folder, root, top, hosted) for c in citations]
+
+
+def local_context(document: Document, options: LocalOptions) -> str:
+    """What decides, besides a document's own text, which of its links are local:
+    the root, its repository and the repository's web address (a link to that
+    becomes local).  ``linkaudit.reuse`` reuses stored findings only while it holds."""
+    if not is_file_document(document):
+        return ""
+    folder = os.path.dirname(os.path.abspath(document.origin))
+    top = repository_top(folder)
+    root = os.path.abspath(options.root) if options.root is not None else top
+    hosted = None
+    if top is not None:
+        hosted = _hosted_prefix(options.repository) if options.repository else _origin(top)
+    return json.dumps([root, top, hosted])
 
 
 # --------------------------------------------------------------- the repository's own URLs

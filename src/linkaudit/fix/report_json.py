@@ -9,6 +9,7 @@ report leaves out, come back empty (``fix`` reads the file again).
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -32,7 +33,7 @@ from linkaudit.model import (
     Verdict,
 )
 
-__all__ = ["report_from_json"]
+__all__ = ["finding_from_line", "report_from_json"]
 
 T = TypeVar("T")
 
@@ -131,6 +132,12 @@ def _finding(data: dict[str, Any]) -> Finding:
         restoration=_restoration(data.get("restoration")),
         drift=_drift(data.get("drift")),
     )
+
+
+def finding_from_line(line: str) -> Finding:
+    """One finding from its line of a JSON report (a reused document's findings are
+    kept as lines: ``model.ReusedFindings``)."""
+    return _finding(json.loads(line))
 
 
 def report_from_json(data: Any) -> Report:

@@ -19,6 +19,7 @@ from linkaudit.model import (
     DEFAULT_FAIL_ON,
     Document,
     Finding,
+    Findings,
     OutageKind,
     Relation,
     Report,
@@ -101,10 +102,18 @@ def problems(report: Report) -> list[Finding]:
 
 
 def counts(report: Report) -> dict[Verdict, int]:
+    if isinstance(report.findings, Findings):  # reused documents: their stored tallies
+        tally = report.findings.tally()
+        return {v: tally.get(v.value, 0) for v in VERDICT_ORDER}
     out = dict.fromkeys(VERDICT_ORDER, 0)
     for finding in report.findings:
         out[finding.verdict] += 1
     return out
+
+
+def problem_count(report: Report) -> int:
+    """How many findings need an editor (without decoding reused documents)."""
+    return sum(n for verdict, n in counts(report).items() if is_problem(verdict))
 
 
 def location_text(finding: Finding) -> str:

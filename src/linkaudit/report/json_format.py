@@ -12,14 +12,22 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
 import orjson
 
 from linkaudit import __version__
-from linkaudit.model import CheckResult, Finding, Report
-from linkaudit.report.base import VERDICT_ORDER, counts, in_document_order, is_problem, utc_stamp
+from linkaudit.model import CheckResult, Finding, Findings, Report
+from linkaudit.report.base import (
+    VERDICT_ORDER,
+    counts,
+    document_order,
+    in_document_order,
+    location_sort_key,
+    problem_count,
+    utc_stamp,
+)
 from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
 
 
@@ -43,10 +51,7 @@ def report_header(report: Report) -> dict[str, Any]:
         "outages": [to_jsonable(outage) for outage in report.outages],
         "documents": documents,
         "summary": {v.value: tally[v] for v in VERDICT_ORDER},
-        "totals": {
-            "citations": len(report.findings),
-            "problems": sum(1 for f in report.findings if is_problem(f.verdict)),
-        },
+        "totals": {"citations": len(report.findings), "problems": problem_count(report)},
     }
 
 
@@ -195,8 +200,31 @@ class JsonFormatter:
         self._line = lines  # e.g. the run's FindingLines, to reuse what the store encoded
 
     def render(self, report: Report, *, color: bool = False) -> str:
-        return assemble(report_header(report), map(self._line, in_document_order(report)))
+        return assemble(report_header(report), lines_in_document_order(report, self._line))
 
     def write(self, report: Report, out: TextIO) -> None:
         """Stream the report (what ``render`` returns) without building it in memory."""
-        write_json(report_header(report), map(self._line, in_document_order(report)), out)
+        write_json(report_header(report), lines_in_document_order(report, self._line), out)
+
+
+def lines_in_document_order(report: Report, line: Callable[[Finding], str]) -> Iterator[str]:
+    """Each finding's line in document order; a reused document's stored lines as
+    they are, in its place (``model.Findings``), so nothing is decoded or encoded."""
+    findings = report.findings
+    if not isinstance(findings, Findings) or not findings.reused:
+        yield from map(line, in_document_order(report))
+        return
+    reused = {part.document: part for part in findings.reused}
+    fresh: dict[str, list[Finding]] = {}
+    for finding in findings.fresh:
+        fresh.setdefault(finding.citation.document, []).append(finding)
+    key = location_sort_key(report)
+    for origin in document_order(report):
+        part = reused.pop(origin, None)
+        if part is not None:
+            yield from part.lines
+        else:
+            yield from map(line, sorted(fresh.pop(origin, ()), key=key))
+    for part in reused.values():  # not among the report's documents: last, as sorted
+        yield from part.lines
+    yield from map(line, sorted((f for own in fresh.values() for f in own), key=key))

@@ -231,6 +231,10 @@ class CachePolicy:
         # A result from the future means the clock moved: trust nothing.
         return timedelta(0) <= age < limit
 
+    def age_limit_values(self, verdict: Verdict, reason: str) -> timedelta | None:
+        """:meth:`age_limit` of a stored row's verdict and reason, without decoding it."""
+        return self.age_limit(CheckResult("", "", verdict, reason, ""))
+
 
 def is_transient(result: CheckResult) -> bool:
     """Whether a result only describes this moment (never reused, never "death"):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -61,6 +61,29 @@ def _verdict(text: str | None) -> Verdict | None:
     return None if text is None else _VERDICTS.get(text)
 
 
+def citation_row(c: Citation) -> tuple[Any, ...]:
+    """A citation as the history stores it (``citations`` row, after its document)."""
+    return (
+        c.key,
+        c.url_as_written,
+        c.kind.value,
+        c.location.line,
+        c.location.column,
+        c.text,
+        c.verdict.value if c.verdict else None,
+        c.reason,
+    )
+
+
+def rows_digest(rows: Sequence[tuple[Any, ...]]) -> str:
+    return hashlib.sha256(repr(rows).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def citations_digest(citations: Iterable[Citation]) -> str:
+    """What ``documents.citations_digest`` says of one document's citations."""
+    return rows_digest([citation_row(c) for c in citations])
+
+
 class RunHistory:
     """Runs and what they saw, over the store's connection."""
 
@@ -105,7 +128,12 @@ class RunHistory:
         )
 
     def record_citations(
-        self, run_id: int, citations: Iterable[Citation], documents: Iterable[Document] = ()
+        self,
+        run_id: int,
+        citations: Iterable[Citation],
+        documents: Iterable[Document] = (),
+        known: Mapping[str, str] | None = None,
+        fallback: Callable[[str], Iterable[Citation]] = lambda origin: (),
     ) -> None:
         """Which documents cite which URLs in this run (lost citations included:
         they have no key but count against their document).
@@ -115,29 +143,28 @@ class RunHistory:
         of storing them again: a warm run of an unchanged repository writes one row
         per document, not one per citation.  Readers see no difference
         (``run_citations``).
+
+        ``known``: documents not in ``citations`` whose citations' digest
+        (:func:`citations_digest`) is all the caller has, by origin: they borrow
+        the last run's rows when those match, else ``fallback`` gives them.
         """
+        known = known or {}
         docs = list(documents)
         by_document: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         for c in citations:
-            by_document[c.document].append(
-                (
-                    c.key,
-                    c.url_as_written,
-                    c.kind.value,
-                    c.location.line,
-                    c.location.column,
-                    c.text,
-                    c.verdict.value if c.verdict else None,
-                    c.reason,
-                )
-            )
+            by_document[c.document].append(citation_row(c))
         listed = {d.origin for d in docs}
         digests = {
-            origin: hashlib.sha256(repr(rows).encode("utf-8", "surrogatepass")).hexdigest()
-            for origin, rows in by_document.items()
-            if origin in listed
+            origin: rows_digest(rows) for origin, rows in by_document.items() if origin in listed
         }
+        # documents whose citations are known by digest only (reused whole, not decoded)
+        digests.update({o: d for o, d in known.items() if o in listed and o not in by_document})
         borrowed = self._same_citations(run_id, digests)
+        for origin in known:
+            if origin in digests and origin not in borrowed and origin not in by_document:
+                rows = [citation_row(c) for c in fallback(origin)]
+                by_document[origin] = rows
+                digests[origin] = rows_digest(rows)
         doc_rows = [
             (
                 run_id,

@@ -26,6 +26,9 @@ become TIMESTAMPTZ, JSON text becomes JSONB, ``INTEGER PRIMARY KEY`` becomes
 7. A digest per document report (``linkaudit.store.reports``): an unchanged
    report is kept, not written again.
 8. The last run that found what each document's stored report says.
+9. Borrowed citations and results (``citations_run``, ``same_as``).
+10. What each document report's findings rest on (``basis``): a warm run reuses
+    an unchanged document's findings whole.
 """
 
 from __future__ import annotations
@@ -200,6 +203,9 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
                 ON c.run_id = d.citations_run AND c.document = d.origin
             WHERE d.citations_run IS NOT NULL""",
     ),
+    # v10: what each document report's findings rest on (``linkaudit.reuse.Basis``,
+    # JSON), so a warm run takes an unchanged document's findings from its report
+    ("ALTER TABLE document_reports ADD COLUMN basis TEXT",),
 )
 
 #: The schema version this code writes.

@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from linkaudit.model import as_utc
-from linkaudit.store.base import Clock, Database, DatabaseError, StoreError
+from linkaudit.store.base import Clock, Database, DatabaseError, StoreError, chunks
 from linkaudit.store.codec import dump_time, load_time
 
 _UPSERT_REPORT = (
-    "INSERT INTO document_reports (run_id, document, sha256, report, created_at, digest)"
-    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, document) DO UPDATE SET"
+    "INSERT INTO document_reports (run_id, document, sha256, report, created_at, digest,"
+    " basis) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, document) DO UPDATE SET"
     " sha256 = excluded.sha256, report = excluded.report, created_at = excluded.created_at,"
-    " digest = excluded.digest"
+    " digest = excluded.digest, basis = excluded.basis"
 )
 #: A document's reports from other runs, dropped when its newest is written.
 _DELETE_OLDER_REPORTS = "DELETE FROM document_reports WHERE document = ? AND run_id <> ?"
@@ -60,6 +60,8 @@ class DocumentReport:
     sha256: str | None  # of the bytes audited
     report: str | Callable[[], str]
     digest: str | None = None
+    #: What its findings rest on (``linkaudit.reuse.Basis`` as JSON); None: not reusable.
+    basis: str | None = None
 
 
 class DocumentReports:
@@ -96,7 +98,7 @@ class DocumentReports:
             if r.digest is not None and stored.get(r.document) == r.digest:
                 continue  # the stored one says it: kept, and seen again below
             text = r.report if isinstance(r.report, str) else r.report()
-            rows.append((run_id, r.document, r.sha256, text, now, r.digest))
+            rows.append((run_id, r.document, r.sha256, text, now, r.digest, r.basis))
         older = [(row[1], run_id) for row in rows]
         try:
             self._db.write((_UPSERT_REPORT, rows), (_DELETE_OLDER_REPORTS, older), (_SEEN, seen))
@@ -117,6 +119,30 @@ class DocumentReports:
         except DatabaseError as exc:
             raise StoreError(f"{self._db.name}: cannot read the stored reports: {exc}") from exc
         return {str(document): str(digest) for document, digest in rows}
+
+    def stored(self, documents: Sequence[str]) -> dict[str, tuple[str | None, str, str]]:
+        """Of these documents (by :func:`document_key`), those whose newest report has
+        a basis: its sha256, text and basis (``linkaudit.reuse``).  Empty when the
+        store cannot be read: nothing is reused, nothing fails."""
+        out: dict[str, tuple[str | None, str, str]] = {}
+        try:
+            for chunk in chunks(sorted(documents)):
+                values = ", ".join(["(?)"] * len(chunk))
+                for document, sha256, report, basis in self._db.query(
+                    f"WITH d (document) AS (VALUES {values})"
+                    " SELECT r.document, r.sha256, r.report, r.basis FROM d"
+                    " JOIN document_reports AS r ON r.document = d.document"
+                    " WHERE r.basis IS NOT NULL",
+                    chunk,
+                ):
+                    out[str(document)] = (
+                        None if sha256 is None else str(sha256),
+                        str(report),
+                        str(basis),
+                    )
+        except DatabaseError:
+            return {}
+        return out
 
     def latest(self, document: str, max_age: timedelta) -> tuple[str, str | None] | None:
         """The newest JSON report of ``document`` that a run younger than ``max_age``

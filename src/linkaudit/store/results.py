@@ -10,7 +10,7 @@ repeated one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -135,6 +135,29 @@ class ResultStore:
             return None
         return CachedResults(self, rows)
 
+    def latest_rows(self, keys: Iterable[str]) -> dict[str, tuple[Any, ...]] | None:
+        """Each key's latest row, as :meth:`get` would read it, without its detail and
+        evidence: (the id a reuse names, key, url, verdict, reason, checked_at, run
+        id).  What ``linkaudit.reuse`` judges and :meth:`record_rows` records.  None,
+        with a warning, when the store cannot be read."""
+        rows: dict[str, tuple[Any, ...]] = {}
+        try:
+            for chunk in chunks(sorted(set(keys))):
+                values = ", ".join(["(?)"] * len(chunk))
+                for row in self._db.query(
+                    f"WITH k (key) AS (VALUES {values})"
+                    " SELECT COALESCE(r.same_as, r.id), r.key, r.url, r.verdict, r.reason,"
+                    " r.checked_at, r.run_id FROM k JOIN results AS r ON r.id ="
+                    " (SELECT x.id FROM results AS x WHERE x.key = k.key"
+                    " ORDER BY x.checked_at DESC, x.id DESC LIMIT 1)",
+                    chunk,
+                ):
+                    rows[str(row[1])] = tuple(row)
+        except DatabaseError as exc:
+            warn_once(self._db, "read", exc)
+            return None
+        return rows
+
     def _reuse(self, row: Sequence[Any]) -> CheckResult | None:
         """A stored row (the id a reuse names first, its run's id last) as :meth:`get`
         answers it: decoded, marked ``from_cache``, None when unreadable or the policy
@@ -231,6 +254,22 @@ class ResultStore:
                     rows.append(self._row(result, run_id))
                 db.executemany(_INSERT_RESULT, rows)
                 db.executemany(_INSERT_REUSE, repeats)
+        except DatabaseError as exc:
+            raise StoreError(f"{self._db.name}: cannot record results: {exc}") from exc
+
+    def record_rows(
+        self, run_id: int, rows: Iterable[tuple[Any, ...]], skip: Collection[str] = ()
+    ) -> None:
+        """Record this run's reuse of recorded rows as :meth:`latest_rows` read them,
+        each by reference to the row it repeats: whole documents a warm run reused
+        (``linkaudit.reuse``), never decoded.  Keys in ``skip`` were recorded already."""
+        repeats = [
+            (key, url, verdict, reason, checked, run_id, int(named))
+            for named, key, url, verdict, reason, checked, _run in rows
+            if key not in skip
+        ]
+        try:
+            self._db.write((_INSERT_REUSE, repeats))
         except DatabaseError as exc:
             raise StoreError(f"{self._db.name}: cannot record results: {exc}") from exc
 
