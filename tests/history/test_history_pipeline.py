@@ -145,7 +145,7 @@ def test_failing_links_are_rechecked_not_reused(tmp_path: Path) -> None:
     from linkaudit.check import CheckOptions
     from linkaudit.pipeline import AuditOptions, Services, audit_documents
     from linkaudit.recording import RecheckFailing, failing_keys, record_audit
-    from linkaudit.store import ResultCache
+    from linkaudit.store import CachePolicy, ResultCache
 
     with Scenario(tmp_path / "cache.sqlite") as sc:
         sc.site.set("/dies", "dead")
@@ -160,6 +160,11 @@ def test_failing_links_are_rechecked_not_reused(tmp_path: Path) -> None:
         # The engine stamps results with the real time; start the run clock there so
         # the cache's age rules see the same time line (nothing sleeps).
         sc.clock.now = datetime.now(UTC)
+        # Two days' reuse for broken results: the runs below span up to 25 hours of
+        # the run clock (to the next midnight, then an hour), and a check stamped
+        # with the real time must stay reusable whatever the time of day (with the
+        # default day, this test failed when run in the first hour after midnight).
+        sc.store.results.policy = CachePolicy(max_age=timedelta(days=2))
         stats = sc.site.site.stats
         run(sc.store.results)
         dies, steady = stats.count("/dies"), stats.count("/steady")
