@@ -9,7 +9,7 @@ consumers and CI rules depend on them, so they never change spelling.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, overload
@@ -413,24 +413,44 @@ class Outage:
     message: str
 
 
+#: What separates findings in the JSON report and in the stored document reports,
+#: so a reused document's findings are written as the one block they are stored as.
+FINDING_SEPARATOR = ",\n    "
+
+
 @dataclass(frozen=True)
 class ReusedFindings:
     """One unchanged document's findings, taken whole from the report a previous run
-    stored for it (``linkaudit.reuse``): each finding's JSON line as this run
-    prints it, and how many there are of each verdict.
+    stored for it (``linkaudit.reuse``): their JSON lines as this run prints them,
+    as one block, and each one's verdict.
 
     A warm run of a large repository spent most of its time rebuilding findings
-    identical to the stored ones and encoding them again; the lines are decoded
-    only when something needs the findings themselves (``decode``).
+    identical to the stored ones and encoding them again; here they are written
+    as they are, and decoded only when something needs the findings themselves.
     """
 
     document: str  # its origin
-    lines: tuple[str, ...]  # in document order
+    block: str  # the findings' lines, in document order, joined by FINDING_SEPARATOR
+    lengths: tuple[int, ...]  # each line's length in ``block``
+    verdicts: tuple[str, ...]  # each line's verdict value
     tally: Mapping[str, int]  # verdict value -> findings
     decode: Callable[[str], Finding] = field(compare=False, repr=False)
 
+    @property
+    def lines(self) -> list[str]:
+        out, at, step = [], 0, len(FINDING_SEPARATOR)
+        for length in self.lengths:
+            out.append(self.block[at : at + length])
+            at += length + step
+        return out
+
     def findings(self) -> list[Finding]:
         return [self.decode(line) for line in self.lines]
+
+    def findings_at(self, verdicts: Collection[str]) -> list[Finding]:
+        """Those of its findings at one of ``verdicts``, decoding only them."""
+        pairs = zip(self.lines, self.verdicts, strict=True)
+        return [self.decode(line) for line, verdict in pairs if verdict in verdicts]
 
 
 class Findings(Sequence[Finding]):
@@ -443,7 +463,7 @@ class Findings(Sequence[Finding]):
     use ``fresh``, ``reused`` and :meth:`tally` instead and decode nothing.
     """
 
-    __slots__ = ("_all", "_order", "_tally", "fresh", "reused")
+    __slots__ = ("_all", "_tally", "fresh", "order", "reused")
 
     def __init__(
         self,
@@ -453,15 +473,27 @@ class Findings(Sequence[Finding]):
     ) -> None:
         self.fresh = tuple(fresh)
         self.reused = tuple(reused)
-        self._order = order
+        self.order = order  # the report's order (severity, document, position)
         self._all: tuple[Finding, ...] | None = None
         self._tally: dict[str, int] | None = None
 
     def _findings(self) -> tuple[Finding, ...]:
         if self._all is None:
             decoded = [f for part in self.reused for f in part.findings()]
-            self._all = tuple(sorted((*self.fresh, *decoded), key=self._order))
+            self._all = tuple(sorted((*self.fresh, *decoded), key=self.order))
         return self._all
+
+    def at(self, verdicts: Collection[Verdict]) -> list[Finding]:
+        """The findings at one of ``verdicts`` (decoding only those of reused
+        documents), in no particular order."""
+        values = {v.value for v in verdicts}
+        if self._all is not None:
+            return [f for f in self._all if f.verdict.value in values]
+        out = [f for f in self.fresh if f.verdict.value in values]
+        for part in self.reused:
+            if any(part.tally.get(v) for v in values):
+                out.extend(part.findings_at(values))
+        return out
 
     def tally(self) -> dict[str, int]:
         """Findings per verdict value (every verdict present), without decoding."""
@@ -477,7 +509,7 @@ class Findings(Sequence[Finding]):
         return dict(out)
 
     def __len__(self) -> int:
-        return len(self.fresh) + sum(len(part.lines) for part in self.reused)
+        return len(self.fresh) + sum(len(part.lengths) for part in self.reused)
 
     @overload
     def __getitem__(self, index: int) -> Finding: ...

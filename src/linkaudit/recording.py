@@ -33,6 +33,7 @@ from linkaudit.history import (
 from linkaudit.model import (
     ArchiveCopy,
     CheckResult,
+    Citation,
     Finding,
     Findings,
     ReusedFindings,
@@ -143,12 +144,21 @@ def record_audit(
     if isinstance(findings, Findings):
         reused = {part.document: part for part in findings.reused}
         findings = findings.fresh
+
+    def fallback(origin: str) -> list[Citation]:
+        """A reused document's citations, in the report's order, when the history
+        cannot borrow them by their digest (its last run recorded others)."""
+        decoded = reused[origin].findings()
+        if isinstance(report.findings, Findings):
+            decoded.sort(key=report.findings.order)
+        return [f.citation for f in decoded]
+
     history.record_citations(
         run_id,
         [f.citation for f in findings],
         documents,
         known=reuse.citations if reuse is not None and reused else None,
-        fallback=lambda origin: [f.citation for f in reused[origin].findings()],
+        fallback=fallback,
     )
     results: dict[str, CheckResult] = {}
     for finding in findings:

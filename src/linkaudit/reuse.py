@@ -31,13 +31,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from linkaudit import __version__
-from linkaudit.model import Document, Finding, Relation, ReusedFindings, Verdict, as_utc
+from linkaudit.model import (
+    FINDING_SEPARATOR,
+    Citation,
+    Document,
+    Finding,
+    Relation,
+    ReusedFindings,
+    Verdict,
+    as_utc,
+)
 from linkaudit.serialize import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -47,7 +58,7 @@ if TYPE_CHECKING:
 
 #: Bumped when building a finding from a citation and a result changes: stored
 #: findings of an older build are then not reused.
-REUSE_VERSION = 2
+REUSE_VERSION = 4
 
 #: How a result reached the run is not what was found: a reused document's lines say
 #: ``from_cache`` true, as the engine's answers from the cache do.  (A JSON string
@@ -65,6 +76,7 @@ class Basis:
     size: int  # characters of the lines, joined by ", ", in the stored report's text
     lengths: tuple[int, ...]  # each line's length there, ``from_cache`` spelled reused
     tally: Mapping[str, int]  # findings per verdict value
+    verdicts: tuple[str, ...]  # each line's verdict value
     citations: str  # the history's digest of its citations (``citations_digest``)
     text: str | None = field(default=None, compare=False)  # as read from the store
 
@@ -80,6 +92,7 @@ class Basis:
                 "size": self.size,
                 "lengths": self.lengths,
                 "tally": self.tally,
+                "verdicts": self.verdicts,
                 "citations": self.citations,
             },
             ensure_ascii=False,
@@ -92,7 +105,7 @@ class Basis:
         if not text:
             return None
         try:
-            data = json.loads(text)
+            data = orjson.loads(text)
             if data.get("v") != REUSE_VERSION:
                 return None
             return cls(
@@ -102,6 +115,7 @@ class Basis:
                 int(data["size"]),
                 tuple(int(n) for n in data["lengths"]),
                 {str(k): int(v) for k, v in data["tally"].items()},
+                tuple(str(v) for v in data["verdicts"]),
                 str(data["citations"]),
                 text,
             )
@@ -156,10 +170,15 @@ class Context:
 
 
 def basis_of(
-    context: str | None, findings: Sequence[Finding], lines: Sequence[str]
+    context: str | None,
+    findings: Sequence[Finding],
+    lines: Sequence[str],
+    cited: Iterable[Citation],
 ) -> Basis | None:
-    """A document's basis from this run's findings and their lines; None when its
-    findings rest on more than the cache (a local link, a result never stored)."""
+    """A document's basis from this run's findings and their lines (in document
+    order) and its citations in the order the history records them (the report's:
+    ``citations_digest`` depends on it); None when its findings rest on more than
+    the cache (a local link, a result never stored)."""
     from linkaudit.store.history import citations_digest
 
     if context is None:
@@ -182,10 +201,11 @@ def basis_of(
         context,
         results,
         lines_digest(lines),
-        sum(map(len, lines)) + 2 * max(len(lines) - 1, 0),
+        sum(map(len, lines)) + len(FINDING_SEPARATOR) * max(len(lines) - 1, 0),
         tuple(len(line.replace(FRESH_MARK, REUSED_MARK)) for line in lines),
         tally,
-        citations_digest(f.citation for f in findings),
+        tuple(f.verdict.value for f in findings),
+        citations_digest(cited),
     )
 
 
@@ -251,10 +271,12 @@ def find_reusable(
             continue
         if not all(judge.usable(latest.get(k), checked) for k, checked in basis.results.items()):
             continue
-        lines = _lines(text, basis)
-        if lines is None:
+        block = _block(text, basis)
+        if block is None:
             continue
-        reused[doc.origin] = ReusedFindings(doc.origin, lines, basis.tally, decoder)
+        reused[doc.origin] = ReusedFindings(
+            doc.origin, block, basis.lengths, basis.verdicts, basis.tally, decoder
+        )
         bases[doc.origin] = basis
     return Reuse(
         reused,
@@ -305,29 +327,25 @@ class _Judge:
         return row[1] not in self._failing or at.date() >= self._now.date()
 
 
-def _lines(text: str, basis: Basis) -> tuple[str, ...] | None:
-    """The finding lines of a stored report (``json_format.compact``'s text ends with
-    them, joined by ``", "``, then ``"]}"``) as this run prints them; None if the
-    text does not fit its basis."""
+def _block(text: str, basis: Basis) -> str | None:
+    """The findings of a stored report as this run prints them, one block
+    (``json_format.compact``'s text ends with them, then ``"]}"``); None if the text
+    does not fit its basis."""
     lengths = basis.lengths
+    if len(basis.verdicts) != len(lengths):
+        return None
     if not lengths:
-        return () if text.endswith('"findings": []}') else None
+        return "" if text.endswith('"findings": []}') else None
     end = len(text) - 2
     start = end - basis.size
     if start < 1 or text[end:] != "]}" or text[start - 1] != "[":
         return None
-    joined = text[start:end].replace(FRESH_MARK, REUSED_MARK)
-    if len(joined) != sum(lengths) + 2 * (len(lengths) - 1):
+    block = text[start:end].replace(FRESH_MARK, REUSED_MARK)
+    if len(block) != sum(lengths) + len(FINDING_SEPARATOR) * (len(lengths) - 1):
         return None
-    out = []
-    at = 0
-    for length in lengths:
-        line = joined[at : at + length]
-        if line[:1] != "{" or line[-1:] != "}":
-            return None
-        out.append(line)
-        at += length + 2
-    return tuple(out)
+    if block[0] != "{" or block[-1] != "}":
+        return None
+    return block
 
 
 def _decoder() -> Callable[[str], Finding]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from linkaudit import _aio as aio
 from linkaudit.errors import LinkauditError
-from linkaudit.model import ConfirmPolicy, Finding, Findings, Report, Verdict
+from linkaudit.model import Citation, ConfirmPolicy, Finding, Findings, Report, Verdict
 from linkaudit.pipeline import (
     AuditOptions,
     AuditRun,
@@ -220,6 +220,9 @@ def _document_reports(
     said_by_all = hashlib.blake2b(digest_size=20)
     said_by_all.update(json.dumps(shared, ensure_ascii=False, default=str).encode())
     by_document: dict[str, list[Finding]] = {}
+    cited: dict[str, list[Citation]] = {}  # in the report's order, as the history hashes them
+    for finding in fresh:
+        cited.setdefault(finding.citation.document, []).append(finding.citation)
     for finding in sorted(fresh, key=location_sort_key(report)):
         by_document.setdefault(finding.citation.document, []).append(finding)
     for document, data in zip(report.documents, header["documents"], strict=True):
@@ -227,7 +230,8 @@ def _document_reports(
         part = reused.get(document.origin)
         basis: Basis | None
         if part is not None and reuse is not None:  # its stored findings, as they were
-            own_lines = list(part.lines)
+            own_lines = [part.block] if part.block else []
+            count = len(part.lengths)
             basis = reuse.bases[document.origin]
             tally.update(basis.tally)
             said_lines = basis.lines
@@ -236,7 +240,12 @@ def _document_reports(
             for finding in own:
                 tally[finding.verdict.value] += 1
             own_lines = [lines(f) for f in own]
-            basis = None if context is None else basis_of(context.of(document), own, own_lines)
+            count = len(own_lines)
+            basis = (
+                None
+                if context is None
+                else basis_of(context.of(document), own, own_lines, cited.get(document.origin, []))
+            )
             said_lines = basis.lines if basis is not None else lines_digest(own_lines)
         prefix = f"{document.origin}: "
         own_header = {
@@ -245,7 +254,7 @@ def _document_reports(
             "documents": [data],
             "summary": tally,
             "totals": {
-                "citations": len(own_lines),
+                "citations": count,
                 "problems": sum(n for v, n in tally.items() if is_problem(Verdict(v))),
             },
         }

@@ -190,7 +190,9 @@ def test_compact_reports_load_as_the_pretty_ones(report: Report, findings: int) 
     header = report_header(report)
     lines = [finding_json(f) for f in report.findings[:findings]]
     text = compact(header, lines)
-    assert "\n" not in text
+    head, _, tail = text.partition('"findings": [')
+    assert "\n" not in head  # the header unindented ...
+    assert tail.count("\n") == max(findings - 1, 0)  # ... its findings one per line, as printed
     assert json.loads(text) == json.loads(assemble(header, lines))
     assert len(json.loads(text)["findings"]) == findings
 

@@ -15,14 +15,15 @@ from typing import Any
 
 import pytest
 
+import linkaudit.fix.report_json
 import linkaudit.reuse
 import linkaudit.runner
 import linkaudit.store.store
 from linkaudit.check import CheckOptions
 from linkaudit.model import Finding, Findings, Verdict
 from linkaudit.pipeline import AuditOptions, AuditRun, Services, exit_code
-from linkaudit.report.base import counts
-from linkaudit.report.json_format import FindingLines, JsonFormatter
+from linkaudit.report.base import counts, problems
+from linkaudit.report.json_format import FindingLines, JsonFormatter, report_header
 from linkaudit.reuse import NOTHING, Reuse
 from linkaudit.runner import RunRequest, run
 from linkaudit.sources.collect import Collection
@@ -185,6 +186,36 @@ def test_a_warm_run_takes_unchanged_documents_whole(runs: Runs) -> None:
     assert _history(runs.cache, 3) == _history(runs.cache, 2)
     assert len(_history(runs.cache, 3)[1]) == len({f.result.key for f in findings if f.result})
     assert warm.report.changes == audited.report.changes
+
+
+def test_the_first_warm_run_decodes_nothing_and_borrows_the_cold_runs_rows(
+    runs: Runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs.run()
+    decoded: list[str] = []
+    real = linkaudit.fix.report_json.finding_from_line
+
+    def counted(line: str) -> Finding:
+        decoded.append(line)
+        return real(line)
+
+    monkeypatch.setattr(linkaudit.fix.report_json, "finding_from_line", counted)
+    warm = runs.run()
+    assert runs.reused == ["one.html", "three.html", "two.md"]
+    _json(warm)  # the JSON report, written in full
+    assert report_header(warm.report)["totals"] == {"citations": 9, "problems": 4}
+    assert decoded == []  # the report, the history and the exit code read no finding
+    raw = sqlite3.connect(runs.cache)
+    try:
+        borrowed = raw.execute("SELECT citations_run FROM documents WHERE run_id = 2").fetchall()
+        own = raw.execute("SELECT COUNT(*) FROM citations WHERE run_id = 2").fetchone()
+    finally:
+        raw.close()
+    assert borrowed == [(1,), (1,), (1,)]  # the cold run's citations, by digest
+    assert own == (0,)
+    # the terminal report decodes only the problems
+    assert len(problems(warm.report)) == 4
+    assert len(decoded) == 4
 
 
 def test_a_changed_document_alone_is_audited_again(runs: Runs) -> None:

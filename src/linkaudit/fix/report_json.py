@@ -48,18 +48,21 @@ def _time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+#: Each model class's field names (a reused run decodes thousands of findings).
+_FIELDS: dict[type[Any], frozenset[str]] = {}
+
+
 def _known(cls: type[T], data: Any, **converted: Any) -> T:
     """Build a dataclass from the fields it knows; converted values override raw ones."""
     if not isinstance(data, dict):
         raise InputError(
             f"report: expected an object for {cls.__name__}, found {type(data).__name__}"
         )
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    kwargs = {k: v for k, v in data.items() if k in names}
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
     kwargs.update({k: v for k, v in converted.items() if k in names})
-    for key, value in list(kwargs.items()):
-        if isinstance(value, list):
-            kwargs[key] = tuple(value)
     try:
         return cls(**kwargs)
     except TypeError as exc:

@@ -30,6 +30,9 @@ from linkaudit.reasons import VERDICT_TODO, Reason
 #: Verdicts that need no action; everything else is a problem an editor should see.
 PASSING: frozenset[Verdict] = frozenset({Verdict.OK, Verdict.SKIPPED})
 
+#: The verdicts that are problems.
+PROBLEMS: frozenset[Verdict] = frozenset(Verdict) - PASSING
+
 #: Problem verdicts from worst to mildest, then the passing ones: the order of headings.
 VERDICT_ORDER: tuple[Verdict, ...] = tuple(sorted(Verdict, key=lambda v: -v.severity))
 
@@ -96,6 +99,9 @@ def in_document_order(report: Report) -> list[Finding]:
 
 def problems(report: Report) -> list[Finding]:
     """Findings that need an editor, worst first."""
+    if isinstance(report.findings, Findings):  # reused documents: decode only these
+        found = report.findings.at(PROBLEMS)
+        return sorted(found, key=severity_sort_key(report))
     return sorted(
         (f for f in report.findings if is_problem(f.verdict)), key=severity_sort_key(report)
     )

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import orjson
 
 from linkaudit import __version__
-from linkaudit.model import CheckResult, Finding, Findings, Report
+from linkaudit.model import FINDING_SEPARATOR, CheckResult, Finding, Findings, Report
 from linkaudit.report.base import (
     VERDICT_ORDER,
     counts,
@@ -155,7 +155,7 @@ def write_json(header: Mapping[str, Any], findings: Iterable[str], out: TextIO) 
     for line in findings:
         parts += (separator, line)
         size += len(line)
-        separator = ",\n    "
+        separator = FINDING_SEPARATOR
         wrote = True
         if size >= _WRITE_SIZE:
             out.write("".join(parts))
@@ -179,14 +179,15 @@ def assemble(header: Mapping[str, Any], findings: Iterable[str]) -> str:
 
 
 def compact(header: Mapping[str, Any], findings: Iterable[str]) -> str:
-    """The same report as ``assemble``, without the header's indentation.
+    """The same report as ``assemble``, without the header's indentation (its
+    findings separated as there: a reused document's are copied as one block).
 
     For reports only programs read (the store's per-document copies that ``fix``
     loads): ``indent`` sends ``json`` down its pure-Python encoder, which made a
     pretty header per document cost more than the document's findings.
     """
     head = json.dumps(header, ensure_ascii=False, default=str)
-    return "".join((head[:-1], ', "findings": [', ", ".join(findings), "]}"))
+    return "".join((head[:-1], ', "findings": [', FINDING_SEPARATOR.join(findings), "]}"))
 
 
 class JsonFormatter:
@@ -222,9 +223,11 @@ def lines_in_document_order(report: Report, line: Callable[[Finding], str]) -> I
     for origin in document_order(report):
         part = reused.pop(origin, None)
         if part is not None:
-            yield from part.lines
+            if part.block:  # its findings, one block (``FINDING_SEPARATOR``)
+                yield part.block
         else:
             yield from map(line, sorted(fresh.pop(origin, ()), key=key))
     for part in reused.values():  # not among the report's documents: last, as sorted
-        yield from part.lines
+        if part.block:
+            yield part.block
     yield from map(line, sorted((f for own in fresh.values() for f in own), key=key))
