@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -154,18 +155,23 @@ class Context:
         )
         self._said = hashlib.blake2b(said.encode("utf-8", "surrogatepass"), digest_size=20)
         self._options = options
+        self._local: dict[tuple[str, bool], str] = {}  # by folder as written: one run's cwd
 
     def of(self, document: Document) -> str | None:
         """None: the document cannot be reused (not cacheable)."""
-        from linkaudit.check.local import local_context
+        from linkaudit.check.local import is_file_document, local_context
         from linkaudit.store.extracts import extract_key
 
         options = self._options
         key = extract_key(document, options.scope, options.bodies)
         if key is None:
             return None
+        folder = (os.path.dirname(document.origin), is_file_document(document))
+        local = self._local.get(folder)
+        if local is None:
+            local = self._local[folder] = local_context(document, options.local)
         digest = self._said.copy()
-        digest.update(f"\n{key}\n{local_context(document, options.local)}".encode())
+        digest.update(f"\n{key}\n{local}".encode())
         return digest.hexdigest()
 
 
@@ -224,6 +230,8 @@ class Reuse:
     rows: Mapping[str, tuple[Any, ...]]  # key -> the snapshot row (``ResultStore``)
     citations: Mapping[str, str]  # origin -> the history's digest of its citations
     bases: Mapping[str, Basis]  # origin -> its basis (kept with its report)
+    #: origin -> ``document_key`` of each document asked about (the reports' key)
+    keys: Mapping[str, str] = field(default_factory=dict)
 
 
 NOTHING = Reuse({}, {}, {}, {})
@@ -242,10 +250,11 @@ def find_reusable(
 
     if not documents or not reuse_allowed(options):
         return NOTHING
-    by_key = {document_key(doc.origin): doc for doc in documents if doc.sha256 is not None}
+    keys = {doc.origin: document_key(doc.origin) for doc in documents}
+    by_key = {keys[doc.origin]: doc for doc in documents if doc.sha256 is not None}
     stored = store.reports.stored(list(by_key))
     if not stored:
-        return NOTHING
+        return Reuse({}, {}, {}, {}, keys)
     context = Context(settings, options)
     candidates: list[tuple[Document, str, Basis]] = []
     for key, (sha256, text, basis_text) in stored.items():
@@ -257,15 +266,15 @@ def find_reusable(
             continue
         candidates.append((doc, text, basis))
     if not candidates:
-        return NOTHING
-    keys = {k for _, _, basis in candidates for k in basis.results}
-    latest = store.results.latest_rows(keys) if keys else {}
+        return Reuse({}, {}, {}, {}, keys)
+    cached = {k for _, _, basis in candidates for k in basis.results}
+    latest = store.results.latest_rows(cached) if cached else {}
     if latest is None:
-        return NOTHING
+        return Reuse({}, {}, {}, {}, keys)
     judge = _Judge(store.results.policy, store.now(), failing)
     reused: dict[str, ReusedFindings] = {}
     bases: dict[str, Basis] = {}
-    decoder = decode or _decoder()
+    decoder = decode or _decode
     for doc, text, basis in candidates:
         if doc.origin in reused:
             continue
@@ -283,6 +292,7 @@ def find_reusable(
         {key: latest[key] for basis in bases.values() for key in basis.results},
         {origin: basis.citations for origin, basis in bases.items()},
         bases,
+        keys,
     )
 
 
@@ -348,7 +358,9 @@ def _block(text: str, basis: Basis) -> str | None:
     return block
 
 
-def _decoder() -> Callable[[str], Finding]:
+def _decode(line: str) -> Finding:
+    """A finding from its line; the report reader is imported on first use (a run
+    that only writes the JSON report never decodes one)."""
     from linkaudit.fix.report_json import finding_from_line
 
-    return finding_from_line
+    return finding_from_line(line)

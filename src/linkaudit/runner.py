@@ -199,6 +199,9 @@ def _keep_document_reports(
 _WHEN = frozenset({"generated_at", "started_at", "finished_at", "changes"})
 
 
+#: Verdict values that are problems (a document report's ``totals``).
+_PROBLEMS = frozenset(v.value for v in Verdict if is_problem(v))
+
 #: The header's parts each document's report has of its own.
 _OWN = ("warnings", "documents", "summary", "totals")
 
@@ -212,6 +215,7 @@ def _document_reports(
     from linkaudit.store.reports import DocumentReport, document_key
 
     reused = reuse.documents if reuse is not None else {}
+    known = reuse.keys if reuse is not None else {}
     findings = report.findings
     fresh = findings.fresh if isinstance(findings, Findings) else findings
 
@@ -255,7 +259,7 @@ def _document_reports(
             "summary": tally,
             "totals": {
                 "citations": count,
-                "problems": sum(n for v, n in tally.items() if is_problem(Verdict(v))),
+                "problems": sum(n for v, n in tally.items() if v in _PROBLEMS),
             },
         }
         digest = said_by_all.copy()
@@ -265,7 +269,7 @@ def _document_reports(
         kept = basis.to_json() if basis is not None else None
         digest.update(f"\n{kept}".encode())  # a report stored without its basis is not kept
         yield DocumentReport(
-            document_key(document.origin),
+            known.get(document.origin) or document_key(document.origin),
             document.sha256,
             functools.partial(compact, own_header, own_lines),
             digest.hexdigest(),
