@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -251,7 +252,13 @@ def find_reusable(
     if not documents or not reuse_allowed(options):
         return NOTHING
     keys = {doc.origin: document_key(doc.origin) for doc in documents}
-    by_key = {keys[doc.origin]: doc for doc in documents if doc.sha256 is not None}
+    # a document named twice (or by two spellings) is audited as before, each time
+    named = Counter(keys[doc.origin] for doc in documents)
+    by_key = {
+        keys[doc.origin]: doc
+        for doc in documents
+        if doc.sha256 is not None and named[keys[doc.origin]] == 1
+    }
     stored = store.reports.stored(list(by_key))
     if not stored:
         return Reuse({}, {}, {}, {}, keys)

@@ -71,7 +71,7 @@ class Runs:
 
     def __init__(self, tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
         self.files = _documents(tmp_path / "docs", site.port)
-        self.cache = tmp_path / "cache.sqlite"
+        self.cache: Path | str = tmp_path / "cache.sqlite"
         self.site = site
         self.reused: list[str] = []
         self.monkeypatch = monkeypatch
@@ -218,6 +218,24 @@ def test_the_first_warm_run_decodes_nothing_and_borrows_the_cold_runs_rows(
     assert len(decoded) == 4
 
 
+def test_a_warm_run_on_postgresql_reuses_the_same_documents(runs: Runs, pg_cluster: Any) -> None:
+    """On a shared store the fresh documents go through the work queue; the reused
+    ones are taken from it as on SQLite, with the same report."""
+    runs.cache = pg_cluster.new_database()
+    runs.run()
+    sent = runs.requests()
+    audited = runs.without_reuse()
+    warm = runs.run()
+    assert runs.reused == ["one.html", "three.html", "two.md"]
+    assert runs.requests() == sent
+    assert _json(warm) == _json(audited)
+    text = runs.files[1].read_text()
+    runs.files[1].write_text(text.replace("/c)", "/e)"))
+    changed = runs.run()
+    assert runs.reused == ["one.html", "three.html"]
+    assert _json(changed) == _json(runs.without_reuse())
+
+
 def test_a_changed_document_alone_is_audited_again(runs: Runs) -> None:
     runs.run()
     runs.run()
@@ -304,6 +322,15 @@ def test_a_damaged_stored_report_is_audited_again(runs: Runs) -> None:
     again = runs.run()
     assert runs.reused == []
     assert _json(again) == _json(runs.without_reuse())
+
+
+def test_a_document_named_twice_is_audited_twice(runs: Runs) -> None:
+    runs.run()
+    runs.files.append(runs.files[1])  # two.md twice
+    runs.run()
+    twice = runs.run()
+    assert runs.reused == ["one.html", "three.html"]
+    assert _json(twice) == _json(runs.without_reuse())
 
 
 def test_documents_with_local_links_are_never_reused(runs: Runs) -> None:

@@ -220,7 +220,8 @@ def lines_in_document_order(report: Report, line: Callable[[Finding], str]) -> I
     for finding in findings.fresh:
         fresh.setdefault(finding.citation.document, []).append(finding)
     key = location_sort_key(report)
-    for origin in document_order(report):
+    order = document_order(report)  # a document named twice: where it was named last
+    for origin in sorted(order, key=order.__getitem__):
         part = reused.pop(origin, None)
         if part is not None:
             if part.block:  # its findings, one block (``FINDING_SEPARATOR``)
