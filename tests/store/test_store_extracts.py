@@ -270,6 +270,29 @@ def test_an_html_key_does_not_import_the_markdown_parser() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_a_markdown_key_reads_the_parsers_version_without_importing_it() -> None:
+    """A warm run with Markdown documents extracts nothing, so it need not import
+    markdown-it either; the version it reads is the one the package says."""
+    code = (
+        "import sys\n"
+        "from linkaudit.model import Document, DocumentKind, Scope\n"
+        "from linkaudit.store.extracts import _markdown_it_version, extract_key\n"
+        "doc = Document(text='[a](http://x.test/)', kind=DocumentKind.MARKDOWN,"
+        " origin='a.md', sha256='0' * 64)\n"
+        "assert extract_key(doc, Scope.ARTICLE)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'markdown_it'))\n"
+        "print(_markdown_it_version())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    imported, version = done.stdout.strip().splitlines()
+    assert imported == "[]"
+    import markdown_it
+
+    assert version == markdown_it.__version__
+
+
 # --------------------------------------------------------------------------- store
 
 
