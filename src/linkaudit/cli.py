@@ -22,7 +22,6 @@ from typing import Any, ClassVar, ParamSpec, TypeVar
 import click
 
 from linkaudit import __version__
-from linkaudit._aio import exit_after_interrupt
 from linkaudit.check.local import mark_local
 from linkaudit.check.options import CheckOptions
 from linkaudit.commandline import (
@@ -129,22 +128,10 @@ def run() -> None:
     collector's sight (``gc.freeze``); doing it again at exit lets the process end
     without one last walk over the run's results.  The library is untouched:
     only the command-line process does this.
-
-    Ctrl-C ends the process within :data:`INTERRUPT_DEADLINE` seconds, whatever
-    the run is still doing (``_aio.exit_after_interrupt``).
     """
     gc.freeze()
     atexit.register(gc.freeze)
-    exit_after_interrupt(INTERRUPT_DEADLINE, _interrupted)
     main()
-
-
-#: Seconds a run may take to end after Ctrl-C before the process ends itself.
-INTERRUPT_DEADLINE = 5.0
-
-
-def _interrupted() -> None:
-    click.echo("linkaudit: error: interrupted", err=True)
 
 
 # Commands are added below, one function each.

@@ -26,6 +26,17 @@ from linkaudit.testing.server import Conn, LoopbackServer, Request, Site, page
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 
 CHECK = (sys.executable, "-m", "linkaudit", "check", "--no-cache")
+#: The command as a terminal starts it: Ctrl-C at its default.  A process started
+#: in the background by a non-interactive shell (``make test &``, some CI runners)
+#: inherits SIGINT *ignored*, Python then installs no handler, and this test's
+#: Ctrl-C went unanswered: the run went on to its end, long past the test's 60 s.
+#: An ignored signal stays ignored across ``exec``; a default one stays default.
+AS_FROM_A_TERMINAL = (
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL);"
+    " os.execv(sys.executable, [sys.executable, *sys.argv[1:]])",
+)
 ARTICLE = (
     "<html><head><title>Harbour works</title></head><body><h1>Harbour works</h1>"
     + "<p>The council met to hear the residents on the harbour works.</p>" * 20
@@ -102,7 +113,11 @@ def web(
 def start(watcher: Watcher, cwd: Path, *args: str) -> subprocess.Popen[str]:
     """``linkaudit check`` in a process of its own, watched."""
     process = subprocess.Popen(
-        [*CHECK, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*AS_FROM_A_TERMINAL, *CHECK[1:], *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     watcher.pid = process.pid
     return process
