@@ -29,6 +29,7 @@ before.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -66,6 +67,7 @@ REUSE_VERSION = 4
 #: ``from_cache`` true, as the engine's answers from the cache do.  (A JSON string
 #: escapes its quotes, so only the key itself reads like this.)
 REUSED_MARK, FRESH_MARK = '"from_cache":true', '"from_cache":false'
+_SHORTER = len(FRESH_MARK) - len(REUSED_MARK)  # how much shorter a line gets when reused
 
 
 @dataclass(frozen=True)
@@ -209,14 +211,16 @@ def basis_of(
         results,
         lines_digest(lines),
         sum(map(len, lines)) + len(FINDING_SEPARATOR) * max(len(lines) - 1, 0),
-        tuple(len(line.replace(FRESH_MARK, REUSED_MARK)) for line in lines),
+        tuple(len(line) - _SHORTER * line.count(FRESH_MARK) for line in lines),
         tally,
         tuple(f.verdict.value for f in findings),
         citations_digest(cited),
     )
 
 
+@functools.lru_cache(maxsize=16_384)
 def _stamp(moment: datetime) -> str:
+    """``checked_at`` as the store keeps it (a result is cited ~3 times on average)."""
     from linkaudit.store.codec import dump_time
 
     return str(dump_time(moment))
