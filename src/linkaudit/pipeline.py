@@ -55,7 +55,7 @@ from linkaudit.model import (
     as_utc,
 )
 from linkaudit.reasons import Reason
-from linkaudit.report.base import document_warnings
+from linkaudit.report.base import counts, document_warnings
 from linkaudit.urls import defragment, normalize
 
 # What only some runs need is imported where it is used (archive lookups, saving,
@@ -1167,7 +1167,5 @@ def _name_failed(result: CheckResult) -> bool:
 
 def exit_code(report: Report, fail_on: Collection[Verdict] = DEFAULT_FAIL_ON) -> int:
     """DESIGN.md exit codes: 1 when any finding's verdict is in ``fail_on``, else 0."""
-    if isinstance(report.findings, Findings):  # reused documents: their stored tallies
-        tally = report.findings.tally()
-        return 1 if any(tally.get(v.value, 0) for v in fail_on) else 0
-    return 1 if any(f.verdict in fail_on for f in report.findings) else 0
+    tally = counts(report)  # reused documents: from their stored tallies
+    return 1 if any(tally.get(v, 0) for v in fail_on) else 0

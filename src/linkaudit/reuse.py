@@ -286,9 +286,7 @@ def find_reusable(
     reused: dict[str, ReusedFindings] = {}
     bases: dict[str, Basis] = {}
     decoder = decode or _decode
-    for doc, text, basis in candidates:
-        if doc.origin in reused:
-            continue
+    for doc, text, basis in candidates:  # one per document: none is named twice
         if not all(judge.usable(latest.get(k), checked) for k, checked in basis.results.items()):
             continue
         block = _block(text, basis)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from linkaudit import _aio as aio
 from linkaudit.errors import LinkauditError
-from linkaudit.model import Citation, ConfirmPolicy, Finding, Findings, Report, Verdict
+from linkaudit.model import Citation, ConfirmPolicy, Finding, Findings, Report
 from linkaudit.pipeline import (
     AuditOptions,
     AuditRun,
@@ -27,7 +27,7 @@ from linkaudit.pipeline import (
     audit_documents,
     audit_settings,
 )
-from linkaudit.report.base import is_problem, location_sort_key
+from linkaudit.report.base import PROBLEMS, location_sort_key
 from linkaudit.report.json_format import FindingLines, compact, report_header
 from linkaudit.reuse import (
     Basis,
@@ -200,7 +200,7 @@ _WHEN = frozenset({"generated_at", "started_at", "finished_at", "changes"})
 
 
 #: Verdict values that are problems (a document report's ``totals``).
-_PROBLEMS = frozenset(v.value for v in Verdict if is_problem(v))
+_PROBLEMS = frozenset(v.value for v in PROBLEMS)
 
 #: The header's parts each document's report has of its own.
 _OWN = ("warnings", "documents", "summary", "totals")

@@ -255,38 +255,34 @@ def test_only_markdown_keys_follow_the_markdown_parsers_version(
 def test_an_html_key_does_not_import_the_markdown_parser() -> None:
     """markdown-it is ~60 modules: an HTML-only check paid for them before its first
     request just to read a version number (benchmarks/README.md, start-up)."""
+    assert _key_in_a_new_process("'<p>x</p>'", "HTML", "a.html") == ["[]"]
+
+
+def _key_in_a_new_process(text: str, kind: str, origin: str, then: str = "") -> list[str]:
+    """What a fresh interpreter prints after one document's extraction key: the
+    markdown_it modules it imported, then ``then``'s output."""
     code = (
         "import sys\n"
         "from linkaudit.model import Document, DocumentKind, Scope\n"
-        "from linkaudit.store.extracts import extract_key\n"
-        "doc = Document(text='<p>x</p>', kind=DocumentKind.HTML, origin='a.html',"
+        "from linkaudit.store.extracts import _markdown_it_version, extract_key\n"
+        f"doc = Document(text={text}, kind=DocumentKind.{kind}, origin={origin!r},"
         " sha256='0' * 64)\n"
         "assert extract_key(doc, Scope.ARTICLE)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'markdown_it'))\n"
+        f"{then}\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
-    assert done.stdout.strip() == "[]"
+    return done.stdout.strip().splitlines()
 
 
 def test_a_markdown_key_reads_the_parsers_version_without_importing_it() -> None:
     """A warm run with Markdown documents extracts nothing, so it need not import
     markdown-it either; the version it reads is the one the package says."""
-    code = (
-        "import sys\n"
-        "from linkaudit.model import Document, DocumentKind, Scope\n"
-        "from linkaudit.store.extracts import _markdown_it_version, extract_key\n"
-        "doc = Document(text='[a](http://x.test/)', kind=DocumentKind.MARKDOWN,"
-        " origin='a.md', sha256='0' * 64)\n"
-        "assert extract_key(doc, Scope.ARTICLE)\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'markdown_it'))\n"
-        "print(_markdown_it_version())\n"
+    imported, version = _key_in_a_new_process(
+        "'[a](http://x.test/)'", "MARKDOWN", "a.md", then="print(_markdown_it_version())"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    imported, version = done.stdout.strip().splitlines()
     assert imported == "[]"
     import markdown_it
 
