@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 
 #: Bumped when building a finding from a citation and a result changes: stored
 #: findings of an older build are then not reused.
-REUSE_VERSION = 4
+REUSE_VERSION = 5
 
 #: How a result reached the run is not what was found: a reused document's lines say
 #: ``from_cache`` true, as the engine's answers from the cache do.  (A JSON string
@@ -77,7 +77,6 @@ class Basis:
     context: str  # digest: extraction key, settings, versions, where local links lead
     results: Mapping[str, str]  # each result's key: its observation's checked_at, as stored
     lines: str  # digest of the findings' lines (``from_cache`` spelled fresh)
-    size: int  # characters of the lines, joined by ", ", in the stored report's text
     lengths: tuple[int, ...]  # each line's length there, ``from_cache`` spelled reused
     tally: Mapping[str, int]  # findings per verdict value
     verdicts: tuple[str, ...]  # each line's verdict value
@@ -93,7 +92,6 @@ class Basis:
                 "context": self.context,
                 "results": self.results,
                 "lines": self.lines,
-                "size": self.size,
                 "lengths": self.lengths,
                 "tally": self.tally,
                 "verdicts": self.verdicts,
@@ -116,7 +114,6 @@ class Basis:
                 str(data["context"]),
                 {str(k): str(v) for k, v in data["results"].items()},
                 str(data["lines"]),
-                int(data["size"]),
                 tuple(int(n) for n in data["lengths"]),
                 {str(k): int(v) for k, v in data["tally"].items()},
                 tuple(str(v) for v in data["verdicts"]),
@@ -210,7 +207,6 @@ def basis_of(
         context,
         results,
         lines_digest(lines),
-        sum(map(len, lines)) + len(FINDING_SEPARATOR) * max(len(lines) - 1, 0),
         tuple(len(line) - _SHORTER * line.count(FRESH_MARK) for line in lines),
         tally,
         tuple(f.verdict.value for f in findings),
@@ -348,23 +344,33 @@ class _Judge:
 
 def _block(text: str, basis: Basis) -> str | None:
     """The findings of a stored report as this run prints them, one block
-    (``json_format.compact``'s text ends with them, then ``"]}"``); None if the text
-    does not fit its basis."""
+    (``json_format.compact``'s text: a header, ``, "findings": [``, the findings,
+    ``]}``); None if the text does not fit its basis.
+
+    The block starts after the last ``, "findings": [`` of the text: finding lines
+    are compact JSON (no space after a colon) and a string escapes its quotes, so
+    no finding can hold those characters.  Its length is not known beforehand: a
+    report written by a cold run spells ``from_cache`` fresh, one rewritten by a
+    warm run that reused the document (its header changed) spells it reused.
+    """
     lengths = basis.lengths
-    if len(basis.verdicts) != len(lengths):
+    if len(basis.verdicts) != len(lengths) or not text.endswith("]}"):
         return None
+    start = text.rfind(_FINDINGS)
+    if start < 0:
+        return None
+    block = text[start + len(_FINDINGS) : -2].replace(FRESH_MARK, REUSED_MARK)
     if not lengths:
-        return "" if text.endswith('"findings": []}') else None
-    end = len(text) - 2
-    start = end - basis.size
-    if start < 1 or text[end:] != "]}" or text[start - 1] != "[":
-        return None
-    block = text[start:end].replace(FRESH_MARK, REUSED_MARK)
+        return "" if not block else None
     if len(block) != sum(lengths) + len(FINDING_SEPARATOR) * (len(lengths) - 1):
         return None
     if block[0] != "{" or block[-1] != "}":
         return None
     return block
+
+
+#: What comes before a stored report's findings (``json_format.compact``).
+_FINDINGS = ', "findings": ['
 
 
 def _decode(line: str) -> Finding:

@@ -324,6 +324,30 @@ def test_a_damaged_stored_report_is_audited_again(runs: Runs) -> None:
     assert _json(again) == _json(runs.without_reuse())
 
 
+def test_a_report_rewritten_by_a_warm_run_is_reused_by_the_next(runs: Runs) -> None:
+    """A warm run rewrites a reused document's report when its header changed (say
+    the run's outages): the block it writes spells ``from_cache`` reused, and the
+    next run must still find it (until 2026-12-04 it looked for the cold run's
+    length and audited every such document again)."""
+    runs.run()
+    raw = sqlite3.connect(runs.cache)
+    with raw:
+        raw.execute("UPDATE document_reports SET digest = 'another header'")
+    raw.close()
+    runs.run()
+    assert runs.reused == ["one.html", "three.html", "two.md"]
+    raw = sqlite3.connect(runs.cache)
+    stored = [text for (text,) in raw.execute("SELECT report FROM document_reports")]
+    raw.close()
+    assert len(stored) == 3
+    assert all('"from_cache":false' not in text for text in stored)  # rewritten, reused
+    sent = runs.requests()
+    again = runs.run()
+    assert runs.reused == ["one.html", "three.html", "two.md"]
+    assert runs.requests() == sent
+    assert _json(again) == _json(runs.without_reuse())
+
+
 def test_a_document_named_twice_is_audited_twice(runs: Runs) -> None:
     runs.run()
     runs.files.append(runs.files[1])  # two.md twice
