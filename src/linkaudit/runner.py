@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from linkaudit import _aio as aio
 from linkaudit.errors import LinkauditError
@@ -222,7 +223,7 @@ def _document_reports(
     header = report_header(report)
     shared = {key: value for key, value in header.items() if key not in _WHEN and key not in _OWN}
     said_by_all = hashlib.blake2b(digest_size=20)
-    said_by_all.update(json.dumps(shared, ensure_ascii=False, default=str).encode())
+    said_by_all.update(orjson.dumps(shared, default=str))
     by_document: dict[str, list[Finding]] = {}
     cited: dict[str, list[Citation]] = {}  # in the report's order, as the history hashes them
     for finding in fresh:
@@ -264,7 +265,7 @@ def _document_reports(
         }
         digest = said_by_all.copy()
         said = [own_header[key] for key in _OWN]
-        digest.update(json.dumps(said, ensure_ascii=False, default=str).encode())
+        digest.update(orjson.dumps(said, default=str))
         digest.update(said_lines.encode())
         kept = basis.to_json() if basis is not None else None
         digest.update(f"\n{kept}".encode())  # a report stored without its basis is not kept
