@@ -47,6 +47,9 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xca\xfe\xba\xbe", "Java class or Mach-O binary"),
 )
 
+_BOM_PREFIXES = tuple(bom for bom, _ in _BOMS)
+_MAGIC_PREFIXES = tuple(magic for magic, _ in _MAGIC)
+
 _RIFF_KINDS = {b"WEBP": "WebP image", b"WAVE": "WAV audio", b"AVI ": "AVI video"}
 
 # Bytes that never occur in real text: C0 controls other than tab, LF, VT, FF,
@@ -76,14 +79,15 @@ class Decoded:
 
 def binary_kind(data: bytes) -> str | None:
     """Name the kind of binary data, or None if the bytes could be text."""
-    for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            return kind
+    if data.startswith(_MAGIC_PREFIXES):  # one test for the common case, text
+        for magic, kind in _MAGIC:
+            if data.startswith(magic):
+                return kind
     if data[:4] == b"RIFF" and data[8:12] in _RIFF_KINDS:
         return _RIFF_KINDS[data[8:12]]
     if data[4:8] == b"ftyp":
         return "MP4/QuickTime media"
-    if any(data.startswith(bom) for bom, _ in _BOMS):
+    if data.startswith(_BOM_PREFIXES):
         return None
     sample = data[:_SNIFF_BYTES]
     if not sample or _utf16_without_bom(sample):
@@ -96,7 +100,7 @@ def binary_kind(data: bytes) -> str | None:
 
 def _utf16_without_bom(sample: bytes) -> str | None:
     """Recognise BOM-less UTF-16 of mostly-ASCII text by its alternating NUL bytes."""
-    if len(sample) < 4:
+    if len(sample) < 4 or b"\x00" not in sample:  # no NUL, no UTF-16 of ASCII text
         return None
     even, odd = sample[0::2], sample[1::2]
     pairs = min(len(even), len(odd))

@@ -34,6 +34,7 @@ def load_html_bytes(
     url: str | None = None,
     http_charset: str | None = None,
     extra_warnings: tuple[str, ...] = (),
+    sha256: str | None = None,
 ) -> Document:
     """Decode an HTML page's bytes and build its Document (``url``: where it was fetched)."""
     decoded = decode(data, origin, declared=http_charset, sniff_meta=True)
@@ -44,6 +45,7 @@ def load_html_bytes(
         url=url,
         encoding=decoded.encoding,
         warnings=extra_warnings + decoded.warnings,
+        sha256=sha256,
     )
 
 
@@ -55,6 +57,7 @@ def html_document(
     url: str | None = None,
     encoding: str | None = None,
     warnings: tuple[str, ...] = (),
+    sha256: str | None = None,
 ) -> Document:
     """Build a Document from decoded HTML; metadata comes from the page unless overridden."""
     meta = _PageMetadata.read(text, url)
@@ -76,6 +79,7 @@ def html_document(
         warnings=warnings,
         canonical_url=canonical,
         whole_page=True,
+        sha256=sha256,
     )
 
 

@@ -77,13 +77,13 @@ def load_file(path: Path, options: SourceOptions) -> list[Document]:
     if suffix in MARKDOWN_SUFFIXES:
         from linkaudit.sources.markdown import load_markdown_bytes
 
-        documents = [load_markdown_bytes(data, origin, options)]
-    elif suffix == ".json":
+        return [load_markdown_bytes(data, origin, options, sha256=digest)]
+    if suffix in HTML_SUFFIXES:
+        return [load_html_bytes(data, origin, options, sha256=digest)]
+    if suffix == ".json":
         from linkaudit.sources.wordpress import load_wordpress_bytes
 
         documents = load_wordpress_bytes(data, origin, options)
-    elif suffix in HTML_SUFFIXES:
-        documents = [load_html_bytes(data, origin, options)]
     else:
         documents = load_sniffed(data, origin, options)
     return [replace(doc, sha256=digest) for doc in documents]

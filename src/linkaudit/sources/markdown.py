@@ -25,7 +25,12 @@ _DATE_KEYS = ("date", "published", "pubdate", "published_at")
 
 
 def load_markdown_bytes(
-    data: bytes, origin: str, options: SourceOptions, *, extra_warnings: tuple[str, ...] = ()
+    data: bytes,
+    origin: str,
+    options: SourceOptions,
+    *,
+    extra_warnings: tuple[str, ...] = (),
+    sha256: str | None = None,
 ) -> Document:
     decoded = decode(data, origin)
     return markdown_document(
@@ -34,6 +39,7 @@ def load_markdown_bytes(
         options=options,
         encoding=decoded.encoding,
         warnings=extra_warnings + decoded.warnings,
+        sha256=sha256,
     )
 
 
@@ -97,6 +103,7 @@ def markdown_document(
     options: SourceOptions,
     encoding: str | None = None,
     warnings: tuple[str, ...] = (),
+    sha256: str | None = None,
 ) -> Document:
     fields, text = split_front_matter(source)
     canonical = next(
@@ -125,4 +132,5 @@ def markdown_document(
         warnings=warnings,
         canonical_url=canonical,
         whole_page=False,
+        sha256=sha256,
     )
