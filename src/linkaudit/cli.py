@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar
 
 import click
 
@@ -51,7 +51,6 @@ from linkaudit.commandline import (
 )
 from linkaudit.config import load_config
 from linkaudit.errors import AuditError
-from linkaudit.extract import MainText, ScopeDecision, main_text
 from linkaudit.model import (
     DEFAULT_FAIL_ON,
     CheckResult,
@@ -77,6 +76,9 @@ from linkaudit.serialize import SCHEMA_VERSION, to_jsonable
 from linkaudit.settings import RunInputs, RunPlan, body_selectors, local_options, plan_run
 from linkaudit.sources import DEFAULT_MAX_BYTES, SourceOptions
 from linkaudit.sources.collect import Collection, collect
+
+if TYPE_CHECKING:  # the extract command's types: a check imports extractors only to extract
+    from linkaudit.extract import MainText, ScopeDecision
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -237,7 +239,8 @@ def extract_command(
     config = load_config(Path.cwd(), config_path).merged_with(
         base_url=base_url, cited_at=cited_at, scope=scope
     )
-    from linkaudit.sources.jsonspan import place_in_file  # extract's own: not check's
+    from linkaudit.extract import main_text  # extract's own: not check's
+    from linkaudit.sources.jsonspan import place_in_file
 
     bodies = body_selectors(config)
     options = SourceOptions(base_url=config.base_url, cited_at=config.cited_at, max_bytes=max_bytes)

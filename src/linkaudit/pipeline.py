@@ -13,7 +13,7 @@ import asyncio
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -22,17 +22,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
-
 from linkaudit.addresses import address_kind, is_internal
 from linkaudit.archive.base import WAYBACK, ArchiveOptions
 from linkaudit.archive.reach import NOT_RESTORED, NOT_SENT
-from linkaudit.check.client import ResolveError, resolver_answers
-from linkaudit.check.engine import check_urls, unanswered
 from linkaudit.check.feed import KeyFeed
 from linkaudit.check.local import LocalOptions, is_file_document, local_results, mark_local
 from linkaudit.check.options import USER_NAMES, CheckOptions
-from linkaudit.extract.parallel import extract_each, extract_many, parallel
 from linkaudit.hosts import match_host
 from linkaudit.model import (
     DEFAULT_FAIL_ON,
@@ -60,8 +55,12 @@ from linkaudit.urls import defragment, normalize
 
 # What only some runs need is imported where it is used (archive lookups, saving,
 # drift, sharding, the browser, --changed-since, git dates): a plain ``check`` of
-# one article should not pay for importing it (issue 17).
+# one article should not pay for importing it (issue 17).  The checking engine and
+# its HTTP client, and the extractors, too: a warm run that reuses every document
+# extracts and checks nothing.
 if TYPE_CHECKING:
+    import httpx
+
     from linkaudit.archive.lookup import ArchiveSession
     from linkaudit.archive.ratelimit import RateLimiter
     from linkaudit.archive.save import SaveOutcome
@@ -199,7 +198,11 @@ def extract_all(
     if found is None:
         found = cached_extracts(documents, options, cache)
     missing = [doc for doc, citations in zip(documents, found, strict=True) if citations is None]
-    extracted = iter(extract_many(missing, scope, bodies=bodies))
+    extracted: Iterator[list[Citation]] = iter(())
+    if missing:
+        from linkaudit.extract.parallel import extract_many
+
+        extracted = iter(extract_many(missing, scope, bodies=bodies))
     out: list[tuple[Document, list[Citation]]] = []
     for doc, cached in zip(documents, found, strict=True):
         citations = cached
@@ -234,6 +237,8 @@ async def extract_streaming(
             missing.append(index)
             continue
         out[index] = _prepare(doc, cached, options, excluded)
+    from linkaudit.extract.parallel import extract_each
+
     fresh = extract_each([documents[i] for i in missing], scope, bodies=bodies)
     for index in (i for i, cits in enumerate(out) if cits is not None):
         on_document(out[index] or [])
@@ -520,7 +525,11 @@ def _overlaps(missing: int, options: AuditOptions, services: Services) -> bool:
     process's core is free for the checker) and this process does the checking
     itself (not a shared store's queue).  A warm run extracts nothing, and its
     URLs are mostly answered from the cache: it starts no checking process."""
-    return services.check is None and not options.offline and parallel(missing)
+    if not missing or services.check is not None or options.offline:
+        return False
+    from linkaudit.extract.parallel import parallel
+
+    return parallel(missing)
 
 
 @dataclass
@@ -575,6 +584,8 @@ def _check(
             pass
         else:
             return sharded.check(keys, cache=services.cache, progress=services.progress)
+    from linkaudit.check.engine import check_urls
+
     return (services.check or check_urls)(
         keys,
         options.check,
@@ -638,6 +649,8 @@ async def check_citations(
             services.on_total(len(keys) + len(results))
         # recent answers first: how many processes check the rest depends on how many
         # are left (a warm run has none to fork for)
+        from linkaudit.check.engine import unanswered
+
         ask = list(unanswered(sorted(keys), set(), services.cache, services.progress, results))
         if ask:
             results.update(await _check(ask, options, services, until, collector))
@@ -938,6 +951,8 @@ async def internal_hosts(
 
 
 async def _resolves_inside(host: str, resolver: Resolver | None) -> bool:
+    from linkaudit.check.client import ResolveError
+
     try:
         if resolver is not None:
             addresses = [await resolver.resolve(host)]
@@ -1145,6 +1160,8 @@ async def judge_network(
             f"no network: none of the {len(hosts)} hosts answered ({len(fresh)} URLs "
             "unreachable); check the connection or proxy, then run again"
         )
+    from linkaudit.check.client import resolver_answers
+
     if all(_name_failed(r) for r in fresh) and not await resolver_answers(resolver):
         return (
             f"the network/resolver is not working: none of the {len(hosts)} hosts could be "

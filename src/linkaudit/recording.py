@@ -18,7 +18,6 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from linkaudit.archive.save import SaveOutcome
 from linkaudit.history import (
     ArchiveMark,
     ConfirmPolicy,
@@ -45,7 +44,8 @@ from linkaudit.store.drift import DriftRow
 from linkaudit.store.history import RunHistory, match_key
 from linkaudit.store.results import CachedResults, ResultStore
 
-if TYPE_CHECKING:  # the pipeline's result type only; the pipeline never imports this
+if TYPE_CHECKING:  # types only (the pipeline never imports this; a warm run never saves)
+    from linkaudit.archive.save import SaveOutcome
     from linkaudit.pipeline import AuditRun
     from linkaudit.reuse import Reuse
 

@@ -108,3 +108,53 @@ def test_plain_check_of_an_html_file_imports_no_other_runs_modules(tmp_path: Pat
     imported = set(json.loads(done.stderr.rstrip().rpartition("\n")[2]))
     assert "linkaudit.check.engine" in imported  # what the check uses is there
     assert sorted(imported.intersection(NOT_FOR_A_PLAIN_CHECK)) == []
+
+
+#: Imported by a warm ``check`` that reuses every document never: it loads the
+#: documents and reads the store, and extracts and checks nothing.
+NOT_FOR_A_WARM_CHECK = (
+    "httpx",
+    "httpcore",
+    "linkaudit.check.client",
+    "linkaudit.check.engine",
+    "linkaudit.extract.html",
+    "linkaudit.extract.parallel",
+    "linkaudit.archive.save",
+)
+
+_RUN_CACHED = _RUN.replace('"--no-cache"', '"--cache", sys.argv[2]')
+
+
+def test_a_warm_check_that_reuses_every_document_imports_no_checker(tmp_path: Path) -> None:
+    from linkaudit.testing.server import LoopbackServer, page
+
+    with LoopbackServer() as server:
+        site = server.add_site("127.0.0.1")
+        site.route("/a", page("<title>A</title><p>a</p>"))
+        site.route("/b", page("<title>B</title><p>b</p>"))
+        article = tmp_path / "article.html"
+        article.write_text(
+            f'<!doctype html><title>t</title><article><p><a href="{site.url("/a")}">a</a> '
+            f'<a href="{site.url("/b")}">b</a></p></article>',
+            encoding="utf-8",
+        )
+        runs = []
+        for _ in range(2):
+            done = subprocess.run(
+                [sys.executable, "-c", _RUN_CACHED, str(article), str(tmp_path / "c.sqlite")],
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            report = json.loads(done.stdout)
+            imported = set(json.loads(done.stderr.rstrip().rpartition("\n")[2]))
+            runs.append((report, imported, site.stats.requests))
+    (cold, cold_imports, asked), (warm, warm_imports, asked_in_all) = runs
+    assert asked >= 2  # the cold run checked
+    assert asked_in_all == asked  # the warm one did not
+    assert warm["summary"] == cold["summary"]
+    assert warm["summary"]["ok"] == 2
+    assert "linkaudit.check.engine" in cold_imports  # the cold run did check
+    assert sorted(warm_imports.intersection(NOT_FOR_A_WARM_CHECK)) == []

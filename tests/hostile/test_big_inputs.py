@@ -159,14 +159,14 @@ def test_running_out_of_memory_is_one_line_not_a_traceback(
 ) -> None:
     from click.testing import CliRunner
 
-    from linkaudit import cli
+    from linkaudit import cli, extract
 
     def exhausted(*args: object, **kwargs: object) -> object:
         raise MemoryError
 
     page = tmp_path / "page.html"
     page.write_text('<a href="https://cited.example/">x</a>')
-    monkeypatch.setattr(cli, "main_text", exhausted)
+    monkeypatch.setattr(extract, "main_text", exhausted)  # the extract command's own
     result = CliRunner().invoke(cli.main, ["extract", str(page)])
     assert result.exit_code == 2
     assert isinstance(result.exception, SystemExit)

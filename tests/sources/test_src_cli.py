@@ -57,7 +57,7 @@ def fake_extract(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Document, Scope]
         )
         return MainText("", citations)
 
-    monkeypatch.setattr("linkaudit.cli.main_text", main_text)
+    monkeypatch.setattr("linkaudit.extract.main_text", main_text)  # the extract command's own
     return calls
 
 

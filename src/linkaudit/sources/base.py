@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
-
-import httpx
 
 from linkaudit import DEFAULT_USER_AGENT
 from linkaudit.errors import InputError
 from linkaudit.sources.budget import ensure_fits
+
+if TYPE_CHECKING:  # a run whose inputs are all files never imports httpx for them
+    import httpx
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
