@@ -9,8 +9,10 @@ stored report already said so.  That was two thirds of the run (issue 17).
 A document's stored findings are reused when everything they rest on is what it was
 (its :class:`Basis`, kept beside the report):
 
-- what extraction reads: the document's bytes and text, kind, base URL, site, scope
-  and body selector (the extraction cache's key), and the extractor's version;
+- the document: its bytes (their sha256) and its name, read by this build's loaders
+  and extractors (their code's digest) under the run's source options; what its
+  loader made of them (title, base URL, dates, warnings) is kept in the basis, so
+  an unchanged file is not even parsed (:class:`Unparsed`);
 - the run's settings, as its report shows them, and linkaudit's version;
 - each URL's result: the cache's latest answer for the key is the observation the
   stored finding shows, and this run would reuse it (``CachePolicy``; a URL on its
@@ -35,17 +37,20 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+import linkaudit
 from linkaudit import __version__
 from linkaudit.model import (
     FINDING_SEPARATOR,
     Citation,
     Document,
+    DocumentKind,
     Finding,
     Relation,
     ReusedFindings,
@@ -56,12 +61,13 @@ from linkaudit.serialize import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from linkaudit.pipeline import AuditOptions
+    from linkaudit.sources.base import SourceOptions
     from linkaudit.store.base import CachePolicy
     from linkaudit.store.store import Store
 
 #: Bumped when building a finding from a citation and a result changes: stored
 #: findings of an older build are then not reused.
-REUSE_VERSION = 5
+REUSE_VERSION = 6
 
 #: How a result reached the run is not what was found: a reused document's lines say
 #: ``from_cache`` true, as the engine's answers from the cache do.  (A JSON string
@@ -74,13 +80,15 @@ _SHORTER = len(FRESH_MARK) - len(REUSED_MARK)  # how much shorter a line gets wh
 class Basis:
     """What one document's stored findings rest on (see the module docstring)."""
 
-    context: str  # digest: extraction key, settings, versions, where local links lead
+    context: str  # digest: the document's bytes and name, settings, code, where local links lead
     results: Mapping[str, str]  # each result's key: its observation's checked_at, as stored
     lines: str  # digest of the findings' lines (``from_cache`` spelled fresh)
     lengths: tuple[int, ...]  # each line's length there, ``from_cache`` spelled reused
     tally: Mapping[str, int]  # findings per verdict value
     verdicts: tuple[str, ...]  # each line's verdict value
     citations: str  # the history's digest of its citations (``citations_digest``)
+    #: The document as loaded, but its text (``document_json``); None: load it again.
+    document: Mapping[str, Any] | None = None
     text: str | None = field(default=None, compare=False)  # as read from the store
 
     def to_json(self) -> str:
@@ -96,6 +104,7 @@ class Basis:
                 "tally": self.tally,
                 "verdicts": self.verdicts,
                 "citations": self.citations,
+                "document": self.document,
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -103,21 +112,26 @@ class Basis:
 
     @classmethod
     def from_json(cls, text: str | None) -> Basis | None:
-        """None for a basis this build did not write, or cannot read."""
+        """None for a basis this build did not write, or cannot read.  (JSON keys
+        are strings; a result's stamp that is not one matches no row.)"""
         if not text:
             return None
         try:
             data = orjson.loads(text)
-            if data.get("v") != REUSE_VERSION:
+            if type(data) is not dict or data.get("v") != REUSE_VERSION:
+                return None
+            results, document = data["results"], data.get("document")
+            if type(results) is not dict or (document is not None and type(document) is not dict):
                 return None
             return cls(
                 str(data["context"]),
-                {str(k): str(v) for k, v in data["results"].items()},
+                results,
                 str(data["lines"]),
-                tuple(int(n) for n in data["lengths"]),
-                {str(k): int(v) for k, v in data["tally"].items()},
-                tuple(str(v) for v in data["verdicts"]),
+                tuple(map(int, data["lengths"])),
+                {k: int(v) for k, v in data["tally"].items()},
+                tuple(map(str, data["verdicts"])),
                 str(data["citations"]),
+                document,
                 text,
             )
         except (ValueError, TypeError, KeyError, AttributeError):
@@ -144,11 +158,35 @@ def reuse_allowed(options: AuditOptions) -> bool:
 
 
 class Context:
-    """Each document's context digest under one run's settings."""
+    """Each document's context digest under one run's settings.
 
-    def __init__(self, settings: Mapping[str, Any], options: AuditOptions) -> None:
+    It rests on the document's bytes and name, not on what its loader made of them,
+    so it can be computed for a file before the file is parsed (:class:`Unparsed`): as
+    long as the bytes, the name, the settings and this build's loaders and
+    extractors are what they were, the loader makes the same document of them.
+    """
+
+    def __init__(
+        self,
+        settings: Mapping[str, Any],
+        options: AuditOptions,
+        sources: SourceOptions | None = None,
+    ) -> None:
+        from linkaudit.store.extracts import extractor_version
+
         said = json.dumps(
-            [REUSE_VERSION, __version__, SCHEMA_VERSION, settings],
+            [
+                REUSE_VERSION,
+                __version__,
+                SCHEMA_VERSION,
+                settings,
+                options.scope.value,
+                repr(options.bodies),
+                None if sources is None else [sources.base_url, sources.cited_at],
+                loader_version(),
+                extractor_version(DocumentKind.HTML),
+                extractor_version(DocumentKind.MARKDOWN),
+            ],
             sort_keys=True,
             ensure_ascii=False,
             default=str,
@@ -158,21 +196,50 @@ class Context:
         self._local: dict[tuple[str, bool], str] = {}  # by folder as written: one run's cwd
 
     def of(self, document: Document) -> str | None:
-        """None: the document cannot be reused (not cacheable)."""
+        """None: the document cannot be reused (not read from a file)."""
         from linkaudit.check.local import is_file_document, local_context
-        from linkaudit.store.extracts import extract_key
 
-        options = self._options
-        key = extract_key(document, options.scope, options.bodies)
-        if key is None:
+        if document.sha256 is None:
             return None
         folder = (os.path.dirname(document.origin), is_file_document(document))
         local = self._local.get(folder)
         if local is None:
-            local = self._local[folder] = local_context(document, options.local)
+            local = self._local[folder] = local_context(document, self._options.local)
         digest = self._said.copy()
-        digest.update(f"\n{key}\n{local}".encode())
+        digest.update(f"\n{document.origin}\n{document.sha256}\n{local}".encode())
         return digest.hexdigest()
+
+
+#: Source files whose code decides what a file is loaded as (kind, text, title,
+#: base URL, dates, warnings), in ``linkaudit``'s folder.
+_LOADER_FILES = (
+    "sources/base.py",
+    "sources/budget.py",
+    "sources/loader.py",
+    "sources/_decode.py",
+    "sources/html.py",
+    "sources/markdown.py",
+    "sources/wordpress.py",
+    "charsets.py",
+    "htmlguard.py",
+    "model.py",
+    "reuse.py",
+)
+
+
+@functools.cache
+def loader_version() -> str:
+    """The loaders' code, as ``store.extracts.extractor_version`` fingerprints the
+    extractors': an edited loader reuses nothing it loaded before."""
+    code = hashlib.blake2b(digest_size=20)
+    root = Path(linkaudit.__file__).parent
+    for name in _LOADER_FILES:
+        try:
+            code.update((root / name).read_bytes())
+        except OSError:
+            code.update(b"?")
+        code.update(b"\x00")
+    return code.hexdigest()
 
 
 def basis_of(
@@ -180,11 +247,13 @@ def basis_of(
     findings: Sequence[Finding],
     lines: Sequence[str],
     cited: Iterable[Citation],
+    document: Document | None = None,
 ) -> Basis | None:
     """A document's basis from this run's findings and their lines (in document
     order) and its citations in the order the history records them (the report's:
     ``citations_digest`` depends on it); None when its findings rest on more than
-    the cache (a local link, a result never stored)."""
+    the cache (a local link, a result never stored).  ``document``: kept, so a
+    warm run need not parse it again (:class:`Unparsed`)."""
     from linkaudit.store.history import citations_digest
 
     if context is None:
@@ -211,7 +280,50 @@ def basis_of(
         tally,
         tuple(f.verdict.value for f in findings),
         citations_digest(cited),
+        None if document is None else document_json(document),
     )
+
+
+#: A document's fields as a basis keeps them: all but its text (and where a post's
+#: text is in its file, which only WordPress exports have).
+_DOCUMENT_FIELDS = tuple(f.name for f in fields(Document) if f.name not in ("text", "in_file"))
+
+
+def document_json(document: Document) -> dict[str, Any] | None:
+    """``document`` but its text, as JSON values that :func:`document_from_json` turns
+    back into the very same document; None for one that would not come back so
+    (it is then loaded again by every run, as before)."""
+    if document.in_file is not None:
+        return None
+    data: dict[str, Any] = {name: getattr(document, name) for name in _DOCUMENT_FIELDS}
+    data["kind"] = document.kind.value
+    data["warnings"] = list(document.warnings)
+    if document.cited_at is not None:
+        data["cited_at"] = document.cited_at.isoformat()
+    try:
+        orjson.dumps(data)
+        back = document_from_json(orjson.loads(orjson.dumps(data)))
+    except (TypeError, ValueError):
+        return None
+    return data if back == replace(document, text="") else None
+
+
+def document_from_json(
+    data: Mapping[str, Any], origin: str | None = None, sha256: str | None = None
+) -> Document | None:
+    """The document :func:`document_json` kept, with no text; None if unreadable, or
+    not of the file ``origin`` with these bytes (when given)."""
+    if origin is not None and (data.get("origin") != origin or data.get("sha256") != sha256):
+        return None
+    try:
+        values = {name: data[name] for name in _DOCUMENT_FIELDS}
+        values["kind"] = DocumentKind(values["kind"])
+        values["warnings"] = tuple(values["warnings"])
+        if values["cited_at"] is not None:
+            values["cited_at"] = datetime.fromisoformat(values["cited_at"])
+        return Document(text="", **values)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -233,9 +345,57 @@ class Reuse:
     bases: Mapping[str, Basis]  # origin -> its basis (kept with its report)
     #: origin -> ``document_key`` of each document asked about (the reports' key)
     keys: Mapping[str, str] = field(default_factory=dict)
+    #: origin -> each reused document, as loaded (or as its basis kept it: ``Unparsed``)
+    loaded: Mapping[str, Document] = field(default_factory=dict)
 
 
 NOTHING = Reuse({}, {}, {}, {})
+
+
+class Unparsed:
+    """Files a warm run may not need to parse: ``collect``'s hook (``sources.loader``),
+    asked with each Markdown or HTML file's name and the sha256 of its bytes.
+
+    Each is given back as a stand-in (no text, nothing read from it), and
+    :func:`find_reusable` judges it from its stored basis, which keeps the document
+    as loaded: a reused one becomes that document, the others are loaded for real
+    (:meth:`loaded`).  Parsing 2,000 small files was a fifth of a warm run of the
+    content corpus.
+    """
+
+    def __init__(self) -> None:
+        self._given: dict[int, Document] = {}  # by id: the stand-ins, kept alive
+
+    def __call__(self, origin: str, sha256: str) -> Document:
+        kind = DocumentKind.MARKDOWN if origin.lower().endswith(_MARKDOWN) else DocumentKind.HTML
+        document = Document(text="", kind=kind, origin=origin, sha256=sha256)
+        self._given[id(document)] = document
+        return document
+
+    def __contains__(self, document: object) -> bool:
+        return self._given.get(id(document)) is document
+
+    def loaded(
+        self,
+        documents: Sequence[Document],
+        reuse: Reuse,
+        load: Callable[[str], Document | None],
+    ) -> list[Document]:
+        """``documents`` with each stand-in replaced: by the document its basis kept
+        where it is reused, else by the file loaded for real (``load``: None when
+        it cannot be loaded now, changed since it was read)."""
+        out: list[Document] = []
+        for doc in documents:
+            if doc in self:
+                loaded = reuse.loaded.get(doc.origin) or load(doc.origin)
+                if loaded is not None:
+                    out.append(loaded)
+            else:
+                out.append(doc)
+        return out
+
+
+_MARKDOWN = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")  # ``sources.loader``'s
 
 
 def find_reusable(
@@ -245,8 +405,12 @@ def find_reusable(
     options: AuditOptions,
     failing: Collection[str],
     decode: Callable[[str], Finding] | None = None,
+    context: Context | None = None,
+    unparsed: Unparsed | None = None,
 ) -> Reuse:
-    """The documents of ``documents`` whose stored findings are still true."""
+    """The documents of ``documents`` whose stored findings are still true
+    (``context``: the run's, if it has one already; ``unparsed``: what stands in
+    for the files not parsed, whose documents their bases keep)."""
     from linkaudit.store.reports import document_key
 
     if not documents or not reuse_allowed(options):
@@ -262,14 +426,20 @@ def find_reusable(
     stored = store.reports.stored(list(by_key))
     if not stored:
         return Reuse({}, {}, {}, {}, keys)
-    context = Context(settings, options)
+    context = context or Context(settings, options)
     candidates: list[tuple[Document, str, Basis]] = []
     for key, (sha256, text, basis_text) in stored.items():
-        doc = by_key[key]
-        if sha256 != doc.sha256:
+        given = by_key[key]
+        if sha256 != given.sha256:
             continue
         basis = Basis.from_json(basis_text)
-        if basis is None or basis.context != context.of(doc):
+        if basis is None:
+            continue
+        doc: Document | None = given
+        if unparsed is not None and given in unparsed:  # the document as its basis keeps it
+            kept = basis.document
+            doc = None if kept is None else document_from_json(kept, given.origin, sha256)
+        if doc is None or basis.context != context.of(doc):
             continue
         candidates.append((doc, text, basis))
     if not candidates:
@@ -281,9 +451,11 @@ def find_reusable(
     judge = _Judge(store.results.policy, store.now(), failing)
     reused: dict[str, ReusedFindings] = {}
     bases: dict[str, Basis] = {}
+    loaded: dict[str, Document] = {}
     decoder = decode or _decode
+    usable, row = judge.usable, latest.get
     for doc, text, basis in candidates:  # one per document: none is named twice
-        if not all(judge.usable(latest.get(k), checked) for k, checked in basis.results.items()):
+        if not all(usable(row(k), checked) for k, checked in basis.results.items()):
             continue
         block = _block(text, basis)
         if block is None:
@@ -292,12 +464,14 @@ def find_reusable(
             doc.origin, block, basis.lengths, basis.verdicts, basis.tally, decoder
         )
         bases[doc.origin] = basis
+        loaded[doc.origin] = doc
     return Reuse(
         reused,
         {key: latest[key] for basis in bases.values() for key in basis.results},
         {origin: basis.citations for origin, basis in bases.items()},
         bases,
         keys,
+        loaded,
     )
 
 

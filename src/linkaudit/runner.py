@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from linkaudit import _aio as aio
-from linkaudit.errors import LinkauditError
-from linkaudit.model import Citation, ConfirmPolicy, Finding, Findings, Report
+from linkaudit.errors import InputError, LinkauditError
+from linkaudit.model import Citation, ConfirmPolicy, Document, Finding, Findings, Report
 from linkaudit.pipeline import (
     AuditOptions,
     AuditRun,
@@ -34,13 +34,15 @@ from linkaudit.reuse import (
     Basis,
     Context,
     Reuse,
+    Unparsed,
     basis_of,
     find_reusable,
     lines_digest,
     reuse_allowed,
 )
 from linkaudit.sources.base import SourceOptions
-from linkaudit.sources.collect import Collection, collect, describe
+from linkaudit.sources.collect import Collection, collect, describe, skipped
+from linkaudit.sources.loader import load_source
 from linkaudit.store.base import CachePolicy
 from linkaudit.store.location import is_server
 
@@ -73,17 +75,22 @@ class RunRequest:
 def run(request: RunRequest, services: Services | None = None) -> AuditRun:
     """Audit what ``request`` names; store warnings end up in the report's warnings."""
     services = services or Services()
-    documents, warnings = collect(request.collection, request.sources)
     store: Store | None = None
-    if request.cache_path is not None and not request.audit.offline:
-        from linkaudit.store.store import Store
-
-        try:
-            store = Store.open(request.cache_path, policy=request.policy)
-        except LinkauditError as exc:
-            warnings.append(f"cache not used: {exc}")
+    said: list[str] = []  # why the store is not used, if it is not
+    context: Context | None = None
+    if request.cache_path is not None and reuse_allowed(request.audit):
+        context = Context(_settings(request), request.audit, request.sources)
+    unparsed: Unparsed | None = None
+    if context is not None and _reusing(request, services):
+        # a store that exists is opened first: its bases tell which files need no parsing
+        store = _open_store(request, said)
+        unparsed = Unparsed() if store is not None else None
     reuse: Reuse | None = None
     try:
+        documents, warnings = collect(request.collection, request.sources, unparsed)
+        if store is None and not said and request.cache_path and not request.audit.offline:
+            store = _open_store(request, said)
+        warnings.extend(said)
         if store is not None:
             from linkaudit.recording import RecheckFailing, failing_keys
 
@@ -92,7 +99,17 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
             failing = failing_keys(store.history, request.confirm, store.now())
             if services.cache is None and services.check is None:
                 # whole unchanged documents whose stored findings are still true
-                reuse = find_reusable(store, documents, _settings(request), request.audit, failing)
+                reuse = find_reusable(
+                    store,
+                    documents,
+                    _settings(request),
+                    request.audit,
+                    failing,
+                    context=context,
+                    unparsed=unparsed,
+                )
+                if unparsed is not None:  # what is not reused is audited: loaded for real
+                    documents = unparsed.loaded(documents, reuse, _loader(request, warnings))
             services = replace(
                 services,
                 check=services.check or _shared_checker(store, request),
@@ -119,9 +136,6 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
 
             run_id = record_audit(store, outcome, sources=describe(request.collection), reuse=reuse)
             lines = FindingLines()
-            context = (
-                Context(_settings(request), request.audit) if reuse_allowed(request.audit) else None
-            )
             _keep_document_reports(store, run_id, outcome.report, lines, context, reuse)
             changes = diff_latest(store, request.confirm).text()
             outcome = replace(
@@ -138,6 +152,45 @@ def run(request: RunRequest, services: Services | None = None) -> AuditRun:
         report = replace(outcome.report, warnings=(*outcome.report.warnings, *warnings))
         outcome = replace(outcome, report=report)
     return outcome
+
+
+def _reusing(request: RunRequest, services: Services) -> bool:
+    """Whether the run may reuse stored documents from a store that exists (a run
+    with a store still to be made has nothing to reuse, and makes it after reading
+    its inputs, so a mistyped input leaves no empty store behind)."""
+    location = request.cache_path
+    if location is None or request.audit.offline:
+        return False
+    if services.cache is not None or services.check is not None:
+        return False
+    return is_server(location) or Path(location).exists()
+
+
+def _open_store(request: RunRequest, said: list[str]) -> Store | None:
+    """The run's store; None, said in ``said``, when it cannot be opened."""
+    from linkaudit.store.store import Store
+
+    assert request.cache_path is not None
+    try:
+        return Store.open(request.cache_path, policy=request.policy)
+    except LinkauditError as exc:
+        said.append(f"cache not used: {exc}")
+        return None
+
+
+def _loader(request: RunRequest, warnings: list[str]) -> Callable[[str], Document | None]:
+    """Loads one file named by its origin, as ``collect`` loaded it; a file that
+    cannot be loaded any more (changed since it was read) is skipped, as ``collect``
+    skips a folder's unreadable file, with a warning."""
+
+    def load(origin: str) -> Document | None:
+        try:
+            return load_source(origin, request.sources)[0]
+        except InputError as exc:
+            warnings.append(skipped(Path(origin), exc))
+            return None
+
+    return load
 
 
 def _shared_checker(store: Store, request: RunRequest) -> CheckUrls | None:
@@ -249,7 +302,9 @@ def _document_reports(
             basis = (
                 None
                 if context is None
-                else basis_of(context.of(document), own, own_lines, cited.get(document.origin, []))
+                else basis_of(
+                    context.of(document), own, own_lines, cited.get(document.origin, []), document
+                )
             )
             said_lines = basis.lines if basis is not None else lines_digest(own_lines)
         prefix = f"{document.origin}: "

@@ -20,6 +20,7 @@ import linkaudit.reuse
 import linkaudit.runner
 import linkaudit.store.store
 from linkaudit.check import CheckOptions
+from linkaudit.errors import InputError
 from linkaudit.model import Finding, Findings, Verdict
 from linkaudit.pipeline import AuditOptions, AuditRun, Services, exit_code
 from linkaudit.report.base import counts, problems
@@ -346,6 +347,83 @@ def test_a_report_rewritten_by_a_warm_run_is_reused_by_the_next(runs: Runs) -> N
     assert runs.reused == ["one.html", "three.html", "two.md"]
     assert runs.requests() == sent
     assert _json(again) == _json(runs.without_reuse())
+
+
+def test_a_warm_run_parses_no_unchanged_file_and_loads_the_others(
+    runs: Runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unchanged file is taken from its basis, not parsed (``reuse.Known``); one
+    that is not reused after all is loaded for real and audited as before."""
+    from linkaudit.sources import loader, markdown
+
+    parsed: list[str] = []
+    real_html, real_markdown = loader.load_html_bytes, markdown.load_markdown_bytes
+
+    def html(data: bytes, origin: str, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(Path(origin).name)
+        return real_html(data, origin, *args, **kwargs)
+
+    def md(data: bytes, origin: str, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(Path(origin).name)
+        return real_markdown(data, origin, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "load_html_bytes", html)
+    monkeypatch.setattr(markdown, "load_markdown_bytes", md)
+    runs.policy = CachePolicy(max_age=timedelta(hours=1))  # ok and moved: a week
+    cold = runs.run()
+    assert sorted(parsed) == ["one.html", "three.html", "two.md"]
+    parsed.clear()
+
+    warm = runs.run()
+    assert runs.reused == ["one.html", "three.html", "two.md"]
+    assert parsed == []
+    # the documents, as the report and the history see them, are the loaded ones
+    assert [replace(d, text="") for d in warm.report.documents] == [
+        replace(d, text="") for d in cold.report.documents
+    ]
+    assert _json(warm) == _json(runs.without_reuse())
+    parsed.clear()
+
+    # the missing fragment's result is too old now: the two files citing it are
+    # loaded for real (their citations extracted from their text) and checked again
+    runs.later(timedelta(minutes=90))
+    again = runs.run()
+    assert runs.reused == ["two.md"]
+    assert sorted(parsed) == ["one.html", "three.html"]
+    assert [d.text != "" for d in again.report.documents] == [True, False, True]
+
+    def per_document(outcome: AuditRun) -> list[tuple[str, str, str | None]]:
+        return sorted(
+            (Path(f.citation.document).name, f.verdict.value, f.citation.url)
+            for f in outcome.report.findings
+        )
+
+    assert per_document(again) == per_document(cold)
+
+
+def test_a_file_gone_before_it_is_loaded_for_real_is_skipped_with_a_warning(
+    runs: Runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stand-in not reused is loaded again; a file that cannot be loaded by then
+    (changed in between) is skipped with the warning ``collect`` gives one."""
+    runs.run()
+    runs.files[1].write_text("# Changed\n\nNothing cited.\n")  # two.md: not reused
+
+    def gone(origin: str, options: Any = None) -> Any:
+        raise InputError(f"{origin}: no such file")
+
+    monkeypatch.setattr(linkaudit.runner, "load_source", gone)
+    outcome = runs.run()
+    assert runs.reused == ["one.html", "three.html"]
+    assert [Path(d.origin).name for d in outcome.report.documents] == ["one.html", "three.html"]
+    assert f"{runs.files[1]}: skipped: no such file" in outcome.report.warnings
+
+
+def test_another_loader_reuses_nothing(runs: Runs, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs.run()
+    monkeypatch.setattr(linkaudit.reuse, "loader_version", lambda: "an edited loader")
+    runs.run()
+    assert runs.reused == []
 
 
 def test_a_document_named_twice_is_audited_twice(runs: Runs) -> None:

@@ -10,6 +10,7 @@ explicitly that cannot be read is an error, as the user asked for it by name.
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,7 @@ from linkaudit import _aio as aio
 from linkaudit.errors import InputError
 from linkaudit.model import Document
 from linkaudit.sources.base import SourceOptions
-from linkaudit.sources.loader import STDIN, load_source
+from linkaudit.sources.loader import STDIN, StandIn, load_source
 
 # Each other kind of input is imported when a run names one (a folder, a draft, a
 # WordPress site, a sitemap): an editor's one file needs none of them (issue 17).
@@ -47,11 +48,14 @@ class Collection:
 def _is_tree(spec: str) -> bool:
     if spec == STDIN or "://" in spec:
         return False
-    return Path(spec).is_dir() or (glob.has_magic(spec) and not Path(spec).exists())
+    return os.path.isdir(spec) or (glob.has_magic(spec) and not os.path.exists(spec))
 
 
-def collect(collection: Collection, options: SourceOptions) -> tuple[list[Document], list[str]]:
-    """Load every document named; returns them with warnings about what was skipped."""
+def collect(
+    collection: Collection, options: SourceOptions, stand_in: StandIn | None = None
+) -> tuple[list[Document], list[str]]:
+    """Load every document named; returns them with warnings about what was skipped.
+    ``stand_in``: what stands in for files not parsed yet (``sources.loader``)."""
     if collection.post:
         from linkaudit.sources.wordpress_draft import draft_ref, fetch_draft
 
@@ -81,11 +85,11 @@ def collect(collection: Collection, options: SourceOptions) -> tuple[list[Docume
                 paths = restrict_to_changed(paths, collection.changed)
             for path in paths:
                 try:
-                    documents.extend(load_source(str(path), options))
+                    documents.extend(load_source(str(path), options, stand_in))
                 except InputError as exc:
-                    warnings.append(_skipped(path, exc))
+                    warnings.append(skipped(path, exc))
         else:
-            documents.extend(load_source(spec, options))
+            documents.extend(load_source(spec, options, stand_in))
     if collection.wordpress:
         from linkaudit.sources.wordpress_site import walk_wordpress_site
 
@@ -107,7 +111,7 @@ def collect(collection: Collection, options: SourceOptions) -> tuple[list[Docume
     return documents, warnings
 
 
-def _skipped(path: Path, exc: InputError) -> str:
+def skipped(path: Path, exc: InputError) -> str:
     """A directory's unreadable file, as a warning naming the file once."""
     message = str(exc)
     prefix = str(path)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
 from linkaudit.errors import InputError
 from linkaudit.model import Document
-from linkaudit.sources._decode import bom_length, decode
+from linkaudit.sources._decode import bom_length, decode, refuse_unreadable
 from linkaudit.sources.base import SourceOptions, read_bounded
 from linkaudit.sources.html import load_html_bytes
 
@@ -31,8 +32,15 @@ _HTML_START = re.compile(r"^\s*<")
 _HTML_TAG = re.compile(r"<(?:a|p|div|span|article|body|html|br|img)\b[^>]*>", re.IGNORECASE)
 _MARKDOWN_SIGNS = re.compile(r"^ {0,3}#{1,6}[ \t]|\]\(|^ {0,3}[-*+][ \t]|^\[[^\]]+\]:", re.M)
 
+#: Asked with a Markdown or HTML file's name and the sha256 of its bytes: what
+#: stands in for its document until a warm run knows whether it needs parsing
+#: (``linkaudit.reuse.Unparsed``), or None to parse it now.
+StandIn = Callable[[str, str], Document | None]
 
-def load_source(spec: str, options: SourceOptions | None = None) -> list[Document]:
+
+def load_source(
+    spec: str, options: SourceOptions | None = None, stand_in: StandIn | None = None
+) -> list[Document]:
     """Read the article(s) named by ``spec``: ``-`` (stdin), an http(s) URL, or a file.
 
     Returns one Document per article (a WordPress list gives several).  Every
@@ -45,7 +53,7 @@ def load_source(spec: str, options: SourceOptions | None = None) -> list[Documen
         from linkaudit.sources.url import load_url
 
         return load_url(spec, options)
-    return load_file(Path(spec), options)
+    return load_file(Path(spec), options, stand_in)
 
 
 def load_stream(stream: BinaryIO, origin: str, options: SourceOptions) -> list[Document]:
@@ -57,13 +65,15 @@ def load_stream(stream: BinaryIO, origin: str, options: SourceOptions) -> list[D
     return load_sniffed(data, origin, options)
 
 
-def load_file(path: Path, options: SourceOptions) -> list[Document]:
+def load_file(
+    path: Path, options: SourceOptions, stand_in: StandIn | None = None
+) -> list[Document]:
     origin = str(path)
-    if path.is_dir():
-        raise InputError(f"{origin}: is a directory, not a file")
     try:
-        with path.open("rb") as stream:
+        with open(origin, "rb") as stream:  # a directory raises IsADirectoryError
             data = read_bounded(stream, origin, options.max_bytes)
+    except IsADirectoryError:
+        raise InputError(f"{origin}: is a directory, not a file") from None
     except FileNotFoundError:
         raise InputError(f"{origin}: no such file") from None
     except PermissionError:
@@ -74,6 +84,11 @@ def load_file(path: Path, options: SourceOptions) -> list[Document]:
     # that changed since.
     digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
+    if stand_in is not None and (suffix in MARKDOWN_SUFFIXES or suffix in HTML_SUFFIXES):
+        refuse_unreadable(data, origin)  # what loading them would refuse, refused now
+        document = stand_in(origin, digest)
+        if document is not None:
+            return [document]
     if suffix in MARKDOWN_SUFFIXES:
         from linkaudit.sources.markdown import load_markdown_bytes
 
