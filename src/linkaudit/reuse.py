@@ -449,13 +449,15 @@ def find_reusable(
     if latest is None:
         return Reuse({}, {}, {}, {}, keys)
     judge = _Judge(store.results.policy, store.now(), failing)
+    # each key's stamp, where its latest observation would be reused: a basis holds
+    # when each of its results is one of these, stamp for stamp
+    usable = {str(row[1]): str(row[5]) for row in latest.values() if judge.usable(row)}.items()
     reused: dict[str, ReusedFindings] = {}
     bases: dict[str, Basis] = {}
     loaded: dict[str, Document] = {}
     decoder = decode or _decode
-    usable, row = judge.usable, latest.get
     for doc, text, basis in candidates:  # one per document: none is named twice
-        if not all(usable(row(k), checked) for k, checked in basis.results.items()):
+        if not basis.results.items() <= usable:
             continue
         block = _block(text, basis)
         if block is None:
@@ -484,19 +486,12 @@ class _Judge:
         self._now = as_utc(now)
         self._failing = failing
         self._limits: dict[tuple[str, str], timedelta | None] = {}
-        self._answers: dict[str, bool] = {}
+        self._times: dict[str, datetime | None] = {}  # stamps, parsed once each
 
-    def usable(self, row: tuple[Any, ...] | None, checked: str) -> bool:
-        """``row``: the cache's latest row for the key (``ResultStore.latest_rows``)."""
-        if row is None or row[5] != checked or row[6] is None:
-            return False  # another observation, or one no run recorded
-        key = row[1]
-        known = self._answers.get(key)
-        if known is None:
-            known = self._answers[key] = self._judge(row, checked)
-        return known
-
-    def _judge(self, row: tuple[Any, ...], checked: str) -> bool:
+    def usable(self, row: tuple[Any, ...]) -> bool:
+        """``row``: the cache's latest row for its key (``ResultStore.latest_rows``)."""
+        if row[6] is None:
+            return False  # an observation no run recorded
         kind = (str(row[3]), str(row[4]))
         if kind not in self._limits:
             try:
@@ -506,11 +501,14 @@ class _Judge:
         limit = self._limits[kind]
         if limit is None or limit <= timedelta(0):
             return False
-        try:
-            at = as_utc(datetime.fromisoformat(checked))
-        except ValueError:
-            return False
-        if not timedelta(0) <= self._now - at < limit:
+        checked = str(row[5])
+        if checked not in self._times:
+            try:
+                self._times[checked] = as_utc(datetime.fromisoformat(checked))
+            except ValueError:
+                self._times[checked] = None
+        at = self._times[checked]
+        if at is None or not timedelta(0) <= self._now - at < limit:
             return False
         # on its way to confirmation: checked for real once a day
         return row[1] not in self._failing or at.date() >= self._now.date()
