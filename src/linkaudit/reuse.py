@@ -211,20 +211,33 @@ class Context:
 
 
 #: Source files whose code decides what a file is loaded as (kind, text, title,
-#: base URL, dates, warnings), in ``linkaudit``'s folder.
+#: base URL, dates, warnings), in ``linkaudit``'s folder: the loaders and every
+#: module of linkaudit they import, and the data files those read
+#: (``tests/store/test_code_fingerprints.py``).
 _LOADER_FILES = (
+    "__init__.py",
     "sources/base.py",
     "sources/budget.py",
+    "sources/lenient_json.py",
     "sources/loader.py",
     "sources/_decode.py",
     "sources/html.py",
     "sources/markdown.py",
     "sources/wordpress.py",
     "charsets.py",
+    "data/whatwg/encodings.json",  # the encodings ``charsets`` knows
+    "errors.py",
+    "hosts.py",
     "htmlguard.py",
     "model.py",
     "reuse.py",
 )
+
+
+def loader_files() -> list[Path]:
+    """The files :func:`loader_version` fingerprints."""
+    root = Path(linkaudit.__file__).parent
+    return [root / name for name in _LOADER_FILES]
 
 
 @functools.cache
@@ -232,10 +245,9 @@ def loader_version() -> str:
     """The loaders' code, as ``store.extracts.extractor_version`` fingerprints the
     extractors': an edited loader reuses nothing it loaded before."""
     code = hashlib.blake2b(digest_size=20)
-    root = Path(linkaudit.__file__).parent
-    for name in _LOADER_FILES:
+    for path in loader_files():
         try:
-            code.update((root / name).read_bytes())
+            code.update(path.read_bytes())
         except OSError:
             code.update(b"?")
         code.update(b"\x00")

@@ -62,15 +62,28 @@ _RELATIONS: Final = {r.value: r for r in Relation}
 _VERDICTS: Final = {v.value: v for v in Verdict}
 
 
-def _code_files() -> list[Path]:
-    """Source files whose code decides what extraction returns."""
+def extractor_files() -> list[Path]:
+    """Source files whose code decides what extraction returns: the extractors and
+    every module of linkaudit they import (``tests/store/test_code_fingerprints.py``
+    fails when an import is added that this list does not name)."""
     root = Path(linkaudit.__file__).parent
     return [
         *sorted((root / "extract").glob("*.py")),
-        root / "urls.py",
-        root / "model.py",
+        *(root / name for name in _EXTRACTOR_MODULES),
         Path(__file__),
     ]
+
+
+#: The modules outside ``extract/`` that extraction imports.
+_EXTRACTOR_MODULES = (
+    "__init__.py",
+    "_lazy.py",
+    "hosts.py",
+    "htmlguard.py",
+    "model.py",
+    "reasons.py",
+    "urls.py",
+)
 
 
 @functools.cache
@@ -86,7 +99,7 @@ def extractor_version(kind: DocumentKind = DocumentKind.HTML) -> str:
     import lxml.etree
 
     code = hashlib.sha256()
-    for path in _code_files():
+    for path in extractor_files():
         try:
             code.update(path.read_bytes())
         except OSError:
