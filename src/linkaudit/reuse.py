@@ -58,6 +58,7 @@ from linkaudit.model import (
     as_utc,
 )
 from linkaudit.serialize import SCHEMA_VERSION
+from linkaudit.sources.loader import MARKDOWN_SUFFIXES
 
 if TYPE_CHECKING:
     from linkaudit.pipeline import AuditOptions
@@ -379,7 +380,8 @@ class Unparsed:
         self._given: dict[int, Document] = {}  # by id: the stand-ins, kept alive
 
     def __call__(self, origin: str, sha256: str) -> Document:
-        kind = DocumentKind.MARKDOWN if origin.lower().endswith(_MARKDOWN) else DocumentKind.HTML
+        markdown = Path(origin).suffix.lower() in MARKDOWN_SUFFIXES  # as the loader tells
+        kind = DocumentKind.MARKDOWN if markdown else DocumentKind.HTML
         document = Document(text="", kind=kind, origin=origin, sha256=sha256)
         self._given[id(document)] = document
         return document
@@ -405,9 +407,6 @@ class Unparsed:
             else:
                 out.append(doc)
         return out
-
-
-_MARKDOWN = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")  # ``sources.loader``'s
 
 
 def find_reusable(
