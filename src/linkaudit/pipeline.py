@@ -138,6 +138,9 @@ class Services:
     ) = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     drift_store: DriftStore | None = None  # --drift: first observations and comparisons
+    #: Told of each document whose every URL was decided while the run was still
+    #: checking others, with its findings in the report's order (``Completion``).
+    on_complete: Callable[[Document, Sequence[Finding]], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -222,10 +225,12 @@ async def extract_streaming(
     cache: ExtractCache | None,
     on_document: Callable[[list[Citation]], None],
     found: Sequence[list[Citation] | None] | None = None,
+    on_each: Callable[[int, list[Citation]], None] | None = None,
 ) -> list[tuple[Document, list[Citation]]]:
     """``extract_all``, telling ``on_document`` each document's citations as they come
     (documents from the cache first, then the others as the workers finish them),
-    so that checking overlaps extraction (``check.feed``)."""
+    so that checking overlaps extraction (``check.feed``); ``on_each`` is told them
+    too, after ``on_document``, with the document's index."""
     excluded = _compile(options.exclude)
     scope, bodies = options.scope, options.bodies
     if found is None:
@@ -242,6 +247,8 @@ async def extract_streaming(
     fresh = extract_each([documents[i] for i in missing], scope, bodies=bodies)
     for index in (i for i, cits in enumerate(out) if cits is not None):
         on_document(out[index] or [])
+        if on_each is not None:
+            on_each(index, out[index] or [])
     position = iter(missing)
     async for citations in fresh:
         index = next(position)
@@ -250,6 +257,8 @@ async def extract_streaming(
             cache.put(doc, scope, citations, bodies=bodies)
         prepared = out[index] = _prepare(doc, citations, options, excluded)
         on_document(prepared)
+        if on_each is not None:
+            on_each(index, prepared)
     if cache is not None:
         cache.flush()
     return [(doc, cits or []) for doc, cits in zip(documents, out, strict=True)]
@@ -346,12 +355,21 @@ async def audit_documents(
     until = None if options.run_deadline is None else time.monotonic() + options.run_deadline
     early: EarlyCheck | None = None
     audited = [d for d in documents if d.origin not in reused] if reused else documents
+    completion: Completion | None = None
+    if services.on_complete is not None:
+        completion = Completion(audited, services.on_complete, services.progress)
+        services = replace(services, progress=completion.decided)
     found = cached_extracts(audited, options, services.extract_cache)
     if _overlaps(sum(f is None for f in found), options, services):
         early = EarlyCheck.start(options, services, until)
         try:
             extracted = await extract_streaming(
-                audited, options, services.extract_cache, early.put, found
+                audited,
+                options,
+                services.extract_cache,
+                early.put,
+                found,
+                completion.extracted if completion is not None else None,
             )
         except BaseException:
             early.task.cancel()
@@ -359,6 +377,9 @@ async def audit_documents(
         early.feed.close()
     else:
         extracted = extract_all(audited, options, services.extract_cache, found)
+        if completion is not None:
+            for index, (_doc, citations) in enumerate(extracted):
+                completion.extracted(index, citations)
     archive = None if options.offline else options.archive
     session = None
     if archive is not None:
@@ -378,7 +399,8 @@ async def audit_documents(
         checked = await check_citations(extracted, restored, options, services, until, early)
         down = await judge_network(checked.results, services.resolver)
         warnings = list(checked.warnings)
-        findings = build_findings(extracted, checked, restored)
+        built = completion.built if completion is not None else None
+        findings = build_findings(extracted, checked, restored, built)
         if options.drift and session is None and down is None:  # first observations only
             findings = await _drift(findings, checked, options, services, None, {}, started)
         elif options.first_observations and services.drift_store is not None and down is None:
@@ -806,11 +828,19 @@ def build_findings(
     extracted: Sequence[tuple[Document, list[Citation]]],
     checked: Checked,
     restored: Restored,
+    built: Mapping[int, Sequence[Finding]] | None = None,
 ) -> list[Finding]:
     """One finding per citation, in document order: its verdict, reason and evidence
-    (for a lost link whose restoration could not run, why)."""
-    findings = []
+    (for a lost link whose restoration could not run, why).
+
+    ``built``: documents' findings built while the run was checking (``Completion``),
+    by index, in document order; taken as they are where they still hold."""
+    findings: list[Finding] = []
     for d_index, (_doc, citations) in enumerate(extracted):
+        early = built.get(d_index) if built else None
+        if early is not None and _still_hold(early, d_index, citations, checked, restored):
+            findings.extend(early)
+            continue
         failure = restored.failures.get(d_index)
         for c_index, citation in enumerate(citations):
             finding = _finding(
@@ -823,6 +853,101 @@ def build_findings(
                 finding = replace(finding, archive_note=f"{NOT_RESTORED}: {failure}")
             findings.append(finding)
     return findings
+
+
+def _still_hold(
+    early: Sequence[Finding],
+    d_index: int,
+    citations: Sequence[Citation],
+    checked: Checked,
+    restored: Restored,
+) -> bool:
+    """Whether findings built early are what :func:`build_findings` would build now:
+    the same citations, nothing restored, and each result the very object the run
+    ended with (a status the configuration accepts, a browser's second look or a
+    local file's answer replaces it)."""
+    if len(early) != len(citations) or d_index in restored.failures:
+        return False
+    for c_index, (finding, citation) in enumerate(zip(early, citations, strict=True)):
+        if finding.citation is not citation:
+            return False
+        position = (d_index, c_index)
+        if position in restored.restorations or position in checked.restored_keys:
+            return False
+        if citation.verdict is not None or citation.key is None:
+            if finding.result is not None:
+                return False
+        elif finding.result is not checked.results.get(citation.key):
+            return False
+    return True
+
+
+class Completion:
+    """Documents whose every URL is decided while the run still checks others.
+
+    On a repository the run's last minutes belong to a few slow or rate-limited
+    hosts, and most documents cite none of them: their findings are final long
+    before the run ends.  Each one's findings are built as its last URL is decided
+    and handed to ``on_complete`` (the runner prepares the document's stored report
+    then, instead of after the last answer); :func:`build_findings` takes them where
+    they still hold.  Documents with a local link wait for the end (other files
+    decide them), as does any document named twice in the run.
+    """
+
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        on_complete: Callable[[Document, Sequence[Finding]], None],
+        progress: Callable[[CheckResult], None] | None,
+    ) -> None:
+        self._documents = documents
+        self._on_complete = on_complete
+        self._progress = progress
+        self._results: dict[str, CheckResult] = {}
+        self._waiting: dict[str, list[int]] = {}  # key -> documents still waiting for it
+        self._pending: dict[int, int] = {}  # document -> its keys not decided yet
+        self._citations: dict[int, list[Citation]] = {}
+        named: dict[str, int] = {}
+        for document in documents:
+            named[document.origin] = named.get(document.origin, 0) + 1
+        self._twice = {origin for origin, n in named.items() if n > 1}
+        #: each document's findings, by index, in document order
+        self.built: dict[int, list[Finding]] = {}
+
+    def extracted(self, index: int, citations: list[Citation]) -> None:
+        """A document's citations, as the run will audit them."""
+        if self._documents[index].origin in self._twice:
+            return
+        if any(c.relation is Relation.LOCAL for c in citations):
+            return
+        keys = _keys(citations) - self._results.keys()
+        self._citations[index] = citations
+        if not keys:
+            self._complete(index)
+            return
+        self._pending[index] = len(keys)
+        for key in keys:
+            self._waiting.setdefault(key, []).append(index)
+
+    def decided(self, result: CheckResult) -> None:
+        """``Services.progress``: told of every key's result as it is decided."""
+        if self._progress is not None:
+            self._progress(result)
+        self._results[result.key] = result
+        for index in self._waiting.pop(result.key, ()):
+            self._pending[index] -= 1
+            if self._pending[index] == 0:
+                del self._pending[index]
+                self._complete(index)
+
+    def _complete(self, index: int) -> None:
+        citations = self._citations.pop(index)
+        findings = [_finding(c, self._results, None, None) for c in citations]
+        self.built[index] = findings
+        try:
+            self._on_complete(self._documents[index], sorted(findings, key=_order))
+        except Exception:  # an early start that failed is no start: the end does it all
+            del self.built[index]
 
 
 async def find_archived_copies(

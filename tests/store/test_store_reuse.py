@@ -468,3 +468,85 @@ def test_reuse_is_off_where_findings_depend_on_more_than_the_cache(runs: Runs) -
     assert linkaudit.reuse.reuse_allowed(runs.request().audit)
     assert not linkaudit.reuse.reuse_allowed(replace(runs.request().audit, offline=True))
     assert not linkaudit.reuse.reuse_allowed(AuditOptions())  # archive lookups
+
+
+class Prepared:
+    """A run's stored reports as it made them, some prepared while it was checking,
+    beside the same reports made after its last answer from the same findings; and
+    which documents' prepared reports were used."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.used: list[str] = []
+        self.made: list[tuple[Any, ...]] = []
+        self.after: list[tuple[Any, ...]] = []
+        real_same = linkaudit.runner._same
+        real_keep = linkaudit.runner._keep_document_reports
+
+        def same(prepared: Any, final: Any) -> bool:
+            held = real_same(prepared, final)
+            if held and final:
+                self.used.append(Path(final[0].citation.document).name)
+            return held
+
+        def keep(
+            store: Any,
+            run_id: int,
+            report: Any,
+            lines: Any,
+            context: Any = None,
+            reuse: Any = None,
+            early: Any = None,
+        ) -> None:
+            real_keep(store, run_id, report, lines, context, reuse, early)
+            used = list(self.used)  # by the run, not by the two calls below
+            self.made = self._reports(report, lines, context, reuse, early)
+            self.after = self._reports(report, FindingLines(), context, reuse, {})
+            self.used = used
+
+        monkeypatch.setattr(linkaudit.runner, "_same", same)
+        monkeypatch.setattr(linkaudit.runner, "_keep_document_reports", keep)
+
+    @staticmethod
+    def _reports(*args: Any) -> list[tuple[Any, ...]]:
+        return [
+            (
+                r.document,
+                r.sha256,
+                r.report if isinstance(r.report, str) else r.report(),
+                r.digest,
+                r.basis,
+            )
+            for r in linkaudit.runner._document_reports(*args)
+        ]
+
+
+def test_reports_prepared_while_checking_are_those_made_after_it(
+    runs: Runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold run prepares each complete document's stored report (its findings'
+    lines and basis) as its last URL is decided; what it stores and prints is what
+    making them all after the last answer gives, and the next run reuses them."""
+    prepared = Prepared(monkeypatch)
+    cold = runs.run()
+    assert sorted(prepared.used) == ["one.html", "three.html", "two.md"]  # all, here
+    assert len(prepared.made) == 3
+    assert prepared.made == prepared.after
+    printed = io.StringIO()
+    JsonFormatter(FindingLines()).write(cold.report, printed)  # every line encoded anew
+    assert _json(cold) == _TIMES.sub("", printed.getvalue())
+    runs.run()
+    assert runs.reused == ["one.html", "three.html", "two.md"]
+
+
+def test_a_result_replaced_after_checking_rebuilds_its_documents_findings(
+    runs: Runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A status the configuration accepts turns the 404 into "ok" once checking has
+    ended: the document citing it is built again, the others are taken as prepared."""
+    prepared = Prepared(monkeypatch)
+    cold = runs.run(accept={HOST: frozenset({404})})
+    assert sorted(prepared.used) == ["three.html", "two.md"]  # one.html cites the 404
+    gone = [f for f in cold.report.findings if f.citation.url and "/gone" in f.citation.url]
+    assert [(f.verdict, f.reason) for f in gone] == [(Verdict.OK, "accepted_status")]
+    assert prepared.made == prepared.after
+    assert '"accepted_status"' in next(r[2] for r in prepared.made if r[0].endswith("one.html"))
