@@ -28,7 +28,7 @@ from linkaudit.pipeline import (
     audit_documents,
     audit_settings,
 )
-from linkaudit.report.base import PROBLEMS, location_sort_key
+from linkaudit.report.base import PROBLEMS, location_sort_key, place_in_document
 from linkaudit.report.json_format import FindingLines, compact, report_header
 from linkaudit.reuse import (
     Basis,
@@ -252,7 +252,7 @@ def _preparing(
 
     def prepare(document: Document, findings: Sequence[Finding]) -> None:
         # ``findings``: in the report's order; its report lists them by place
-        own = sorted(findings, key=_place)
+        own = sorted(findings, key=place_in_document)
         own_lines = [lines(f) for f in own]
         cited = [f.citation for f in findings]
         basis = basis_of(context.of(document), own, own_lines, cited, document)
@@ -260,12 +260,6 @@ def _preparing(
         early[document.origin] = _Early(own, own_lines, basis, kept)
 
     return prepare
-
-
-def _place(finding: Finding) -> tuple[int, int]:
-    """A finding's place in its document (``location_sort_key`` within one)."""
-    location = finding.citation.location
-    return location.line, location.column
 
 
 def _keep_document_reports(

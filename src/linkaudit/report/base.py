@@ -71,14 +71,16 @@ def document_order(report: Report) -> dict[str, int]:
     return {doc.origin: i for i, doc in enumerate(report.documents)}
 
 
+def place_in_document(finding: Finding) -> tuple[int, int]:
+    """Where a finding's citation is in its document: the order a document's own
+    findings are listed in (every report, and its stored report)."""
+    location = finding.citation.location
+    return location.line, location.column
+
+
 def _location_key(order: dict[str, int], finding: Finding) -> tuple[int, str, int, int]:
-    cit = finding.citation
-    return (
-        order.get(cit.document, len(order)),
-        cit.document,
-        cit.location.line,
-        cit.location.column,
-    )
+    document = finding.citation.document
+    return (order.get(document, len(order)), document, *place_in_document(finding))
 
 
 def location_sort_key(report: Report) -> Callable[[Finding], tuple[int, str, int, int]]:
